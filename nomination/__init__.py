@@ -1,0 +1,35 @@
+"""nomination: a workflow engine for award nominations."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+from nomination.paths import data_dir
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create and configure the application."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("NOMINATION_INSTANCE_PATH") or None,
+        instance_relative_config=True,
+        template_folder=str(data_dir("templates")),
+    )
+    if test_config and test_config.get("INSTANCE_PATH"):
+        app.instance_path = test_config["INSTANCE_PATH"]
+
+    from nomination.config import configure
+
+    configure(app, test_config)
+
+    from nomination import db
+
+    app.extensions["nomination.engine"] = db.init_engine(app.config["DATABASE_URL"])
+
+    from nomination.web import setup
+
+    setup.init_app(app)
+    return app

@@ -1,0 +1,5 @@
+"""JSON API views (to be completed)."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")

@@ -1,0 +1,8 @@
+"""Demo data (to be completed)."""
+
+DEMO_USERS: list[tuple[str, str]] = []
+
+
+def load_demo(session, password: str) -> bool:  # noqa: ANN001
+    """Load the demo data."""
+    raise RuntimeError("demo data not written yet")

@@ -1,0 +1,24 @@
+"""The workflow engine. The rest of the application reaches it through these names only."""
+
+from nomination.engine import effects, guards  # noqa: F401  (register the named guards/effects)
+from nomination.engine.core import (
+    Available,
+    apply_due_timers,
+    available,
+    calendar,
+    fire,
+    pin_definition,
+    workflow_by_hash,
+    workflow_for,
+)
+
+__all__ = [
+    "Available",
+    "apply_due_timers",
+    "available",
+    "calendar",
+    "fire",
+    "pin_definition",
+    "workflow_by_hash",
+    "workflow_for",
+]

@@ -1,0 +1,290 @@
+"""The engine's narrow surface: ``available`` and ``fire``, plus due timers.
+
+One ``transitions`` machine per definition version is shared by every nomination on that
+version; rows are passed to ``machine.events[trigger].trigger(row)`` and never registered, so
+memory does not grow with the number of nominations and loading a row never resets its state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import current_app, has_app_context
+from sqlalchemy import select
+from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm.exc import StaleDataError
+
+from nomination import signals
+from nomination.actors import SYSTEM
+from nomination.audit import append_event
+from nomination.db import utcnow
+from nomination.engine.definitions import TransitionDef, Workflow, from_content, load_all
+from nomination.engine.registry import EFFECTS, FORM_GUARDS, GUARDS, Context
+from nomination.errors import Conflict, GuardBlocked, InvalidData, PermissionDenied
+from nomination.formdefs import validate
+from nomination.i18n import pick
+from nomination.models import DefinitionVersion, Nomination
+from nomination.permissions import firing_role
+from nomination.workdays import WorkCalendar
+
+#: Workflows by definition hash; each holds the one machine for its version.
+_WORKFLOWS: dict[str, Workflow] = {}
+
+
+def calendar() -> WorkCalendar:
+    """Return the working-day calendar configured for the application."""
+    if not has_app_context():
+        return WorkCalendar()
+    cfg = current_app.config
+    return WorkCalendar.from_file(
+        cfg.get("HOLIDAYS_FILE"), timezone=cfg["TIMEZONE"], closing_hour=int(cfg["CLOSING_HOUR"])
+    )
+
+
+def pin_definition(session: Session, name: str) -> Workflow:
+    """Store the current files' version of workflow ``name`` (if new) and return it."""
+    workflows = load_all()
+    if name not in workflows:
+        raise KeyError(f"no workflow definition named {name!r}")
+    wf = workflows[name]
+    if session.get(DefinitionVersion, wf.hash) is None:
+        session.add(DefinitionVersion(hash=wf.hash, name=wf.name, content=wf.content))
+        session.flush()
+    _WORKFLOWS.setdefault(wf.hash, wf)
+    return _WORKFLOWS[wf.hash]
+
+
+def workflow_by_hash(session: Session, definition_hash: str) -> Workflow:
+    """Return the workflow of a pinned version, loading it from the database once."""
+    wf = _WORKFLOWS.get(definition_hash)
+    if wf is None:
+        row = session.get(DefinitionVersion, definition_hash)
+        if row is None:
+            raise LookupError(f"definition version {definition_hash} is not stored")
+        wf = from_content(row.content, f"definition {row.name}@{definition_hash[:12]}")
+        _WORKFLOWS[definition_hash] = wf
+    return wf
+
+
+def workflow_for(nomination: Nomination) -> Workflow:
+    """Return the workflow ``nomination`` runs on."""
+    session = object_session(nomination)
+    assert session is not None, "the nomination must belong to a session"
+    return workflow_by_hash(session, nomination.definition_hash)
+
+
+@dataclass
+class Available:
+    """A transition the actor holds a role for, and whether its guards let it fire now."""
+
+    transition: TransitionDef
+    role: str
+    reasons: list[str]
+
+    @property
+    def allowed(self) -> bool:
+        """Return whether it may fire now."""
+        return not self.reasons
+
+
+def _context(
+    nomination: Nomination,
+    transition: TransitionDef,
+    actor: Any,
+    role: str,
+    data: dict[str, Any],
+    now: datetime,
+    wf: Workflow,
+) -> Context:
+    session = object_session(nomination)
+    assert session is not None
+    return Context(
+        session=session,
+        nomination=nomination,
+        actor=actor,
+        role=role,
+        transition=transition,
+        workflow=wf,
+        data=data,
+        now=now,
+        calendar=calendar(),
+    )
+
+
+def _guard_reasons(ctx: Context, with_form: bool = True) -> list[str]:
+    reasons = []
+    for name in ctx.transition.guards:
+        if not with_form and name in FORM_GUARDS:
+            continue
+        reason = GUARDS[name](ctx)
+        if reason:
+            reasons.append(pick(reason))
+    return reasons
+
+
+def available(nomination: Nomination, actor: Any, now: datetime | None = None) -> list[Available]:
+    """Return the transitions from the current state that ``actor`` holds a role for.
+
+    Each comes with the reasons its guards give for refusing it now (none: it may fire).
+    Guards that depend on form data see an empty form here and are checked again by ``fire``.
+    """
+    wf = workflow_for(nomination)
+    now = now or utcnow()
+    out = []
+    for t in wf.transitions_from(nomination.state):
+        role = firing_role(actor, nomination, t)
+        if role is None:
+            continue
+        ctx = _context(nomination, t, actor, role, {}, now, wf)
+        out.append(Available(t, role, _guard_reasons(ctx, with_form=not t.form)))
+    return out
+
+
+def run_effects(event: Any) -> None:
+    """Run the effects a transition names; called by the shared machine after the change."""
+    ctx: Context = event.kwargs["ctx"]
+    for name in ctx.transition.effects:
+        EFFECTS[name](ctx)
+
+
+def _schedule_timer(nomination: Nomination, wf: Workflow, entered_at: datetime) -> None:
+    timer = wf.state(nomination.state).timer
+    if timer is None:
+        nomination.timer_trigger = None
+        nomination.timer_due_at = None
+        return
+    nomination.timer_trigger = timer.trigger
+    nomination.timer_due_at = calendar().period_end(entered_at, timer.days(nomination.campaign))
+
+
+def fire(
+    nomination: Nomination,
+    trigger: str,
+    actor: Any,
+    *,
+    version: int | None = None,
+    data: dict[str, Any] | None = None,
+    now: datetime | None = None,
+    effective_at: datetime | None = None,
+) -> Nomination:
+    """Fire ``trigger`` on ``nomination`` as ``actor``, in the caller's transaction.
+
+    Checks, in order: the transition exists from the current state (409), the actor may fire
+    it (403), ``version`` is current (409), the form data is valid (422), the guards pass
+    (422). Then the state changes, effects run, the next timer is set and the audit event is
+    appended. Nothing is committed: any error lets the caller roll all of it back.
+    ``effective_at`` is when a timer was due, so that tick and lazy reads agree.
+    """
+    session = object_session(nomination)
+    assert session is not None, "the nomination must belong to a session"
+    now = now or utcnow()
+    # Re-read under a row lock so that the version compared below is the committed one.
+    session.execute(
+        select(Nomination)
+        .where(Nomination.id == nomination.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    wf = workflow_for(nomination)
+    transition = wf.transition(nomination.state, trigger)
+    if transition is None:
+        raise Conflict(
+            f"'{trigger}' is not possible from state '{nomination.state}'",
+            state=nomination.state,
+            version=nomination.version,
+        )
+    role = firing_role(actor, nomination, transition)
+    if role is None:
+        raise PermissionDenied(f"you may not fire '{trigger}' on this nomination")
+    if version is not None and version != nomination.version:
+        raise Conflict(
+            "the nomination was changed by someone else; reload it and try again",
+            state=nomination.state,
+            version=nomination.version,
+        )
+    clean: dict[str, Any] = {}
+    if transition.form:
+        clean, errors = validate(wf.forms[transition.form], data or {})
+        if errors:
+            raise InvalidData("some fields are invalid", fields=errors)
+    ctx = _context(nomination, transition, actor, role, clean, now, wf)
+    reasons = _guard_reasons(ctx)
+    if reasons:
+        raise GuardBlocked("; ".join(reasons), reasons=reasons)
+
+    before_state = nomination.state
+    wf.machine.events[trigger].trigger(nomination, ctx=ctx)
+    entered_at = effective_at or now
+    nomination.state_entered_at = entered_at
+    _schedule_timer(nomination, wf, entered_at)
+    try:
+        session.flush()
+    except StaleDataError:
+        raise Conflict("the nomination was changed by someone else; reload it and try again") from None
+    after: dict[str, Any] = {"state": nomination.state, "version": nomination.version}
+    if clean:
+        after["data"] = clean
+    if effective_at is not None:
+        after["effective_at"] = effective_at
+    after.update(ctx.notes)
+    append_event(
+        session,
+        action=f"transition.{trigger}",
+        actor_id=getattr(actor, "id", None),
+        actor_name=actor.name,
+        role=role,
+        organisation_id=nomination.unit_id,
+        campaign_id=nomination.campaign_id,
+        entity_type="nomination",
+        entity_id=nomination.id,
+        before={"state": before_state, "version": nomination.version - 1},
+        after=after,
+        comment=clean.get("comment") or clean.get("reason"),
+        now=now,
+    )
+    signals.nomination_transitioned.send(
+        nomination, trigger=trigger, actor=actor, before=before_state
+    )
+    return nomination
+
+
+def apply_due_timers(
+    session: Session, now: datetime | None = None, ids: list[int] | None = None
+) -> list[Nomination]:
+    """Fire every timer due at ``now`` (optionally only for ``ids``); return what changed.
+
+    ``nomination tick`` and reading a nomination both call this, so the result never depends
+    on whether the tick ran. Firing clears or moves the timer, so running it twice is harmless.
+    """
+    now = now or utcnow()
+    query = (
+        select(Nomination)
+        .where(Nomination.timer_due_at.is_not(None), Nomination.timer_due_at <= now)
+        .order_by(Nomination.timer_due_at, Nomination.id)
+    )
+    if ids is not None:
+        if not ids:
+            return []
+        query = query.where(Nomination.id.in_(ids))
+    fired = []
+    for nomination in session.scalars(query).all():
+        while (
+            nomination.timer_due_at is not None
+            and nomination.timer_due_at <= now
+            and nomination.timer_trigger
+        ):
+            try:
+                fire(
+                    nomination,
+                    nomination.timer_trigger,
+                    SYSTEM,
+                    now=now,
+                    effective_at=nomination.timer_due_at,
+                )
+            except GuardBlocked:
+                # A guard holds the timer (e.g. an objection still open); try again later.
+                break
+            fired.append(nomination)
+    return fired

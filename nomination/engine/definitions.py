@@ -1,0 +1,305 @@
+"""Workflow definitions (``workflows/*.toml``): loading, checking, hashing, pinning.
+
+A definition is resolved (its ``extends`` parent merged, the forms it names included) into one
+document whose SHA-256 is its version. Campaigns pin that version, so nominations in flight keep
+the rules they started under even after the files change.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections import deque
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from transitions import Machine
+
+from nomination.audit import canonical_json, sha256_hex
+from nomination.engine.registry import EFFECTS, GUARDS
+from nomination.formdefs import DefinitionError, FormDef, load_form_raw, parse_form
+from nomination.models.users import ROLES
+from nomination.paths import data_dir
+
+#: Roles a transition may name: the assignable ones, the public (no login) and timers.
+TRANSITION_ROLES = (*ROLES, "public", "system")
+#: Campaign settings a timer may take its length from.
+TIMER_SETTINGS = ("notice_working_days", "resubmit_working_days")
+
+
+@dataclass(frozen=True)
+class TimerDef:
+    """Fire ``trigger`` when a number of working days has passed in a state."""
+
+    trigger: str
+    working_days: int | str
+
+    def days(self, campaign: Any) -> int:
+        """Return the number of working days, reading the campaign setting when named."""
+        if isinstance(self.working_days, int):
+            return self.working_days
+        return int(getattr(campaign, self.working_days))
+
+
+@dataclass(frozen=True)
+class StateDef:
+    """A state with its display metadata."""
+
+    name: str
+    label: dict[str, str]
+    badge: str = "secondary"
+    editable: bool = False
+    terminal: bool = False
+    #: Nominations in this state use up a working committee's quota.
+    quota: bool = False
+    timer: TimerDef | None = None
+
+
+@dataclass(frozen=True)
+class TransitionDef:
+    """A transition: who may fire it from where, with which form, guards and effects."""
+
+    trigger: str
+    sources: tuple[str, ...]
+    dest: str
+    label: dict[str, str]
+    roles: tuple[str, ...]
+    form: str | None = None
+    guards: tuple[str, ...] = ()
+    effects: tuple[str, ...] = ()
+    style: str = "primary"
+
+
+class Workflow:
+    """A checked workflow definition, with its one shared ``transitions`` machine."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        title: dict[str, str],
+        initial: str,
+        states: dict[str, StateDef],
+        transitions: list[TransitionDef],
+        nominee_form: FormDef,
+        forms: dict[str, FormDef],
+        content: str,
+        source: str,
+    ):
+        self.name = name
+        self.title = title
+        self.initial = initial
+        self.states = states
+        self.transitions = transitions
+        self.nominee_form = nominee_form
+        self.forms = forms
+        self.content = content
+        self.hash = sha256_hex(content)
+        self.source = source
+
+    def transitions_from(self, state: str) -> list[TransitionDef]:
+        """Return the transitions leaving ``state``, in definition order."""
+        return [t for t in self.transitions if state in t.sources]
+
+    def transition(self, state: str, trigger: str) -> TransitionDef | None:
+        """Return the transition ``trigger`` from ``state``, if there is one."""
+        return next((t for t in self.transitions_from(state) if t.trigger == trigger), None)
+
+    def state(self, name: str) -> StateDef:
+        """Return the state called ``name``."""
+        return self.states[name]
+
+    @cached_property
+    def machine(self) -> Machine:
+        """Return the machine shared by every nomination on this version (never one per row)."""
+        from nomination.engine.core import run_effects
+
+        return Machine(
+            model=None,
+            states=list(self.states),
+            initial=self.initial,
+            transitions=[
+                {"trigger": t.trigger, "source": list(t.sources), "dest": t.dest}
+                for t in self.transitions
+            ],
+            auto_transitions=False,
+            send_event=True,
+            after_state_change=[run_effects],
+        )
+
+
+def _fail(source: str, entry: str, problem: str) -> DefinitionError:
+    return DefinitionError(f"{source}: {entry}: {problem}")
+
+
+def resolve_file(path: Path, forms_folder: Path | None = None) -> dict[str, Any]:
+    """Read a workflow file, merge its ``extends`` parent and include the forms it names."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise DefinitionError(f"{path}: {exc}") from None
+    parent_name = raw.pop("extends", None)
+    if parent_name:
+        parent_path = path.parent / f"{parent_name}.toml"
+        if not parent_path.is_file():
+            raise _fail(str(path), "extends", f"no workflow {parent_name!r} beside it")
+        parent = resolve_file(parent_path, forms_folder)
+        parent.pop("forms", None)
+        raw = {**parent, **raw}
+    form_names = {raw.get("form")} | {t.get("form") for t in raw.get("transitions", [])}
+    forms: dict[str, Any] = {}
+    for name in sorted(n for n in form_names if n):
+        try:
+            forms[name] = load_form_raw(name, forms_folder)
+        except DefinitionError as exc:
+            raise _fail(str(path), f"form {name!r}", str(exc)) from None
+    raw["forms"] = forms
+    return raw
+
+
+def parse_workflow(doc: dict[str, Any], source: str) -> Workflow:
+    """Check a resolved definition and return the workflow; errors name the file and entry."""
+    name = doc.get("name")
+    if not isinstance(name, str):
+        raise _fail(source, "name", "missing")
+    forms = {n: parse_form(raw, f"{source} [form {n}]") for n, raw in doc.get("forms", {}).items()}
+    if doc.get("form") not in forms:
+        raise _fail(source, "form", "the nominee form is missing")
+
+    states: dict[str, StateDef] = {}
+    for sname, s in doc.get("states", {}).items():
+        entry = f"states.{sname}"
+        if "label" not in s or not {"zh", "en"} <= set(s["label"]):
+            raise _fail(source, entry, "label needs zh and en")
+        timer = None
+        if "timer" in s:
+            wd = s["timer"].get("working_days")
+            if not (isinstance(wd, int) and wd > 0) and wd not in TIMER_SETTINGS:
+                raise _fail(
+                    source,
+                    f"{entry}.timer",
+                    f"working_days must be a positive number or one of {', '.join(TIMER_SETTINGS)}",
+                )
+            timer = TimerDef(trigger=s["timer"].get("trigger", ""), working_days=wd)
+        states[sname] = StateDef(
+            name=sname,
+            label=s["label"],
+            badge=s.get("badge", "secondary"),
+            editable=bool(s.get("editable", False)),
+            terminal=bool(s.get("terminal", False)),
+            quota=bool(s.get("quota", False)),
+            timer=timer,
+        )
+    initial = doc.get("initial")
+    if initial not in states:
+        raise _fail(source, "initial", f"unknown state {initial!r}")
+
+    transitions: list[TransitionDef] = []
+    for i, t in enumerate(doc.get("transitions", [])):
+        entry = f"transitions[{i}] ({t.get('trigger', '?')})"
+        sources = t.get("source", [])
+        sources = [sources] if isinstance(sources, str) else sources
+        if not t.get("trigger") or not str(t["trigger"]).isidentifier():
+            raise _fail(source, entry, "a transition needs a trigger that is an identifier")
+        for s in [*sources, t.get("dest")]:
+            if s not in states:
+                raise _fail(source, entry, f"unknown state {s!r}")
+        if not sources:
+            raise _fail(source, entry, "no source state")
+        for role in t.get("roles", []):
+            if role not in TRANSITION_ROLES:
+                raise _fail(source, entry, f"unknown role {role!r}")
+        if not t.get("roles"):
+            raise _fail(source, entry, "no role may fire it")
+        for g in t.get("guards", []):
+            if g not in GUARDS:
+                raise _fail(source, entry, f"unknown guard {g!r}")
+        for e in t.get("effects", []):
+            if e not in EFFECTS:
+                raise _fail(source, entry, f"unknown effect {e!r}")
+        if t.get("form") and t["form"] not in forms:
+            raise _fail(source, entry, f"unknown form {t['form']!r}")
+        if "label" not in t or not {"zh", "en"} <= set(t["label"]):
+            raise _fail(source, entry, "label needs zh and en")
+        for s in sources:
+            if any(s in o.sources and o.trigger == t["trigger"] for o in transitions):
+                raise _fail(source, entry, f"trigger {t['trigger']!r} already leaves {s!r}")
+        transitions.append(
+            TransitionDef(
+                trigger=t["trigger"],
+                sources=tuple(sources),
+                dest=t["dest"],
+                label=t["label"],
+                roles=tuple(t["roles"]),
+                form=t.get("form"),
+                guards=tuple(t.get("guards", [])),
+                effects=tuple(t.get("effects", [])),
+                style=t.get("style", "primary"),
+            )
+        )
+
+    for sname, s in states.items():
+        exits = [t for t in transitions if sname in t.sources]
+        if s.terminal and exits:
+            raise _fail(source, f"states.{sname}", "a terminal state has transitions leaving it")
+        if not s.terminal and not exits:
+            raise _fail(source, f"states.{sname}", "dead end: no transition leaves it")
+        if s.timer and not any(
+            t.trigger == s.timer.trigger and "system" in t.roles for t in exits
+        ):
+            raise _fail(
+                source,
+                f"states.{sname}.timer",
+                f"no transition {s.timer.trigger!r} for the system role leaves this state",
+            )
+    reached = {initial}
+    queue = deque([initial])
+    while queue:
+        current = queue.popleft()
+        for t in transitions:
+            if current in t.sources and t.dest not in reached:
+                reached.add(t.dest)
+                queue.append(t.dest)
+    for sname in states:
+        if sname not in reached:
+            raise _fail(source, f"states.{sname}", f"unreachable from {initial!r}")
+
+    return Workflow(
+        name=name,
+        title=doc.get("title", {"zh": name, "en": name}),
+        initial=initial,
+        states=states,
+        transitions=transitions,
+        nominee_form=forms[doc["form"]],
+        forms=forms,
+        content=canonical_json(doc),
+        source=source,
+    )
+
+
+def workflows_dir() -> Path:
+    """Return the folder of workflow definitions."""
+    return data_dir("workflows")
+
+
+def load_file(path: Path, forms_folder: Path | None = None) -> Workflow:
+    """Load and check one workflow file."""
+    return parse_workflow(resolve_file(path, forms_folder), str(path))
+
+
+def load_all(folder: Path | None = None, forms_folder: Path | None = None) -> dict[str, Workflow]:
+    """Load and check every workflow file in ``folder``, keyed by workflow name."""
+    out: dict[str, Workflow] = {}
+    for path in sorted((folder or workflows_dir()).glob("*.toml")):
+        wf = load_file(path, forms_folder)
+        if wf.name in out:
+            raise _fail(str(path), "name", f"{wf.name!r} is also defined in {out[wf.name].source}")
+        out[wf.name] = wf
+    return out
+
+
+def from_content(content: str, source: str) -> Workflow:
+    """Rebuild a workflow from the canonical JSON stored when it was pinned."""
+    return parse_workflow(json.loads(content), source)

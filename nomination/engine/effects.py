@@ -1,0 +1,117 @@
+"""Effects named by workflow definitions; they run inside the firing transaction."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from typing import Any
+
+from nomination.engine.registry import Context, effect
+from nomination.i18n import pick
+from nomination.models import HonourRecord, Objection
+
+
+def _add_evidence(ctx: Context, key: str, value: Any, append: bool = False) -> None:
+    # Reassign rather than mutate: the JSON column only notices a new value.
+    evidence = dict(ctx.nomination.evidence or {})
+    if append:
+        evidence[key] = [*evidence.get(key, []), value]
+    else:
+        evidence[key] = value
+    ctx.nomination.evidence = evidence
+
+
+@effect("record_unit_recommendation")
+def record_unit_recommendation(ctx: Context) -> None:
+    """Keep the workers'-congress vote and the unit's notice with the nomination."""
+    _add_evidence(ctx, "unit_recommendation", ctx.data)
+
+
+@effect("record_opinion")
+def record_opinion(ctx: Context) -> None:
+    """Keep the opinion (意见) of this level: who, in which role, when, what."""
+    text = ctx.data.get("comment") or ctx.data.get("reason") or ""
+    _add_evidence(
+        ctx,
+        "opinions",
+        {
+            "role": ctx.role,
+            "by": ctx.actor.name,
+            "at": ctx.now.isoformat(),
+            "trigger": ctx.transition.trigger,
+            "text": text,
+        },
+        append=True,
+    )
+
+
+@effect("record_decision")
+def record_decision(ctx: Context) -> None:
+    """Set the decision number and date (表彰决定) on the nomination."""
+    ctx.nomination.decision_number = ctx.data["decision_number"]
+    ctx.nomination.decision_date = date.fromisoformat(ctx.data["decision_date"])
+
+
+@effect("create_honour_record")
+def create_honour_record(ctx: Context) -> None:
+    """Write the nominee's archive record, in the same transaction as the approval."""
+    n = ctx.nomination
+    award = n.campaign.award(n.kind)
+    record = HonourRecord(
+        nomination=n,
+        kind=n.kind,
+        title=award.title if award else pick(ctx.workflow.title, "zh"),
+        year=n.campaign.year,
+        holder_name=n.nominee_name,
+        unit_id=n.unit_id,
+        conferred_by=n.campaign.objection_contact.get("body", ""),
+        decision_number=n.decision_number or ctx.data["decision_number"],
+        decision_date=n.decision_date or date.fromisoformat(ctx.data["decision_date"]),
+    )
+    ctx.session.add(record)
+    ctx.session.flush()
+    ctx.notes["honour_record_id"] = record.id
+
+
+def new_objection_reference() -> str:
+    """Return a reference number an objector can quote, hard to guess."""
+    return "YY-" + secrets.token_hex(6).upper()
+
+
+@effect("open_objection")
+def open_objection(ctx: Context) -> None:
+    """Store the public's objection; its reference is given back to the objector."""
+    objection = Objection(
+        nomination=ctx.nomination,
+        reference=new_objection_reference(),
+        objector_name=ctx.data["objector_name"],
+        objector_phone=ctx.data["objector_phone"],
+        objector_address=ctx.data["objector_address"],
+        facts=ctx.data["facts"],
+        received_at=ctx.now,
+    )
+    ctx.session.add(objection)
+    ctx.session.flush()
+    # The audit event records that an objection exists, never who made it.
+    ctx.notes["objection_id"] = objection.id
+    ctx.notes["objection_reference"] = objection.reference
+    ctx.data.clear()
+
+
+def _conclude(ctx: Context, status: str) -> None:
+    for objection in ctx.nomination.objections:
+        if objection.status == "open":
+            objection.status = status
+            objection.conclusion = ctx.data.get("comment") or ctx.data.get("reason")
+
+
+@effect("dismiss_objections")
+def dismiss_objections(ctx: Context) -> None:
+    """Conclude the open objections as unfounded."""
+    _conclude(ctx, "unfounded")
+
+
+@effect("uphold_objections")
+def uphold_objections(ctx: Context) -> None:
+    """Conclude the open objections as founded."""
+    _conclude(ctx, "founded")

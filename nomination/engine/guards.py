@@ -1,0 +1,139 @@
+"""Guards named by workflow definitions. Each returns None, or the reason in zh and en."""
+
+from __future__ import annotations
+
+from datetime import date
+from fractions import Fraction
+
+from sqlalchemy import func, select
+
+from nomination.engine.registry import Context, guard
+from nomination.formdefs import missing_required
+from nomination.i18n import pick
+from nomination.models import Nomination, Organisation, Quota
+from nomination.workdays import UnknownCalendarYear
+
+
+def _reason(zh: str, en: str) -> dict[str, str]:
+    return {"zh": zh, "en": en}
+
+
+@guard("nominee_data_complete")
+def nominee_data_complete(ctx: Context) -> dict[str, str] | None:
+    """The nominee form has every required field."""
+    missing = missing_required(ctx.workflow.nominee_form, ctx.nomination.data or {})
+    if not missing:
+        return None
+    return _reason(
+        "推荐表尚未填写完整:" + "、".join(pick(f.label, "zh") for f in missing),
+        "The nomination form is incomplete: " + ", ".join(pick(f.label, "en") for f in missing),
+    )
+
+
+def _recommendation(ctx: Context) -> dict:
+    """Return the unit's recommendation record: from this firing's form, else stored."""
+    return ctx.data or ctx.nomination.evidence.get("unit_recommendation", {})
+
+
+@guard("congress_vote_passed", uses_form=True)
+def congress_vote_passed(ctx: Context) -> dict[str, str] | None:
+    """The workers' congress voted for the nominee by the campaign's rule."""
+    rec = _recommendation(ctx)
+    if not rec:
+        return _reason("需填写职工代表大会表决情况", "The workers' congress vote must be recorded")
+    present = int(rec.get("members_present") or 0)
+    votes = [int(rec.get(k) or 0) for k in ("votes_for", "votes_against", "votes_abstain")]
+    if sum(votes) > present:
+        return _reason(
+            f"表决票数({sum(votes)})多于到会人数({present})",
+            f"More votes ({sum(votes)}) than members present ({present})",
+        )
+    share = Fraction(ctx.nomination.campaign.congress_vote_rule)
+    if present == 0 or Fraction(votes[0], present) <= share:
+        return _reason(
+            f"赞成票 {votes[0]}/{present} 未超过到会人数的 {share}",
+            f"{votes[0]} of {present} votes for is not more than {share} of those present",
+        )
+    return None
+
+
+@guard("unit_notice_complete", uses_form=True)
+def unit_notice_complete(ctx: Context) -> dict[str, str] | None:
+    """The unit's own notice lasted long enough, has ended, and found no objection."""
+    rec = _recommendation(ctx)
+    if not rec.get("notice_start") or not rec.get("notice_end"):
+        return _reason("需填写本单位公示起止日期", "The unit's notice dates must be recorded")
+    start, end = date.fromisoformat(rec["notice_start"]), date.fromisoformat(rec["notice_end"])
+    needed = ctx.nomination.campaign.unit_notice_working_days
+    try:
+        days = ctx.calendar.working_days_between(start, end)
+    except UnknownCalendarYear as exc:
+        return _reason(str(exc), str(exc))
+    if days < needed:
+        return _reason(
+            f"本单位公示仅 {days} 个工作日,不少于 {needed} 个工作日",
+            f"The unit's notice lasted {days} working days; at least {needed} are required",
+        )
+    if not ctx.calendar.is_closed(end, ctx.now):
+        return _reason("本单位公示尚未结束", "The unit's notice has not ended yet")
+    if rec.get("notice_result") != "no_objection":
+        return _reason("本单位公示有异议,尚未处理", "The unit's notice found objections")
+    return None
+
+
+@guard("before_nomination_deadline")
+def before_nomination_deadline(ctx: Context) -> dict[str, str] | None:
+    """The campaign still accepts recommendations."""
+    campaign = ctx.nomination.campaign
+    if campaign.status != "open":
+        return _reason("评选活动已结束", "The campaign is closed")
+    if ctx.calendar.is_closed(campaign.nomination_deadline, ctx.now):
+        return _reason(
+            f"推荐截止时间({campaign.nomination_deadline})已过",
+            f"The nomination deadline ({campaign.nomination_deadline}) has passed",
+        )
+    return None
+
+
+@guard("within_committee_quota")
+def within_committee_quota(ctx: Context) -> dict[str, str] | None:
+    """The working committee has a place left for this award kind (no quota set: no limit)."""
+    nomination = ctx.nomination
+    committee = nomination.unit.committee()
+    if committee is None:
+        return None
+    quota = ctx.session.scalar(
+        select(Quota).where(
+            Quota.campaign_id == nomination.campaign_id,
+            Quota.committee_id == committee.id,
+            Quota.kind == nomination.kind,
+        )
+    )
+    if quota is None:
+        return None
+    quota_states = [s.name for s in ctx.workflow.states.values() if s.quota]
+    used = ctx.session.scalar(
+        select(func.count(Nomination.id))
+        .join(Organisation, Nomination.unit_id == Organisation.id)
+        .where(
+            Nomination.campaign_id == nomination.campaign_id,
+            Nomination.kind == nomination.kind,
+            Nomination.state.in_(quota_states),
+            Organisation.path.startswith(committee.path),
+            Nomination.id != nomination.id,
+        )
+    )
+    if used >= quota.places:
+        return _reason(
+            f"{committee.name}的名额({quota.places})已用完",
+            f"{committee.name_en or committee.name} has used all {quota.places} places",
+        )
+    return None
+
+
+@guard("no_open_objection")
+def no_open_objection(ctx: Context) -> dict[str, str] | None:
+    """No objection against the nomination is still being looked into."""
+    if any(o.status == "open" for o in ctx.nomination.objections):
+        return _reason("仍有未办结的异议", "An objection is still open")
+    return None

@@ -1,0 +1,65 @@
+"""Named guards and effects that workflow definitions refer to."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from nomination.engine.definitions import TransitionDef, Workflow
+    from nomination.models import Nomination
+    from nomination.workdays import WorkCalendar
+
+
+@dataclass
+class Context:
+    """What a guard or effect may look at: the nomination, who acts, the form data, the time."""
+
+    session: Session
+    nomination: Nomination
+    actor: Any
+    role: str
+    transition: TransitionDef
+    workflow: Workflow
+    data: dict[str, Any]
+    now: datetime
+    calendar: WorkCalendar
+    #: Effects may add notes for the audit event (e.g. the archive record they created).
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+#: A guard returns None when the transition may happen, or the reason (zh, en) it may not.
+Guard = Callable[[Context], "dict[str, str] | None"]
+Effect = Callable[[Context], None]
+
+GUARDS: dict[str, Guard] = {}
+EFFECTS: dict[str, Effect] = {}
+#: Guards that judge the transition's own form data: ``available`` cannot judge them before
+#: the form is filled in, so only ``fire`` runs them.
+FORM_GUARDS: set[str] = set()
+
+
+def guard(name: str, *, uses_form: bool = False) -> Callable[[Guard], Guard]:
+    """Register a guard under ``name``; ``uses_form`` if it reads the transition's form."""
+
+    def register(fn: Guard) -> Guard:
+        GUARDS[name] = fn
+        if uses_form:
+            FORM_GUARDS.add(name)
+        return fn
+
+    return register
+
+
+def effect(name: str) -> Callable[[Effect], Effect]:
+    """Register an effect under ``name``."""
+
+    def register(fn: Effect) -> Effect:
+        EFFECTS[name] = fn
+        return fn
+
+    return register

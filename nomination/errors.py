@@ -1,0 +1,53 @@
+"""Errors raised by operations; views and the API turn each into one HTTP status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class OperationError(Exception):
+    """Base class: ``status`` and ``code`` say how the API reports it."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, fields: dict[str, list[str]] | None = None, **extra: Any):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+        self.extra = extra
+
+
+class NotFound(OperationError):
+    """The thing does not exist, or the caller may not know that it does."""
+
+    status = 404
+    code = "not_found"
+
+
+class PermissionDenied(OperationError):
+    """The caller may not do this."""
+
+    status = 403
+    code = "forbidden"
+
+
+class Conflict(OperationError):
+    """The thing changed since the caller read it, or is in a state that does not allow this."""
+
+    status = 409
+    code = "conflict"
+
+
+class InvalidData(OperationError):
+    """Submitted fields are invalid; ``fields`` maps each field to its messages."""
+
+    status = 422
+    code = "invalid"
+
+
+class GuardBlocked(OperationError):
+    """A guard of the transition refuses it; the message gives its reasons."""
+
+    status = 422
+    code = "guard_blocked"

@@ -1,0 +1,26 @@
+"""The tables, re-exported so that ``from nomination.models import Nomination`` works."""
+
+from nomination.models.archive import HonourRecord
+from nomination.models.audit import AuditEvent, AuditHead
+from nomination.models.campaigns import Campaign, CampaignAward, DefinitionVersion, Quota
+from nomination.models.nominations import Nomination, Objection
+from nomination.models.orgs import Organisation, Team
+from nomination.models.users import ROLES, ApiToken, RoleAssignment, User
+
+__all__ = [
+    "ROLES",
+    "ApiToken",
+    "AuditEvent",
+    "AuditHead",
+    "Campaign",
+    "CampaignAward",
+    "DefinitionVersion",
+    "HonourRecord",
+    "Nomination",
+    "Objection",
+    "Organisation",
+    "Quota",
+    "RoleAssignment",
+    "Team",
+    "User",
+]

@@ -1,0 +1,104 @@
+"""Campaigns (评选活动), the award kinds they offer, quotas and pinned definition versions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from nomination.db import Base, JSONType, UTCDateTime, utcnow
+
+AWARD_KINDS = ("individual", "unit", "team")
+
+
+class DefinitionVersion(Base):
+    """An exact, immutable copy of a workflow definition with its forms, keyed by content hash."""
+
+    __tablename__ = "definition_version"
+
+    hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    #: The resolved definition (workflow and the forms it names) as canonical JSON.
+    content: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Campaign(Base):
+    """One yearly round of an award, e.g. 2026 Capital Labour Medal, Award and Pioneer."""
+
+    __tablename__ = "campaign"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'closed')", name="valid_status"),
+        CheckConstraint("notice_working_days >= 1", name="notice_days_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    federation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    #: Last day on which units may recommend (closes at the configured hour).
+    nomination_deadline: Mapped[date] = mapped_column(Date)
+    #: Length of the federation's public notice (公示) in working days.
+    notice_working_days: Mapped[int] = mapped_column(Integer, default=5)
+    #: Working days a returned nomination has to come back before it lapses (视为放弃).
+    resubmit_working_days: Mapped[int] = mapped_column(Integer, default=10)
+    #: Minimum length of the unit's own notice in working days.
+    unit_notice_working_days: Mapped[int] = mapped_column(Integer, default=5)
+    #: Share of members present who must vote for, as "numerator/denominator" (e.g. "1/2", "2/3").
+    congress_vote_rule: Mapped[str] = mapped_column(String(8), default="1/2")
+    #: Where objections go: body, address, phone, email (shown on the public notice).
+    objection_contact: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    awards: Mapped[list[CampaignAward]] = relationship(
+        back_populates="campaign", lazy="selectin", order_by="CampaignAward.id"
+    )
+    quotas: Mapped[list[Quota]] = relationship(back_populates="campaign")
+
+    def award(self, kind: str) -> CampaignAward | None:
+        """Return the award of ``kind`` this campaign offers, if it offers it."""
+        return next((a for a in self.awards if a.kind == kind), None)
+
+    def __repr__(self) -> str:
+        return f"<Campaign {self.year} {self.name}>"
+
+
+class CampaignAward(Base):
+    """An award kind offered by a campaign, pinned to one definition version."""
+
+    __tablename__ = "campaign_award"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "kind"),
+        CheckConstraint("kind IN ('individual', 'unit', 'team')", name="valid_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str | None] = mapped_column(String(200))
+    definition_hash: Mapped[str] = mapped_column(ForeignKey("definition_version.hash"))
+
+    campaign: Mapped[Campaign] = relationship(back_populates="awards")
+
+
+class Quota(Base):
+    """How many nominations of one award kind a working committee may forward."""
+
+    __tablename__ = "quota"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "committee_id", "kind"),
+        CheckConstraint("places >= 0", name="places_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
+    committee_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    places: Mapped[int] = mapped_column(Integer)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="quotas")

@@ -1,0 +1,99 @@
+"""Nominations and the objections filed against them during the public notice."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from nomination.db import Base, JSONType, UTCDateTime, utcnow
+from nomination.models.campaigns import Campaign
+from nomination.models.orgs import Organisation, Team
+
+
+class Nomination(Base):
+    """A nominee (person, unit or team) put forward in a campaign, moving through a workflow."""
+
+    __tablename__ = "nomination"
+    __table_args__ = (
+        CheckConstraint("kind IN ('individual', 'unit', 'team')", name="valid_kind"),
+        # A decision number exists exactly when the nomination is approved.
+        CheckConstraint(
+            "(state = 'approved') = (decision_number IS NOT NULL)", name="decision_iff_approved"
+        ),
+        Index("ix_nomination_timer_due", "timer_due_at"),
+        Index("ix_nomination_campaign_state", "campaign_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    #: The nominating unit; its place in the tree decides who may see and act.
+    unit_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
+    #: The definition version this nomination runs on, pinned when it was created.
+    definition_hash: Mapped[str] = mapped_column(ForeignKey("definition_version.hash"))
+    state: Mapped[str] = mapped_column(String(32), index=True)
+    #: Incremented on every change; a write with a stale version is refused (optimistic locking).
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    #: Nominee data, validated by the award kind's form definition.
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    #: Evidence recorded by transitions (workers'-congress vote, unit notice, opinions).
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    #: Name of the nominee, copied from the data for lists and notices.
+    nominee_name: Mapped[str] = mapped_column(String(200), default="")
+    decision_number: Mapped[str | None] = mapped_column(String(64))
+    decision_date: Mapped[date | None] = mapped_column(Date)
+    #: The pending timer of the current state, if any: fired by tick or lazily on read.
+    timer_trigger: Mapped[str | None] = mapped_column(String(64))
+    timer_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the current state was entered.
+    state_entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    campaign: Mapped[Campaign] = relationship(lazy="joined")
+    unit: Mapped[Organisation] = relationship(lazy="joined")
+    team: Mapped[Team | None] = relationship()
+    objections: Mapped[list[Objection]] = relationship(
+        back_populates="nomination", order_by="Objection.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<Nomination {self.id} {self.kind} {self.state}>"
+
+
+class Objection(Base):
+    """An objection (异议) from the public; the objector's identity is confidential."""
+
+    __tablename__ = "objection"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'unfounded', 'founded')", name="valid_status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nomination_id: Mapped[int] = mapped_column(ForeignKey("nomination.id"), index=True)
+    #: Given to the objector to follow the objection without logging in.
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    objector_name: Mapped[str] = mapped_column(String(100))
+    objector_phone: Mapped[str] = mapped_column(String(32))
+    objector_address: Mapped[str] = mapped_column(String(300))
+    facts: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    conclusion: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    nomination: Mapped[Nomination] = relationship(back_populates="objections")

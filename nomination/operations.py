@@ -1,0 +1,297 @@
+"""Business actions. Each checks permission, acts, flushes and audits; none commits.
+
+Views, the JSON API and the CLI call these same functions; the request or command around
+them commits once, or rolls everything back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, object_session
+
+from nomination import engine, signals
+from nomination.actors import PUBLIC
+from nomination.audit import append_event
+from nomination.db import utcnow
+from nomination.errors import Conflict, InvalidData, NotFound, PermissionDenied
+from nomination.formdefs import validate
+from nomination.models import (
+    ApiToken,
+    Campaign,
+    CampaignAward,
+    Nomination,
+    Objection,
+    Organisation,
+    Team,
+    User,
+)
+from nomination.permissions import can_create_nomination, can_edit_nomination
+
+
+def _actor_fields(actor: Any) -> dict[str, Any]:
+    return {"actor_id": getattr(actor, "id", None), "actor_name": actor.name}
+
+
+def _nominee_name(wf: engine.core.Workflow, data: dict[str, Any]) -> str:
+    field = wf.nominee_form.title_field
+    return str(data.get(field, "")) if field else ""
+
+
+def create_campaign(
+    session: Session,
+    *,
+    actor: Any,
+    year: int,
+    name: str,
+    federation: Organisation,
+    nomination_deadline: date,
+    awards: dict[str, tuple[str, str]],
+    **settings: Any,
+) -> Campaign:
+    """Open a campaign offering ``awards`` ({kind: (title, title_en)}), pinning definitions."""
+    campaign = Campaign(
+        year=year,
+        name=name,
+        federation_id=federation.id,
+        nomination_deadline=nomination_deadline,
+        **settings,
+    )
+    session.add(campaign)
+    for kind, (title, title_en) in awards.items():
+        wf = engine.pin_definition(session, kind)
+        campaign.awards.append(
+            CampaignAward(kind=kind, title=title, title_en=title_en, definition_hash=wf.hash)
+        )
+    session.flush()
+    append_event(
+        session,
+        action="campaign.create",
+        **_actor_fields(actor),
+        role="admin",
+        organisation_id=federation.id,
+        campaign_id=campaign.id,
+        entity_type="campaign",
+        entity_id=campaign.id,
+        after={
+            "year": year,
+            "name": name,
+            "awards": {a.kind: a.definition_hash for a in campaign.awards},
+        },
+    )
+    return campaign
+
+
+def create_nomination(
+    session: Session,
+    *,
+    actor: Any,
+    campaign: Campaign,
+    kind: str,
+    unit: Organisation,
+    data: dict[str, Any],
+    team: Team | None = None,
+) -> Nomination:
+    """Start a nomination in its workflow's initial state; the data may still be incomplete."""
+    if not can_create_nomination(actor, unit):
+        raise PermissionDenied("you may not nominate for this unit")
+    award = campaign.award(kind)
+    if award is None:
+        raise InvalidData(
+            f"this campaign does not offer '{kind}'", fields={"award_kind": ["not offered"]}
+        )
+    if campaign.status != "open":
+        raise Conflict("the campaign is closed")
+    wf = engine.workflow_by_hash(session, award.definition_hash)
+    clean, errors = validate(wf.nominee_form, data, strict=False)
+    if errors:
+        raise InvalidData("some fields are invalid", fields=errors)
+    nomination = Nomination(
+        campaign=campaign,
+        kind=kind,
+        unit=unit,
+        team=team,
+        definition_hash=award.definition_hash,
+        state=wf.initial,
+        data=clean,
+        evidence={},
+        nominee_name=_nominee_name(wf, clean),
+        created_by_id=getattr(actor, "id", None),
+    )
+    session.add(nomination)
+    session.flush()
+    append_event(
+        session,
+        action="nomination.create",
+        **_actor_fields(actor),
+        role="unit_submitter",
+        organisation_id=unit.id,
+        campaign_id=campaign.id,
+        entity_type="nomination",
+        entity_id=nomination.id,
+        after={"state": nomination.state, "kind": kind, "data": clean},
+    )
+    return nomination
+
+
+def update_nomination(
+    nomination: Nomination, *, actor: Any, data: dict[str, Any], version: int
+) -> list[str]:
+    """Replace the nominee data while the state allows editing; return the changed fields."""
+    session = object_session(nomination)
+    assert session is not None
+    wf = engine.workflow_for(nomination)
+    if not can_edit_nomination(actor, nomination, wf.state(nomination.state).editable):
+        raise PermissionDenied("this nomination cannot be edited by you now")
+    if version != nomination.version:
+        raise Conflict(
+            "the nomination was changed by someone else; reload it and try again",
+            version=nomination.version,
+        )
+    clean, errors = validate(wf.nominee_form, data, strict=False)
+    if errors:
+        raise InvalidData("some fields are invalid", fields=errors)
+    old = nomination.data or {}
+    changed = sorted(k for k in set(old) | set(clean) if old.get(k) != clean.get(k))
+    if not changed:
+        return []
+    nomination.data = clean
+    nomination.nominee_name = _nominee_name(wf, clean)
+    session.flush()
+    append_event(
+        session,
+        action="nomination.update",
+        **_actor_fields(actor),
+        role="unit_submitter",
+        organisation_id=nomination.unit_id,
+        campaign_id=nomination.campaign_id,
+        entity_type="nomination",
+        entity_id=nomination.id,
+        before={"version": version, "data": {k: old.get(k) for k in changed}},
+        after={"version": nomination.version, "data": {k: clean.get(k) for k in changed}},
+    )
+    signals.nomination_updated.send(nomination, actor=actor, changed=changed)
+    return changed
+
+
+def transition_nomination(
+    nomination: Nomination,
+    *,
+    actor: Any,
+    trigger: str,
+    version: int | None,
+    data: dict[str, Any] | None = None,
+) -> Nomination:
+    """Fire ``trigger`` as ``actor`` (the engine checks, changes and audits)."""
+    return engine.fire(nomination, trigger, actor, version=version, data=data)
+
+
+def file_objection(nomination: Nomination, *, data: dict[str, Any]) -> Objection:
+    """Take a public objection against a nomination on notice; return the stored objection."""
+    if nomination.state != "public_notice":
+        raise NotFound("this nomination is not on public notice")
+    engine.fire(nomination, "object", PUBLIC, data=data)
+    return nomination.objections[-1]
+
+
+def objection_status(session: Session, reference: str) -> Objection:
+    """Return the objection with ``reference`` (for the objector, who holds the reference)."""
+    objection = session.scalar(select(Objection).where(Objection.reference == reference))
+    if objection is None:
+        raise NotFound("no objection with this reference")
+    return objection
+
+
+def record_login(session: Session, user: User, *, address: str | None) -> None:
+    """Audit a successful login."""
+    append_event(
+        session,
+        action="auth.login",
+        actor_id=user.id,
+        actor_name=user.name,
+        entity_type="user",
+        entity_id=user.id,
+        after={"address": address},
+    )
+
+
+def record_failed_login(session: Session, username: str, *, address: str | None) -> None:
+    """Audit a failed login attempt; these also drive the rate limit."""
+    append_event(
+        session,
+        action="auth.login_failed",
+        actor_name="anonymous",
+        entity_type="user",
+        entity_id=username[:64],
+        after={"address": address},
+    )
+
+
+def record_logout(session: Session, user: User) -> None:
+    """Audit a logout and end every session of the user (the token rotates)."""
+    user.rotate_session()
+    append_event(
+        session, action="auth.logout", actor_id=user.id, actor_name=user.name,
+        entity_type="user", entity_id=user.id,
+    )
+
+
+def record_access_denied(session: Session, actor: Any, *, path: str, reason: str) -> None:
+    """Audit a refused authorisation."""
+    append_event(
+        session,
+        action="auth.denied",
+        actor_id=getattr(actor, "id", None),
+        actor_name=getattr(actor, "name", "anonymous"),
+        entity_type="path",
+        entity_id=path[:64],
+        comment=reason[:500],
+    )
+
+
+def change_password(user: User, *, actor: Any, password: str) -> None:
+    """Set a new password; every existing session of the user ends."""
+    session = object_session(user)
+    assert session is not None
+    user.set_password(password)
+    append_event(
+        session, action="user.password_changed", **_actor_fields(actor),
+        entity_type="user", entity_id=user.id,
+    )
+
+
+def hash_token(token: str) -> str:
+    """Return the stored form of an API token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_api_token(session: Session, user: User, *, name: str, actor: Any) -> str:
+    """Create an API token for ``user`` and return it; only its hash is kept."""
+    token = "nom_" + secrets.token_urlsafe(32)
+    row = ApiToken(user=user, name=name, token_hash=hash_token(token))
+    session.add(row)
+    session.flush()
+    append_event(
+        session, action="token.create", **_actor_fields(actor),
+        entity_type="api_token", entity_id=row.id, after={"user": user.username, "name": name},
+    )
+    return token
+
+
+def revoke_api_tokens(session: Session, user: User, *, actor: Any, name: str | None = None) -> int:
+    """Revoke the user's live tokens (only those called ``name`` if given); return how many."""
+    query = select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    if name:
+        query = query.where(ApiToken.name == name)
+    rows = session.scalars(query).all()
+    for row in rows:
+        row.revoked_at = utcnow()
+        append_event(
+            session, action="token.revoke", **_actor_fields(actor),
+            entity_type="api_token", entity_id=row.id,
+        )
+    return len(rows)

@@ -1,0 +1,114 @@
+"""Who may do what: named predicates, and the query scopes built from the same rules.
+
+A view asks one of these before acting and a template asks the same one before showing a
+button, so the 403 and the missing button never disagree.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ColumnElement, and_, false, or_, true
+
+from nomination.actors import PublicActor, SystemActor
+from nomination.models import Nomination, Organisation, User
+
+if TYPE_CHECKING:
+    from nomination.engine.definitions import TransitionDef
+
+#: Roles whose holders see every nomination of the units below their organisation.
+SCOPED_READERS = (
+    "unit_submitter",
+    "committee_reviewer",
+    "federation_reviewer",
+    "approver",
+    "auditor",
+    "admin",
+)
+#: Roles that see nominations only while the nominations need them.
+STAGE_READERS = {"judge": ("selection",), "department": ("consultation",)}
+
+
+def _is_user(actor: Any) -> bool:
+    return isinstance(actor, User) and actor.is_active
+
+
+def role_paths(user: Any, role: str) -> list[str]:
+    """Return the organisation paths at which ``user`` holds ``role``."""
+    if not _is_user(user):
+        return []
+    return [r.organisation.path for r in user.roles if r.role == role]
+
+
+def has_role(user: Any, role: str) -> bool:
+    """Return whether ``user`` holds ``role`` anywhere."""
+    return bool(role_paths(user, role))
+
+
+def has_role_over(user: Any, role: str, org: Organisation) -> bool:
+    """Return whether ``user`` holds ``role`` at ``org`` or above it."""
+    return any(org.path.startswith(p) for p in role_paths(user, role))
+
+
+def firing_role(actor: Any, nomination: Nomination, transition: TransitionDef) -> str | None:
+    """Return the role in which ``actor`` may fire ``transition`` on ``nomination``, or None."""
+    for role in transition.roles:
+        if role == "system" and isinstance(actor, SystemActor):
+            return role
+        if role == "public" and isinstance(actor, PublicActor):
+            return role
+        if role in STAGE_READERS:
+            if has_role(actor, role):
+                return role
+        elif has_role_over(actor, role, nomination.unit):
+            return role
+    return None
+
+
+def can_view_nomination(user: Any, nomination: Nomination) -> bool:
+    """Return whether ``user`` may read ``nomination`` in full."""
+    if any(has_role_over(user, r, nomination.unit) for r in SCOPED_READERS):
+        return True
+    return any(
+        nomination.state in states and has_role(user, role) for role, states in STAGE_READERS.items()
+    )
+
+
+def can_create_nomination(user: Any, unit: Organisation) -> bool:
+    """Return whether ``user`` may start a nomination for ``unit``."""
+    return unit.kind == "unit" and has_role_over(user, "unit_submitter", unit)
+
+
+def can_edit_nomination(user: Any, nomination: Nomination, editable: bool) -> bool:
+    """Return whether ``user`` may change the nominee data (``editable``: the state allows it)."""
+    return editable and has_role_over(user, "unit_submitter", nomination.unit)
+
+
+def can_audit(user: Any) -> bool:
+    """Return whether ``user`` may read the whole audit trail and verify it."""
+    return has_role(user, "auditor") or has_role(user, "admin")
+
+
+def can_administer(user: Any) -> bool:
+    """Return whether ``user`` may manage organisations, users and campaigns."""
+    return has_role(user, "admin")
+
+
+def nomination_scope(user: Any) -> ColumnElement[bool]:
+    """Return a WHERE clause limiting a query over Nomination (joined to its unit) to ``user``."""
+    if not _is_user(user):
+        return false()
+    clauses: list[ColumnElement[bool]] = []
+    for role in SCOPED_READERS:
+        clauses.extend(Organisation.path.startswith(p) for p in role_paths(user, role))
+    for role, states in STAGE_READERS.items():
+        if has_role(user, role):
+            clauses.append(Nomination.state.in_(states))
+    if not clauses:
+        return false()
+    return or_(*clauses) if len(clauses) > 1 else and_(true(), clauses[0])
+
+
+def submitter_units(user: Any, units: list[Organisation]) -> list[Organisation]:
+    """Return those of ``units`` for which ``user`` may create nominations."""
+    return [u for u in units if can_create_nomination(user, u)]

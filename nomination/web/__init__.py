@@ -1,0 +1,1 @@
+"""The web application: blueprints, request boundary, login and language."""

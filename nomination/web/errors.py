@@ -1,0 +1,50 @@
+"""Error pages for people and JSON errors for the API, in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from nomination import db
+from nomination.errors import OperationError
+
+
+def wants_json() -> bool:
+    """Return whether the caller is the JSON API."""
+    return request.blueprint == "api" or request.path.startswith("/api/")
+
+
+def json_error(status: int, code: str, message: str, fields: dict | None = None, **extra: Any):
+    """Return the API's error shape: {"error": {"code", "message", "fields"}}."""
+    body: dict[str, Any] = {"code": code, "message": message, "fields": fields or {}}
+    body.update(extra)
+    return jsonify({"error": body}), status
+
+
+_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+          405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "invalid",
+          429: "too_many_requests"}
+
+
+def render_error(exc: HTTPException) -> Any:
+    """Answer an HTTP error as JSON for the API and as a page otherwise."""
+    status = exc.code or 500
+    if wants_json():
+        return json_error(status, _CODES.get(status, "error"), exc.description or exc.name)
+    return render_template("errors/error.html", status=status, message=exc.description), status
+
+
+def _operation_error(exc: OperationError) -> Any:
+    db.session.rollback()
+    if wants_json():
+        return json_error(exc.status, exc.code, exc.message, exc.fields, **exc.extra)
+    return render_template("errors/error.html", status=exc.status, message=exc.message), exc.status
+
+
+def register(app: Flask) -> None:
+    """Register the error handlers."""
+    for status in (400, 401, 404, 405, 409, 413, 422, 429):
+        app.register_error_handler(status, render_error)
+    app.register_error_handler(OperationError, _operation_error)

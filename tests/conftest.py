@@ -1,0 +1,245 @@
+"""Fixtures: one app per database backend, each test inside a rolled-back transaction.
+
+Every test runs on SQLite; when ``NOMINATION_TEST_POSTGRES_URL`` names a PostgreSQL database
+(``.ci/run`` sets it up) the same tests run there too.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from nomination import create_app, db
+from nomination.actors import SYSTEM
+from nomination.migrate import upgrade
+from nomination.models import Campaign, Nomination, Organisation, Quota, RoleAssignment, User
+from nomination.operations import create_campaign, create_nomination
+
+POSTGRES_URL = os.environ.get("NOMINATION_TEST_POSTGRES_URL")
+PASSWORD = "correct horse battery"
+
+#: A Wednesday in an ordinary working week, 10:00 in Beijing.
+NOW = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)
+
+
+def _backends() -> list[Any]:
+    return [
+        "sqlite",
+        pytest.param(
+            "postgresql",
+            marks=pytest.mark.skipif(
+                not POSTGRES_URL, reason="NOMINATION_TEST_POSTGRES_URL is not set (no PostgreSQL)"
+            ),
+        ),
+    ]
+
+
+@pytest.fixture(scope="session", params=_backends())
+def app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """An application on a freshly migrated database of one backend."""
+    instance = tmp_path_factory.mktemp(f"instance-{request.param}")
+    if request.param == "sqlite":
+        url = f"sqlite:///{instance / 'test.sqlite3'}"
+    else:
+        url = POSTGRES_URL
+    application = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": url,
+            "SECRET_KEY": "test",
+            "INSTANCE_PATH": str(instance),
+            "WTF_CSRF_ENABLED": False,
+            "HOLIDAYS_FILE": str(instance / "holidays.toml"),
+        }
+    )
+    engine = application.extensions["nomination.engine"]
+    if request.param == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    upgrade(engine)
+    application.config["BACKEND"] = request.param
+    yield application
+    db.session.remove()
+    engine.dispose()
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[Any]:
+    """The scoped session, joined to an outer transaction that is rolled back after the test."""
+    engine = app.extensions["nomination.engine"]
+    connection = engine.connect()
+    outer = connection.begin()
+    db.session.remove()
+    db.session.configure(bind=connection, join_transaction_mode="create_savepoint")
+    with app.app_context():
+        yield db.session
+    db.session.remove()
+    outer.rollback()
+    connection.close()
+    db.session.configure(bind=engine, join_transaction_mode="conservative_savepoint")
+
+
+@pytest.fixture
+def client(app: Flask, session: Any) -> FlaskClient:
+    """A test client whose requests share the test's transaction."""
+    return app.test_client()
+
+
+# --- factories -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def create_org(session: Any) -> Callable[..., Organisation]:
+    """Return a factory of organisations placed in the tree under ``parent``."""
+
+    def factory(code: str, kind: str, parent: Organisation | None = None, name: str = "") -> Organisation:
+        org = Organisation(code=code, name=name or code, name_en=name or code, kind=kind, parent=parent)
+        session.add(org)
+        session.flush()
+        org.path = (parent.path if parent else "/") + f"{org.id}/"
+        session.flush()
+        return org
+
+    return factory
+
+
+@pytest.fixture
+def create_user(session: Any) -> Callable[..., User]:
+    """Return a factory of users holding ``roles`` [(role, organisation), ...]."""
+
+    def factory(username: str, roles: list[tuple[str, Organisation]] = ()) -> User:
+        user = User(username=username, display_name=username)
+        user.set_password(PASSWORD)
+        for role, org in roles:
+            user.roles.append(RoleAssignment(role=role, organisation=org))
+        session.add(user)
+        session.flush()
+        return user
+
+    return factory
+
+
+class Tree:
+    """A small federation: two committees, three units, a department, users for every role."""
+
+    federation: Organisation
+    committee1: Organisation
+    committee2: Organisation
+    unit1: Organisation
+    unit2: Organisation
+    unit3: Organisation
+    users: dict[str, User]
+    campaign: Campaign
+
+
+@pytest.fixture
+def tree(create_org: Callable, create_user: Callable, session: Any) -> Tree:
+    """Return the small federation with an open campaign offering all three award kinds."""
+    t = Tree()
+    t.federation = create_org("F", "federation", name="朝阳区总工会")
+    t.committee1 = create_org("C1", "committee", t.federation, name="第一工委")
+    t.committee2 = create_org("C2", "committee", t.federation, name="第二工委")
+    t.unit1 = create_org("U1", "unit", t.committee1, name="单位一")
+    t.unit2 = create_org("U2", "unit", t.committee1, name="单位二")
+    t.unit3 = create_org("U3", "unit", t.committee2, name="单位三")
+    dept = create_org("D-HR", "department", t.federation, name="人社局")
+    t.users = {
+        "unit1": create_user("unit1", [("unit_submitter", t.unit1)]),
+        "unit2": create_user("unit2", [("unit_submitter", t.unit2)]),
+        "unit3": create_user("unit3", [("unit_submitter", t.unit3)]),
+        "committee1": create_user("committee1", [("committee_reviewer", t.committee1)]),
+        "committee2": create_user("committee2", [("committee_reviewer", t.committee2)]),
+        "federation": create_user("federation", [("federation_reviewer", t.federation)]),
+        "approver": create_user("approver", [("approver", t.federation)]),
+        "auditor": create_user("auditor", [("auditor", t.federation)]),
+        "admin": create_user("admin", [("admin", t.federation)]),
+        "judge1": create_user("judge1", [("judge", t.federation)]),
+        "dept-hr": create_user("dept-hr", [("department", dept)]),
+    }
+    t.campaign = create_campaign(
+        session,
+        actor=SYSTEM,
+        year=2026,
+        name="2026年首都劳动奖章、奖状和工人先锋号",
+        federation=t.federation,
+        nomination_deadline=date(2026, 12, 31),
+        awards={
+            "individual": ("首都劳动奖章", "Capital Labour Medal"),
+            "unit": ("首都劳动奖状", "Capital Labour Award"),
+            "team": ("北京市工人先锋号", "Beijing Workers' Pioneer"),
+        },
+        notice_working_days=5,
+        objection_contact={"body": "朝阳区总工会劳模办", "phone": "010-65099999"},
+    )
+    session.add(Quota(campaign=t.campaign, committee_id=t.committee1.id, kind="individual", places=2))
+    session.flush()
+    return t
+
+
+def person_data(**overrides: Any) -> dict[str, Any]:
+    """Return complete, valid data for an individual nominee."""
+    data = {
+        "name": "张建国",
+        "gender": "male",
+        "ethnicity": "汉族",
+        "birth_date": "1949-12-31",
+        "id_number": "110105194912310037",
+        "political_affiliation": "cpc",
+        "education": "senior_high",
+        "work_start": "1968-09-01",
+        "post": "北京热力集团 运行班班长",
+        "title_or_grade": "高级技师",
+        "phone": "13910000000",
+        "category": "industrial_worker",
+        "migrant_worker": False,
+        "ownership": "public",
+        "industry": "电力、热力、燃气及水生产和供应业",
+        "summary": "扎根供热一线三十年,带领班组攻克管网节能难题。",
+        "deeds": "扎根供热一线三十年,带领班组攻克管网节能难题,累计节约标准煤一万余吨。",
+    }
+    data.update(overrides)
+    return data
+
+
+def recommendation(**overrides: Any) -> dict[str, Any]:
+    """Return a workers'-congress vote and unit notice that pass every guard at ``NOW``."""
+    data = {
+        "congress_date": "2026-11-02",
+        "members_present": 120,
+        "votes_for": 110,
+        "votes_against": 4,
+        "votes_abstain": 6,
+        "notice_start": "2026-11-04",
+        "notice_end": "2026-11-10",
+        "notice_result": "no_objection",
+        "comment": "同意推荐。",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def create_nomination_for(session: Any, tree: Tree) -> Callable[..., Nomination]:
+    """Return a factory of nominations by ``unit_user`` for their unit."""
+
+    def factory(unit_user: str = "unit1", kind: str = "individual", data: dict | None = None) -> Nomination:
+        user = tree.users[unit_user]
+        unit = user.roles[0].organisation
+        return create_nomination(
+            session,
+            actor=user,
+            campaign=tree.campaign,
+            kind=kind,
+            unit=unit,
+            data=person_data() if data is None else data,
+        )
+
+    return factory
