@@ -78,7 +78,9 @@ def append_event(
 ) -> AuditEvent:
     """Append one event to the chain in the caller's transaction and return it."""
     # Locking the head row serialises appenders, so two transactions never chain to one parent.
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
+    head = session.execute(
+        select(AuditHead).where(AuditHead.id == 1).with_for_update()
+    ).scalar_one()
     record = {
         "seq": head.seq + 1,
         "occurred_at": (now or utcnow()).isoformat(),
@@ -156,7 +158,10 @@ def verify_chain(session: Session) -> VerifyResult:
         stored = json.loads(event.payload)
         if stored.get("prev_hash") != prev_hash:
             return VerifyResult(
-                False, checked, event.seq, "not linked to the previous event (inserted or reordered)"
+                False,
+                checked,
+                event.seq,
+                "not linked to the previous event (inserted or reordered)",
             )
         if stored != _plain(event_record(event)):
             return VerifyResult(False, checked, event.seq, "columns differ from the hashed record")

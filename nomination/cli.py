@@ -76,8 +76,9 @@ def db_revision(message: str) -> None:
 
 
 @main.command("demo")
-@click.option("--password", default="demo-password", show_default=True,
-              help="Password of every demo user.")
+@click.option(
+    "--password", default="demo-password", show_default=True, help="Password of every demo user."
+)
 @with_appcontext
 def demo(password: str) -> None:
     """Load the demo federation (idempotent) and print the demo logins."""
@@ -119,7 +120,9 @@ def tick(now_text: str | None) -> None:
 
     now = datetime.fromisoformat(now_text) if now_text else None
     if now is not None and now.tzinfo is None:
-        raise click.BadParameter("give a time zone, e.g. 2026-12-04T17:00:00+08:00", param_hint="--now")
+        raise click.BadParameter(
+            "give a time zone, e.g. 2026-12-04T17:00:00+08:00", param_hint="--now"
+        )
     with transaction():
         fired = apply_due_timers(db.session, now)
     click.echo(f"{len(fired)} timer(s) fired")
@@ -155,8 +158,12 @@ def workflow_check() -> None:
 
 @workflow_group.command("graph")
 @click.argument("name")
-@click.option("--out", type=click.Path(dir_okay=False), default=None,
-              help="SVG file to write (default: NAME.svg).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="SVG file to write (default: NAME.svg).",
+)
 @click.option("--language", type=click.Choice(["zh", "en"]), default="zh")
 def workflow_graph(name: str, out: str | None, language: str) -> None:
     """Write the diagram of workflow NAME as SVG."""
@@ -189,7 +196,9 @@ def audit_verify() -> None:
     db.session.rollback()
     click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
     if not result.ok:
-        click.echo(f"audit trail FAILED at event {result.first_bad_seq}: {result.problem}", err=True)
+        click.echo(
+            f"audit trail FAILED at event {result.first_bad_seq}: {result.problem}", err=True
+        )
         sys.exit(1)
 
 
@@ -201,7 +210,7 @@ def token_group() -> None:
     """API tokens."""
 
 
-def _user(username: str):  # noqa: ANN202
+def _user(username: str):
     from nomination.models import User
 
     user = db.session.scalar(select(User).where(User.username == username))

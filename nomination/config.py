@@ -1,4 +1,4 @@
-"""Configuration: defaults, then the instance folder, then ``NOMINATION_*`` environment variables."""
+"""Configuration: defaults, the instance folder, then ``NOMINATION_*`` environment variables."""
 
 from __future__ import annotations
 
@@ -49,9 +49,7 @@ def configure(app: Flask, test_config: dict[str, Any] | None = None) -> None:
         app.config.update(test_config)
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
-    app.config.setdefault(
-        "DATABASE_URL", f"sqlite:///{instance / 'nomination.sqlite3'}"
-    )
+    app.config.setdefault("DATABASE_URL", f"sqlite:///{instance / 'nomination.sqlite3'}")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)
     app.config.setdefault("HOLIDAYS_FILE", str(instance / "holidays.toml"))

@@ -3,6 +3,6 @@
 DEMO_USERS: list[tuple[str, str]] = []
 
 
-def load_demo(session, password: str) -> bool:  # noqa: ANN001
+def load_demo(session, password: str) -> bool:
     """Load the demo data."""
     raise RuntimeError("demo data not written yet")

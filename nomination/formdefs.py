@@ -24,6 +24,7 @@ from wtforms import (
     Field,
     Form,
     IntegerField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -71,7 +72,10 @@ class IdNumber:
             number = ric.validate(_nfkc(fld.data).upper())
         except StdnumError:
             raise validators.ValidationError(
-                _msg("身份证号码无效(请检查位数和校验码)", "Invalid resident ID number (length or check digit)")
+                _msg(
+                    "身份证号码无效(请检查位数和校验码)",
+                    "Invalid resident ID number (length or check digit)",
+                )
             ) from None
         fld.data = number
         birth = getattr(form, "birth_date", None)
@@ -140,7 +144,9 @@ class NotInFuture:
     def __call__(self, form: Form, fld: Field) -> None:
         """Refuse dates after today."""
         if fld.data and fld.data > date.today():
-            raise validators.ValidationError(_msg("日期不能晚于今天", "The date cannot be in the future"))
+            raise validators.ValidationError(
+                _msg("日期不能晚于今天", "The date cannot be in the future")
+            )
 
 
 class CharCount:
@@ -225,7 +231,7 @@ class FieldDef:
         return str(value)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FormDef:
     """A form definition: named, titled, with fields in order."""
 
@@ -234,7 +240,7 @@ class FormDef:
     fields: tuple[FieldDef, ...]
     title_field: str | None = None
     source: str = ""
-    raw: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    raw: dict[str, Any] = field(default_factory=dict)
 
     def field(self, name: str) -> FieldDef | None:
         """Return the field called ``name``."""
@@ -272,7 +278,9 @@ def parse_form(raw: dict[str, Any], source: str) -> FormDef:
         for v in f.get("validators", []):
             if v not in NAMED_VALIDATORS:
                 raise fail(entry, f"unknown validator {v!r}")
-        choices = tuple((str(c["value"]), {"zh": c["zh"], "en": c["en"]}) for c in f.get("choices", []))
+        choices = tuple(
+            (str(c["value"]), {"zh": c["zh"], "en": c["en"]}) for c in f.get("choices", [])
+        )
         if ftype == "choice" and not choices:
             raise fail(entry, "a choice field needs choices")
         fields.append(
@@ -355,8 +363,8 @@ def _wtf_field(fd: FieldDef, strict: bool) -> Field:
             checks.append(validators.NumberRange(min=fd.minimum, max=fd.maximum))
         return IntegerField(**kwargs)
     if fd.type == "choice":
-        choices = [("", lazy({"zh": "请选择", "en": "Choose"}))] + [
-            (v, lazy(lab)) for v, lab in fd.choices
+        choices = [SelectChoice("", lazy({"zh": "请选择", "en": "Choose"}))] + [
+            SelectChoice(v, lazy(lab)) for v, lab in fd.choices
         ]
         # Optional() stops the chain on an empty value, so "" never reaches pre_validate.
         return SelectField(choices=choices, validate_choice=True, **kwargs)
@@ -365,6 +373,7 @@ def _wtf_field(fd: FieldDef, strict: bool) -> Field:
     return StringField(**kwargs)
 
 
+# Form definitions are compared by identity: each pinned version is loaded once and kept.
 @cache
 def _form_class(defn: FormDef, strict: bool, base: type) -> type:
     attrs = {f.name: _wtf_field(f, strict) for f in defn.fields}

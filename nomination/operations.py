@@ -235,8 +235,12 @@ def record_logout(session: Session, user: User) -> None:
     """Audit a logout and end every session of the user (the token rotates)."""
     user.rotate_session()
     append_event(
-        session, action="auth.logout", actor_id=user.id, actor_name=user.name,
-        entity_type="user", entity_id=user.id,
+        session,
+        action="auth.logout",
+        actor_id=user.id,
+        actor_name=user.name,
+        entity_type="user",
+        entity_id=user.id,
     )
 
 
@@ -259,8 +263,11 @@ def change_password(user: User, *, actor: Any, password: str) -> None:
     assert session is not None
     user.set_password(password)
     append_event(
-        session, action="user.password_changed", **_actor_fields(actor),
-        entity_type="user", entity_id=user.id,
+        session,
+        action="user.password_changed",
+        **_actor_fields(actor),
+        entity_type="user",
+        entity_id=user.id,
     )
 
 
@@ -276,8 +283,12 @@ def create_api_token(session: Session, user: User, *, name: str, actor: Any) -> 
     session.add(row)
     session.flush()
     append_event(
-        session, action="token.create", **_actor_fields(actor),
-        entity_type="api_token", entity_id=row.id, after={"user": user.username, "name": name},
+        session,
+        action="token.create",
+        **_actor_fields(actor),
+        entity_type="api_token",
+        entity_id=row.id,
+        after={"user": user.username, "name": name},
     )
     return token
 
@@ -291,7 +302,10 @@ def revoke_api_tokens(session: Session, user: User, *, actor: Any, name: str | N
     for row in rows:
         row.revoked_at = utcnow()
         append_event(
-            session, action="token.revoke", **_actor_fields(actor),
-            entity_type="api_token", entity_id=row.id,
+            session,
+            action="token.revoke",
+            **_actor_fields(actor),
+            entity_type="api_token",
+            entity_id=row.id,
         )
     return len(rows)

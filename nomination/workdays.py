@@ -13,7 +13,7 @@ A date in a year known to neither raises ``UnknownCalendarYear`` rather than gue
 from __future__ import annotations
 
 import tomllib
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -103,7 +103,7 @@ class WorkCalendar:
         day = self.next_workday(day)
         for _ in range(working_days - 1):
             day = self.next_workday(day + timedelta(days=1))
-        return self.closing(day)
+        return self.closing(day).astimezone(UTC)
 
     def working_days_between(self, first: date, last: date) -> int:
         """Count the working days from ``first`` to ``last``, both included."""

@@ -6,15 +6,17 @@ Every test runs on SQLite; when ``NOMINATION_TEST_POSTGRES_URL`` names a Postgre
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
+from werkzeug.security import generate_password_hash
 
 from nomination import create_app, db
 from nomination.actors import SYSTEM
@@ -22,11 +24,9 @@ from nomination.migrate import upgrade
 from nomination.models import Campaign, Nomination, Organisation, Quota, RoleAssignment, User
 from nomination.operations import create_campaign, create_nomination
 
-POSTGRES_URL = os.environ.get("NOMINATION_TEST_POSTGRES_URL")
-PASSWORD = "correct horse battery"
+from factories import NOW, PASSWORD, person_data  # noqa: F401  (re-exported for tests)
 
-#: A Wednesday in an ordinary working week, 10:00 in Beijing.
-NOW = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)
+POSTGRES_URL = os.environ.get("NOMINATION_TEST_POSTGRES_URL")
 
 
 def _backends() -> list[Any]:
@@ -42,13 +42,12 @@ def _backends() -> list[Any]:
 
 
 @pytest.fixture(scope="session", params=_backends())
-def app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+def app(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Flask]:
     """An application on a freshly migrated database of one backend."""
     instance = tmp_path_factory.mktemp(f"instance-{request.param}")
-    if request.param == "sqlite":
-        url = f"sqlite:///{instance / 'test.sqlite3'}"
-    else:
-        url = POSTGRES_URL
+    url = f"sqlite:///{instance / 'test.sqlite3'}" if request.param == "sqlite" else POSTGRES_URL
     application = create_app(
         {
             "TESTING": True,
@@ -100,8 +99,12 @@ def client(app: Flask, session: Any) -> FlaskClient:
 def create_org(session: Any) -> Callable[..., Organisation]:
     """Return a factory of organisations placed in the tree under ``parent``."""
 
-    def factory(code: str, kind: str, parent: Organisation | None = None, name: str = "") -> Organisation:
-        org = Organisation(code=code, name=name or code, name_en=name or code, kind=kind, parent=parent)
+    def factory(
+        code: str, kind: str, parent: Organisation | None = None, name: str = ""
+    ) -> Organisation:
+        org = Organisation(
+            code=code, name=name or code, name_en=name or code, kind=kind, parent=parent
+        )
         session.add(org)
         session.flush()
         org.path = (parent.path if parent else "/") + f"{org.id}/"
@@ -111,13 +114,18 @@ def create_org(session: Any) -> Callable[..., Organisation]:
     return factory
 
 
+@functools.cache
+def _password_hash() -> str:
+    # scrypt is slow on purpose; hash the shared test password once per run.
+    return generate_password_hash(PASSWORD, method="scrypt")
+
+
 @pytest.fixture
 def create_user(session: Any) -> Callable[..., User]:
     """Return a factory of users holding ``roles`` [(role, organisation), ...]."""
 
     def factory(username: str, roles: list[tuple[str, Organisation]] = ()) -> User:
-        user = User(username=username, display_name=username)
-        user.set_password(PASSWORD)
+        user = User(username=username, display_name=username, password_hash=_password_hash())
         for role, org in roles:
             user.roles.append(RoleAssignment(role=role, organisation=org))
         session.add(user)
@@ -179,58 +187,20 @@ def tree(create_org: Callable, create_user: Callable, session: Any) -> Tree:
         notice_working_days=5,
         objection_contact={"body": "朝阳区总工会劳模办", "phone": "010-65099999"},
     )
-    session.add(Quota(campaign=t.campaign, committee_id=t.committee1.id, kind="individual", places=2))
+    session.add(
+        Quota(campaign=t.campaign, committee_id=t.committee1.id, kind="individual", places=2)
+    )
     session.flush()
     return t
-
-
-def person_data(**overrides: Any) -> dict[str, Any]:
-    """Return complete, valid data for an individual nominee."""
-    data = {
-        "name": "张建国",
-        "gender": "male",
-        "ethnicity": "汉族",
-        "birth_date": "1949-12-31",
-        "id_number": "110105194912310037",
-        "political_affiliation": "cpc",
-        "education": "senior_high",
-        "work_start": "1968-09-01",
-        "post": "北京热力集团 运行班班长",
-        "title_or_grade": "高级技师",
-        "phone": "13910000000",
-        "category": "industrial_worker",
-        "migrant_worker": False,
-        "ownership": "public",
-        "industry": "电力、热力、燃气及水生产和供应业",
-        "summary": "扎根供热一线三十年,带领班组攻克管网节能难题。",
-        "deeds": "扎根供热一线三十年,带领班组攻克管网节能难题,累计节约标准煤一万余吨。",
-    }
-    data.update(overrides)
-    return data
-
-
-def recommendation(**overrides: Any) -> dict[str, Any]:
-    """Return a workers'-congress vote and unit notice that pass every guard at ``NOW``."""
-    data = {
-        "congress_date": "2026-11-02",
-        "members_present": 120,
-        "votes_for": 110,
-        "votes_against": 4,
-        "votes_abstain": 6,
-        "notice_start": "2026-11-04",
-        "notice_end": "2026-11-10",
-        "notice_result": "no_objection",
-        "comment": "同意推荐。",
-    }
-    data.update(overrides)
-    return data
 
 
 @pytest.fixture
 def create_nomination_for(session: Any, tree: Tree) -> Callable[..., Nomination]:
     """Return a factory of nominations by ``unit_user`` for their unit."""
 
-    def factory(unit_user: str = "unit1", kind: str = "individual", data: dict | None = None) -> Nomination:
+    def factory(
+        unit_user: str = "unit1", kind: str = "individual", data: dict | None = None
+    ) -> Nomination:
         user = tree.users[unit_user]
         unit = user.roles[0].organisation
         return create_nomination(

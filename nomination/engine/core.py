@@ -184,7 +184,7 @@ def fire(
     session.execute(
         select(Nomination)
         .where(Nomination.id == nomination.id)
-        .with_for_update()
+        .with_for_update(of=Nomination)
         .execution_options(populate_existing=True)
     )
     wf = workflow_for(nomination)
@@ -222,7 +222,9 @@ def fire(
     try:
         session.flush()
     except StaleDataError:
-        raise Conflict("the nomination was changed by someone else; reload it and try again") from None
+        raise Conflict(
+            "the nomination was changed by someone else; reload it and try again"
+        ) from None
     after: dict[str, Any] = {"state": nomination.state, "version": nomination.version}
     if clean:
         after["data"] = clean

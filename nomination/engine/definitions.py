@@ -246,9 +246,7 @@ def parse_workflow(doc: dict[str, Any], source: str) -> Workflow:
             raise _fail(source, f"states.{sname}", "a terminal state has transitions leaving it")
         if not s.terminal and not exits:
             raise _fail(source, f"states.{sname}", "dead end: no transition leaves it")
-        if s.timer and not any(
-            t.trigger == s.timer.trigger and "system" in t.roles for t in exits
-        ):
+        if s.timer and not any(t.trigger == s.timer.trigger and "system" in t.roles for t in exits):
             raise _fail(
                 source,
                 f"states.{sname}.timer",

@@ -63,8 +63,8 @@ class Nomination(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    campaign: Mapped[Campaign] = relationship(lazy="joined")
-    unit: Mapped[Organisation] = relationship(lazy="joined")
+    campaign: Mapped[Campaign] = relationship(lazy="joined", innerjoin=True)
+    unit: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
     team: Mapped[Team | None] = relationship()
     objections: Mapped[list[Objection]] = relationship(
         back_populates="nomination", order_by="Objection.id"

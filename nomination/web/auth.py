@@ -60,8 +60,15 @@ def login() -> str | Response:
     if form.validate_on_submit():
         username = form.username.data.strip()
         if recent_failures(username) >= int(current_app.config["LOGIN_MAX_FAILURES"]):
-            abort(429, pick({"zh": "登录失败次数过多,请 15 分钟后再试",
-                             "en": "Too many failed logins; try again in 15 minutes"}))
+            abort(
+                429,
+                pick(
+                    {
+                        "zh": "登录失败次数过多,请 15 分钟后再试",
+                        "en": "Too many failed logins; try again in 15 minutes",
+                    }
+                ),
+            )
         user = db.session.scalar(select(User).where(User.username == username))
         if user is not None and user.active and user.check_password(form.password.data):
             login_user(user)
@@ -106,4 +113,5 @@ def language(lang: str) -> Response:
     """Switch the interface language."""
     if lang in ("zh", "en"):
         session["lang"] = lang
-    return redirect(_safe_next(request.args.get("next") or request.referrer and urlsplit(request.referrer).path))
+    back = request.args.get("next") or (request.referrer and urlsplit(request.referrer).path)
+    return redirect(_safe_next(back))

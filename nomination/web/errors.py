@@ -23,9 +23,17 @@ def json_error(status: int, code: str, message: str, fields: dict | None = None,
     return jsonify({"error": body}), status
 
 
-_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-          405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "invalid",
-          429: "too_many_requests"}
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    422: "invalid",
+    429: "too_many_requests",
+}
 
 
 def render_error(exc: HTTPException) -> Any:

@@ -34,6 +34,8 @@ class PasswordForm(FlaskForm):
         lazy({"zh": "确认新密码", "en": "Confirm new password"}),
         validators=[
             validators.InputRequired(),
-            validators.EqualTo("new", message=lazy({"zh": "两次输入不一致", "en": "Does not match"})),
+            validators.EqualTo(
+                "new", message=lazy({"zh": "两次输入不一致", "en": "Does not match"})
+            ),
         ],
     )

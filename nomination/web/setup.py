@@ -56,8 +56,7 @@ def _check_csrf() -> None:
     if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
         return
     if request.blueprint == "api" and (
-        request.headers.get("Authorization", "").startswith("Bearer ")
-        or "_user_id" not in session
+        request.headers.get("Authorization", "").startswith("Bearer ") or "_user_id" not in session
     ):
         return
     csrf.protect()

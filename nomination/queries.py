@@ -1,0 +1,94 @@
+"""Read-side queries, scoped by the same rules as the permission predicates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from nomination import engine
+from nomination.models import AuditEvent, Campaign, Nomination, Organisation
+from nomination.permissions import can_view_nomination, nomination_scope
+
+
+def visible_nominations(
+    user: Any,
+    *,
+    state: str | None = None,
+    campaign_id: int | None = None,
+    kind: str | None = None,
+) -> Select:
+    """Return a query of the nominations ``user`` may see, newest first, optionally filtered."""
+    query = (
+        select(Nomination)
+        .join(Organisation, Nomination.unit_id == Organisation.id)
+        .where(nomination_scope(user))
+        .order_by(Nomination.updated_at.desc(), Nomination.id.desc())
+    )
+    if state:
+        query = query.where(Nomination.state == state)
+    if campaign_id:
+        query = query.where(Nomination.campaign_id == campaign_id)
+    if kind:
+        query = query.where(Nomination.kind == kind)
+    return query
+
+
+def load_nomination(session: Session, nomination_id: int, user: Any) -> Nomination | None:
+    """Return the nomination if ``user`` may see it, after applying its due timers."""
+    nomination = session.get(Nomination, nomination_id)
+    if nomination is None or not can_view_nomination(user, nomination):
+        return None
+    # Lazy timers: a notice whose period ended is closed before anyone reads it.
+    engine.apply_due_timers(session, ids=[nomination.id])
+    return nomination
+
+
+def on_notice(session: Session) -> list[Nomination]:
+    """Return the nominations on public notice in open campaigns, after due timers."""
+    engine.apply_due_timers(session)
+    return list(
+        session.scalars(
+            select(Nomination)
+            .join(Campaign, Nomination.campaign_id == Campaign.id)
+            .where(Nomination.state == "public_notice", Campaign.status == "open")
+            .order_by(Nomination.campaign_id, Nomination.kind, Nomination.unit_id, Nomination.id)
+        )
+    )
+
+
+def history(session: Session, nomination: Nomination) -> list[AuditEvent]:
+    """Return the audit events of ``nomination`` in order."""
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.entity_type == "nomination", AuditEvent.entity_id == str(nomination.id)
+            )
+            .order_by(AuditEvent.seq)
+        )
+    )
+
+
+def open_campaigns(session: Session) -> list[Campaign]:
+    """Return the campaigns open for nominations, newest first."""
+    return list(
+        session.scalars(
+            select(Campaign).where(Campaign.status == "open").order_by(Campaign.year.desc())
+        )
+    )
+
+
+def public_view(nomination: Nomination) -> dict[str, Any]:
+    """Return only what the public may see of a nomination on notice."""
+    form = engine.workflow_for(nomination).nominee_form
+    fields = {f.name: nomination.data.get(f.name) for f in form.public_fields}
+    return {
+        "id": nomination.id,
+        "campaign_id": nomination.campaign_id,
+        "award_kind": nomination.kind,
+        "unit": nomination.unit.name,
+        "fields": fields,
+        "notice_ends_at": nomination.timer_due_at,
+    }

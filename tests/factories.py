@@ -1,0 +1,53 @@
+"""Plain data for tests: valid nominee data, a passing recommendation, a fixed clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+PASSWORD = "correct horse battery"
+
+#: A Wednesday in an ordinary working week, 10:00 in Beijing.
+NOW = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)
+
+
+def person_data(**overrides: Any) -> dict[str, Any]:
+    """Return complete, valid data for an individual nominee."""
+    data = {
+        "name": "张建国",
+        "gender": "male",
+        "ethnicity": "汉族",
+        "birth_date": "1949-12-31",
+        "id_number": "110105194912310038",
+        "political_affiliation": "cpc",
+        "education": "senior_high",
+        "work_start": "1968-09-01",
+        "post": "北京热力集团 运行班班长",
+        "title_or_grade": "高级技师",
+        "phone": "13910000000",
+        "category": "industrial_worker",
+        "migrant_worker": False,
+        "ownership": "public",
+        "industry": "电力、热力、燃气及水生产和供应业",
+        "summary": "扎根供热一线三十年,带领班组攻克管网节能难题。",
+        "deeds": "扎根供热一线三十年,带领班组攻克管网节能难题,累计节约标准煤一万余吨。",
+    }
+    data.update(overrides)
+    return data
+
+
+def recommendation(**overrides: Any) -> dict[str, Any]:
+    """Return a workers'-congress vote and unit notice that pass every guard at ``NOW``."""
+    data = {
+        "congress_date": "2026-11-02",
+        "members_present": 120,
+        "votes_for": 110,
+        "votes_against": 4,
+        "votes_abstain": 6,
+        "notice_start": "2026-11-04",
+        "notice_end": "2026-11-10",
+        "notice_result": "no_objection",
+        "comment": "同意推荐。",
+    }
+    data.update(overrides)
+    return data
