@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Iterator
@@ -138,17 +139,27 @@ class VerifyResult:
 
 
 def _events(session: Session) -> Iterator[AuditEvent]:
-    yield from session.scalars(
+    result = session.scalars(
         select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=1000)
     )
+    try:
+        yield from result
+    finally:
+        # Stopping at the first bad event must not leave a server-side cursor open.
+        result.close()
 
 
 def verify_chain(session: Session) -> VerifyResult:
     """Re-check every event: its hash, its link to the previous one, its columns and the head."""
+    with contextlib.closing(_events(session)) as events:
+        return _verify(session, events)
+
+
+def _verify(session: Session, events: Iterator[AuditEvent]) -> VerifyResult:
     prev_hash = GENESIS_HASH
     expected_seq = 1
     checked = 0
-    for event in _events(session):
+    for event in events:
         if event.seq != expected_seq:
             return VerifyResult(
                 False, checked, expected_seq, f"event {expected_seq} is missing (found {event.seq})"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
 
 from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
@@ -49,8 +52,18 @@ class UTCDateTime(TypeDecorator):
 
 
 def utcnow() -> datetime:
-    """Return the current time, timezone-aware in UTC."""
+    """Return the current time in UTC, or the application's ``FROZEN_TIME`` when set (tests)."""
+    if has_app_context():
+        frozen = current_app.config.get("FROZEN_TIME")
+        if frozen is not None:
+            return frozen
     return datetime.now(UTC)
+
+
+def local_today() -> date:
+    """Return today's date in the configured time zone (Asia/Shanghai by default)."""
+    tz = current_app.config["TIMEZONE"] if has_app_context() else "Asia/Shanghai"
+    return utcnow().astimezone(ZoneInfo(tz)).date()
 
 
 #: The session used by requests, CLI commands and operations; bound in ``init_engine``.

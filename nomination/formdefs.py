@@ -31,6 +31,7 @@ from wtforms import (
     validators,
 )
 
+from nomination.db import local_today
 from nomination.i18n import lazy
 from nomination.paths import data_dir
 
@@ -143,7 +144,7 @@ class NotInFuture:
 
     def __call__(self, form: Form, fld: Field) -> None:
         """Refuse dates after today."""
-        if fld.data and fld.data > date.today():
+        if fld.data and fld.data > local_today():
             raise validators.ValidationError(
                 _msg("日期不能晚于今天", "The date cannot be in the future")
             )

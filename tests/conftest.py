@@ -13,12 +13,13 @@ from datetime import date
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient
 from sqlalchemy import text
 from werkzeug.security import generate_password_hash
 
 from nomination import create_app, db
+from nomination.db import make_engine
 from nomination.actors import SYSTEM
 from nomination.migrate import upgrade
 from nomination.models import Campaign, Nomination, Organisation, Quota, RoleAssignment, User
@@ -47,7 +48,17 @@ def app(
 ) -> Iterator[Flask]:
     """An application on a freshly migrated database of one backend."""
     instance = tmp_path_factory.mktemp(f"instance-{request.param}")
-    url = f"sqlite:///{instance / 'test.sqlite3'}" if request.param == "sqlite" else POSTGRES_URL
+    schema = f"test_{os.getpid()}"
+    if request.param == "sqlite":
+        url = f"sqlite:///{instance / 'test.sqlite3'}"
+    else:
+        # A schema of its own per test process, so that parallel runs never meet.
+        admin = make_engine(POSTGRES_URL)
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+        sep = "&" if "?" in POSTGRES_URL else "?"
+        url = f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
     application = create_app(
         {
             "TESTING": True,
@@ -56,18 +67,20 @@ def app(
             "INSTANCE_PATH": str(instance),
             "WTF_CSRF_ENABLED": False,
             "HOLIDAYS_FILE": str(instance / "holidays.toml"),
+            # A fixed clock: every test sees the same "now", whatever day the suite runs.
+            "FROZEN_TIME": NOW,
         }
     )
     engine = application.extensions["nomination.engine"]
-    if request.param == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
     upgrade(engine)
     application.config["BACKEND"] = request.param
     yield application
     db.session.remove()
     engine.dispose()
+    if request.param == "postgresql":
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
 
 
 @pytest.fixture
@@ -83,12 +96,26 @@ def session(app: Flask) -> Iterator[Any]:
     db.session.remove()
     outer.rollback()
     connection.close()
-    db.session.configure(bind=engine, join_transaction_mode="conservative_savepoint")
+    db.session.configure(bind=engine)
+    db.session.session_factory.kw.pop("join_transaction_mode", None)
+
+
+class _Client(FlaskClient):
+    """A test client that forgets the user Flask-Login cached on ``g`` between requests.
+
+    The test keeps one application context open (for its session), and Flask reuses it for
+    requests, so without this a second request would run as the first request's user.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        g.pop("_login_user", None)
+        return super().open(*args, **kwargs)
 
 
 @pytest.fixture
 def client(app: Flask, session: Any) -> FlaskClient:
     """A test client whose requests share the test's transaction."""
+    app.test_client_class = _Client
     return app.test_client()
 
 

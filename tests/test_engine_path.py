@@ -39,7 +39,7 @@ def test_full_path_to_approved(session, tree, create_nomination_for):
         n,
         "approve",
         tree.users["approver"],
-        data={"decision_number": "京工发〔2026〕12号", "decision_date": "2026-11-25"},
+        data={"decision_number": "京工发〔2026〕12号", "decision_date": "2026-11-18"},
         now=NOW,
     )
     assert n.state == "approved"

@@ -1,0 +1,165 @@
+"""Workflow and form definitions: the shipped ones load; broken ones fail naming file and entry."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nomination.engine.definitions import load_all
+from nomination.formdefs import DefinitionError
+
+REQUIRED_STATES = {
+    "draft",
+    "committee_review",
+    "returned",
+    "federation_review",
+    "consultation",
+    "selection",
+    "public_notice",
+    "objection_review",
+    "final_approval",
+    "approved",
+    "rejected",
+    "withdrawn",
+    "lapsed",
+}
+
+MINIMAL = """
+name = "mini"
+form = "comment"
+initial = "draft"
+
+[states.draft]
+label = {{ zh = "草稿", en = "Draft" }}
+
+[states.done]
+label = {{ zh = "完成", en = "Done" }}
+terminal = true
+{extra_states}
+
+[[transitions]]
+trigger = "finish"
+source = ["draft"]
+dest = "done"
+label = {{ zh = "完成", en = "Finish" }}
+roles = ["{role}"]
+guards = [{guards}]
+{extra_transitions}
+"""
+
+
+def write(tmp_path: Path, **parts: str) -> Path:
+    values = {"extra_states": "", "extra_transitions": "", "role": "unit_submitter", "guards": ""}
+    values.update(parts)
+    (tmp_path / "mini.toml").write_text(MINIMAL.format(**values), encoding="utf-8")
+    return tmp_path
+
+
+def test_shipped_definitions_load_with_the_required_states():
+    workflows = load_all()
+    assert set(workflows) == {"individual", "unit", "team"}
+    for wf in workflows.values():
+        assert set(wf.states) == REQUIRED_STATES
+        assert wf.machine.get_state("draft").name == "draft"
+    # Each kind has its own form, so its own version.
+    assert len({wf.hash for wf in workflows.values()}) == 3
+
+
+def test_minimal_definition_loads(tmp_path):
+    assert "mini" in load_all(write(tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("parts", "entry", "problem"),
+    [
+        ({"role": "janitor"}, "transitions[0] (finish)", "unknown role 'janitor'"),
+        ({"guards": '"weather_is_fine"'}, "transitions[0] (finish)", "unknown guard"),
+        (
+            {"extra_states": '[states.limbo]\nlabel = { zh = "悬", en = "Limbo" }\n'},
+            "states.limbo",
+            "dead end",
+        ),
+        (
+            {
+                "extra_states": '[states.island]\nlabel = { zh = "岛", en = "Island" }\n'
+                "terminal = true\n"
+            },
+            "states.island",
+            "unreachable",
+        ),
+        (
+            {
+                "extra_transitions": '[[transitions]]\ntrigger = "jump"\nsource = ["draft"]\n'
+                'dest = "nowhere"\nlabel = { zh = "跳", en = "Jump" }\nroles = ["admin"]\n'
+            },
+            "transitions[1] (jump)",
+            "unknown state 'nowhere'",
+        ),
+        (
+            {
+                "extra_transitions": '[[transitions]]\ntrigger = "ask"\nsource = ["draft"]\n'
+                'dest = "done"\nlabel = { zh = "问", en = "Ask" }\nroles = ["admin"]\n'
+                'form = "no_such_form"\n'
+            },
+            "form 'no_such_form'",
+            "no such form definition",
+        ),
+    ],
+)
+def test_broken_definitions_name_file_and_entry(tmp_path, parts, entry, problem):
+    folder = write(tmp_path, **parts)
+    with pytest.raises(DefinitionError) as err:
+        load_all(folder)
+    message = str(err.value)
+    assert str(folder / "mini.toml") in message
+    assert entry in message
+    assert problem in message
+
+
+def test_timer_must_have_a_system_transition(tmp_path):
+    folder = write(tmp_path)
+    text = (folder / "mini.toml").read_text(encoding="utf-8")
+    text = text.replace(
+        '[states.draft]\nlabel = { zh = "草稿", en = "Draft" }',
+        '[states.draft]\nlabel = { zh = "草稿", en = "Draft" }\n'
+        'timer = { trigger = "finish", working_days = 3 }',
+    )
+    (folder / "mini.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(DefinitionError, match=r"states\.draft\.timer"):
+        load_all(folder)
+
+
+def test_bad_form_field_type_is_named(tmp_path):
+    forms = tmp_path / "forms"
+    forms.mkdir()
+    (forms / "comment.toml").write_text(
+        'name = "comment"\n[[fields]]\nname = "comment"\ntype = "paragraph"\n'
+        'label = { zh = "意见", en = "Opinion" }\n',
+        encoding="utf-8",
+    )
+    folder = write(tmp_path / "wf" if (tmp_path / "wf").mkdir() is None else tmp_path)
+    with pytest.raises(DefinitionError) as err:
+        load_all(folder, forms)
+    assert "fields[0] (comment)" in str(err.value)
+    assert "unknown type 'paragraph'" in str(err.value)
+
+
+def test_cli_workflow_check_and_graph(tmp_path):
+    exe = Path(sys.executable).with_name("nomination")
+    ok = subprocess.run([exe, "workflow", "check"], capture_output=True, text=True, check=False)
+    assert ok.returncode == 0, ok.stderr
+    assert "individual" in ok.stdout
+    out = tmp_path / "individual.svg"
+    graph = subprocess.run(
+        [exe, "workflow", "graph", "individual", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert graph.returncode == 0, graph.stderr
+    svg = out.read_text(encoding="utf-8")
+    assert svg.lstrip().startswith("<?xml") or "<svg" in svg
+    assert "public_notice" in svg

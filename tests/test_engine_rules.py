@@ -1,0 +1,250 @@
+"""Engine rules: who may fire what, guards, timers, rollback, versions pinned per campaign."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from factories import NOW, person_data, recommendation
+from nomination.actors import PUBLIC, SYSTEM
+from nomination.audit import verify_chain
+from nomination.engine import apply_due_timers, available, fire, workflow_for
+from nomination.engine.registry import EFFECTS
+from nomination.errors import Conflict, GuardBlocked, PermissionDenied
+from nomination.models import AuditEvent, DefinitionVersion, Nomination
+
+ALL_USERS = [
+    "unit1",
+    "unit2",
+    "unit3",
+    "committee1",
+    "committee2",
+    "federation",
+    "approver",
+    "auditor",
+    "admin",
+    "judge1",
+    "dept-hr",
+]
+
+#: Transition → (state to start from, form data, users allowed to fire it on unit1's nomination)
+MATRIX = {
+    "recommend": ("draft", recommendation(), {"unit1"}),
+    "withdraw": ("draft", {"reason": "本人申请撤回"}, {"unit1"}),
+    "forward": ("committee_review", {"comment": "同意"}, {"committee1"}),
+    "return_to_unit": ("committee_review", {"reason": "事迹需补充"}, {"committee1"}),
+    "reject": ("federation_review", {"reason": "不符合条件"}, {"federation"}),
+    "accept": ("federation_review", {"comment": "同意"}, {"federation"}),
+    "consultation_clear": ("consultation", {"comment": "无异议"}, {"federation"}),
+    "veto": ("consultation", {"reason": "税务部门反馈欠税"}, {"federation"}),
+    "select": ("selection", {"comment": "评审通过"}, {"federation"}),
+    "not_select": ("selection", {"reason": "票数不足"}, {"federation"}),
+    "approve": (
+        "final_approval",
+        {"decision_number": "京工发〔2026〕1号", "decision_date": "2026-11-18"},
+        {"approver"},
+    ),
+}
+
+PATH = [
+    ("recommend", "unit1", recommendation()),
+    ("forward", "committee1", {"comment": "同意"}),
+    ("accept", "federation", {"comment": "同意"}),
+    ("consultation_clear", "federation", {"comment": "无异议"}),
+    ("select", "federation", {"comment": "评审通过"}),
+]
+
+
+def advance(nomination, tree, state):
+    """Fire the main path until ``nomination`` is in ``state``."""
+    for trigger, user, data in PATH:
+        if nomination.state == state:
+            return
+        actor = n_unit_user(tree, nomination) if user == "unit1" else tree.users[user]
+        fire(nomination, trigger, actor, data=data, now=NOW)
+    if state == "final_approval" and nomination.state == "public_notice":
+        apply_due_timers(nomination_session(nomination), nomination.timer_due_at)
+    assert nomination.state == state
+
+
+def nomination_session(nomination):
+    from sqlalchemy.orm import object_session
+
+    return object_session(nomination)
+
+
+@pytest.mark.parametrize("trigger", sorted(MATRIX))
+@pytest.mark.parametrize("username", ALL_USERS)
+def test_permission_matrix(session, tree, create_nomination_for, trigger, username):
+    state, data, allowed = MATRIX[trigger]
+    n = create_nomination_for()
+    advance(n, tree, state)
+    user = tree.users[username]
+    offered = {a.transition.trigger for a in available(n, user, now=NOW)}
+    if username in allowed:
+        assert trigger in offered
+        fire(n, trigger, user, version=n.version, data=data, now=NOW)
+        assert n.state == workflow_for(n).transition(state, trigger).dest
+    else:
+        assert trigger not in offered
+        with pytest.raises(PermissionDenied):
+            fire(n, trigger, user, version=n.version, data=data, now=NOW)
+        assert n.state == state
+
+
+def test_timers_and_public_cannot_be_fired_by_users(session, tree, create_nomination_for):
+    n = create_nomination_for()
+    advance(n, tree, "public_notice")
+    with pytest.raises(PermissionDenied):
+        fire(n, "close_notice", tree.users["admin"], now=NOW)
+    with pytest.raises(PermissionDenied):
+        fire(n, "object", tree.users["federation"], data={}, now=NOW)
+    with pytest.raises(PermissionDenied):
+        fire(n, "close_notice", PUBLIC, now=NOW)
+
+
+def test_trigger_from_wrong_state_conflicts(session, tree, create_nomination_for):
+    n = create_nomination_for()
+    with pytest.raises(Conflict):
+        fire(n, "approve", tree.users["approver"], data={}, now=NOW)
+
+
+def test_failing_effect_rolls_everything_back(session, tree, create_nomination_for, monkeypatch):
+    n = create_nomination_for()
+    advance(n, tree, "final_approval")
+    n_id, version = n.id, n.version
+    events_before = session.scalar(select(func.count(AuditEvent.seq)))
+    session.commit()  # to the test's savepoint: what the request had done before approving
+
+    def explode(ctx):
+        raise RuntimeError("archive unavailable")
+
+    # The effect registry is the engine's extension point; replace one effect for this test.
+    monkeypatch.setitem(EFFECTS, "create_honour_record", explode)
+    with pytest.raises(RuntimeError):
+        fire(
+            n,
+            "approve",
+            tree.users["approver"],
+            data={"decision_number": "京工发〔2026〕1号", "decision_date": "2026-11-18"},
+            now=NOW,
+        )
+    session.rollback()
+    fresh = session.get(Nomination, n_id)
+    assert (fresh.state, fresh.version, fresh.decision_number) == ("final_approval", version, None)
+    assert session.scalar(select(func.count(AuditEvent.seq))) == events_before
+    assert verify_chain(session).ok
+
+
+def test_quota_guard(session, tree, create_nomination_for):
+    # committee1 has two places for medals.
+    noms = [create_nomination_for(unit_user="unit1" if i % 2 else "unit2") for i in range(3)]
+    for n in noms:
+        fire(n, "recommend", n_unit_user(tree, n), data=recommendation(), now=NOW)
+    fire(noms[0], "forward", tree.users["committee1"], data={"comment": "同意"}, now=NOW)
+    fire(noms[1], "forward", tree.users["committee1"], data={"comment": "同意"}, now=NOW)
+    blocked = [a for a in available(noms[2], tree.users["committee1"], now=NOW)]
+    forward = next(a for a in blocked if a.transition.trigger == "forward")
+    assert not forward.allowed and "名额" in forward.reasons[0]
+    with pytest.raises(GuardBlocked):
+        fire(noms[2], "forward", tree.users["committee1"], data={"comment": "同意"}, now=NOW)
+
+
+def n_unit_user(tree, nomination):
+    return tree.users["unit1"] if nomination.unit_id == tree.unit1.id else tree.users["unit2"]
+
+
+def test_incomplete_data_blocks_recommend(session, tree, create_nomination_for):
+    n = create_nomination_for(data={"name": "李桂兰"})
+    rec = next(
+        a for a in available(n, tree.users["unit1"], now=NOW) if a.transition.trigger == "recommend"
+    )
+    # Data completeness is judged before the form is shown; the vote is judged on firing.
+    assert not rec.allowed and "性别" in rec.reasons[0]
+    with pytest.raises(GuardBlocked) as err:
+        fire(n, "recommend", tree.users["unit1"], data=recommendation(), now=NOW)
+    assert "性别" in err.value.message
+
+
+def test_tick_is_idempotent_and_lazy_reads_agree(session, tree, create_nomination_for):
+    a, b = create_nomination_for(), create_nomination_for(unit_user="unit2")
+    for n in (a, b):
+        advance(n, tree, "public_notice")
+    due = a.timer_due_at
+    later = due + timedelta(days=3)
+    fired = apply_due_timers(session, later)
+    assert {n.id for n in fired} == {a.id, b.id}
+    assert apply_due_timers(session, later) == []
+    # The state was entered when the notice closed, not when the tick happened to run.
+    assert a.state_entered_at == due
+    assert a.state == b.state == "final_approval"
+
+
+def test_returned_nomination_lapses(session, tree, create_nomination_for):
+    n = create_nomination_for()
+    fire(n, "recommend", tree.users["unit1"], data=recommendation(), now=NOW)
+    fire(n, "return_to_unit", tree.users["committee1"], data={"reason": "补充事迹"}, now=NOW)
+    assert n.state == "returned" and n.timer_trigger == "lapse"
+    apply_due_timers(session, n.timer_due_at)
+    assert n.state == "lapsed"
+    last = session.scalar(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1))
+    assert last.action == "transition.lapse" and last.actor_name == SYSTEM.name
+
+
+def test_objection_cycle(session, tree, create_nomination_for):
+    n = create_nomination_for()
+    advance(n, tree, "public_notice")
+    first_due = n.timer_due_at
+    fire(
+        n,
+        "object",
+        PUBLIC,
+        data={
+            "objector_name": "王某",
+            "objector_phone": "13800138000",
+            "objector_address": "北京市朝阳区某街道1号",
+            "facts": "该同志2025年曾发生安全生产事故,未如实填报。",
+        },
+        now=NOW + timedelta(days=1),
+    )
+    assert n.state == "objection_review" and n.timer_due_at is None
+    assert n.objections[0].status == "open"
+    last = session.scalar(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1))
+    assert "王某" not in last.payload and "13800138000" not in last.payload
+    fire(
+        n,
+        "dismiss_objection",
+        tree.users["federation"],
+        data={"comment": "经核查不属实"},
+        now=NOW + timedelta(days=2),
+    )
+    assert n.state == "public_notice"
+    assert n.objections[0].status == "unfounded"
+    # The notice restarts for its full length when it resumes.
+    assert n.timer_due_at > first_due
+
+
+def test_campaign_keeps_its_pinned_version(session, tree, create_nomination_for):
+    n = create_nomination_for()
+    pinned = n.definition_hash
+    assert session.get(DefinitionVersion, pinned) is not None
+    assert n.campaign.award("individual").definition_hash == pinned
+    assert workflow_for(n).hash == pinned
+
+
+def test_data_edit_is_audited_with_before_and_after(session, tree, create_nomination_for):
+    from nomination.operations import update_nomination
+
+    n = create_nomination_for()
+    changed = update_nomination(
+        n, actor=tree.users["unit1"], data=person_data(post="班组长"), version=n.version
+    )
+    assert changed == ["post"]
+    last = session.scalar(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1))
+    assert last.action == "nomination.update"
+    assert last.before["data"] == {"post": "北京热力集团 运行班班长"}
+    assert last.after["data"] == {"post": "班组长"}
+    with pytest.raises(Conflict):
+        update_nomination(n, actor=tree.users["unit1"], data=person_data(), version=n.version - 1)
