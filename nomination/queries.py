@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from nomination import engine
 from nomination.models import AuditEvent, Campaign, Nomination, Organisation
-from nomination.permissions import can_view_nomination, nomination_scope
+from nomination.permissions import (
+    can_view_nomination,
+    nomination_scope,
+    role_paths,
+    submitter_units,
+)
 
 
 def visible_nominations(
@@ -92,3 +97,25 @@ def public_view(nomination: Nomination) -> dict[str, Any]:
         "fields": fields,
         "notice_ends_at": nomination.timer_due_at,
     }
+
+
+def submitter_unit_choices(session: Session, user: Any) -> list[Organisation]:
+    """Return the units for which ``user`` may create nominations, by code."""
+    paths = role_paths(user, "unit_submitter")
+    if not paths:
+        return []
+    units = session.scalars(
+        select(Organisation)
+        .where(Organisation.kind == "unit", or_(*(Organisation.path.startswith(p) for p in paths)))
+        .order_by(Organisation.code)
+    )
+    return submitter_units(user, list(units))
+
+
+def load_on_notice(session: Session, nomination_id: int) -> Nomination | None:
+    """Return the nomination if it is on public notice in an open campaign, after due timers."""
+    engine.apply_due_timers(session, ids=[nomination_id])
+    nomination = session.get(Nomination, nomination_id)
+    if nomination is None or nomination.state != "public_notice":
+        return None
+    return nomination if nomination.campaign.status == "open" else None

@@ -1,5 +1,326 @@
-"""JSON API views (to be completed)."""
+"""JSON API views: load → check → call an operation → respond.
 
-from flask import Blueprint
+Authentication is Flask-Login's (session cookie or ``Authorization: Bearer``, see
+``web/setup.py``); every endpoint needs a logged-in caller except those marked ``@public``.
+Errors are ``{"error": {"code", "message", "fields"}}``: operations raise ``OperationError``s and
+``web/errors.py`` turns them into that shape. Nothing here commits: the request boundary does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, abort, current_app, jsonify, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from nomination import db, engine, operations, queries
+from nomination.api import openapi, serialise
+from nomination.audit import verify_chain
+from nomination.errors import InvalidData, NotFound, PermissionDenied
+from nomination.i18n import pick
+from nomination.models import Campaign, Nomination, Organisation, User
+from nomination.permissions import can_audit
+from nomination.web.errors import json_error
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+#: Page size of lists when the caller gives none, and the largest one allowed.
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+_REQUIRED = {"zh": "此项必填", "en": "This field is required"}
+_UNKNOWN = {"zh": "未知字段", "en": "Unknown field"}
+_TYPES: dict[type, dict[str, str]] = {
+    int: {"zh": "须为整数", "en": "Must be an integer"},
+    str: {"zh": "须为字符串", "en": "Must be a string"},
+    dict: {"zh": "须为 JSON 对象", "en": "Must be a JSON object"},
+}
+
+
+def public(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a view as open to callers who are not logged in."""
+    view.public = True  # type: ignore[attr-defined]
+    return view
+
+
+@bp.before_request
+def _require_login() -> ResponseReturnValue | None:
+    # An API client gets a 401 it can act on, never a redirect to the login page.
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "public", False) or current_user.is_authenticated:
+        return None
+    response, status = json_error(
+        401,
+        "unauthorized",
+        "log in, or send a valid API token as 'Authorization: Bearer TOKEN'",
+    )
+    response.headers["WWW-Authenticate"] = 'Bearer realm="nomination"'
+    return response, status
+
+
+# --- reading requests ------------------------------------------------------------------------
+
+
+def _user() -> User:
+    return current_user._get_current_object()
+
+
+def _json_body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort(400, "the request body must be a JSON object sent as application/json")
+    return body
+
+
+def _is(value: Any, kind: type) -> bool:
+    # JSON true/false are not integers, whatever Python thinks.
+    return isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+
+
+def _top_level(
+    body: dict[str, Any],
+    required: dict[str, type],
+    optional: dict[str, type] | None = None,
+    *,
+    only: bool = True,
+) -> dict[str, Any]:
+    """Return the typed top-level keys of ``body``; 422 naming each missing or wrong key."""
+    optional = optional or {}
+    errors: dict[str, list[str]] = {}
+    out: dict[str, Any] = {}
+    for name, kind in {**required, **optional}.items():
+        value = body.get(name)
+        if value is None:
+            if name in required:
+                errors[name] = [pick(_REQUIRED)]
+        elif not _is(value, kind):
+            errors[name] = [pick(_TYPES[kind])]
+        else:
+            out[name] = value
+    if only:
+        for name in sorted(set(body) - set(required) - set(optional)):
+            errors[name] = [pick(_UNKNOWN)]
+    if errors:
+        raise InvalidData("some fields are invalid", fields=errors)
+    return out
+
+
+def _int_arg(
+    name: str, default: int | None, minimum: int = 0, maximum: int | None = None
+) -> int | None:
+    """Return the integer query parameter ``name``; 422 naming it when it is not one."""
+    raw = request.args.get(name, "")
+    if raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidData(
+            f"'{name}' must be an integer", fields={name: [pick(_TYPES[int])]}
+        ) from None
+    if value < minimum or (maximum is not None and value > maximum):
+        bound = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
+        raise InvalidData(f"'{name}' must be {bound}", fields={name: [f"must be {bound}"]})
+    return value
+
+
+def _load(nomination_id: int) -> Nomination:
+    """Return the nomination if the caller may see it; 404 alike whether absent or hidden."""
+    nomination = queries.load_nomination(db.session, nomination_id, _user())
+    if nomination is None:
+        raise NotFound("no such nomination")
+    return nomination
+
+
+def _detail(nomination: Nomination) -> dict[str, Any]:
+    return serialise.nomination(nomination, engine.available(nomination, _user()))
+
+
+def _submitting_unit(unit_id: int | None) -> Organisation:
+    """Return the unit named, or the caller's only unit; 422 when it must be named."""
+    if unit_id is not None:
+        unit = db.session.get(Organisation, unit_id)
+        if unit is None:
+            raise InvalidData("no such unit", fields={"unit_id": ["no such unit"]})
+        return unit  # whether the caller may nominate for it is the operation's check
+    units = queries.submitter_unit_choices(db.session, _user())
+    if not units:
+        raise PermissionDenied("you may not nominate for any unit")
+    if len(units) > 1:
+        raise InvalidData(
+            "you submit for several units; say which",
+            fields={"unit_id": [pick(_REQUIRED)]},
+            units=[serialise.organisation(u) for u in units],
+        )
+    return units[0]
+
+
+# --- the caller and campaigns ----------------------------------------------------------------
+
+
+@bp.get("/me")
+def me() -> ResponseReturnValue:
+    """Return the caller and the roles they hold."""
+    return jsonify(serialise.user(_user()))
+
+
+@bp.get("/campaigns")
+def campaigns() -> ResponseReturnValue:
+    """Return the campaigns open for nominations, each with its forms and states."""
+    rows = queries.open_campaigns(db.session)
+    return jsonify({"items": [serialise.campaign(db.session, c) for c in rows]})
+
+
+@bp.get("/campaigns/<int:campaign_id>")
+def campaign(campaign_id: int) -> ResponseReturnValue:
+    """Return one campaign, open or closed."""
+    row = db.session.get(Campaign, campaign_id)
+    if row is None:
+        raise NotFound("no such campaign")
+    return jsonify(serialise.campaign(db.session, row))
+
+
+# --- nominations -----------------------------------------------------------------------------
+
+
+@bp.get("/nominations")
+def nominations() -> ResponseReturnValue:
+    """Return a page of the nominations the caller may see, newest first, with the total."""
+    campaign_id = _int_arg("campaign_id", None, minimum=1)
+    limit = _int_arg("limit", DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT)
+    offset = _int_arg("offset", 0, minimum=0)
+    # Lazy timers: a notice whose period ended shows as closed in lists too.
+    engine.apply_due_timers(db.session)
+    query = queries.visible_nominations(
+        _user(),
+        state=request.args.get("state") or None,
+        campaign_id=campaign_id,
+        kind=request.args.get("kind") or None,
+    )
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = db.session.scalars(query.limit(limit).offset(offset)).all()
+    return jsonify(
+        {
+            "items": [serialise.nomination_summary(n) for n in rows],
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+        }
+    )
+
+
+@bp.post("/nominations")
+def create_nomination() -> ResponseReturnValue:
+    """Start a nomination in the campaign's workflow; the data may still be incomplete."""
+    body = _top_level(
+        _json_body(),
+        required={"campaign_id": int, "award_kind": str},
+        optional={"unit_id": int, "data": dict},
+    )
+    row = db.session.get(Campaign, body["campaign_id"])
+    if row is None:
+        raise InvalidData("no such campaign", fields={"campaign_id": ["no such campaign"]})
+    nomination = operations.create_nomination(
+        db.session,
+        actor=_user(),
+        campaign=row,
+        kind=body["award_kind"],
+        unit=_submitting_unit(body.get("unit_id")),
+        data=body.get("data", {}),
+    )
+    location = url_for(".nomination", nomination_id=nomination.id)
+    return jsonify(_detail(nomination)), 201, {"Location": location}
+
+
+@bp.get("/nominations/<int:nomination_id>")
+def nomination(nomination_id: int) -> ResponseReturnValue:
+    """Return a nomination with its data, evidence and the transitions the caller may fire."""
+    return jsonify(_detail(_load(nomination_id)))
+
+
+@bp.patch("/nominations/<int:nomination_id>")
+def update_nomination(nomination_id: int) -> ResponseReturnValue:
+    """Change nominee data while the state allows it; ``data`` is merged (null removes a key)."""
+    nomination = _load(nomination_id)
+    body = _top_level(_json_body(), required={"version": int, "data": dict})
+    # JSON Merge Patch (RFC 7396) on the data: keys sent replace, null removes, others stay.
+    merged = {**(nomination.data or {}), **body["data"]}
+    data = {k: v for k, v in merged.items() if v is not None}
+    operations.update_nomination(nomination, actor=_user(), data=data, version=body["version"])
+    return jsonify(_detail(nomination))
+
+
+@bp.post("/nominations/<int:nomination_id>/transitions")
+def fire_transition(nomination_id: int) -> ResponseReturnValue:
+    """Fire a transition; every key but ``trigger`` and ``version`` is a field of its form."""
+    nomination = _load(nomination_id)
+    raw = _json_body()
+    body = _top_level(raw, required={"trigger": str, "version": int}, only=False)
+    form_data = {k: v for k, v in raw.items() if k not in ("trigger", "version")}
+    operations.transition_nomination(
+        nomination,
+        actor=_user(),
+        trigger=body["trigger"],
+        version=body["version"],
+        data=form_data,
+    )
+    return jsonify(_detail(nomination))
+
+
+@bp.get("/nominations/<int:nomination_id>/history")
+def nomination_history(nomination_id: int) -> ResponseReturnValue:
+    """Return the audit events of a nomination, oldest first."""
+    nomination = _load(nomination_id)
+    events = queries.history(db.session, nomination)
+    return jsonify({"items": [serialise.audit_event(e) for e in events]})
+
+
+# --- the public: notices and objections ------------------------------------------------------
+
+
+@bp.get("/notices")
+@public
+def notices() -> ResponseReturnValue:
+    """Return the nominations on public notice: public fields only, and where to object."""
+    rows = queries.on_notice(db.session)
+    return jsonify({"items": [serialise.notice(n) for n in rows]})
+
+
+@bp.post("/notices/<int:nomination_id>/objections")
+@public
+def file_objection(nomination_id: int) -> ResponseReturnValue:
+    """File an objection against a nomination on notice; return its reference."""
+    nomination = queries.load_on_notice(db.session, nomination_id)
+    if nomination is None:
+        raise NotFound("no nomination with this number is on public notice")
+    objection = operations.file_objection(nomination, data=_json_body())
+    location = url_for(".objection", reference=objection.reference)
+    return jsonify(serialise.objection_status(objection)), 201, {"Location": location}
+
+
+@bp.get("/objections/<reference>")
+@public
+def objection(reference: str) -> ResponseReturnValue:
+    """Return the status of an objection to whoever holds its reference."""
+    return jsonify(serialise.objection_status(operations.objection_status(db.session, reference)))
+
+
+# --- audit and the API's description ---------------------------------------------------------
+
+
+@bp.get("/audit/verify")
+def verify_audit() -> ResponseReturnValue:
+    """Re-compute the audit chain (auditors and administrators)."""
+    if not can_audit(_user()):
+        raise PermissionDenied("only auditors and administrators may verify the audit trail")
+    return jsonify(serialise.verify_result(verify_chain(db.session)))
+
+
+@bp.get("/openapi.json")
+@public
+def openapi_document() -> ResponseReturnValue:
+    """Return the OpenAPI 3.1 document of this API."""
+    return jsonify(openapi.document())

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from flask_login import current_user
+from werkzeug.exceptions import Forbidden, HTTPException
 
 from nomination import db
-from nomination.errors import OperationError
+from nomination.errors import OperationError, PermissionDenied
+from nomination.operations import record_access_denied
 
 
 def wants_json() -> bool:
@@ -44,8 +46,28 @@ def render_error(exc: HTTPException) -> Any:
     return render_template("errors/error.html", status=status, message=exc.description), status
 
 
+class _Anonymous:
+    id = None
+    name = "anonymous"
+
+
+def audit_denial(reason: str) -> None:
+    """Record a refused authorisation in a transaction of its own (the request's is dropped)."""
+    db.session.rollback()
+    actor = current_user._get_current_object() if current_user.is_authenticated else _Anonymous()
+    record_access_denied(db.session, actor, path=request.path, reason=reason)
+    db.session.commit()
+
+
+def _forbidden(exc: Forbidden) -> Any:
+    audit_denial(exc.description or "")
+    return render_error(exc)
+
+
 def _operation_error(exc: OperationError) -> Any:
     db.session.rollback()
+    if isinstance(exc, PermissionDenied):
+        audit_denial(exc.message)
     if wants_json():
         return json_error(exc.status, exc.code, exc.message, exc.fields, **exc.extra)
     return render_template("errors/error.html", status=exc.status, message=exc.message), exc.status
@@ -53,6 +75,7 @@ def _operation_error(exc: OperationError) -> Any:
 
 def register(app: Flask) -> None:
     """Register the error handlers."""
+    app.register_error_handler(Forbidden, _forbidden)
     for status in (400, 401, 404, 405, 409, 413, 422, 429):
         app.register_error_handler(status, render_error)
     app.register_error_handler(OperationError, _operation_error)

@@ -7,18 +7,18 @@ from datetime import UTC
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, Response, g, request, session
+from flask import Flask, Response, current_app, g, request, session
 from flask_babel import format_datetime
 from flask_login import current_user
 from sqlalchemy import select
-from werkzeug.exceptions import Forbidden
 
 from nomination import db
 from nomination.db import utcnow
 from nomination.extensions import babel, bootstrap, csrf, login_manager
 from nomination.i18n import current_language, pick
 from nomination.models import ApiToken, User
-from nomination.operations import hash_token, record_access_denied
+from nomination.operations import hash_token
+from nomination.permissions import can_audit
 
 
 def _select_locale() -> str:
@@ -55,6 +55,9 @@ def _check_csrf() -> None:
     """Check CSRF on unsafe requests, except API calls that carry no session cookie."""
     if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
         return
+    # Calling protect() directly skips Flask-WTF's own switch; honour it here (tests turn it off).
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
     if request.blueprint == "api" and (
         request.headers.get("Authorization", "").startswith("Bearer ") or "_user_id" not in session
     ):
@@ -75,27 +78,62 @@ def _remove_session(_exc: BaseException | None) -> None:
     db.session.remove()
 
 
-class _Anonymous:
-    id = None
-    name = "anonymous"
-
-
-def _forbidden(exc: Forbidden) -> Any:
-    """Audit the refusal (in its own transaction: the request's is rolled back) and answer."""
-    from nomination.web.errors import render_error
-
-    db.session.rollback()
-    actor = current_user if current_user.is_authenticated else _Anonymous()
-    record_access_denied(db.session, actor, path=request.path, reason=exc.description or "")
-    db.session.commit()
-    return render_error(exc)
-
-
 def _local_time(value: Any, fmt: str = "medium") -> str:
     """Format a UTC timestamp in the configured time zone."""
     if value is None:
         return ""
     return format_datetime(value.astimezone(UTC), fmt)
+
+
+#: How each role is named on the pages.
+ROLE_LABELS: dict[str, dict[str, str]] = {
+    "unit_submitter": {"zh": "基层工会", "en": "Unit submitter"},
+    "committee_reviewer": {"zh": "工委审核", "en": "Working-committee reviewer"},
+    "federation_reviewer": {"zh": "区总工会劳模办", "en": "Federation reviewer"},
+    "department": {"zh": "征求意见部门", "en": "Consulted department"},
+    "judge": {"zh": "评审委员", "en": "Selection committee member"},
+    "approver": {"zh": "审批人", "en": "Approver"},
+    "auditor": {"zh": "审计/纪检", "en": "Auditor"},
+    "admin": {"zh": "系统管理员", "en": "Administrator"},
+    "public": {"zh": "社会公众", "en": "The public"},
+    "system": {"zh": "系统", "en": "System"},
+}
+
+
+def tr(zh: str, en: str) -> str:
+    """Return ``zh`` or ``en`` for the current language: the pages' own short texts."""
+    return pick({"zh": zh, "en": en})
+
+
+def role_label(role: str | None) -> str:
+    """Return the name of ``role`` in the current language."""
+    return pick(ROLE_LABELS.get(role or "", role or ""))
+
+
+def org_name(org: Any) -> str:
+    """Return an organisation's name in the current language."""
+    if org is None:
+        return ""
+    return pick({"zh": org.name, "en": org.name_en or org.name})
+
+
+def award_title(campaign: Any, kind: str) -> str:
+    """Return the title of the award ``kind`` offered by ``campaign`` in the current language."""
+    award = campaign.award(kind)
+    if award is None:
+        return kind
+    return pick({"zh": award.title, "en": award.title_en or award.title})
+
+
+def campaign_name(campaign: Any) -> str:
+    """Return a campaign's name in the current language."""
+    return pick({"zh": campaign.name, "en": campaign.name_en or campaign.name})
+
+
+def _navigation() -> dict[str, Any]:
+    """Give every page the links its user's roles allow (decided by the permission predicates)."""
+    user = current_user
+    return {"nav_can_audit": bool(user and user.is_authenticated and can_audit(user))}
 
 
 def init_app(app: Flask) -> None:
@@ -110,9 +148,16 @@ def init_app(app: Flask) -> None:
     app.before_request(_check_csrf)
     app.after_request(_commit_or_rollback)
     app.teardown_appcontext(_remove_session)
-    app.register_error_handler(Forbidden, _forbidden)
 
     app.jinja_env.globals.update(pick=pick, current_language=current_language)
+    app.jinja_env.globals.update(
+        tr=tr,
+        role_label=role_label,
+        org_name=org_name,
+        award_title=award_title,
+        campaign_name=campaign_name,
+    )
+    app.context_processor(_navigation)
     app.jinja_env.filters["localtime"] = _local_time
     app.config.setdefault("TZ", ZoneInfo(app.config["TIMEZONE"]))
 

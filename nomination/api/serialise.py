@@ -1,0 +1,176 @@
+"""Turn models into the JSON the API returns; the OpenAPI document describes these shapes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from nomination import engine
+from nomination.audit import VerifyResult
+from nomination.engine.definitions import Workflow
+from nomination.formdefs import FormDef
+from nomination.models import AuditEvent, Campaign, Nomination, Objection, Organisation, User
+from nomination.queries import public_view
+
+
+def iso(value: date | datetime | None) -> str | None:
+    """Return a date or an aware UTC timestamp in ISO 8601 (Flask would write an HTTP date)."""
+    return None if value is None else value.isoformat()
+
+
+def organisation(org: Organisation) -> dict[str, Any]:
+    """Describe an organisation."""
+    return {
+        "id": org.id,
+        "code": org.code,
+        "name": org.name,
+        "name_en": org.name_en,
+        "kind": org.kind,
+    }
+
+
+def user(account: User) -> dict[str, Any]:
+    """Describe a user and the roles they hold, each with its organisation."""
+    return {
+        "id": account.id,
+        "username": account.username,
+        "display_name": account.display_name,
+        "email": account.email,
+        "roles": [
+            {"role": r.role, "organisation": organisation(r.organisation)} for r in account.roles
+        ],
+    }
+
+
+def fields(defn: FormDef | None) -> list[dict[str, Any]]:
+    """Describe the fields of a form definition (none without a form)."""
+    return [f.as_api() for f in defn.fields] if defn is not None else []
+
+
+def state(wf: Workflow, name: str) -> dict[str, Any]:
+    """Describe a state of ``wf`` by name and bilingual label."""
+    s = wf.state(name)
+    return {"name": s.name, "label": s.label}
+
+
+def award(session: Session, campaign_award: Any) -> dict[str, Any]:
+    """Describe an award kind a campaign offers: its nominee form and its workflow's states."""
+    wf = engine.workflow_by_hash(session, campaign_award.definition_hash)
+    return {
+        "kind": campaign_award.kind,
+        "title": campaign_award.title,
+        "title_en": campaign_award.title_en,
+        "definition_hash": campaign_award.definition_hash,
+        "form": {"name": wf.nominee_form.name, "title": wf.nominee_form.title},
+        "fields": fields(wf.nominee_form),
+        "initial_state": wf.initial,
+        "states": [
+            {**state(wf, s.name), "editable": s.editable, "terminal": s.terminal}
+            for s in wf.states.values()
+        ],
+    }
+
+
+def campaign(session: Session, row: Campaign) -> dict[str, Any]:
+    """Describe a campaign with the award kinds it offers."""
+    return {
+        "id": row.id,
+        "year": row.year,
+        "name": row.name,
+        "name_en": row.name_en,
+        "status": row.status,
+        "nomination_deadline": iso(row.nomination_deadline),
+        "notice_working_days": row.notice_working_days,
+        "objection_contact": row.objection_contact or {},
+        "awards": [award(session, a) for a in row.awards],
+    }
+
+
+def nomination_summary(n: Nomination) -> dict[str, Any]:
+    """Describe a nomination for lists."""
+    wf = engine.workflow_for(n)
+    return {
+        "id": n.id,
+        "campaign_id": n.campaign_id,
+        "award_kind": n.kind,
+        "unit": organisation(n.unit),
+        "nominee_name": n.nominee_name,
+        "state": state(wf, n.state),
+        "version": n.version,
+        "created_at": iso(n.created_at),
+        "updated_at": iso(n.updated_at),
+    }
+
+
+def transition(available: engine.Available, wf: Workflow) -> dict[str, Any]:
+    """Describe a transition the caller holds a role for, with its form and guard reasons."""
+    t = available.transition
+    return {
+        "trigger": t.trigger,
+        "dest": t.dest,
+        "label": t.label,
+        "role": available.role,
+        "fields": fields(wf.forms[t.form] if t.form else None),
+        "allowed": available.allowed,
+        "reasons": available.reasons,
+    }
+
+
+def nomination(n: Nomination, available: list[engine.Available]) -> dict[str, Any]:
+    """Describe a nomination in full, with the transitions the caller may fire now."""
+    wf = engine.workflow_for(n)
+    return {
+        **nomination_summary(n),
+        "team_id": n.team_id,
+        "data": n.data or {},
+        "evidence": n.evidence or {},
+        "state_entered_at": iso(n.state_entered_at),
+        "timer": {"trigger": n.timer_trigger, "due_at": iso(n.timer_due_at)}
+        if n.timer_trigger
+        else None,
+        "decision_number": n.decision_number,
+        "decision_date": iso(n.decision_date),
+        "transitions": [transition(a, wf) for a in available],
+    }
+
+
+def audit_event(event: AuditEvent) -> dict[str, Any]:
+    """Describe an audit event as it was hashed."""
+    return {
+        "seq": event.seq,
+        "time": iso(event.occurred_at),
+        "actor": event.actor_name,
+        "actor_id": event.actor_id,
+        "role": event.role,
+        "action": event.action,
+        "before": event.before,
+        "after": event.after,
+        "comment": event.comment,
+        "prev_hash": event.prev_hash,
+        "hash": event.hash,
+    }
+
+
+def notice(n: Nomination) -> dict[str, Any]:
+    """Describe a nomination on public notice: public fields only, and where to object."""
+    view = public_view(n)
+    award_row = n.campaign.award(n.kind)
+    return {
+        **view,
+        "campaign": n.campaign.name,
+        "award_title": award_row.title if award_row else n.kind,
+        "notice_ends_at": iso(view["notice_ends_at"]),
+        "objection_contact": n.campaign.objection_contact or {},
+    }
+
+
+def objection_status(objection: Objection) -> dict[str, Any]:
+    """Describe an objection to the objector: its status only, never who filed it."""
+    return {"reference": objection.reference, "status": objection.status}
+
+
+def verify_result(result: VerifyResult) -> dict[str, Any]:
+    """Describe the outcome of verifying the audit chain."""
+    return result.as_dict()

@@ -1,0 +1,321 @@
+"""API errors: 400, 401, 403, 404, 409 and 422, each in the one JSON error shape."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from test_api_support import Api
+
+from nomination.models import AuditEvent, Nomination
+from nomination.operations import revoke_api_tokens
+
+from factories import person_data, recommendation
+
+
+@pytest.fixture
+def api(client, session, tree) -> Api:
+    return Api(client, session, tree)
+
+
+def assert_error(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    error = response.json["error"]
+    assert error["code"] == code
+    assert error["message"]
+    assert isinstance(error["fields"], dict)
+    return error
+
+
+def denials(session) -> int:
+    return session.scalar(
+        select(func.count(AuditEvent.seq)).where(AuditEvent.action == "auth.denied")
+    )
+
+
+# --- 401 -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/me"),
+        ("GET", "/campaigns"),
+        ("GET", "/nominations"),
+        ("POST", "/nominations"),
+        ("GET", "/nominations/1"),
+        ("PATCH", "/nominations/1"),
+        ("POST", "/nominations/1/transitions"),
+        ("GET", "/nominations/1/history"),
+        ("GET", "/audit/verify"),
+    ],
+)
+def test_protected_endpoints_answer_401_not_a_redirect(api, method, path):
+    response = api.call(method, path, json={})
+    assert_error(response, 401, "unauthorized")
+    assert "Location" not in response.headers
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_unknown_or_revoked_token_is_401(api, session, tree):
+    bad = api.get("/me", headers={"Authorization": "Bearer nom_not-a-token"})
+    assert_error(bad, 401, "unauthorized")
+    revoke_api_tokens(session, tree.users["unit1"], actor=tree.users["admin"])
+    session.commit()
+    assert_error(api.get("/me", "unit1"), 401, "unauthorized")
+    assert api.get("/me", "unit2").status_code == 200
+
+
+# --- 400 -------------------------------------------------------------------------------------
+
+
+def test_non_json_body_is_400(api, tree):
+    not_json = api.post("/nominations", "unit1", data="campaign_id=1", content_type="text/plain")
+    assert_error(not_json, 400, "bad_request")
+    broken = api.post("/nominations", "unit1", data="{", content_type="application/json")
+    assert_error(broken, 400, "bad_request")
+    a_list = api.post("/nominations", "unit1", json=[tree.campaign.id])
+    assert_error(a_list, 400, "bad_request")
+
+
+# --- 403 -------------------------------------------------------------------------------------
+
+
+def test_firing_without_the_role_is_403_and_audited(api, session):
+    n = api.create("unit1")
+    before = denials(session)
+    # The committee sees the draft but only the unit may recommend it.
+    error = assert_error(
+        api.post(
+            f"/nominations/{n['id']}/transitions",
+            "committee1",
+            json={"trigger": "recommend", "version": n["version"], **recommendation()},
+        ),
+        403,
+        "forbidden",
+    )
+    assert "recommend" in error["message"]
+    assert denials(session) == before + 1
+    assert session.get(Nomination, n["id"]).state == "draft"
+
+
+def test_editing_not_yours_or_not_editable_is_403(api):
+    n = api.create("unit1")
+    committee_edit = api.patch(
+        f"/nominations/{n['id']}",
+        "committee1",
+        json={"version": n["version"], "data": {"post": "改"}},
+    )
+    assert_error(committee_edit, 403, "forbidden")
+    n = api.fire(n, "unit1", "recommend", **recommendation())
+    late_edit = api.patch(
+        f"/nominations/{n['id']}", "unit1", json={"version": n["version"], "data": {"post": "改"}}
+    )
+    assert_error(late_edit, 403, "forbidden")
+
+
+def test_audit_verify_is_for_auditors_only(api, session):
+    before = denials(session)
+    for user in ("unit1", "committee1", "federation", "approver"):
+        assert_error(api.get("/audit/verify", user), 403, "forbidden")
+    assert denials(session) == before + 4
+    assert api.get("/audit/verify", "auditor").status_code == 200
+
+
+def test_creating_for_another_unit_is_403(api, tree):
+    response = api.post(
+        "/nominations",
+        "unit1",
+        json={
+            "campaign_id": tree.campaign.id,
+            "award_kind": "individual",
+            "unit_id": tree.unit2.id,
+            "data": person_data(),
+        },
+    )
+    assert_error(response, 403, "forbidden")
+    # Reviewers nominate for no unit at all.
+    response = api.post(
+        "/nominations",
+        "committee1",
+        json={"campaign_id": tree.campaign.id, "award_kind": "individual", "data": {}},
+    )
+    assert_error(response, 403, "forbidden")
+
+
+# --- 404 -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("outsider", ["unit2", "unit3", "committee2", "judge1", "dept-hr"])
+def test_another_units_nomination_is_404_like_a_missing_one(api, outsider):
+    n = api.create("unit1")
+    missing = api.get("/nominations/999999", outsider)
+    assert_error(missing, 404, "not_found")
+    for method, suffix, body in [
+        ("GET", "", None),
+        ("GET", "/history", None),
+        ("PATCH", "", {"version": n["version"], "data": {"post": "x"}}),
+        ("POST", "/transitions", {"trigger": "recommend", "version": n["version"]}),
+    ]:
+        response = api.call(method, f"/nominations/{n['id']}{suffix}", outsider, json=body)
+        assert_error(response, 404, "not_found")
+        # The same answer as for a nomination that does not exist: nothing is revealed.
+        assert response.json == missing.json
+    assert api.get(f"/nominations/{n['id']}", "committee1").status_code == 200
+
+
+def test_unknown_api_path_is_json_404(api):
+    assert_error(api.get("/no-such-thing", "unit1"), 404, "not_found")
+
+
+# --- 409 -------------------------------------------------------------------------------------
+
+
+def test_stale_version_is_409(api, session):
+    n = api.create("unit1")
+    edited = api.patch(
+        f"/nominations/{n['id']}", "unit1", json={"version": n["version"], "data": {"post": "新"}}
+    )
+    assert edited.status_code == 200
+    assert edited.json["version"] == n["version"] + 1
+    # A second writer still holding the first version is refused, not silently applied.
+    stale_edit = api.patch(
+        f"/nominations/{n['id']}", "unit1", json={"version": n["version"], "data": {"post": "旧"}}
+    )
+    error = assert_error(stale_edit, 409, "conflict")
+    assert error["version"] == edited.json["version"]
+    stale_fire = api.post(
+        f"/nominations/{n['id']}/transitions",
+        "unit1",
+        json={"trigger": "recommend", "version": n["version"], **recommendation()},
+    )
+    assert_error(stale_fire, 409, "conflict")
+    row = session.get(Nomination, n["id"])
+    assert row.data["post"] == "新"
+    assert row.state == "draft"
+
+
+def test_state_moved_on_is_409(api):
+    n = api.create("unit1")
+    n = api.fire(n, "unit1", "recommend", **recommendation())
+    again = api.post(
+        f"/nominations/{n['id']}/transitions",
+        "unit1",
+        json={"trigger": "recommend", "version": n["version"], **recommendation()},
+    )
+    error = assert_error(again, 409, "conflict")
+    assert error["state"] == "committee_review"
+
+
+# --- 422 -------------------------------------------------------------------------------------
+
+
+def test_bad_id_number_is_422_naming_the_field(api, tree):
+    response = api.post(
+        "/nominations",
+        "unit1",
+        json={
+            "campaign_id": tree.campaign.id,
+            "award_kind": "individual",
+            "data": person_data(id_number="110105194912310039", phone="12345"),
+        },
+    )
+    error = assert_error(response, 422, "invalid")
+    assert set(error["fields"]) == {"id_number", "phone"}
+    assert error["fields"]["id_number"][0]
+
+
+def test_bad_data_in_patch_is_422_and_changes_nothing(api, session):
+    n = api.create("unit1")
+    response = api.patch(
+        f"/nominations/{n['id']}",
+        "unit1",
+        json={"version": n["version"], "data": {"id_number": "123", "unknown_key": 1}},
+    )
+    error = assert_error(response, 422, "invalid")
+    assert set(error["fields"]) == {"id_number", "unknown_key"}
+    assert session.get(Nomination, n["id"]).data["id_number"] == "110105194912310038"
+
+
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ({}, {"campaign_id", "award_kind"}),
+        ({"campaign_id": "one", "award_kind": "individual"}, {"campaign_id"}),
+        ({"campaign_id": True, "award_kind": "individual"}, {"campaign_id"}),
+        ({"campaign_id": 999999, "award_kind": "individual"}, {"campaign_id"}),
+        ({"award_kind": "individual", "data": []}, {"campaign_id", "data"}),
+        ({"campaign_id": "CAMPAIGN", "award_kind": "medal"}, {"award_kind"}),
+        ({"campaign_id": "CAMPAIGN", "award_kind": "individual", "name": "x"}, {"name"}),
+        ({"campaign_id": "CAMPAIGN", "award_kind": "individual", "unit_id": 999999}, {"unit_id"}),
+    ],
+)
+def test_bad_top_level_keys_are_422_naming_them(api, tree, body, fields):
+    body = {k: tree.campaign.id if v == "CAMPAIGN" else v for k, v in body.items()}
+    error = assert_error(api.post("/nominations", "unit1", json=body), 422, "invalid")
+    assert set(error["fields"]) == fields
+
+
+def test_transition_needs_trigger_and_version(api):
+    n = api.create("unit1")
+    error = assert_error(
+        api.post(f"/nominations/{n['id']}/transitions", "unit1", json={"comment": "x"}),
+        422,
+        "invalid",
+    )
+    assert set(error["fields"]) == {"trigger", "version"}
+
+
+def test_transition_form_errors_are_422_naming_the_fields(api):
+    n = api.create("unit1")
+    fields = recommendation()
+    del fields["votes_for"]
+    fields["notice_result"] = "maybe"
+    error = assert_error(
+        api.post(
+            f"/nominations/{n['id']}/transitions",
+            "unit1",
+            json={"trigger": "recommend", "version": n["version"], **fields},
+        ),
+        422,
+        "invalid",
+    )
+    assert set(error["fields"]) == {"votes_for", "notice_result"}
+
+
+def test_guard_reasons_are_422(api, session):
+    n = api.create("unit1")
+    error = assert_error(
+        api.post(
+            f"/nominations/{n['id']}/transitions",
+            "unit1",
+            json={"trigger": "recommend", "version": n["version"], **recommendation(votes_for=50)},
+        ),
+        422,
+        "guard_blocked",
+    )
+    assert len(error["reasons"]) == 1
+    assert "50" in error["reasons"][0]
+    assert session.get(Nomination, n["id"]).state == "draft"
+
+
+def test_guard_reasons_show_before_firing(api):
+    n = api.create("unit1", id_number=None)
+    recommend = next(t for t in n["transitions"] if t["trigger"] == "recommend")
+    assert recommend["allowed"] is False
+    assert recommend["reasons"]
+    assert_error(
+        api.post(
+            f"/nominations/{n['id']}/transitions",
+            "unit1",
+            json={"trigger": "recommend", "version": n["version"], **recommendation()},
+        ),
+        422,
+        "guard_blocked",
+    )
+
+
+def test_bad_query_parameters_are_422(api):
+    for query, name in [("limit=abc", "limit"), ("limit=0", "limit"), ("offset=-1", "offset")]:
+        error = assert_error(api.get(f"/nominations?{query}", "unit1"), 422, "invalid")
+        assert set(error["fields"]) == {name}

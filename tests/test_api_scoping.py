@@ -1,0 +1,93 @@
+"""Lists are scoped to the caller: a unit never sees another unit's rows, not even in counts."""
+
+from __future__ import annotations
+
+import pytest
+from test_api_support import Api
+
+from factories import recommendation
+
+
+@pytest.fixture
+def api(client, session, tree) -> Api:
+    return Api(client, session, tree)
+
+
+@pytest.fixture
+def spread(api) -> dict[str, list[int]]:
+    """Two nominations of unit1 (one recommended), one of unit2, one unit award of unit3."""
+    first = api.create("unit1")
+    api.fire(first, "unit1", "recommend", **recommendation())
+    second = api.create("unit1", name="李秀英", gender="female", id_number="11010519491231002X")
+    other = api.create("unit2", name="王强")
+    far = api.create("unit3", kind="unit", data={"full_name": "北京第三机床厂"})
+    return {
+        "unit1": [second["id"], first["id"]],
+        "unit2": [other["id"]],
+        "unit3": [far["id"]],
+    }
+
+
+def listing(api, user, query=""):
+    response = api.get(f"/nominations{query}", user)
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+@pytest.mark.parametrize(
+    ("user", "expected"),
+    [
+        ("unit1", ["unit1"]),
+        ("unit2", ["unit2"]),
+        ("unit3", ["unit3"]),
+        ("committee1", ["unit1", "unit2"]),
+        ("committee2", ["unit3"]),
+        ("federation", ["unit1", "unit2", "unit3"]),
+        ("auditor", ["unit1", "unit2", "unit3"]),
+    ],
+)
+def test_each_caller_lists_only_their_scope(api, spread, user, expected):
+    body = listing(api, user)
+    ids = sorted(i for unit in expected for i in spread[unit])
+    assert sorted(item["id"] for item in body["items"]) == ids
+    assert body["total"] == len(ids)
+
+
+def test_a_unit_never_counts_another_units_rows(api, spread):
+    body = listing(api, "unit2", "?state=committee_review")
+    assert body["items"] == []
+    assert body["total"] == 0
+    # unit1's recommended nomination is in that state; unit1 and its committee see it.
+    assert listing(api, "unit1", "?state=committee_review")["total"] == 1
+    assert listing(api, "committee1", "?state=committee_review")["total"] == 1
+    assert listing(api, "unit2", "?state=draft")["total"] == 1
+
+
+def test_stage_readers_see_only_their_stage(api, spread):
+    assert listing(api, "judge1")["total"] == 0
+    assert listing(api, "dept-hr")["total"] == 0
+
+
+def test_filters_and_pagination(api, spread, tree):
+    assert listing(api, "federation", "?kind=unit")["total"] == 1
+    assert listing(api, "federation", "?kind=individual")["total"] == 3
+    assert listing(api, "federation", f"?campaign_id={tree.campaign.id}")["total"] == 4
+    assert listing(api, "federation", f"?campaign_id={tree.campaign.id + 1}")["total"] == 0
+
+    page1 = listing(api, "unit1", "?limit=1")
+    page2 = listing(api, "unit1", "?limit=1&offset=1")
+    page3 = listing(api, "unit1", "?limit=1&offset=2")
+    assert (page1["total"], page2["total"], page3["total"]) == (2, 2, 2)
+    assert (page1["limit"], page2["offset"]) == (1, 1)
+    assert len(page1["items"]) == len(page2["items"]) == 1
+    assert page3["items"] == []
+    # Newest first, and the pages do not overlap.
+    assert [page1["items"][0]["id"], page2["items"][0]["id"]] == spread["unit1"]
+
+
+def test_list_items_are_summaries(api, spread):
+    item = listing(api, "unit2")["items"][0]
+    assert item["unit"]["code"] == "U2"
+    assert item["nominee_name"] == "王强"
+    assert item["state"]["name"] == "draft"
+    assert "data" not in item
