@@ -20,10 +20,16 @@ from nomination import signals
 from nomination.actors import SYSTEM
 from nomination.audit import append_event
 from nomination.db import utcnow
-from nomination.engine.definitions import TransitionDef, Workflow, from_content, load_all
+from nomination.engine.definitions import (
+    TransitionDef,
+    Workflow,
+    from_content,
+    load_all,
+    workflows_dir,
+)
 from nomination.engine.registry import EFFECTS, FORM_GUARDS, GUARDS, Context
 from nomination.errors import Conflict, GuardBlocked, InvalidData, PermissionDenied
-from nomination.formdefs import validate
+from nomination.formdefs import forms_dir, validate
 from nomination.i18n import pick
 from nomination.models import DefinitionVersion, Nomination
 from nomination.permissions import firing_role
@@ -43,9 +49,25 @@ def calendar() -> WorkCalendar:
     )
 
 
+_FILES_CACHE: dict[tuple, dict[str, Workflow]] = {}
+
+
+def current_definitions() -> dict[str, Workflow]:
+    """Return the workflows in the definition files, re-read only when a file changed."""
+    signature = tuple(
+        (str(p), p.stat().st_mtime_ns, p.stat().st_size)
+        for folder in (workflows_dir(), forms_dir())
+        for p in sorted(folder.glob("*.toml"))
+    )
+    if signature not in _FILES_CACHE:
+        _FILES_CACHE.clear()
+        _FILES_CACHE[signature] = load_all()
+    return _FILES_CACHE[signature]
+
+
 def pin_definition(session: Session, name: str) -> Workflow:
     """Store the current files' version of workflow ``name`` (if new) and return it."""
-    workflows = load_all()
+    workflows = current_definitions()
     if name not in workflows:
         raise KeyError(f"no workflow definition named {name!r}")
     wf = workflows[name]
