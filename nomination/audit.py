@@ -7,7 +7,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -61,6 +61,22 @@ def sha256_hex(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+@dataclass(frozen=True)
+class Appended:
+    """What an append returns: the new event's place in the chain."""
+
+    seq: int
+    hash: str
+
+
+_EVENTS = AuditEvent.__table__
+_HEAD = AuditHead.__table__
+# Built once: executing a prebuilt statement with parameters reuses its compiled form.
+_LOCK_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
+_INSERT_EVENT = _EVENTS.insert()
+_MOVE_HEAD = _HEAD.update().where(_HEAD.c.id == 1)
+
+
 def append_event(
     session: Session,
     *,
@@ -76,15 +92,17 @@ def append_event(
     after: dict[str, Any] | None = None,
     comment: str | None = None,
     now: datetime | None = None,
-) -> AuditEvent:
-    """Append one event to the chain in the caller's transaction and return it."""
+) -> Appended:
+    """Append one event to the chain in the caller's transaction."""
+    # Flush first, so that the event follows the changes it records in the same transaction.
+    session.flush()
     # Locking the head row serialises appenders, so two transactions never chain to one parent.
-    head = session.execute(
-        select(AuditHead).where(AuditHead.id == 1).with_for_update()
-    ).scalar_one()
+    # Core statements, not the ORM: this runs once per change and is the hot path.
+    head = session.execute(_LOCK_HEAD).one()
+    occurred_at = (now or utcnow()).astimezone(UTC)
     record = {
         "seq": head.seq + 1,
-        "occurred_at": (now or utcnow()).isoformat(),
+        "occurred_at": occurred_at.isoformat(),
         "actor_id": actor_id,
         "actor_name": actor_name,
         "role": role,
@@ -100,16 +118,11 @@ def append_event(
     }
     payload = canonical_json(record)
     digest = sha256_hex(payload)
-    event = AuditEvent(
-        **{**record, "occurred_at": datetime.fromisoformat(record["occurred_at"])},
-        hash=digest,
-        payload=payload,
+    session.execute(
+        _INSERT_EVENT, {**record, "occurred_at": occurred_at, "hash": digest, "payload": payload}
     )
-    session.add(event)
-    head.seq = record["seq"]
-    head.hash = digest
-    session.flush()
-    return event
+    session.execute(_MOVE_HEAD, {"seq": record["seq"], "hash": digest})
+    return Appended(record["seq"], digest)
 
 
 def event_record(event: AuditEvent) -> dict[str, Any]:

@@ -43,6 +43,7 @@ class WorkCalendar:
         self.overrides = overrides or {}
         self.tz = ZoneInfo(timezone)
         self.closing_hour = closing_hour
+        self._known: dict[date, bool] = {}
 
     @classmethod
     def from_file(cls, path: str | Path | None, **kwargs: object) -> WorkCalendar:
@@ -59,6 +60,12 @@ class WorkCalendar:
 
     def is_workday(self, day: date) -> bool:
         """Return whether ``day`` is an official working day."""
+        known = self._known.get(day)
+        if known is None:
+            known = self._known[day] = self._is_workday(day)
+        return known
+
+    def _is_workday(self, day: date) -> bool:
         if day.year in self.overrides:
             holidays, workdays = self.overrides[day.year]
             if day in workdays:

@@ -13,19 +13,20 @@ from datetime import date
 from typing import Any
 
 import pytest
-from flask import Flask, g
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 from werkzeug.security import generate_password_hash
 
 from nomination import create_app, db
-from nomination.db import make_engine
 from nomination.actors import SYSTEM
+from nomination.db import make_engine
 from nomination.migrate import upgrade
 from nomination.models import Campaign, Nomination, Organisation, Quota, RoleAssignment, User
 from nomination.operations import create_campaign, create_nomination
 
-from factories import NOW, PASSWORD, person_data  # noqa: F401  (re-exported for tests)
+from clients import WebClient
+from factories import NOW, PASSWORD, person_data
 
 POSTGRES_URL = os.environ.get("NOMINATION_TEST_POSTGRES_URL")
 
@@ -100,23 +101,10 @@ def session(app: Flask) -> Iterator[Any]:
     db.session.session_factory.kw.pop("join_transaction_mode", None)
 
 
-class _Client(FlaskClient):
-    """A test client that forgets the user Flask-Login cached on ``g`` between requests.
-
-    The test keeps one application context open (for its session), and Flask reuses it for
-    requests, so without this a second request would run as the first request's user.
-    """
-
-    def open(self, *args: Any, **kwargs: Any) -> Any:
-        g.pop("_login_user", None)
-        return super().open(*args, **kwargs)
-
-
 @pytest.fixture
 def client(app: Flask, session: Any) -> FlaskClient:
     """A test client whose requests share the test's transaction."""
-    app.test_client_class = _Client
-    return app.test_client()
+    return WebClient(app, app.response_class, use_cookies=True)
 
 
 # --- factories -------------------------------------------------------------------------------

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from itsdangerous import URLSafeTimedSerializer
-from test_api_support import Api
 
 from factories import PASSWORD
+from test_api_support import Api
 
 
 @pytest.fixture

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
-from test_api_support import Api
 
 from nomination.models import AuditEvent, Nomination
 from nomination.operations import revoke_api_tokens
 
 from factories import person_data, recommendation
+from test_api_support import Api
 
 
 @pytest.fixture

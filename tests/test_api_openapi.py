@@ -7,11 +7,11 @@ import re
 import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
-from test_api_support import OBJECTION, Api
 
 from nomination.api.openapi import document
 
 from factories import recommendation
+from test_api_support import OBJECTION, Api
 
 
 @pytest.fixture

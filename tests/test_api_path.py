@@ -6,12 +6,12 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from test_api_support import Api
 
 from nomination.engine import apply_due_timers
 from nomination.models import AuditEvent, HonourRecord, Nomination
 
 from factories import recommendation
+from test_api_support import Api
 
 
 @pytest.fixture

@@ -6,12 +6,12 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
-from test_api_support import OBJECTION, Api
 
 from nomination.engine import apply_due_timers
 from nomination.models import Nomination, Objection
 
 from factories import person_data
+from test_api_support import OBJECTION, Api
 
 
 @pytest.fixture

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from test_api_support import Api
 
 from factories import recommendation
+from test_api_support import Api
 
 
 @pytest.fixture

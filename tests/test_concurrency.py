@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from factories import NOW, person_data, recommendation
 from nomination import db
 from nomination.actors import SYSTEM
 from nomination.audit import verify_chain
@@ -18,6 +17,8 @@ from nomination.engine import fire
 from nomination.errors import Conflict
 from nomination.models import Nomination, Organisation, RoleAssignment, User
 from nomination.operations import create_campaign, create_nomination
+
+from factories import NOW, person_data, recommendation
 
 
 @pytest.fixture

@@ -7,13 +7,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from factories import NOW, person_data, recommendation
 from nomination.actors import PUBLIC, SYSTEM
 from nomination.audit import verify_chain
 from nomination.engine import apply_due_timers, available, fire, workflow_for
 from nomination.engine.registry import EFFECTS
 from nomination.errors import Conflict, GuardBlocked, PermissionDenied
 from nomination.models import AuditEvent, DefinitionVersion, Nomination
+
+from factories import NOW, person_data, recommendation
 
 ALL_USERS = [
     "unit1",

@@ -7,6 +7,7 @@ memory does not grow with the number of nominations and loading a row never rese
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -39,14 +40,22 @@ from nomination.workdays import WorkCalendar
 _WORKFLOWS: dict[str, Workflow] = {}
 
 
+_CALENDARS: dict[tuple, WorkCalendar] = {}
+
+
 def calendar() -> WorkCalendar:
-    """Return the working-day calendar configured for the application."""
+    """Return the working-day calendar configured for the application (re-read when changed)."""
     if not has_app_context():
         return WorkCalendar()
     cfg = current_app.config
-    return WorkCalendar.from_file(
-        cfg.get("HOLIDAYS_FILE"), timezone=cfg["TIMEZONE"], closing_hour=int(cfg["CLOSING_HOUR"])
-    )
+    path = cfg.get("HOLIDAYS_FILE")
+    stat = os.stat(path) if path and os.path.isfile(path) else None
+    key = (path, stat and stat.st_mtime_ns, cfg["TIMEZONE"], int(cfg["CLOSING_HOUR"]))
+    if key not in _CALENDARS:
+        _CALENDARS[key] = WorkCalendar.from_file(
+            path, timezone=cfg["TIMEZONE"], closing_hour=int(cfg["CLOSING_HOUR"])
+        )
+    return _CALENDARS[key]
 
 
 _FILES_CACHE: dict[tuple, dict[str, Workflow]] = {}
@@ -202,13 +211,6 @@ def fire(
     session = object_session(nomination)
     assert session is not None, "the nomination must belong to a session"
     now = now or utcnow()
-    # Re-read under a row lock so that the version compared below is the committed one.
-    session.execute(
-        select(Nomination)
-        .where(Nomination.id == nomination.id)
-        .with_for_update(of=Nomination)
-        .execution_options(populate_existing=True)
-    )
     wf = workflow_for(nomination)
     transition = wf.transition(nomination.state, trigger)
     if transition is None:
@@ -241,6 +243,9 @@ def fire(
     entered_at = effective_at or now
     nomination.state_entered_at = entered_at
     _schedule_timer(nomination, wf, entered_at)
+    # The UPDATE carries "WHERE version = <the version read>": if another transaction changed
+    # the row since, it matches nothing and the flush fails, so two concurrent firings can
+    # never both succeed. (On PostgreSQL the UPDATE also waits for the other's row lock.)
     try:
         session.flush()
     except StaleDataError:

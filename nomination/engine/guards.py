@@ -102,12 +102,16 @@ def within_committee_quota(ctx: Context) -> dict[str, str] | None:
     committee = nomination.unit.committee()
     if committee is None:
         return None
+    # Lock the quota row: two reviewers forwarding at once count one after the other, so the
+    # second sees the first's forward and the quota can never be overrun.
     quota = ctx.session.scalar(
-        select(Quota).where(
+        select(Quota)
+        .where(
             Quota.campaign_id == nomination.campaign_id,
             Quota.committee_id == committee.id,
             Quota.kind == nomination.kind,
         )
+        .with_for_update()
     )
     if quota is None:
         return None

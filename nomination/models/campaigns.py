@@ -55,7 +55,7 @@ class Campaign(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     awards: Mapped[list[CampaignAward]] = relationship(
-        back_populates="campaign", lazy="selectin", order_by="CampaignAward.id"
+        back_populates="campaign", order_by="CampaignAward.id"
     )
     quotas: Mapped[list[Quota]] = relationship(back_populates="campaign")
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField, validators
+from wtforms import Form, IntegerField, PasswordField, SelectField, StringField, validators
+from wtforms.widgets import HiddenInput
 
 from nomination.i18n import lazy
 
@@ -39,3 +41,51 @@ class PasswordForm(FlaskForm):
             ),
         ],
     )
+
+
+class VersionedForm(FlaskForm):
+    """Base of compiled forms that change a nomination: carries the version the user saw."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[validators.InputRequired()])
+
+
+class NewNominationForm(FlaskForm):
+    """Base of the compiled nominee form for a new nomination: the nominating unit comes first."""
+
+    unit_id = SelectField(
+        lazy({"zh": "推荐单位", "en": "Nominating unit"}),
+        coerce=int,
+        validators=[validators.InputRequired()],
+    )
+
+
+class ObjectionLookupForm(FlaskForm):
+    """The reference number an objector was given."""
+
+    reference = StringField(
+        lazy({"zh": "异议受理编号", "en": "Objection reference"}),
+        validators=[validators.InputRequired(), validators.Length(max=32)],
+        filters=[lambda value: value.strip().upper() if value else value],
+    )
+
+
+def attach_errors(form: Form, fields: dict[str, list[str]]) -> list[str]:
+    """Put an operation's field errors next to the form's fields; return those it has not."""
+    rest = []
+    for name, messages in fields.items():
+        if name in form:
+            form[name].errors = [*form[name].errors, *messages]
+        else:
+            rest.extend(f"{name}: {m}" for m in messages)
+    return rest
+
+
+def with_version(form: VersionedForm, version: int) -> VersionedForm:
+    """Return a copy of a submitted ``form`` whose hidden version is ``version``.
+
+    Used after a conflict: the user has now seen the current nomination, so submitting again
+    is a deliberate decision on it, and everything typed is kept.
+    """
+    formdata = request.form.copy()
+    formdata["version"] = str(version)
+    return type(form)(formdata=formdata)
