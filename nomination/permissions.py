@@ -113,3 +113,22 @@ def nomination_scope(user: Any) -> ColumnElement[bool]:
 def submitter_units(user: Any, units: list[Organisation]) -> list[Organisation]:
     """Return those of ``units`` for which ``user`` may create nominations."""
     return [u for u in units if can_create_nomination(user, u)]
+
+
+def archive_scope(user: Any) -> ColumnElement[bool]:
+    """Return a WHERE clause limiting a query over HonourRecord (joined to its unit) to ``user``.
+
+    Units see their own honoured people, committees their units', the federation, approvers and
+    auditors everyone below them: the scoped readers of nominations.
+    """
+    if not _is_user(user):
+        return false()
+    paths = [p for role in SCOPED_READERS for p in role_paths(user, role)]
+    if not paths:
+        return false()
+    return or_(*(Organisation.path.startswith(p) for p in paths))
+
+
+def can_view_archive(user: Any) -> bool:
+    """Return whether ``user`` may open the archive at all."""
+    return any(has_role(user, role) for role in SCOPED_READERS)

@@ -8,8 +8,9 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from nomination import engine
-from nomination.models import AuditEvent, Campaign, Nomination, Organisation
+from nomination.models import AuditEvent, Campaign, HonourRecord, Nomination, Organisation
 from nomination.permissions import (
+    archive_scope,
     can_view_nomination,
     nomination_scope,
     role_paths,
@@ -119,3 +120,21 @@ def load_on_notice(session: Session, nomination_id: int) -> Nomination | None:
     if nomination is None or nomination.state != "public_notice":
         return None
     return nomination if nomination.campaign.status == "open" else None
+
+
+def visible_honours(user: Any, *, year: int | None = None) -> Select:
+    """Return a query of the archive records ``user`` may see, newest first."""
+    query = (
+        select(HonourRecord)
+        .join(Organisation, HonourRecord.unit_id == Organisation.id)
+        .where(archive_scope(user))
+        .order_by(HonourRecord.year.desc(), HonourRecord.decision_date.desc(), HonourRecord.id)
+    )
+    if year:
+        query = query.where(HonourRecord.year == year)
+    return query
+
+
+def honour_of(session: Session, nomination: Nomination) -> HonourRecord | None:
+    """Return the archive record an approved nomination created, if any."""
+    return session.scalar(select(HonourRecord).where(HonourRecord.nomination_id == nomination.id))

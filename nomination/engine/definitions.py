@@ -156,6 +156,8 @@ def resolve_file(path: Path, forms_folder: Path | None = None) -> dict[str, Any]
         except DefinitionError as exc:
             raise _fail(str(path), f"form {name!r}", str(exc)) from None
     raw["forms"] = forms
+    # The canonical JSON that versions a definition sorts keys; keep the states' own order.
+    raw["state_order"] = list(raw.get("states", {}))
     return raw
 
 
@@ -169,7 +171,9 @@ def parse_workflow(doc: dict[str, Any], source: str) -> Workflow:
         raise _fail(source, "form", "the nominee form is missing")
 
     states: dict[str, StateDef] = {}
-    for sname, s in doc.get("states", {}).items():
+    raw_states = doc.get("states", {})
+    order = doc.get("state_order") or list(raw_states)
+    for sname, s in ((name, raw_states[name]) for name in order if name in raw_states):
         entry = f"states.{sname}"
         if "label" not in s or not {"zh", "en"} <= set(s["label"]):
             raise _fail(source, entry, "label needs zh and en")

@@ -38,6 +38,7 @@ from nomination.operations import create_nomination, transition_nomination, upda
 from nomination.permissions import can_edit_nomination, firing_role
 from nomination.queries import (
     history,
+    honour_of,
     load_nomination,
     open_campaigns,
     submitter_unit_choices,
@@ -97,15 +98,8 @@ def _diagram(wf: Workflow, state: str) -> Markup | None:
 
 
 def _ordered_states(wf: Workflow) -> list[StateDef]:
-    """Return the states in the order a nomination meets them: open ones first, then the ends.
-
-    (A pinned definition comes back from canonical JSON with its states sorted by name.)
-    """
-    order = [wf.initial]
-    for name in order:  # breadth-first: the list grows while it is walked
-        order.extend(t.dest for t in wf.transitions_from(name) if t.dest not in order)
-    states = [wf.states[name] for name in dict.fromkeys(order)]
-    states += [s for s in wf.states.values() if s.name not in order]
+    """Return the states in definition order, open ones first, then the ends."""
+    states = list(wf.states.values())
     return [s for s in states if not s.terminal] + [s for s in states if s.terminal]
 
 
@@ -408,6 +402,7 @@ def _render_page(
             can_edit=can_edit_nomination(user, nomination, state.editable),
             alerts=alerts,
             reasons=reasons,
+            honour=honour_of(db.session, nomination),
         ),
         status,
     )

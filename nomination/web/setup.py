@@ -18,7 +18,7 @@ from nomination.extensions import babel, bootstrap, csrf, login_manager
 from nomination.i18n import current_language, pick
 from nomination.models import ApiToken, User
 from nomination.operations import hash_token
-from nomination.permissions import can_audit
+from nomination.permissions import can_audit, can_view_archive
 
 
 def _select_locale() -> str:
@@ -133,7 +133,11 @@ def campaign_name(campaign: Any) -> str:
 def _navigation() -> dict[str, Any]:
     """Give every page the links its user's roles allow (decided by the permission predicates)."""
     user = current_user
-    return {"nav_can_audit": bool(user and user.is_authenticated and can_audit(user))}
+    signed_in = bool(user and user.is_authenticated)
+    return {
+        "nav_can_audit": signed_in and can_audit(user),
+        "nav_can_archive": signed_in and can_view_archive(user),
+    }
 
 
 def init_app(app: Flask) -> None:
@@ -162,6 +166,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("TZ", ZoneInfo(app.config["TIMEZONE"]))
 
     from nomination.api.views import bp as api_bp
+    from nomination.web.archive import bp as archive_bp
     from nomination.web.auth import bp as auth_bp
     from nomination.web.errors import register as register_errors
     from nomination.web.nominations import bp as nominations_bp
@@ -170,6 +175,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(nominations_bp)
     app.register_blueprint(public_bp)
+    app.register_blueprint(archive_bp)
     app.register_blueprint(api_bp)
     register_errors(app)
 
