@@ -25,6 +25,14 @@ class NotFound(OperationError):
     code = "not_found"
 
 
+class OutOfScope(NotFound):
+    """The thing exists but lies outside the caller's scope.
+
+    Answered exactly like a missing thing (404), so that nobody learns what exists elsewhere,
+    and audited as a refused authorisation.
+    """
+
+
 class PermissionDenied(OperationError):
     """The caller may not do this."""
 

@@ -8,6 +8,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from nomination import engine
+from nomination.errors import NotFound, OutOfScope
 from nomination.models import AuditEvent, Campaign, HonourRecord, Nomination, Organisation
 from nomination.permissions import (
     archive_scope,
@@ -41,11 +42,16 @@ def visible_nominations(
     return query
 
 
-def load_nomination(session: Session, nomination_id: int, user: Any) -> Nomination | None:
-    """Return the nomination if ``user`` may see it, after applying its due timers."""
+def load_nomination(session: Session, nomination_id: int, user: Any) -> Nomination:
+    """Return the nomination if ``user`` may see it, after applying its due timers.
+
+    Raises NotFound when there is none, and OutOfScope (also a 404) when it is not theirs.
+    """
     nomination = session.get(Nomination, nomination_id)
-    if nomination is None or not can_view_nomination(user, nomination):
-        return None
+    if nomination is None:
+        raise NotFound("no such nomination")
+    if not can_view_nomination(user, nomination):
+        raise OutOfScope("no such nomination")
     # Lazy timers: a notice whose period ended is closed before anyone reads it.
     engine.apply_due_timers(session, ids=[nomination.id])
     return nomination

@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from nomination.models import Nomination
+from nomination.models import AuditEvent, Nomination
 from nomination.operations import update_nomination
 from nomination.web import nominations as views
 
@@ -54,16 +54,24 @@ def test_unit_sees_only_its_own_nominations(web_client, new_web_client, nominati
     assert "张建国" not in page.text
     assert f"/nominations/{nomination.id}" not in page.text
     assert 'id="state-counts"' not in page.text  # not even counted
+    # Another unit's nomination answers exactly like a missing one, and the refusal is audited.
     refused = other.get(f"/nominations/{nomination.id}")
-    assert refused.status_code == 403
-    assert "张建国" not in refused.text
-    assert other.get(f"/nominations/{nomination.id}/edit").status_code == 403
+    missing = other.get("/nominations/999999")
+    assert refused.status_code == missing.status_code == 404
+    # The same page but for the path echoed in the language links.
+    assert refused.text.replace(f"/{nomination.id}?", "/N?") == missing.text.replace(
+        "/999999?", "/N?"
+    )
+    denied = session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "auth.denied").order_by(AuditEvent.seq.desc())
+    )
+    assert denied.entity_id == f"/nominations/{nomination.id}"
+    assert other.get(f"/nominations/{nomination.id}/edit").status_code == 404
     fired = other.post(
         f"/nominations/{nomination.id}/transitions/withdraw",
         data={"version": nomination.version, "reason": "不推荐了"},
     )
-    assert fired.status_code == 403
-    assert other.get("/nominations/999999").status_code == 404
+    assert fired.status_code == 404
 
     # The working committee of the other unit does not see it either; unit1's committee does.
     committee2 = new_web_client()

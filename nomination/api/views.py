@@ -129,10 +129,7 @@ def _int_arg(
 
 def _load(nomination_id: int) -> Nomination:
     """Return the nomination if the caller may see it; 404 alike whether absent or hidden."""
-    nomination = queries.load_nomination(db.session, nomination_id, _user())
-    if nomination is None:
-        raise NotFound("no such nomination")
-    return nomination
+    return queries.load_nomination(db.session, nomination_id, _user())
 
 
 def _detail(nomination: Nomination) -> dict[str, Any]:

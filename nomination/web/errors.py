@@ -9,7 +9,7 @@ from flask_login import current_user
 from werkzeug.exceptions import Forbidden, HTTPException
 
 from nomination import db
-from nomination.errors import OperationError, PermissionDenied
+from nomination.errors import OperationError, OutOfScope, PermissionDenied
 from nomination.operations import record_access_denied
 
 
@@ -66,7 +66,7 @@ def _forbidden(exc: Forbidden) -> Any:
 
 def _operation_error(exc: OperationError) -> Any:
     db.session.rollback()
-    if isinstance(exc, PermissionDenied):
+    if isinstance(exc, PermissionDenied | OutOfScope):
         audit_denial(exc.message)
     if wants_json():
         return json_error(exc.status, exc.code, exc.message, exc.fields, **exc.extra)
