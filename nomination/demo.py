@@ -20,17 +20,22 @@ from werkzeug.security import generate_password_hash
 
 from nomination import engine
 from nomination.actors import PUBLIC, SYSTEM
-from nomination.audit import append_event
 from nomination.models import (
     Campaign,
     Nomination,
     Organisation,
-    Quota,
-    RoleAssignment,
     Team,
     User,
 )
-from nomination.operations import create_campaign, create_nomination
+from nomination.operations import (
+    close_campaign,
+    create_campaign,
+    create_nomination,
+    create_organisation,
+    create_team,
+    create_user,
+    set_quota,
+)
 
 #: The federation's code: its presence means the demo is loaded.
 FEDERATION_CODE = "CY-ZGH"
@@ -821,22 +826,16 @@ def _unit_recommendation(congress: date, start: date, end: date) -> dict[str, An
 def _add_org(
     session: Session, code: str, name: str, name_en: str, kind: str, parent: Organisation | None
 ) -> Organisation:
-    org = Organisation(code=code, name=name, name_en=name_en, kind=kind, parent=parent)
-    session.add(org)
-    session.flush()
-    org.path = (parent.path if parent else "/") + f"{org.id}/"
-    session.flush()
-    append_event(
+    return create_organisation(
         session,
-        action="organisation.create",
-        actor_name=SYSTEM.name,
-        organisation_id=org.id,
-        entity_type="organisation",
-        entity_id=org.id,
-        after={"code": code, "name": name, "kind": kind, "parent": parent and parent.code},
+        actor=SYSTEM,
+        code=code,
+        name=name,
+        name_en=name_en,
+        kind=kind,
+        parent=parent,
         comment="演示数据 (nomination demo)",
     )
-    return org
 
 
 def _campaign(
@@ -861,20 +860,8 @@ def _campaign(
     )
     for code, _name, _en, places in COMMITTEES:
         for kind, n in zip(("individual", "unit", "team"), places, strict=True):
-            quota = Quota(campaign=campaign, committee_id=orgs[code].id, kind=kind, places=n)
-            session.add(quota)
-            session.flush()
-            append_event(
-                session,
-                action="quota.set",
-                actor_id=admin.id,
-                actor_name=admin.name,
-                role="admin",
-                organisation_id=orgs[code].id,
-                campaign_id=campaign.id,
-                entity_type="quota",
-                entity_id=quota.id,
-                after={"committee": code, "kind": kind, "places": n},
+            set_quota(
+                session, actor=admin, campaign=campaign, committee=orgs[code], kind=kind, places=n
             )
     return campaign
 
@@ -905,44 +892,21 @@ def load_demo(session: Session, password: str, now: datetime | None = None) -> b
     for code, name, name_en, _user, _display in DEPARTMENTS:
         orgs[code] = _add_org(session, code, name, name_en, "department", fed)
     for code, unit_code, name in TEAMS:
-        team = Team(code=code, name=name, unit=orgs[unit_code])
-        session.add(team)
-        session.flush()
-        append_event(
-            session,
-            action="team.create",
-            actor_name=SYSTEM.name,
-            organisation_id=orgs[unit_code].id,
-            entity_type="team",
-            entity_id=team.id,
-            after={"code": code, "name": name, "unit": unit_code},
-            comment="演示数据 (nomination demo)",
-        )
+        create_team(session, actor=SYSTEM, unit=orgs[unit_code], code=code, name=name)
 
     # scrypt is slow on purpose: hash the one demo password once and share the hash.
     password_hash = generate_password_hash(password, method="scrypt")
     users: dict[str, User] = {}
     for username, display, role, org_code, _description in _USERS:
-        user = User(
+        users[username] = create_user(
+            session,
+            actor=SYSTEM,
             username=username,
             display_name=display,
             email=f"{username}@cyzgh.example.org",
             password_hash=password_hash,
-            roles=[RoleAssignment(role=role, organisation=orgs[org_code])],
+            roles=[(role, orgs[org_code])],
         )
-        session.add(user)
-        session.flush()
-        append_event(
-            session,
-            action="user.create",
-            actor_name=SYSTEM.name,
-            organisation_id=orgs[org_code].id,
-            entity_type="user",
-            entity_id=user.id,
-            after={"username": username, "roles": [[role, org_code]]},
-            comment="演示数据 (nomination demo)",
-        )
-        users[username] = user
     admin = users["admin"]
 
     # Last year's campaign, walked on last year's calendar and closed: it fills the archive.
@@ -972,20 +936,7 @@ def load_demo(session: Session, password: str, now: datetime | None = None) -> b
         _unit_recommendation(congress, notice_start, notice_end),
         schedule,
     ).run(PREVIOUS)
-    previous.status = "closed"
-    session.flush()
-    append_event(
-        session,
-        action="campaign.close",
-        actor_id=admin.id,
-        actor_name=admin.name,
-        role="admin",
-        organisation_id=fed.id,
-        campaign_id=previous.id,
-        entity_type="campaign",
-        entity_id=previous.id,
-        after={"status": "closed"},
-    )
+    close_campaign(previous, actor=admin)
 
     # This year's campaign, open today: the units' own notices ran over the last working days.
     current = _campaign(session, admin, orgs, today.year, today + timedelta(weeks=4))

@@ -27,6 +27,8 @@ from nomination.models import (
     Nomination,
     Objection,
     Organisation,
+    Quota,
+    RoleAssignment,
     Team,
     User,
 )
@@ -309,3 +311,145 @@ def revoke_api_tokens(session: Session, user: User, *, actor: Any, name: str | N
             entity_id=row.id,
         )
     return len(rows)
+
+
+# --- administration -------------------------------------------------------------------------
+
+
+def create_organisation(
+    session: Session,
+    *,
+    actor: Any,
+    code: str,
+    name: str,
+    kind: str,
+    parent: Organisation | None = None,
+    name_en: str | None = None,
+    comment: str | None = None,
+) -> Organisation:
+    """Add an organisation to the tree below ``parent``."""
+    org = Organisation(code=code, name=name, name_en=name_en, kind=kind, parent=parent)
+    session.add(org)
+    session.flush()
+    # The path holds the ids from the root: it can only be written once the id is known.
+    org.path = (parent.path if parent else "/") + f"{org.id}/"
+    append_event(
+        session,
+        action="organisation.create",
+        **_actor_fields(actor),
+        organisation_id=org.id,
+        entity_type="organisation",
+        entity_id=org.id,
+        after={"code": code, "name": name, "kind": kind, "parent": parent and parent.code},
+        comment=comment,
+    )
+    return org
+
+
+def create_team(session: Session, *, actor: Any, unit: Organisation, code: str, name: str) -> Team:
+    """Add a team (班组) to ``unit``."""
+    team = Team(code=code, name=name, unit=unit)
+    session.add(team)
+    session.flush()
+    append_event(
+        session,
+        action="team.create",
+        **_actor_fields(actor),
+        organisation_id=unit.id,
+        entity_type="team",
+        entity_id=team.id,
+        after={"code": code, "name": name, "unit": unit.code},
+    )
+    return team
+
+
+def create_user(
+    session: Session,
+    *,
+    actor: Any,
+    username: str,
+    display_name: str,
+    roles: list[tuple[str, Organisation]],
+    password: str | None = None,
+    password_hash: str | None = None,
+    email: str | None = None,
+) -> User:
+    """Add a user holding ``roles`` [(role, organisation)]; give a password or its hash."""
+    user = User(username=username, display_name=display_name, email=email)
+    if password_hash is not None:
+        user.password_hash = password_hash
+    elif password is not None:
+        user.set_password(password)
+    else:
+        raise InvalidData("a password is required", fields={"password": ["required"]})
+    for role, org in roles:
+        user.roles.append(RoleAssignment(role=role, organisation=org))
+    session.add(user)
+    session.flush()
+    append_event(
+        session,
+        action="user.create",
+        **_actor_fields(actor),
+        entity_type="user",
+        entity_id=user.id,
+        after={"username": username, "roles": [[role, org.code] for role, org in roles]},
+    )
+    return user
+
+
+def set_quota(
+    session: Session,
+    *,
+    actor: Any,
+    campaign: Campaign,
+    committee: Organisation,
+    kind: str,
+    places: int,
+) -> Quota:
+    """Set how many nominations of ``kind`` a working committee may forward in ``campaign``."""
+    quota = session.scalar(
+        select(Quota).where(
+            Quota.campaign_id == campaign.id,
+            Quota.committee_id == committee.id,
+            Quota.kind == kind,
+        )
+    )
+    before = None if quota is None else {"places": quota.places}
+    if quota is None:
+        quota = Quota(campaign=campaign, committee_id=committee.id, kind=kind, places=places)
+        session.add(quota)
+    quota.places = places
+    session.flush()
+    append_event(
+        session,
+        action="quota.set",
+        **_actor_fields(actor),
+        organisation_id=committee.id,
+        campaign_id=campaign.id,
+        entity_type="quota",
+        entity_id=quota.id,
+        before=before,
+        after={"committee": committee.code, "kind": kind, "places": places},
+    )
+    return quota
+
+
+def close_campaign(campaign: Campaign, *, actor: Any) -> None:
+    """Close a campaign: it no longer accepts nominations or shows notices."""
+    session = object_session(campaign)
+    assert session is not None
+    if campaign.status == "closed":
+        raise Conflict("the campaign is already closed")
+    campaign.status = "closed"
+    session.flush()
+    append_event(
+        session,
+        action="campaign.close",
+        **_actor_fields(actor),
+        organisation_id=campaign.federation_id,
+        campaign_id=campaign.id,
+        entity_type="campaign",
+        entity_id=campaign.id,
+        before={"status": "open"},
+        after={"status": "closed"},
+    )

@@ -22,8 +22,13 @@ from nomination import create_app, db
 from nomination.actors import SYSTEM
 from nomination.db import make_engine
 from nomination.migrate import upgrade
-from nomination.models import Campaign, Nomination, Organisation, Quota, RoleAssignment, User
-from nomination.operations import create_campaign, create_nomination
+from nomination.models import Campaign, Nomination, Organisation, Quota, User
+from nomination.operations import (
+    create_campaign,
+    create_nomination,
+    create_organisation,
+)
+from nomination.operations import create_user as create_user_operation
 
 from clients import WebClient
 from factories import NOW, PASSWORD, person_data
@@ -117,14 +122,15 @@ def create_org(session: Any) -> Callable[..., Organisation]:
     def factory(
         code: str, kind: str, parent: Organisation | None = None, name: str = ""
     ) -> Organisation:
-        org = Organisation(
-            code=code, name=name or code, name_en=name or code, kind=kind, parent=parent
+        return create_organisation(
+            session,
+            actor=SYSTEM,
+            code=code,
+            name=name or code,
+            name_en=name or code,
+            kind=kind,
+            parent=parent,
         )
-        session.add(org)
-        session.flush()
-        org.path = (parent.path if parent else "/") + f"{org.id}/"
-        session.flush()
-        return org
 
     return factory
 
@@ -140,12 +146,14 @@ def create_user(session: Any) -> Callable[..., User]:
     """Return a factory of users holding ``roles`` [(role, organisation), ...]."""
 
     def factory(username: str, roles: list[tuple[str, Organisation]] = ()) -> User:
-        user = User(username=username, display_name=username, password_hash=_password_hash())
-        for role, org in roles:
-            user.roles.append(RoleAssignment(role=role, organisation=org))
-        session.add(user)
-        session.flush()
-        return user
+        return create_user_operation(
+            session,
+            actor=SYSTEM,
+            username=username,
+            display_name=username,
+            roles=list(roles),
+            password_hash=_password_hash(),
+        )
 
     return factory
 
