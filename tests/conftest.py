@@ -22,11 +22,12 @@ from nomination import create_app, db
 from nomination.actors import SYSTEM
 from nomination.db import make_engine
 from nomination.migrate import upgrade
-from nomination.models import Campaign, Nomination, Organisation, Quota, User
+from nomination.models import Campaign, Nomination, Organisation, User
 from nomination.operations import (
     create_campaign,
     create_nomination,
     create_organisation,
+    set_quota,
 )
 from nomination.operations import create_user as create_user_operation
 
@@ -210,10 +211,14 @@ def tree(create_org: Callable, create_user: Callable, session: Any) -> Tree:
         notice_working_days=5,
         objection_contact={"body": "朝阳区总工会劳模办", "phone": "010-65099999"},
     )
-    session.add(
-        Quota(campaign=t.campaign, committee_id=t.committee1.id, kind="individual", places=2)
+    set_quota(
+        session,
+        actor=SYSTEM,
+        campaign=t.campaign,
+        committee=t.committee1,
+        kind="individual",
+        places=2,
     )
-    session.flush()
     return t
 
 
