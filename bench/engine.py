@@ -404,10 +404,14 @@ def memory(world: World, small: int, large: int) -> dict[str, Any]:
 # --- main -------------------------------------------------------------------------------------
 
 
-def run(backend: str, url: str | None, seconds: float, small: int, large: int) -> dict:
+def run(
+    backend: str, url: str | None, seconds: float, small: int, large: int, cycling: int
+) -> dict:
     """Measure one backend."""
     with database(backend, url) as engine:
-        world = seed(engine, cycling=50)
+        # Enough nominations that each sees a life's worth of transitions, not hundreds (every
+        # firing appends an opinion to the nomination's evidence).
+        world = seed(engine, cycling=cycling)
         rates = throughput(
             {
                 "engine": engine_runner(world, load_user=False),
@@ -438,7 +442,7 @@ def main(argv: list[str] | None = None) -> None:
 
     backends = [("sqlite", None)] + ([("postgresql", args.postgres)] if args.postgres else [])
     started = time.perf_counter()
-    results = [run(b, u, seconds, small, large) for b, u in backends]
+    results = [run(b, u, seconds, small, large, 200 if args.quick else 1_000) for b, u in backends]
 
     print(f"\nfires per second ({seconds:g} s each, interleaved in 5 rounds; one commit per op)")
     print(

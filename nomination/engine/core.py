@@ -46,7 +46,7 @@ _CALENDARS: dict[tuple, WorkCalendar] = {}
 def calendar() -> WorkCalendar:
     """Return the working-day calendar configured for the application (re-read when changed)."""
     if not has_app_context():
-        return WorkCalendar()
+        return _CALENDARS.setdefault(("default",), WorkCalendar())
     cfg = current_app.config
     path = cfg.get("HOLIDAYS_FILE")
     stat = os.stat(path) if path and os.path.isfile(path) else None
