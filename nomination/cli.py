@@ -32,9 +32,16 @@ def main() -> None:
 @contextlib.contextmanager
 def transaction() -> Iterator[None]:
     """Commit once at the end of a command, or roll everything back."""
+    from nomination.errors import OperationError
+    from nomination.workdays import UnknownCalendarYear
+
     try:
         yield
         db.session.commit()
+    except (OperationError, UnknownCalendarYear) as exc:
+        # A refusal the user can act on: say it plainly, without a traceback.
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
     except BaseException:
         db.session.rollback()
         raise
@@ -87,8 +94,13 @@ def demo(password: str) -> None:
     _upgrade()
     with transaction():
         created = load_demo(db.session, password=password)
-    click.echo("demo data " + ("loaded" if created else "already present; nothing duplicated"))
-    click.echo(f"demo logins (password: {password}):")
+    if created:
+        click.echo("demo data loaded")
+        click.echo(f"demo logins (password: {password}):")
+    else:
+        # The users keep the password they were created with; do not claim another one.
+        click.echo("demo data already present; nothing duplicated")
+        click.echo("demo logins (password as given when the demo was first loaded):")
     for username, description in DEMO_USERS:
         click.echo(f"  {username:<16} {description}")
 
@@ -118,7 +130,12 @@ def tick(now_text: str | None) -> None:
     """Fire every due timer (idempotent: running it twice changes nothing more)."""
     from nomination.engine import apply_due_timers
 
-    now = datetime.fromisoformat(now_text) if now_text else None
+    try:
+        now = datetime.fromisoformat(now_text) if now_text else None
+    except ValueError:
+        raise click.BadParameter(
+            f"{now_text!r} is not an ISO time, e.g. 2026-12-04T17:00:00+08:00", param_hint="--now"
+        ) from None
     if now is not None and now.tzinfo is None:
         raise click.BadParameter(
             "give a time zone, e.g. 2026-12-04T17:00:00+08:00", param_hint="--now"

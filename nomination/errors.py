@@ -59,3 +59,10 @@ class GuardBlocked(OperationError):
 
     status = 422
     code = "guard_blocked"
+
+
+class NotConfigured(OperationError):
+    """Something the administrator must configure is missing (e.g. next year's holidays)."""
+
+    status = 503
+    code = "not_configured"

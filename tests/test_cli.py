@@ -375,10 +375,6 @@ def test_tick_refuses_a_naive_time(demo):
     assert row_counts(demo.instance) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli.tick passes --now to datetime.fromisoformat unguarded: a traceback, exit 1",
-)
 def test_tick_refuses_an_unreadable_time(demo):
     result = run(demo.instance, "tick", "--now", "next tuesday")
     assert result.returncode == 2

@@ -249,3 +249,19 @@ def test_data_edit_is_audited_with_before_and_after(session, tree, create_nomina
     assert last.after["data"] == {"post": "班组长"}
     with pytest.raises(Conflict):
         update_nomination(n, actor=tree.users["unit1"], data=person_data(), version=n.version - 1)
+
+
+def test_a_period_into_an_unconfigured_year_is_refused_cleanly(
+    session, tree, create_nomination_for
+):
+    from datetime import UTC, datetime
+
+    from nomination.errors import NotConfigured
+
+    n = create_nomination_for()
+    advance(n, tree, "selection")
+    version = n.version
+    late = datetime(2026, 12, 28, 2, 0, tzinfo=UTC)  # a five-day notice from here ends in 2027
+    with pytest.raises(NotConfigured, match="2027"), session.begin_nested():
+        fire(n, "select", tree.users["federation"], data={"comment": "评审通过"}, now=late)
+    assert (n.state, n.version) == ("selection", version)

@@ -7,6 +7,7 @@ memory does not grow with the number of nominations and loading a row never rese
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,12 +30,20 @@ from nomination.engine.definitions import (
     workflows_dir,
 )
 from nomination.engine.registry import EFFECTS, FORM_GUARDS, GUARDS, Context
-from nomination.errors import Conflict, GuardBlocked, InvalidData, PermissionDenied
+from nomination.errors import (
+    Conflict,
+    GuardBlocked,
+    InvalidData,
+    NotConfigured,
+    PermissionDenied,
+)
 from nomination.formdefs import forms_dir, validate
 from nomination.i18n import pick
 from nomination.models import DefinitionVersion, Nomination
 from nomination.permissions import firing_role
-from nomination.workdays import WorkCalendar
+from nomination.workdays import UnknownCalendarYear, WorkCalendar
+
+_log = logging.getLogger(__name__)
 
 #: Workflows by definition hash; each holds the one machine for its version.
 _WORKFLOWS: dict[str, Workflow] = {}
@@ -187,7 +196,11 @@ def _schedule_timer(nomination: Nomination, wf: Workflow, entered_at: datetime) 
         nomination.timer_due_at = None
         return
     nomination.timer_trigger = timer.trigger
-    nomination.timer_due_at = calendar().period_end(entered_at, timer.days(nomination.campaign))
+    try:
+        due = calendar().period_end(entered_at, timer.days(nomination.campaign))
+    except UnknownCalendarYear as exc:
+        raise NotConfigured(str(exc)) from None
+    nomination.timer_due_at = due
 
 
 def fire(
@@ -304,16 +317,24 @@ def apply_due_timers(
             and nomination.timer_due_at <= now
             and nomination.timer_trigger
         ):
+            trigger = nomination.timer_trigger
             try:
-                fire(
-                    nomination,
-                    nomination.timer_trigger,
-                    SYSTEM,
-                    now=now,
-                    effective_at=nomination.timer_due_at,
-                )
+                # A savepoint per timer: one that cannot fire leaves nothing half-done behind.
+                with session.begin_nested():
+                    fire(
+                        nomination,
+                        trigger,
+                        SYSTEM,
+                        now=now,
+                        effective_at=nomination.timer_due_at,
+                    )
             except GuardBlocked:
                 # A guard holds the timer (e.g. an objection still open); try again later.
+                break
+            except NotConfigured as exc:
+                # The next state's period reaches a year with no holiday calendar yet: leave
+                # this nomination as it is (nothing half-done) and go on with the others.
+                _log.warning("timer %s of nomination %s not fired: %s", trigger, nomination.id, exc)
                 break
             fired.append(nomination)
     return fired
