@@ -65,6 +65,20 @@ def firing_role(actor: Any, nomination: Nomination, transition: TransitionDef) -
     return None
 
 
+def can_fire(actor: Any, nomination: Nomination, transition: TransitionDef) -> bool:
+    """Return whether ``actor`` holds a role that may fire ``transition`` on ``nomination``."""
+    return firing_role(actor, nomination, transition) is not None
+
+
+def can_handle_objections(user: Any, nomination: Nomination) -> bool:
+    """Return whether ``user`` may read objections in full, the objector's identity included.
+
+    Only the federation's reviewers handle objections; the nominating unit and its working
+    committee never learn who objected.
+    """
+    return has_role_over(user, "federation_reviewer", nomination.unit)
+
+
 def can_view_nomination(user: Any, nomination: Nomination) -> bool:
     """Return whether ``user`` may read ``nomination`` in full."""
     if any(has_role_over(user, r, nomination.unit) for r in SCOPED_READERS):
