@@ -29,6 +29,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.extensions["nomination.engine"] = db.init_engine(app.config["DATABASE_URL"])
 
+    proxies = int(app.config["PROXY_COUNT"])
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+
     from nomination.web import setup
 
     setup.init_app(app)

@@ -14,8 +14,12 @@ DEFAULTS: dict[str, Any] = {
     "TIMEZONE": "Asia/Shanghai",
     # Notice periods and deadlines close at this local hour on their last working day.
     "CLOSING_HOUR": 17,
-    # Failed logins allowed per user name (and per address) within the window before refusing.
+    # Failed logins allowed per user name, and per client address, within the window.
     "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
+    # Reverse proxies in front of the application whose X-Forwarded-* headers are trusted
+    # (0: none). Set it behind a load balancer, so that client addresses are the clients'.
+    "PROXY_COUNT": 0,
     "LOGIN_WINDOW_SECONDS": 900,
     "BABEL_DEFAULT_LOCALE": "zh",
     "LANGUAGES": ["zh", "en"],

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from nomination import engine, signals
-from nomination.actors import PUBLIC
+from nomination.actors import PUBLIC, SystemActor
 from nomination.audit import append_event
 from nomination.db import utcnow
 from nomination.errors import Conflict, InvalidData, NotFound, PermissionDenied
@@ -32,11 +32,17 @@ from nomination.models import (
     Team,
     User,
 )
-from nomination.permissions import can_create_nomination, can_edit_nomination
+from nomination.permissions import can_administer, can_create_nomination, can_edit_nomination
 
 
 def _actor_fields(actor: Any) -> dict[str, Any]:
     return {"actor_id": getattr(actor, "id", None), "actor_name": actor.name}
+
+
+def _require_admin(actor: Any) -> None:
+    """Refuse administration to anyone but administrators and the command line (SYSTEM)."""
+    if not (isinstance(actor, SystemActor) or can_administer(actor)):
+        raise PermissionDenied("only administrators may do this")
 
 
 def _nominee_name(wf: engine.core.Workflow, data: dict[str, Any]) -> str:
@@ -56,6 +62,7 @@ def create_campaign(
     **settings: Any,
 ) -> Campaign:
     """Open a campaign offering ``awards`` ({kind: (title, title_en)}), pinning definitions."""
+    _require_admin(actor)
     campaign = Campaign(
         year=year,
         name=name,
@@ -163,7 +170,8 @@ def update_nomination(
         return []
     nomination.data = clean
     nomination.nominee_name = _nominee_name(wf, clean)
-    session.flush()
+    with engine.stale_is_conflict():
+        session.flush()
     append_event(
         session,
         action="nomination.update",
@@ -221,15 +229,28 @@ def record_login(session: Session, user: User, *, address: str | None) -> None:
     )
 
 
+def login_key(session: Session, username: str) -> str:
+    """Return how a login attempt for ``username`` is recorded and counted.
+
+    A name that is no user's is often a password typed into the wrong field: it is kept only
+    as a hash, so the audit trail never holds it, yet repeated attempts still count together.
+    """
+    name = username[:64]
+    if session.scalar(select(User.id).where(User.username == name)) is not None:
+        return name
+    return "unknown:" + hashlib.sha256(name.encode()).hexdigest()[:24]
+
+
 def record_failed_login(session: Session, username: str, *, address: str | None) -> None:
-    """Audit a failed login attempt; these also drive the rate limit."""
+    """Audit a failed login attempt; these also drive the rate limits (per name, per address)."""
     append_event(
         session,
         action="auth.login_failed",
         actor_name="anonymous",
         entity_type="user",
-        entity_id=username[:64],
-        after={"address": address},
+        entity_id=login_key(session, username),
+        # The address is kept in the comment, where the per-address limit looks for it.
+        comment=address,
     )
 
 
@@ -260,7 +281,7 @@ def record_access_denied(session: Session, actor: Any, *, path: str, reason: str
 
 
 def change_password(user: User, *, actor: Any, password: str) -> None:
-    """Set a new password; every existing session of the user ends."""
+    """Set a new password; every existing session and API token of the user ends."""
     session = object_session(user)
     assert session is not None
     user.set_password(password)
@@ -271,6 +292,8 @@ def change_password(user: User, *, actor: Any, password: str) -> None:
         entity_type="user",
         entity_id=user.id,
     )
+    # A new password ends every way in that the old one may have handed out.
+    revoke_api_tokens(session, user, actor=actor)
 
 
 def hash_token(token: str) -> str:
@@ -328,6 +351,7 @@ def create_organisation(
     comment: str | None = None,
 ) -> Organisation:
     """Add an organisation to the tree below ``parent``."""
+    _require_admin(actor)
     org = Organisation(code=code, name=name, name_en=name_en, kind=kind, parent=parent)
     session.add(org)
     session.flush()
@@ -348,6 +372,7 @@ def create_organisation(
 
 def create_team(session: Session, *, actor: Any, unit: Organisation, code: str, name: str) -> Team:
     """Add a team (班组) to ``unit``."""
+    _require_admin(actor)
     team = Team(code=code, name=name, unit=unit)
     session.add(team)
     session.flush()
@@ -375,6 +400,7 @@ def create_user(
     email: str | None = None,
 ) -> User:
     """Add a user holding ``roles`` [(role, organisation)]; give a password or its hash."""
+    _require_admin(actor)
     user = User(username=username, display_name=display_name, email=email)
     if password_hash is not None:
         user.password_hash = password_hash
@@ -407,6 +433,7 @@ def set_quota(
     places: int,
 ) -> Quota:
     """Set how many nominations of ``kind`` a working committee may forward in ``campaign``."""
+    _require_admin(actor)
     quota = session.scalar(
         select(Quota).where(
             Quota.campaign_id == campaign.id,
@@ -436,6 +463,7 @@ def set_quota(
 
 def close_campaign(campaign: Campaign, *, actor: Any) -> None:
     """Close a campaign: it no longer accepts nominations or shows notices."""
+    _require_admin(actor)
     session = object_session(campaign)
     assert session is not None
     if campaign.status == "closed":

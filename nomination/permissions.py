@@ -33,11 +33,19 @@ def _is_user(actor: Any) -> bool:
     return isinstance(actor, User) and actor.is_active
 
 
+def _scope_path(org: Organisation) -> str:
+    """Return the path of the subtree a role held at ``org`` covers."""
+    # A consulted department sits beside the units, not above them: it serves its federation.
+    if org.kind == "department" and org.parent is not None:
+        return org.parent.path
+    return org.path
+
+
 def role_paths(user: Any, role: str) -> list[str]:
-    """Return the organisation paths at which ``user`` holds ``role``."""
+    """Return the paths of the subtrees over which ``user`` holds ``role``."""
     if not _is_user(user):
         return []
-    return [r.organisation.path for r in user.roles if r.role == role]
+    return [_scope_path(r.organisation) for r in user.roles if r.role == role]
 
 
 def has_role(user: Any, role: str) -> bool:
@@ -57,10 +65,7 @@ def firing_role(actor: Any, nomination: Nomination, transition: TransitionDef) -
             return role
         if role == "public" and isinstance(actor, PublicActor):
             return role
-        if role in STAGE_READERS:
-            if has_role(actor, role):
-                return role
-        elif has_role_over(actor, role, nomination.unit):
+        if has_role_over(actor, role, nomination.unit):
             return role
     return None
 
@@ -117,8 +122,14 @@ def nomination_scope(user: Any) -> ColumnElement[bool]:
     for role in SCOPED_READERS:
         clauses.extend(Organisation.path.startswith(p) for p in role_paths(user, role))
     for role, states in STAGE_READERS.items():
-        if has_role(user, role):
-            clauses.append(Nomination.state.in_(states))
+        paths = role_paths(user, role)
+        if paths:
+            clauses.append(
+                and_(
+                    Nomination.state.in_(states),
+                    or_(*(Organisation.path.startswith(p) for p in paths)),
+                )
+            )
     if not clauses:
         return false()
     return or_(*clauses) if len(clauses) > 1 else and_(true(), clauses[0])

@@ -1,4 +1,9 @@
-"""Signals sent after operations, for notifications and other listeners."""
+"""Signals sent by operations, for notifications and other listeners.
+
+They are sent inside the operation's transaction, before it commits: a listener must write
+what it wants done (e.g. a mail to send) in that same transaction, never act outside it,
+so that a rolled-back request leaves nothing behind.
+"""
 
 from blinker import Namespace
 

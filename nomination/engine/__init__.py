@@ -8,6 +8,7 @@ from nomination.engine.core import (
     calendar,
     fire,
     pin_definition,
+    stale_is_conflict,
     workflow_by_hash,
     workflow_for,
 )
@@ -19,6 +20,7 @@ __all__ = [
     "calendar",
     "fire",
     "pin_definition",
+    "stale_is_conflict",
     "workflow_by_hash",
     "workflow_for",
 ]

@@ -7,8 +7,10 @@ memory does not grow with the number of nominations and loading a row never rese
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -137,6 +139,7 @@ def _context(
     data: dict[str, Any],
     now: datetime,
     wf: Workflow,
+    firing: bool = False,
 ) -> Context:
     session = object_session(nomination)
     assert session is not None
@@ -150,6 +153,7 @@ def _context(
         data=data,
         now=now,
         calendar=calendar(),
+        firing=firing,
     )
 
 
@@ -203,6 +207,17 @@ def _schedule_timer(nomination: Nomination, wf: Workflow, entered_at: datetime) 
     nomination.timer_due_at = due
 
 
+@contextlib.contextmanager
+def stale_is_conflict() -> Iterator[None]:
+    """Turn a flush that found the row changed by someone else into a clear Conflict."""
+    try:
+        yield
+    except StaleDataError:
+        raise Conflict(
+            "the nomination was changed by someone else; reload it and try again"
+        ) from None
+
+
 def fire(
     nomination: Nomination,
     trigger: str,
@@ -246,25 +261,22 @@ def fire(
         clean, errors = validate(wf.forms[transition.form], data or {})
         if errors:
             raise InvalidData("some fields are invalid", fields=errors)
-    ctx = _context(nomination, transition, actor, role, clean, now, wf)
+    ctx = _context(nomination, transition, actor, role, clean, now, wf, firing=True)
     reasons = _guard_reasons(ctx)
     if reasons:
         raise GuardBlocked("; ".join(reasons), reasons=reasons)
 
     before_state = nomination.state
-    wf.machine.events[trigger].trigger(nomination, ctx=ctx)
-    entered_at = effective_at or now
-    nomination.state_entered_at = entered_at
-    _schedule_timer(nomination, wf, entered_at)
-    # The UPDATE carries "WHERE version = <the version read>": if another transaction changed
-    # the row since, it matches nothing and the flush fails, so two concurrent firings can
-    # never both succeed. (On PostgreSQL the UPDATE also waits for the other's row lock.)
-    try:
+    # Every UPDATE of the row carries "WHERE version = <the version read>": if another
+    # transaction changed it since, the flush (here, or earlier inside an effect) matches
+    # nothing, so two concurrent firings never both succeed. On PostgreSQL the UPDATE also
+    # waits for the other transaction's row lock first.
+    with stale_is_conflict():
+        wf.machine.events[trigger].trigger(nomination, ctx=ctx)
+        entered_at = effective_at or now
+        nomination.state_entered_at = entered_at
+        _schedule_timer(nomination, wf, entered_at)
         session.flush()
-    except StaleDataError:
-        raise Conflict(
-            "the nomination was changed by someone else; reload it and try again"
-        ) from None
     after: dict[str, Any] = {"state": nomination.state, "version": nomination.version}
     if clean:
         after["data"] = clean
@@ -301,10 +313,13 @@ def apply_due_timers(
     on whether the tick ran. Firing clears or moves the timer, so running it twice is harmless.
     """
     now = now or utcnow()
+    # Rows another transaction is firing right now are skipped (PostgreSQL): that one will
+    # do it, and this caller must not wait for it or fail with it.
     query = (
         select(Nomination)
         .where(Nomination.timer_due_at.is_not(None), Nomination.timer_due_at <= now)
         .order_by(Nomination.timer_due_at, Nomination.id)
+        .with_for_update(of=Nomination, skip_locked=True)
     )
     if ids is not None:
         if not ids:
@@ -328,8 +343,8 @@ def apply_due_timers(
                         now=now,
                         effective_at=nomination.timer_due_at,
                     )
-            except GuardBlocked:
-                # A guard holds the timer (e.g. an objection still open); try again later.
+            except (GuardBlocked, Conflict):
+                # A guard holds the timer, or another transaction fired it first.
                 break
             except NotConfigured as exc:
                 # The next state's period reaches a year with no holiday calendar yet: leave

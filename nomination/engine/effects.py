@@ -92,9 +92,9 @@ def open_objection(ctx: Context) -> None:
     )
     ctx.session.add(objection)
     ctx.session.flush()
-    # The audit event records that an objection exists, never who made it.
+    # The audit event records that an objection exists: never who made it, nor its reference
+    # (the objector's key for following it), since the nominating unit reads the history.
     ctx.notes["objection_id"] = objection.id
-    ctx.notes["objection_reference"] = objection.reference
     ctx.data.clear()
 
 

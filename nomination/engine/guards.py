@@ -102,17 +102,17 @@ def within_committee_quota(ctx: Context) -> dict[str, str] | None:
     committee = nomination.unit.committee()
     if committee is None:
         return None
-    # Lock the quota row: two reviewers forwarding at once count one after the other, so the
-    # second sees the first's forward and the quota can never be overrun.
-    quota = ctx.session.scalar(
-        select(Quota)
-        .where(
-            Quota.campaign_id == nomination.campaign_id,
-            Quota.committee_id == committee.id,
-            Quota.kind == nomination.kind,
-        )
-        .with_for_update()
+    query = select(Quota).where(
+        Quota.campaign_id == nomination.campaign_id,
+        Quota.committee_id == committee.id,
+        Quota.kind == nomination.kind,
     )
+    if ctx.firing:
+        # Lock the quota row when forwarding: two reviewers forwarding at once count one after
+        # the other, so the second sees the first's forward and the quota is never overrun.
+        # Merely showing the button (available) must not take that lock.
+        query = query.with_for_update()
+    quota = ctx.session.scalar(query)
     if quota is None:
         return None
     quota_states = [s.name for s in ctx.workflow.states.values() if s.quota]
@@ -132,12 +132,4 @@ def within_committee_quota(ctx: Context) -> dict[str, str] | None:
             f"{committee.name}的名额({quota.places})已用完",
             f"{committee.name_en or committee.name} has used all {quota.places} places",
         )
-    return None
-
-
-@guard("no_open_objection")
-def no_open_objection(ctx: Context) -> dict[str, str] | None:
-    """No objection against the nomination is still being looked into."""
-    if any(o.status == "open" for o in ctx.nomination.objections):
-        return _reason("仍有未办结的异议", "An objection is still open")
     return None

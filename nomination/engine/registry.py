@@ -28,6 +28,8 @@ class Context:
     data: dict[str, Any]
     now: datetime
     calendar: WorkCalendar
+    #: True inside ``fire``; False when ``available`` only asks (guards must not lock then).
+    firing: bool = False
     #: Effects may add notes for the audit event (e.g. the archive record they created).
     notes: dict[str, Any] = field(default_factory=dict)
 

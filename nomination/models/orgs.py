@@ -40,10 +40,6 @@ class Organisation(Base):
             org = org.parent
         return org
 
-    def is_within(self, other: Organisation) -> bool:
-        """Return whether this organisation is ``other`` or lies below it."""
-        return self.path.startswith(other.path)
-
     def __repr__(self) -> str:
         return f"<Organisation {self.code}>"
 

@@ -24,21 +24,42 @@ from nomination import db
 from nomination.db import utcnow
 from nomination.i18n import pick
 from nomination.models import AuditEvent, User
-from nomination.operations import change_password, record_failed_login, record_login, record_logout
+from nomination.operations import (
+    change_password,
+    login_key,
+    record_failed_login,
+    record_login,
+    record_logout,
+)
 from nomination.web.forms import LoginForm, PasswordForm
 
 bp = Blueprint("auth", __name__)
 
 
-def recent_failures(username: str) -> int:
-    """Count failed logins for ``username`` within the configured window."""
+def _failures(**match: str | None) -> int:
+    """Count failed logins within the configured window that match one column."""
     since = utcnow() - timedelta(seconds=int(current_app.config["LOGIN_WINDOW_SECONDS"]))
+    ((column, value),) = match.items()
     return db.session.scalar(
         select(func.count(AuditEvent.seq)).where(
             AuditEvent.action == "auth.login_failed",
             AuditEvent.occurred_at >= since,
-            AuditEvent.entity_id == username[:64],
+            getattr(AuditEvent, column) == value,
         )
+    )
+
+
+def login_throttled(username: str, address: str | None) -> bool:
+    """Return whether logins for this name, or from this address, are refused for now.
+
+    Per name, so that one account's password cannot be guessed; per address, so that one
+    client cannot try a common password against every account.
+    """
+    cfg = current_app.config
+    if _failures(entity_id=login_key(db.session, username)) >= int(cfg["LOGIN_MAX_FAILURES"]):
+        return True
+    return address is not None and _failures(comment=address) >= int(
+        cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"]
     )
 
 
@@ -59,18 +80,24 @@ def login() -> str | Response:
     form = LoginForm()
     if form.validate_on_submit():
         username = form.username.data.strip()
-        if recent_failures(username) >= int(current_app.config["LOGIN_MAX_FAILURES"]):
+        if login_throttled(username, request.remote_addr):
+            minutes = -(-int(current_app.config["LOGIN_WINDOW_SECONDS"]) // 60)
             abort(
                 429,
                 pick(
                     {
-                        "zh": "登录失败次数过多,请 15 分钟后再试",
-                        "en": "Too many failed logins; try again in 15 minutes",
+                        "zh": f"登录失败次数过多,请 {minutes} 分钟后再试",
+                        "en": f"Too many failed logins; try again in {minutes} minutes",
                     }
                 ),
             )
         user = db.session.scalar(select(User).where(User.username == username))
         if user is not None and user.active and user.check_password(form.password.data):
+            # A fresh session at login: nothing an earlier visitor left in it carries over.
+            lang = session.get("lang")
+            session.clear()
+            if lang:
+                session["lang"] = lang
             login_user(user)
             record_login(db.session, user, address=request.remote_addr)
             return redirect(_safe_next(request.args.get("next")))
@@ -87,6 +114,7 @@ def logout() -> Response:
     """Log out everywhere: the session token rotates, so copied cookies stop working."""
     record_logout(db.session, current_user._get_current_object())
     logout_user()
+    session.clear()
     return redirect(url_for("auth.login"))
 
 

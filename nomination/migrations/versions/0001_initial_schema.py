@@ -90,7 +90,6 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('created_at', nomination.db.UTCDateTime(), nullable=False),
-    sa.Column('last_used_at', nomination.db.UTCDateTime(), nullable=True),
     sa.Column('revoked_at', nomination.db.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_api_token_user_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_token')),
