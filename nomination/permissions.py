@@ -89,7 +89,7 @@ def can_view_nomination(user: Any, nomination: Nomination) -> bool:
     if any(has_role_over(user, r, nomination.unit) for r in SCOPED_READERS):
         return True
     return any(
-        nomination.state in states and has_role(user, role)
+        nomination.state in states and has_role_over(user, role, nomination.unit)
         for role, states in STAGE_READERS.items()
     )
 

@@ -1,0 +1,176 @@
+"""Hardening found in review: CSRF by how the caller authenticated, login limits, scopes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+from test_engine_rules import advance
+
+from nomination.actors import PUBLIC, SYSTEM
+from nomination.engine import fire
+from nomination.models import ApiToken, AuditEvent
+from nomination.operations import (
+    change_password,
+    create_api_token,
+    create_campaign,
+    create_organisation,
+    create_user,
+)
+from nomination.permissions import can_view_nomination
+from nomination.queries import visible_nominations
+
+from factories import PASSWORD
+
+
+def last_event(session, action):
+    return session.scalar(
+        select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq.desc())
+    )
+
+
+def test_an_invalid_bearer_header_does_not_skip_csrf_for_a_cookie(
+    client, session, tree, app, monkeypatch
+):
+    session.commit()
+    assert client.post("/login", data={"username": "unit1", "password": PASSWORD}).status_code
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    body = {"campaign_id": tree.campaign.id, "award_kind": "individual", "data": {}}
+    forged = client.post(
+        "/api/v1/nominations", json=body, headers={"Authorization": "Bearer not-a-token"}
+    )
+    assert forged.status_code == 400  # the cookie authenticated: the CSRF token is required
+
+
+def test_login_is_limited_per_address_across_names(client, session, tree, app, monkeypatch):
+    session.commit()
+    monkeypatch.setitem(app.config, "LOGIN_MAX_FAILURES_PER_ADDRESS", 3)
+    for name in ("unit1", "unit2", "unit3"):
+        response = client.post("/login", data={"username": name, "password": "Password1"})
+        assert response.status_code == 200
+    # A fourth name, with the right password even, from the same address is refused.
+    refused = client.post("/login", data={"username": "federation", "password": PASSWORD})
+    assert refused.status_code == 429
+    other_address = client.post(
+        "/login",
+        data={"username": "federation", "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "10.0.0.9"},
+    )
+    assert other_address.status_code == 302
+
+
+def test_unknown_login_names_are_kept_only_as_a_hash(client, session, tree):
+    session.commit()
+    client.post("/login", data={"username": "my secret password", "password": "x"})
+    event = last_event(session, "auth.login_failed")
+    assert "my secret password" not in event.payload
+    assert event.entity_id.startswith("unknown:")
+    client.post("/login", data={"username": "unit1", "password": "x"})
+    assert last_event(session, "auth.login_failed").entity_id == "unit1"
+
+
+def test_password_change_revokes_api_tokens(session, tree):
+    user = tree.users["unit1"]
+    create_api_token(session, user, name="sync", actor=user)
+    change_password(user, actor=user, password="a much better password")
+    tokens = session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)).all()
+    assert tokens and all(t.revoked_at is not None for t in tokens)
+
+
+def test_departments_and_judges_see_only_their_own_federation(session, tree, create_nomination_for):
+    other_fed = create_organisation(
+        session, actor=SYSTEM, code="F2", name="另一区总工会", kind="federation"
+    )
+    committee = create_organisation(
+        session, actor=SYSTEM, code="F2C", name="工委", kind="committee", parent=other_fed
+    )
+    unit = create_organisation(
+        session, actor=SYSTEM, code="F2U", name="单位", kind="unit", parent=committee
+    )
+    dept = create_organisation(
+        session, actor=SYSTEM, code="F2D", name="人社局", kind="department", parent=other_fed
+    )
+    other_dept_user = create_user(
+        session,
+        actor=SYSTEM,
+        username="f2-dept",
+        display_name="f2-dept",
+        roles=[("department", dept)],
+        password_hash="x",
+    )
+    other_judge = create_user(
+        session,
+        actor=SYSTEM,
+        username="f2-judge",
+        display_name="f2-judge",
+        roles=[("judge", other_fed)],
+        password_hash="x",
+    )
+    in_consultation = create_nomination_for()
+    advance(in_consultation, tree, "consultation")
+    in_selection = create_nomination_for(unit_user="unit2")
+    advance(in_selection, tree, "selection")
+
+    assert can_view_nomination(tree.users["dept-hr"], in_consultation)
+    assert not can_view_nomination(tree.users["dept-hr"], in_selection)
+    assert can_view_nomination(tree.users["judge1"], in_selection)
+    assert not can_view_nomination(tree.users["judge1"], in_consultation)
+    for outsider in (other_dept_user, other_judge):
+        assert not can_view_nomination(outsider, in_consultation)
+        assert not can_view_nomination(outsider, in_selection)
+        assert session.scalars(visible_nominations(outsider)).all() == []
+    assert unit.path.startswith(other_fed.path)
+
+
+def test_objection_reference_stays_out_of_the_history(session, tree, create_nomination_for):
+    n = create_nomination_for()
+    advance(n, tree, "public_notice")
+    fire(
+        n,
+        "object",
+        PUBLIC,
+        data={
+            "objector_name": "钱某",
+            "objector_phone": "13800138001",
+            "objector_address": "北京市朝阳区某路2号",
+            "facts": "所报业绩与实际不符,存在夸大。",
+        },
+    )
+    event = last_event(session, "transition.object")
+    reference = n.objections[0].reference
+    assert reference not in event.payload
+    assert "钱某" not in event.payload and "13800138001" not in event.payload
+
+
+def test_only_administrators_administer(session, tree):
+    from nomination.errors import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        create_organisation(
+            session,
+            actor=tree.users["federation"],
+            code="X",
+            name="X",
+            kind="unit",
+            parent=tree.committee1,
+        )
+    with pytest.raises(PermissionDenied):
+        create_campaign(
+            session,
+            actor=tree.users["unit1"],
+            year=2027,
+            name="x",
+            federation=tree.federation,
+            nomination_deadline=date(2027, 3, 1),
+            awards={"individual": ("奖章", "Medal")},
+        )
+    created = create_organisation(
+        session,
+        actor=tree.users["admin"],
+        code="X",
+        name="X",
+        kind="unit",
+        parent=tree.committee1,
+    )
+    assert created.path.startswith(tree.committee1.path)
