@@ -26,7 +26,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     configure(app, test_config)
 
     from nomination import db
+    from nomination.engine import current_definitions
 
+    # The definitions are checked at start-up: a broken file stops the application here, with
+    # the file and entry named, rather than at the first nomination that meets it.
+    current_definitions()
     app.extensions["nomination.engine"] = db.init_engine(app.config["DATABASE_URL"])
 
     proxies = int(app.config["PROXY_COUNT"])

@@ -3,13 +3,14 @@
 from nomination.models.archive import HonourRecord
 from nomination.models.audit import AuditEvent, AuditHead
 from nomination.models.campaigns import Campaign, CampaignAward, DefinitionVersion, Quota
-from nomination.models.nominations import Nomination, Objection
+from nomination.models.nominations import Attachment, Nomination, Objection
 from nomination.models.orgs import Organisation, Team
 from nomination.models.users import ROLES, ApiToken, RoleAssignment, User
 
 __all__ = [
     "ROLES",
     "ApiToken",
+    "Attachment",
     "AuditEvent",
     "AuditHead",
     "Campaign",

@@ -69,6 +69,9 @@ class Nomination(Base):
     objections: Mapped[list[Objection]] = relationship(
         back_populates="nomination", order_by="Objection.id"
     )
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="nomination", order_by="Attachment.id"
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -97,3 +100,29 @@ class Objection(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     nomination: Mapped[Nomination] = relationship(back_populates="objections")
+
+
+class Attachment(Base):
+    """A file attached to a nomination (deeds, minutes, the stamped notice, photos).
+
+    Stored outside the database under its content hash; this row records what it is and who
+    gave it. The unit-side issue brings uploading (checked by content) and downloading.
+    """
+
+    __tablename__ = "attachment"
+    __table_args__ = (CheckConstraint("size >= 0", name="size_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nomination_id: Mapped[int] = mapped_column(ForeignKey("nomination.id"), index=True)
+    #: SHA-256 of the content, which is also its name in the file store.
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    #: The type found by reading the content, not the one the browser claimed.
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    #: What the file is for, e.g. deeds, congress_minutes, unit_notice, photo.
+    purpose: Mapped[str] = mapped_column(String(32))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    nomination: Mapped[Nomination] = relationship(back_populates="attachments")
