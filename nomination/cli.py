@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 from sqlalchemy import select
 
 from nomination import db
@@ -145,6 +145,7 @@ def tick(now_text: str | None) -> None:
     click.echo(f"{len(fired)} timer(s) fired")
     for n in fired:
         click.echo(f"  nomination {n.id}: now {n.state}")
+    _daily_checkpoint()
 
 
 # --- workflows -------------------------------------------------------------------------------
@@ -200,23 +201,208 @@ def workflow_graph(name: str, out: str | None, language: str) -> None:
 
 @main.group("audit")
 def audit_group() -> None:
-    """The audit trail."""
+    """The audit trail: verification, signed checkpoints, exports."""
 
 
-@audit_group.command("verify")
-@with_appcontext
-def audit_verify() -> None:
-    """Re-compute the hash chain; exit 1 naming the first bad event."""
-    from nomination.audit import verify_chain
+def _load_app() -> None:
+    """Push the application's context, as ``with_appcontext`` does, for one branch of a command."""
+    ctx = click.get_current_context()
+    if not current_app:
+        app = ctx.ensure_object(ScriptInfo).load_app()
+        ctx.with_resource(app.app_context())
 
-    result = verify_chain(db.session)
+
+@audit_group.command("verify", with_appcontext=False)
+@click.option(
+    "--export",
+    "export_path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Verify this exported file offline, without the database or configuration.",
+)
+@click.option(
+    "--checkpoint",
+    "checkpoint_path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="With --export: the checkpoint JSON you kept.",
+)
+@click.option(
+    "--public-key",
+    "public_key_path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="The public key the checkpoints are signed with (PEM or base64).",
+)
+def audit_verify(
+    export_path: str | None, checkpoint_path: str | None, public_key_path: str | None
+) -> None:
+    """Check the chain, the Merkle tree and every checkpoint; exit 1 naming the first bad one.
+
+    With --export, check an exported log offline against the checkpoint you kept instead.
+    """
+    if export_path:
+        if not checkpoint_path or not public_key_path:
+            raise click.UsageError("--export needs --checkpoint and --public-key")
+        # Offline: nothing here loads the application, its configuration or its database.
+        from nomination.audit_offline import report, verify_export_file
+
+        out, err = report(verify_export_file(export_path, checkpoint_path, public_key_path))
+        click.echo(out)
+        if err:
+            click.echo(err, err=True)
+            sys.exit(1)
+        return
+    if checkpoint_path:
+        raise click.UsageError("--checkpoint goes with --export")
+    _load_app()
+    from nomination.audit_offline import load_public_key
+    from nomination.checkpoints import verify_log
+
+    extra = []
+    if public_key_path:
+        try:
+            extra.append(load_public_key(Path(public_key_path).read_bytes()))
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--public-key") from None
+    result = verify_log(db.session, extra)
     db.session.rollback()
     click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
     if not result.ok:
-        click.echo(
-            f"audit trail FAILED at event {result.first_bad_seq}: {result.problem}", err=True
-        )
+        if result.first_bad_checkpoint is not None:
+            click.echo(f"audit trail FAILED at {result.checkpoint_problem}", err=True)
+        else:
+            click.echo(
+                f"audit trail FAILED at event {result.chain.first_bad_seq}: {result.chain.problem}",
+                err=True,
+            )
         sys.exit(1)
+
+
+@audit_group.command("keygen")
+@click.option(
+    "--force", is_flag=True, help="Replace the key (its public key is kept to verify old ones)."
+)
+@with_appcontext
+def audit_keygen(force: bool) -> None:
+    """Write the checkpoint signing key pair; print the public key file's path."""
+    from nomination.checkpoints import generate_keys, key_directory
+
+    try:
+        private, public = generate_keys(key_directory(), force=force)
+    except FileExistsError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"private key written to {private} (mode 0600): keep it out of the database's backups",
+        err=True,
+    )
+    click.echo(str(public))
+
+
+@audit_group.command("checkpoint")
+@click.option("--note", default=None, help="A note stored with the checkpoint.")
+@with_appcontext
+def audit_checkpoint(note: str | None) -> None:
+    """Sign a checkpoint of the audit trail now, store it, and write it to stdout as JSON."""
+    from nomination.checkpoints import (
+        REASON_MANUAL,
+        CheckpointError,
+        checkpoint_json,
+        create_checkpoint,
+    )
+
+    try:
+        with transaction():
+            cp = create_checkpoint(db.session, reason=REASON_MANUAL, note=note)
+            data = checkpoint_json(cp)
+    except CheckpointError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _moment(text: str | None, hint: str, *, end: bool) -> datetime | None:
+    """Read --from/--to: an ISO time, or a local date (--to then means the end of that day)."""
+    from datetime import date, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    if not text:
+        return None
+    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    try:
+        if "T" not in text and " " not in text:
+            day = date.fromisoformat(text) + timedelta(days=1 if end else 0)
+            return datetime.combine(day, time(0), tz)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is not an ISO date or time, e.g. 2026-11-18 or 2026-11-18T09:00:00+08:00",
+            param_hint=hint,
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+
+
+@audit_group.command("export")
+@click.option(
+    "--out", "out_path", required=True, type=click.Path(dir_okay=False), help="File to write."
+)
+@click.option("--from", "from_text", default=None, help="Events at or after this ISO time/date.")
+@click.option(
+    "--to", "to_text", default=None, help="Events before this time (or to the end of this date)."
+)
+@click.option("--campaign", "campaign_id", type=int, default=None, help="Only this campaign's.")
+@with_appcontext
+def audit_export(
+    out_path: str, from_text: str | None, to_text: str | None, campaign_id: int | None
+) -> None:
+    """Export the audit trail as JSON Lines, with what an offline verification needs."""
+    from nomination.audit_export import write_export
+
+    start = _moment(from_text, "--from", end=False)
+    end = _moment(to_text, "--to", end=True)
+    with open(out_path, "w", encoding="utf-8", newline="\n") as out:
+        summary = write_export(db.session, out, start=start, end=end, campaign_id=campaign_id)
+    db.session.rollback()
+    click.echo(
+        f"{summary.events} event(s) written to {out_path}; "
+        f"the log: {summary.tree_size} events, root {summary.root_hash}"
+    )
+    if summary.checkpoint:
+        click.echo(
+            f"latest checkpoint: {summary.checkpoint['tree_size']} events, "
+            f"signed {summary.checkpoint['signed_at']}"
+        )
+    else:
+        click.echo("no checkpoint yet: sign one with `nomination audit checkpoint`", err=True)
+
+
+@audit_group.command("erase")
+@click.argument("subject")
+@click.option("--reason", required=True, help="The request or legal ground, recorded with it.")
+@with_appcontext
+def audit_erase(subject: str, reason: str) -> None:
+    """Erase a person's personal values from the audit trail (SUBJECT: a nomination id).
+
+    The hashed records keep only salted commitments, so verification still passes and reports
+    the values as redacted; the erasure itself is audited.
+    """
+    from nomination.actors import SYSTEM
+    from nomination.erasure import erase_person
+
+    target: int | str = int(subject) if subject.isdigit() else subject
+    with transaction():
+        done = erase_person(db.session, actor=SYSTEM, subject=target, reason=reason)
+    click.echo(f"erased {done.values} value(s) in {len(done.events)} event(s) of {done.subject}")
+
+
+def _daily_checkpoint() -> None:
+    """Sign the day's checkpoint when none was signed today (called by ``tick``)."""
+    from nomination.checkpoints import daily_checkpoint
+
+    with transaction():
+        cp = daily_checkpoint(db.session)
+        signed = cp and (cp.id, cp.tree_size, cp.root_hash)
+    if signed:
+        click.echo(f"checkpoint {signed[0]} signed: {signed[1]} events, root {signed[2]}")
 
 
 # --- API tokens ------------------------------------------------------------------------------

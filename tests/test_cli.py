@@ -194,7 +194,18 @@ def test_db_upgrade_creates_the_database_and_runs_twice(tmp_path):
 
     result, report = verify(tmp_path)
     assert result.returncode == 0, result.stderr
-    assert report == {"ok": True, "checked": 0, "first_bad_seq": None, "problem": None}
+    assert report == {
+        "ok": True,
+        "checked": 0,
+        "first_bad_seq": None,
+        "problem": None,
+        "redacted": 0,
+        # The Merkle tree of no events, and no checkpoint yet.
+        "tree_size": 0,
+        "root_hash": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        "checkpoints": 0,
+        "first_bad_checkpoint": None,
+    }
 
 
 # --- demo ------------------------------------------------------------------------------------
@@ -244,6 +255,13 @@ def _middle(conn: sqlite3.Connection) -> int:
     ).fetchone()
     assert 1 < seq < last
     return seq
+
+
+def _remove_protection(conn: sqlite3.Connection) -> None:
+    # Someone with access to the database file first drops the triggers that refuse changes.
+    names = conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall()
+    for (name,) in names:
+        conn.execute(f'DROP TRIGGER "{name}"')
 
 
 def _edit_comment(conn: sqlite3.Connection) -> tuple[int, str]:
@@ -299,6 +317,7 @@ def _delete_last(conn: sqlite3.Connection) -> tuple[int, str]:
 def test_audit_verify_names_the_first_bad_event(demo, tmp_path, tamper):
     instance = clone(demo.instance, tmp_path / "tampered")
     with connect(instance) as conn:
+        _remove_protection(conn)
         bad, problem = tamper(conn)
 
     result, report = verify(instance)
@@ -547,3 +566,18 @@ def test_serve_answers_with_gunicorn(tmp_path):
     # The access log records the path of each request.
     assert '"GET /login" 200' in output
     assert (tmp_path / DATABASE).is_file()
+
+
+def test_audit_erase_redacts_and_verification_still_passes(tmp_path, demo):
+    instance = clone(demo.instance, tmp_path / "erase")
+    (nomination_id,) = query(instance, "SELECT MIN(id) FROM nomination")[0]
+    refused = run(instance, "audit", "erase", str(nomination_id))
+    assert refused.returncode != 0 and "--reason" in refused.stderr
+    erased = run(instance, "audit", "erase", str(nomination_id), "--reason", "本人申请删除")
+    assert erased.returncode == 0, erased.stderr
+    assert erased.stdout.startswith("erased ")
+    result, report = verify(instance)
+    assert result.returncode == 0, result.stderr
+    assert report["ok"] and report["redacted"] > 0
+    again = run(instance, "audit", "erase", str(nomination_id), "--reason", "again")
+    assert again.returncode != 0 and "no personal data" in again.stderr
