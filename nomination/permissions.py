@@ -109,6 +109,15 @@ def can_audit(user: Any) -> bool:
     return has_role(user, "auditor") or has_role(user, "admin")
 
 
+def can_export_personal_data(user: Any) -> bool:
+    """Return whether ``user`` may export the audit trail with personal values in clear.
+
+    Auditors read everything on screen, but a file leaves the system: in clear only for an
+    administrator (who answers for the data's protection); auditors export it masked.
+    """
+    return has_role(user, "admin")
+
+
 def can_administer(user: Any) -> bool:
     """Return whether ``user`` may manage organisations, users and campaigns."""
     return has_role(user, "admin")

@@ -8,8 +8,17 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from nomination import engine
+from nomination.actors import PUBLIC
 from nomination.errors import NotFound, OutOfScope
-from nomination.models import AuditEvent, Campaign, HonourRecord, Nomination, Organisation
+from nomination.formdefs import FormDef
+from nomination.models import (
+    AuditEvent,
+    AuditHead,
+    Campaign,
+    HonourRecord,
+    Nomination,
+    Organisation,
+)
 from nomination.permissions import (
     archive_scope,
     can_view_nomination,
@@ -55,6 +64,41 @@ def load_nomination(session: Session, nomination_id: int, user: Any) -> Nominati
     # Lazy timers: a notice whose period ended is closed before anyone reads it.
     engine.apply_due_timers(session, ids=[nomination.id])
     return nomination
+
+
+def work_queue(
+    session: Session, user: Any, limit: int
+) -> list[tuple[Nomination, list[engine.Available]]]:
+    """Return the visible nominations in which ``user`` has a transition now (from the engine).
+
+    At most ``limit`` candidates are examined, most recently changed first.
+    """
+    held = {r.role for r in user.roles}
+    hashes = session.scalars(
+        visible_nominations(user)
+        .with_only_columns(Nomination.definition_hash)
+        .distinct()
+        .order_by(None)
+    ).all()
+    # Narrow the candidates to states some transition for a held role leaves from; the
+    # engine's available() then decides, scope and guards included.
+    states: set[str] = set()
+    for definition_hash in hashes:
+        wf = engine.workflow_by_hash(session, definition_hash)
+        for t in wf.transitions:
+            if held & set(t.roles):
+                states.update(t.sources)
+    if not states:
+        return []
+    candidates = session.scalars(
+        visible_nominations(user).where(Nomination.state.in_(states)).limit(limit)
+    ).all()
+    queue = []
+    for nomination in candidates:
+        options = engine.available(nomination, user)
+        if options:
+            queue.append((nomination, options))
+    return queue
 
 
 def on_notice(session: Session) -> list[Nomination]:
@@ -128,6 +172,19 @@ def load_on_notice(session: Session, nomination_id: int) -> Nomination | None:
     return nomination if nomination.campaign.status == "open" else None
 
 
+def objection_form(nomination: Nomination) -> FormDef | None:
+    """Return the form in which the public may object to ``nomination`` now, or None.
+
+    The definition decides: it is the form of the transition the public may fire from the
+    nomination's state.
+    """
+    wf = engine.workflow_for(nomination)
+    for option in engine.available(nomination, PUBLIC):
+        if option.transition.form:
+            return wf.forms[option.transition.form]
+    return None
+
+
 def visible_honours(user: Any, *, year: int | None = None) -> Select:
     """Return a query of the archive records ``user`` may see, newest first."""
     query = (
@@ -144,3 +201,26 @@ def visible_honours(user: Any, *, year: int | None = None) -> Select:
 def honour_of(session: Session, nomination: Nomination) -> HonourRecord | None:
     """Return the archive record an approved nomination created, if any."""
     return session.scalar(select(HonourRecord).where(HonourRecord.nomination_id == nomination.id))
+
+
+def audit_events(
+    session: Session,
+    *,
+    action: str | None = None,
+    nomination_id: int | None = None,
+    limit: int = 100,
+) -> list[AuditEvent]:
+    """Return the latest audit events, newest first: ``action`` is a prefix of the action."""
+    query = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit)
+    if action:
+        query = query.where(AuditEvent.action.startswith(action, autoescape=True))
+    if nomination_id is not None:
+        query = query.where(
+            AuditEvent.entity_type == "nomination", AuditEvent.entity_id == str(nomination_id)
+        )
+    return list(session.scalars(query))
+
+
+def audit_head(session: Session) -> AuditHead | None:
+    """Return the row holding the chain's last sequence number and hash."""
+    return session.get(AuditHead, 1)

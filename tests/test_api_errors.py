@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
-from nomination.models import AuditEvent, Nomination
+from nomination.audit import verify_chain
+from nomination.engine import apply_due_timers
+from nomination.engine.registry import EFFECTS
+from nomination.models import AuditEvent, AuditHead, HonourRecord, Nomination
 from nomination.operations import revoke_api_tokens
 
 from factories import person_data, recommendation
@@ -319,3 +324,51 @@ def test_bad_query_parameters_are_422(api):
     for query, name in [("limit=abc", "limit"), ("limit=0", "limit"), ("offset=-1", "offset")]:
         error = assert_error(api.get(f"/nominations?{query}", "unit1"), 422, "invalid")
         assert set(error["fields"]) == {name}
+
+
+# --- 500 -------------------------------------------------------------------------------------
+
+
+def test_a_request_that_fails_after_writing_leaves_nothing_behind(api, session, app, monkeypatch):
+    n = api.walk_to_notice(api.create("unit1"))
+    row = session.get(Nomination, n["id"])
+    apply_due_timers(session, row.timer_due_at + timedelta(minutes=1))
+    session.commit()
+    n = api.get(f"/nominations/{n['id']}", "approver").json
+    assert n["state"]["name"] == "final_approval"
+    head = session.get(AuditHead, 1)
+    head_before = (head.seq, head.hash)
+
+    def explode(ctx):
+        # The approval's changes reach the database before the archive fails.
+        ctx.session.flush()
+        raise RuntimeError("archive unavailable")
+
+    monkeypatch.setitem(EFFECTS, "create_honour_record", explode)
+    # Answer as in production (500) instead of raising into the test.
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    decision = {"decision_number": "京工发〔2026〕9号", "decision_date": "2026-11-18"}
+    failed = api.post(
+        f"/nominations/{n['id']}/transitions",
+        "approver",
+        json={"trigger": "approve", "version": n["version"], **decision},
+    )
+    assert failed.status_code == 500
+
+    session.expire_all()
+    row = session.get(Nomination, n["id"])
+    assert (row.state, row.version, row.decision_number) == ("final_approval", n["version"], None)
+    assert (
+        session.scalar(
+            select(func.count(HonourRecord.id)).where(HonourRecord.nomination_id == row.id)
+        )
+        == 0
+    )
+    head = session.get(AuditHead, 1)
+    assert (head.seq, head.hash) == head_before
+    assert verify_chain(session).ok
+
+    # With the archive back, the same approval (same version) goes through.
+    monkeypatch.undo()
+    approved = api.fire(n, "approver", "approve", **decision)
+    assert approved["state"]["name"] == "approved"

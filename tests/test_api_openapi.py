@@ -83,6 +83,11 @@ def test_answers_match_the_schemas(api, session, tree):
     conforms(doc, "ObjectionStatus", filed)
     conforms(doc, "ObjectionStatus", api.get(f"/objections/{filed['reference']}").json)
     conforms(doc, "History", api.get(f"/nominations/{n['id']}/history", "unit1").json)
+    # The objection in both shapes: status only for the unit, in full for its handler.
+    for user in ("unit1", "federation"):
+        seen = api.get(f"/nominations/{n['id']}", user).json
+        assert len(seen["objections"]) == 1
+        conforms(doc, "Nomination", seen)
     conforms(doc, "VerifyResult", api.get("/audit/verify", "auditor").json)
 
     errors = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -22,6 +23,14 @@ def api(client, session, tree) -> Api:
 @pytest.fixture
 def on_notice(api) -> dict:
     return api.walk_to_notice(api.create("unit1"))
+
+
+def decoded(value: object) -> str:
+    """Return ``value`` as JSON text with non-ASCII characters as themselves.
+
+    Flask writes them as \\u escapes, in which a name would never be found.
+    """
+    return json.dumps(value, ensure_ascii=False)
 
 
 def test_notice_shows_public_fields_only(api, on_notice, tree):
@@ -66,7 +75,8 @@ def test_objection_flow(api, session, on_notice):
     assert status.json == {"reference": reference, "status": "open"}
     # Neither the status nor the nomination's history reveals who objected.
     history = api.get(f"/nominations/{on_notice['id']}/history", "federation")
-    for text in (status.get_data(as_text=True), history.get_data(as_text=True)):
+    for response in (status, history):
+        text = decoded(response.json)
         assert "赵某某" not in text
         assert "13800138000" not in text
     assert history.json["items"][-1]["action"] == "transition.object"
@@ -119,3 +129,51 @@ def test_unknown_objection_reference_is_404(api):
     response = api.get("/objections/YY-000000000000")
     assert response.status_code == 404
     assert response.json["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize("user", ["unit1", "committee1"])
+def test_units_and_committees_never_learn_who_objected(api, on_notice, user):
+    filed = api.post(f"/notices/{on_notice['id']}/objections", json=OBJECTION)
+    assert filed.status_code == 201, filed.json
+    secrets = (
+        OBJECTION["objector_name"],
+        "13800138000",
+        OBJECTION["objector_address"],
+        OBJECTION["facts"],
+        filed.json["reference"],
+    )
+    detail = api.get(f"/nominations/{on_notice['id']}", user)
+    history = api.get(f"/nominations/{on_notice['id']}/history", user)
+    assert detail.status_code == history.status_code == 200
+    for response in (detail, history):
+        text = decoded(response.json)
+        for secret in secrets:
+            assert secret not in text
+    # That there is an objection, and its status, is all they learn.
+    assert detail.json["objections"] == [{"status": "open"}]
+    assert history.json["items"][-1]["action"] == "transition.object"
+
+
+def test_the_federation_reviewer_reads_the_objection_in_full(api, on_notice):
+    filed = api.post(f"/notices/{on_notice['id']}/objections", json=OBJECTION).json
+    n = api.get(f"/nominations/{on_notice['id']}", "federation").json
+    [objection] = n["objections"]
+    assert objection["status"] == "open"
+    assert objection["objector"] == {
+        "name": OBJECTION["objector_name"],
+        "phone": "+8613800138000",
+        "address": OBJECTION["objector_address"],
+    }
+    assert objection["facts"] == OBJECTION["facts"]
+    assert objection["conclusion"] is None
+    assert objection["received_at"]
+    assert filed["reference"] not in decoded(n)
+    assert {"dismiss_objection", "uphold_objection"} <= {t["trigger"] for t in n["transitions"]}
+
+    n = api.fire(n, "federation", "uphold_objection", reason="经核查,反映情况属实")
+    assert n["state"]["name"] == "rejected"
+    [objection] = n["objections"]
+    assert (objection["status"], objection["conclusion"]) == ("founded", "经核查,反映情况属实")
+    assert api.get(f"/nominations/{on_notice['id']}", "unit1").json["objections"] == [
+        {"status": "founded"}
+    ]

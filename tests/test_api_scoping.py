@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
-from factories import recommendation
+from nomination.actors import SYSTEM
+from nomination.engine import fire
+from nomination.models import Nomination
+from nomination.operations import create_campaign, create_nomination
+
+from factories import person_data, recommendation
 from test_api_support import Api
 
 
@@ -63,9 +70,78 @@ def test_a_unit_never_counts_another_units_rows(api, spread):
     assert listing(api, "unit2", "?state=draft")["total"] == 1
 
 
-def test_stage_readers_see_only_their_stage(api, spread):
-    assert listing(api, "judge1")["total"] == 0
-    assert listing(api, "dept-hr")["total"] == 0
+@pytest.fixture
+def other_federation(session, create_org, create_user):
+    """A second federation, its own campaign and a nomination of it in selection."""
+    fed = create_org("F2", "federation", name="另一区总工会")
+    committee = create_org("F2C", "committee", fed, name="另一工委")
+    unit = create_org("F2U", "unit", committee, name="另一单位")
+    users = {
+        "unit": create_user("f2-unit", [("unit_submitter", unit)]),
+        "committee": create_user("f2-committee", [("committee_reviewer", committee)]),
+        "federation": create_user("f2-federation", [("federation_reviewer", fed)]),
+    }
+    campaign = create_campaign(
+        session,
+        actor=SYSTEM,
+        year=2026,
+        name="另一区2026年评选",
+        federation=fed,
+        nomination_deadline=date(2026, 12, 31),
+        awards={"individual": ("首都劳动奖章", "Capital Labour Medal")},
+    )
+    n = create_nomination(
+        session,
+        actor=users["unit"],
+        campaign=campaign,
+        kind="individual",
+        unit=unit,
+        data=person_data(name="外区人"),
+    )
+    walk(n, "selection", users["unit"], users["committee"], users["federation"])
+    session.commit()
+    return n
+
+
+def walk(nomination, state, unit_user, committee, federation):
+    """Fire the main path until ``nomination`` is in ``state``."""
+    path = [
+        ("recommend", unit_user, recommendation()),
+        ("forward", committee, {"comment": "同意"}),
+        ("accept", federation, {"comment": "符合条件"}),
+        ("consultation_clear", federation, {"comment": "各部门无异议"}),
+    ]
+    for trigger, actor, data in path:
+        if nomination.state == state:
+            break
+        fire(nomination, trigger, actor, data=data)
+    assert nomination.state == state
+
+
+def test_stage_readers_see_only_their_stage(api, spread, session, tree, other_federation):
+    # Nothing of the spread needs them: drafts and a nomination awaiting its committee.
+    in_consultation = api.create("unit2", name="孙丽")
+    in_selection = api.create("unit1", name="周强")
+    u = tree.users
+    reviewers = (u["committee1"], u["federation"])
+    walk(session.get(Nomination, in_consultation["id"]), "consultation", u["unit2"], *reviewers)
+    walk(session.get(Nomination, in_selection["id"]), "selection", u["unit1"], *reviewers)
+    session.commit()
+
+    judged = listing(api, "judge1")
+    assert [item["id"] for item in judged["items"]] == [in_selection["id"]]
+    assert judged["total"] == 1
+    consulted = listing(api, "dept-hr")
+    assert [item["id"] for item in consulted["items"]] == [in_consultation["id"]]
+    assert consulted["total"] == 1
+    # Each reads the nomination of their stage, and not the other stage's.
+    assert api.get(f"/nominations/{in_selection['id']}", "judge1").status_code == 200
+    assert api.get(f"/nominations/{in_consultation['id']}", "judge1").status_code == 404
+    assert api.get(f"/nominations/{in_consultation['id']}", "dept-hr").status_code == 200
+    assert api.get(f"/nominations/{in_selection['id']}", "dept-hr").status_code == 404
+    # Another federation's selection is not theirs to judge.
+    assert other_federation.id not in {item["id"] for item in judged["items"]}
+    assert api.get(f"/nominations/{other_federation.id}", "judge1").status_code == 404
 
 
 def test_filters_and_pagination(api, spread, tree):

@@ -11,6 +11,8 @@ from sqlalchemy import select, text, update
 from nomination.audit import append_event, canonical_json, verify_chain
 from nomination.models import AuditEvent, AuditHead
 
+from tampering import remove_protection
+
 
 @pytest.fixture
 def events(session):
@@ -23,13 +25,19 @@ def events(session):
     return [e.seq for e in made]
 
 
+@pytest.fixture
+def unprotected(session):
+    """Tamper as someone with the owner's access would: first remove the log's protection."""
+    remove_protection(session)
+
+
 def test_clean_chain_verifies(session, events):
     result = verify_chain(session)
     assert result.ok
     assert result.checked >= 5
 
 
-def test_edited_payload_is_detected(session, events):
+def test_edited_payload_is_detected(session, events, unprotected):
     target = events[2]
     session.execute(
         update(AuditEvent).where(AuditEvent.seq == target).values(payload=AuditEvent.payload + " ")
@@ -39,7 +47,7 @@ def test_edited_payload_is_detected(session, events):
     assert result.first_bad_seq == target
 
 
-def test_edited_column_is_detected(session, events):
+def test_edited_column_is_detected(session, events, unprotected):
     target = events[1]
     session.execute(update(AuditEvent).where(AuditEvent.seq == target).values(actor_name="someone"))
     session.expire_all()
@@ -47,7 +55,7 @@ def test_edited_column_is_detected(session, events):
     assert (result.ok, result.first_bad_seq) == (False, target)
 
 
-def test_rehashed_edit_is_detected_by_the_next_link(session, events):
+def test_rehashed_edit_is_detected_by_the_next_link(session, events, unprotected):
     # Someone with database access rewrites an event and recomputes its own hash.
     target = events[1]
     event = session.get(AuditEvent, target)
@@ -66,20 +74,20 @@ def test_rehashed_edit_is_detected_by_the_next_link(session, events):
     assert (result.ok, result.first_bad_seq) == (False, target + 1)
 
 
-def test_deleted_event_is_detected(session, events):
+def test_deleted_event_is_detected(session, events, unprotected):
     session.execute(text("DELETE FROM audit_event WHERE seq = :s"), {"s": events[3]})
     result = verify_chain(session)
     assert (result.ok, result.first_bad_seq) == (False, events[3])
 
 
-def test_deleted_tail_is_detected(session, events):
+def test_deleted_tail_is_detected(session, events, unprotected):
     session.execute(text("DELETE FROM audit_event WHERE seq = :s"), {"s": events[-1]})
     result = verify_chain(session)
     assert not result.ok
     assert result.first_bad_seq == events[-1]
 
 
-def test_reordered_events_are_detected(session, events):
+def test_reordered_events_are_detected(session, events, unprotected):
     a, b = events[1], events[2]
     session.execute(text("UPDATE audit_event SET seq = -1 WHERE seq = :a"), {"a": a})
     session.execute(text("UPDATE audit_event SET seq = :a WHERE seq = :b"), {"a": a, "b": b})
@@ -89,7 +97,7 @@ def test_reordered_events_are_detected(session, events):
     assert (result.ok, result.first_bad_seq) == (False, a)
 
 
-def test_inserted_event_is_detected(session, events):
+def test_inserted_event_is_detected(session, events, unprotected):
     # Insert a well-formed event in the middle by shifting the later ones up by one.
     last = events[-1]
     for seq in range(last, events[2] - 1, -1):

@@ -6,24 +6,47 @@ import threading
 import uuid
 from datetime import date
 
-import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from nomination import db
 from nomination.actors import SYSTEM
 from nomination.audit import verify_chain
-from nomination.engine import fire
-from nomination.errors import Conflict
-from nomination.models import Nomination, Organisation, RoleAssignment, User
-from nomination.operations import create_campaign, create_nomination
+from nomination.engine import apply_due_timers, fire
+from nomination.errors import Conflict, NotFound
+from nomination.models import (
+    AuditEvent,
+    HonourRecord,
+    Nomination,
+    Objection,
+    Organisation,
+    RoleAssignment,
+    User,
+)
+from nomination.operations import create_campaign, create_nomination, file_objection
+from nomination.queries import load_on_notice
 
 from factories import NOW, person_data, recommendation
 
+#: The main path, trigger by trigger, with the role that fires it and its form data.
+PATH = [
+    ("recommend", "unit", recommendation()),
+    ("forward", "committee", {"comment": "同意"}),
+    ("accept", "federation", {"comment": "符合条件"}),
+    ("consultation_clear", "federation", {"comment": "各部门无异议"}),
+    ("select", "federation", {"comment": "评审通过"}),
+]
 
-@pytest.fixture
-def committed(app):
-    """A small federation committed for real (unique codes), for tests that need commits."""
+OBJECTION = {
+    "objector_name": "孙某某",
+    "objector_phone": "13800138000",
+    "objector_address": "北京市朝阳区某路2号",
+    "facts": "该同志2025年曾因安全生产事故受到处分,不符合推荐条件。",
+}
+
+
+def _commit_federation(app, state):
+    """Commit for real a small federation (unique codes) with a nomination in ``state``."""
     tag = uuid.uuid4().hex[:8]
     with app.app_context():
         s = db.session
@@ -46,8 +69,12 @@ def committed(app):
             s.add(u)
             return u
 
-        submitter = user("unit", "unit_submitter", unit)
-        user("committee", "committee_reviewer", committee)
+        users = {
+            "unit": user("unit", "unit_submitter", unit),
+            "committee": user("committee", "committee_reviewer", committee),
+            "federation": user("federation", "federation_reviewer", fed),
+            "approver": user("approver", "approver", fed),
+        }
         campaign = create_campaign(
             s,
             actor=SYSTEM,
@@ -56,55 +83,178 @@ def committed(app):
             federation=fed,
             nomination_deadline=date(2026, 12, 31),
             awards={"individual": ("首都劳动奖章", "Capital Labour Medal")},
+            objection_contact={"body": "劳模办", "phone": "010-65099999"},
         )
         n = create_nomination(
-            s, actor=submitter, campaign=campaign, kind="individual", unit=unit, data=person_data()
+            s,
+            actor=users["unit"],
+            campaign=campaign,
+            kind="individual",
+            unit=unit,
+            data=person_data(),
         )
-        fire(n, "recommend", submitter, data=recommendation(), now=NOW)
+        for trigger, role, data in PATH:
+            if n.state == state:
+                break
+            fire(n, trigger, users[role], data=data, now=NOW)
+        if state == "final_approval":
+            apply_due_timers(s, n.timer_due_at, ids=[n.id])
+        assert n.state == state
         s.commit()
-        ids = {"nomination": n.id, "committee": f"committee-{tag}"}
+        ids = {"nomination": n.id, **{role: u.username for role, u in users.items()}}
         db.session.remove()
     return ids
 
 
-def _forward(app, ids, version, results, barrier):
-    with app.app_context():
-        try:
-            n = db.session.get(Nomination, ids["nomination"])
-            reviewer = db.session.scalar(select(User).where(User.username == ids["committee"]))
-            db.session.commit()  # end the read, as a request would
-            barrier.wait(timeout=30)
-            fire(n, "forward", reviewer, version=version, data={"comment": "同意"}, now=NOW)
-            db.session.commit()
-            results.append("ok")
-        except Conflict:
-            db.session.rollback()
-            results.append("conflict")
-        finally:
-            db.session.remove()
+def _outcome(exc: BaseException) -> str:
+    """Name an expected refusal; anything else is reported as the error it was."""
+    if isinstance(exc, Conflict):
+        return "conflict"
+    if isinstance(exc, NotFound):
+        return "not_found"
+    return f"error: {exc!r}"
 
 
-def test_two_reviewers_forward_at_once(app, committed):
-    with app.app_context():
-        version = db.session.get(Nomination, committed["nomination"]).version
-        db.session.remove()
+def _race(app, act) -> list[str]:
+    """Run ``act(start, meet)`` in two threads at once, each its own request; return outcomes.
+
+    Each ``act`` reads what it needs and commits (as the page the user submits from did), waits
+    at ``start``, then calls ``meet(nomination)`` before acting. On PostgreSQL ``meet`` reads the
+    nomination in the new transaction and waits until the other thread has read it too, so both
+    really act on the same version and one's UPDATE waits for the other's row lock. On SQLite,
+    BEGIN IMMEDIATE lets one writer in at a time, so the second reads after the first committed.
+    """
     results: list[str] = []
-    barrier = threading.Barrier(2)
-    threads = [
-        threading.Thread(target=_forward, args=(app, committed, version, results, barrier))
-        for _ in range(2)
-    ]
+    start = threading.Barrier(2)
+    both_read = threading.Barrier(2)
+    postgres = app.config["BACKEND"] == "postgresql"
+
+    def meet(nomination: Nomination) -> None:
+        assert nomination.version  # expired at the commit: read again in this transaction
+        if postgres:
+            both_read.wait(timeout=30)
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                act(start, meet)
+                db.session.commit()
+                results.append("ok")
+            except Exception as exc:  # every outcome is reported, not only refusals
+                db.session.rollback()
+                results.append(_outcome(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=60)
-    assert sorted(results) == ["conflict", "ok"]
+    return results
+
+
+def _version(app, nomination_id: int) -> int:
     with app.app_context():
-        n = db.session.get(Nomination, committed["nomination"])
+        version = db.session.get(Nomination, nomination_id).version
+        db.session.remove()
+    return version
+
+
+def _user(ids, role: str) -> User:
+    return db.session.scalar(select(User).where(User.username == ids[role]))
+
+
+def _events(nomination: Nomination, action: str) -> int:
+    """Return how many ``action`` events the audit trail holds for ``nomination``."""
+    return db.session.scalar(
+        select(func.count(AuditEvent.seq)).where(
+            AuditEvent.entity_type == "nomination",
+            AuditEvent.entity_id == str(nomination.id),
+            AuditEvent.action == action,
+        )
+    )
+
+
+def test_two_reviewers_forward_at_once(app):
+    ids = _commit_federation(app, "committee_review")
+    version = _version(app, ids["nomination"])
+
+    def forward(start, meet):
+        n = db.session.get(Nomination, ids["nomination"])
+        reviewer = _user(ids, "committee")
+        db.session.commit()  # end the read, as a request would
+        start.wait(timeout=30)
+        meet(n)
+        fire(n, "forward", reviewer, version=version, data={"comment": "同意"}, now=NOW)
+
+    results = _race(app, forward)
+    assert sorted(results) == ["conflict", "ok"], results
+    with app.app_context():
+        n = db.session.get(Nomination, ids["nomination"])
         assert n.state == "federation_review"
         assert n.version == version + 1
         # Exactly one forward was recorded.
         forwards = [o for o in n.evidence["opinions"] if o["trigger"] == "forward"]
         assert len(forwards) == 1
+        assert _events(n, "transition.forward") == 1
+        assert verify_chain(db.session).ok
+        db.session.remove()
+
+
+def test_two_objections_filed_at_once(app):
+    ids = _commit_federation(app, "public_notice")
+
+    def object_to(start, meet):
+        # Both objectors opened the form while the nomination was on notice.
+        n = load_on_notice(db.session, ids["nomination"])
+        assert n is not None
+        db.session.commit()  # end the read, as a request would
+        start.wait(timeout=30)
+        meet(n)
+        file_objection(n, data=dict(OBJECTION))
+
+    results = _race(app, object_to)
+    assert len(results) == 2
+    assert results.count("ok") == 1, results
+    assert set(results) - {"ok"} <= {"conflict", "not_found"}, results
+    with app.app_context():
+        n = db.session.get(Nomination, ids["nomination"])
+        assert n.state == "objection_review"
+        # One objection opened the review; nothing of the other was kept.
+        objections = db.session.scalar(
+            select(func.count(Objection.id)).where(Objection.nomination_id == n.id)
+        )
+        assert objections == 1
+        assert _events(n, "transition.object") == 1
+        assert verify_chain(db.session).ok
+        db.session.remove()
+
+
+def test_two_approvers_approve_at_once(app):
+    ids = _commit_federation(app, "final_approval")
+    version = _version(app, ids["nomination"])
+    decision = {"decision_number": "京工发〔2026〕7号", "decision_date": "2026-11-18"}
+
+    def approve(start, meet):
+        n = db.session.get(Nomination, ids["nomination"])
+        approver = _user(ids, "approver")
+        db.session.commit()  # end the read, as a request would
+        start.wait(timeout=30)
+        meet(n)
+        fire(n, "approve", approver, version=version, data=decision, now=NOW)
+
+    results = _race(app, approve)
+    assert sorted(results) == ["conflict", "ok"], results
+    with app.app_context():
+        n = db.session.get(Nomination, ids["nomination"])
+        assert n.state == "approved"
+        approvals = [o for o in n.evidence["opinions"] if o["trigger"] == "approve"]
+        assert len(approvals) == 1
+        records = db.session.scalar(
+            select(func.count(HonourRecord.id)).where(HonourRecord.nomination_id == n.id)
+        )
+        assert records == 1
+        assert _events(n, "transition.approve") == 1
         assert verify_chain(db.session).ok
         db.session.remove()

@@ -8,13 +8,14 @@ import pytest
 from sqlalchemy import func, select
 
 from nomination.actors import PUBLIC, SYSTEM
-from nomination.audit import verify_chain
+from nomination.audit import event_view, verify_chain
 from nomination.engine import apply_due_timers, available, fire, workflow_for
 from nomination.engine.registry import EFFECTS
 from nomination.errors import Conflict, GuardBlocked, PermissionDenied
 from nomination.models import AuditEvent, DefinitionVersion, Nomination
 
 from factories import NOW, person_data, recommendation
+from test_api_support import Api
 
 ALL_USERS = [
     "unit1",
@@ -169,18 +170,51 @@ def test_incomplete_data_blocks_recommend(session, tree, create_nomination_for):
     assert "性别" in err.value.message
 
 
-def test_tick_is_idempotent_and_lazy_reads_agree(session, tree, create_nomination_for):
-    a, b = create_nomination_for(), create_nomination_for(unit_user="unit2")
-    for n in (a, b):
+def test_tick_is_idempotent_and_lazy_reads_agree(app, session, tree, client, create_nomination_for):
+    ticked, read = create_nomination_for(), create_nomination_for(unit_user="unit2")
+    for n in (ticked, read):
         advance(n, tree, "public_notice")
-    due = a.timer_due_at
+    due = ticked.timer_due_at
+    assert read.timer_due_at == due
+    api = Api(client, session, tree)  # commits what the test made, so requests keep it
+
+    # The tick closes one notice, three days late; running it again changes nothing.
     later = due + timedelta(days=3)
-    fired = apply_due_timers(session, later)
-    assert {n.id for n in fired} == {a.id, b.id}
+    assert apply_due_timers(session, later, ids=[ticked.id]) == [ticked]
+    assert apply_due_timers(session, later, ids=[ticked.id]) == []
+    session.commit()
+
+    # No tick for the other one: its unit opens it a day after the notice ended.
+    frozen = app.config["FROZEN_TIME"]
+    app.config["FROZEN_TIME"] = due + timedelta(days=1)
+    try:
+        seen = api.get(f"/nominations/{read.id}", "unit2")
+    finally:
+        app.config["FROZEN_TIME"] = frozen
+    assert seen.status_code == 200, seen.json
+    assert seen.json["state"]["name"] == "final_approval"
+    assert seen.json["state_entered_at"] == due.isoformat()
+
+    session.expire_all()
+    closing = {}
+    for n in (ticked, read):
+        assert n.state == "final_approval"
+        # The state was entered when the notice closed, not when the tick or the read ran.
+        assert n.state_entered_at == due
+        closing[n.id] = session.scalar(
+            select(AuditEvent).where(
+                AuditEvent.entity_type == "nomination",
+                AuditEvent.entity_id == str(n.id),
+                AuditEvent.action == "transition.close_notice",
+            )
+        )
+    by_tick, by_read = closing[ticked.id], closing[read.id]
+    assert by_tick.actor_name == by_read.actor_name == SYSTEM.name
+    assert by_tick.after == by_read.after
+    assert by_tick.after["effective_at"] == due.isoformat()
+    # Nothing is left for a later tick.
     assert apply_due_timers(session, later) == []
-    # The state was entered when the notice closed, not when the tick happened to run.
-    assert a.state_entered_at == due
-    assert a.state == b.state == "final_approval"
+    assert verify_chain(session).ok
 
 
 def test_returned_nomination_lapses(session, tree, create_nomination_for):
@@ -245,8 +279,10 @@ def test_data_edit_is_audited_with_before_and_after(session, tree, create_nomina
     assert changed == ["post"]
     last = session.scalar(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1))
     assert last.action == "nomination.update"
-    assert last.before["data"] == {"post": "北京热力集团 运行班班长"}
-    assert last.after["data"] == {"post": "班组长"}
+    # The hashed event holds commitments; its view joins the clear values back.
+    view = event_view(last)
+    assert view.before["data"] == {"post": "北京热力集团 运行班班长"}
+    assert view.after["data"] == {"post": "班组长"}
     with pytest.raises(Conflict):
         update_nomination(n, actor=tree.users["unit1"], data=person_data(), version=n.version - 1)
 

@@ -128,11 +128,11 @@ def test_password_change_ends_other_sessions(web_client, new_web_client):
 
 def test_navigation_follows_roles(web_client, new_web_client):
     login(web_client, "auditor")
-    assert 'href="/api/v1/audit/verify"' in web_client.get("/").text
+    assert 'href="/audit/"' in web_client.get("/").text
     unit = new_web_client()
     login(unit, "unit1")
     page = unit.get("/").text
-    assert 'href="/api/v1/audit/verify"' not in page
+    assert 'href="/audit/"' not in page
     assert 'href="/notices/"' in page
     # The public sees the notices and a login link, no dashboard.
     public = new_web_client().get("/notices/").text

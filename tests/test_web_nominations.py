@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import func, select
 
 from nomination.models import AuditEvent, Nomination
-from nomination.operations import update_nomination
+from nomination.operations import file_objection, update_nomination
 from nomination.web import nominations as views
 
 from factories import person_data, recommendation
-from test_web_support import as_form, field_block, login
+from test_web_support import as_form, field_block, login, walk_to_notice
 
 #: The fixtures (web_client, new_web_client, web) are shared by the web tests.
 pytest_plugins = ["test_web_support"]
@@ -384,6 +384,22 @@ def test_editing_after_the_state_moved_on_is_a_conflict(web_client, nomination):
     assert reopened.headers["Location"] == f"/nominations/{nomination.id}"
 
 
+def test_only_the_unit_edits_and_only_while_the_state_allows(
+    web_client, new_web_client, nomination
+):
+    committee1 = new_web_client()
+    login(committee1, "committee1")
+    # A draft may be edited, but not by the working committee.
+    assert committee1.get(f"/nominations/{nomination.id}/edit").status_code == 403
+    posted = committee1.post(
+        f"/nominations/{nomination.id}/edit",
+        data={**as_form(person_data(post="改")), "version": nomination.version},
+    )
+    assert posted.status_code == 403
+    login(web_client, "unit1")
+    assert web_client.get(f"/nominations/{nomination.id}/edit").status_code == 200
+
+
 def test_each_award_kind_has_its_own_form(web_client, web):
     login(web_client, "unit1")
     url = f"/nominations/new?campaign_id={web.campaign.id}&kind=unit"
@@ -396,3 +412,73 @@ def test_each_award_kind_has_its_own_form(web_client, web):
     assert (
         web_client.get(f"/nominations/new?campaign_id={web.campaign.id}&kind=x").status_code == 404
     )
+
+
+#: An objection from the public, with everything that must stay with the objection handlers.
+OBJECTION = {
+    "objector_name": "钱某某",
+    "objector_phone": "13800138000",
+    "objector_address": "北京市朝阳区某街道9号",
+    "facts": "该同志2025年曾因安全生产事故受到处分,推荐材料未如实填报。",
+}
+
+
+@pytest.fixture
+def objected(session, web, create_nomination_for):
+    """Unit1's nomination on notice with an objection filed: the state is objection_review."""
+    n = create_nomination_for("unit1")
+    walk_to_notice(n, web)
+    objection = file_objection(n, data=dict(OBJECTION))
+    session.commit()
+    assert n.state == "objection_review"
+    return n, objection
+
+
+@pytest.mark.parametrize("username", ["unit1", "committee1"])
+def test_the_objectors_identity_stays_with_the_objection_handlers(web_client, objected, username):
+    nomination, objection = objected
+    login(web_client, username)
+    page = web_client.get(f"/nominations/{nomination.id}")
+    assert page.status_code == 200
+    for secret in (
+        OBJECTION["objector_name"],
+        "13800138000",
+        OBJECTION["objector_address"],
+        OBJECTION["facts"],
+        objection.reference,
+    ):
+        assert secret not in page.text
+    # That there is an objection, and its status, is all they learn.
+    section = page.text[page.text.index('id="objections"') :]
+    section = section[: section.index("</section>")]
+    assert 'data-status="open"' in section
+    assert "核查中" in section
+    assert "data-objection=" not in section
+
+
+def test_the_federation_reviewer_sees_the_objection_to_decide_on_it(web_client, objected):
+    nomination, objection = objected
+    login(web_client, "federation")
+    page = web_client.get(f"/nominations/{nomination.id}")
+    section = page.text[page.text.index('id="objections"') :]
+    section = section[: section.index("</section>")]
+    assert OBJECTION["objector_name"] in section
+    assert objection.objector_phone in section  # stored in E.164: +8613800138000
+    assert OBJECTION["objector_address"] in section
+    assert OBJECTION["facts"] in section
+    assert objection.reference not in page.text  # the objector's key, not the reviewer's
+    # The decisions are offered beside it.
+    assert 'data-trigger="dismiss_objection"' in page.text
+    assert 'data-trigger="uphold_objection"' in page.text
+
+    version = hidden_version(page.text, "dismiss_objection")
+    fired = web_client.post(
+        f"/nominations/{nomination.id}/transitions/dismiss_objection",
+        data={"version": version, "comment": "经核查,反映的事故与本人无关"},
+    )
+    assert fired.status_code == 302
+    after = web_client.get(f"/nominations/{nomination.id}").text
+    section = after[after.index('id="objections"') :]
+    section = section[: section.index("</section>")]
+    assert 'data-status="unfounded"' in section
+    assert "经核查,反映的事故与本人无关" in section

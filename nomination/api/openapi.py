@@ -200,6 +200,25 @@ def _schemas() -> dict[str, Any]:
                 },
             }
         ),
+        "Objection": _object(
+            {
+                "status": {"type": "string", "enum": ["open", "unfounded", "founded"]},
+                "id": {"type": "integer"},
+                "received_at": {"type": "string", "format": "date-time"},
+                "facts": {"type": "string"},
+                "conclusion": {"type": ["string", "null"]},
+                "objector": _object(
+                    {
+                        "name": {"type": "string"},
+                        "phone": {"type": "string"},
+                        "address": {"type": "string"},
+                    }
+                ),
+            },
+            required=["status"],
+            description="An objection filed during the public notice. Only the federation's "
+            "objection handlers get more than its status; nobody gets its reference.",
+        ),
         "NominationSummary": _object(
             {
                 "id": {"type": "integer"},
@@ -251,6 +270,7 @@ def _schemas() -> dict[str, Any]:
                         "decision_number": {"type": ["string", "null"]},
                         "decision_date": {"type": ["string", "null"], "format": "date"},
                         "transitions": {"type": "array", "items": _ref("Transition")},
+                        "objections": {"type": "array", "items": _ref("Objection")},
                     }
                 ),
             ]
@@ -295,6 +315,11 @@ def _schemas() -> dict[str, Any]:
                 "action": {"type": "string"},
                 "before": {"type": ["object", "null"]},
                 "after": {"type": ["object", "null"]},
+                "redacted": {
+                    "type": "integer",
+                    "description": "How many personal values of the event were erased "
+                    "(they read [redacted]).",
+                },
                 "comment": {"type": ["string", "null"]},
                 "prev_hash": {"type": "string"},
                 "hash": {"type": "string", "description": "SHA-256 of the canonical record."},
@@ -321,6 +346,35 @@ def _schemas() -> dict[str, Any]:
                 "reference": {"type": "string"},
                 "status": {"type": "string", "enum": ["open", "unfounded", "founded"]},
             }
+        ),
+        "Checkpoint": _object(
+            {
+                "format": {"type": "string", "const": "nomination-checkpoint/v1"},
+                "tree_size": {"type": "integer", "minimum": 0},
+                "root_hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                "signed_at": {"type": "string", "description": "UTC, YYYY-MM-DDTHH:MM:SSZ"},
+                "key_id": {"type": "string"},
+                "signature": {"type": "string", "description": "Ed25519, base64"},
+                "public_key": {"type": "string", "description": "Raw key, base64 (informative)"},
+            },
+            required=["format", "tree_size", "root_hash", "signed_at", "key_id", "signature"],
+            description="A signed tree head of the audit trail (RFC 9162 Merkle root).",
+        ),
+        "Receipt": _object(
+            {
+                "format": {"type": "string", "const": "nomination-receipt/v1"},
+                "event": _object(
+                    {
+                        "seq": {"type": "integer"},
+                        "payload": {"type": "string"},
+                        "hash": {"type": "string"},
+                    }
+                ),
+                "checkpoint": _ref("Checkpoint"),
+                "inclusion_proof": {"type": "array", "items": {"type": "string"}},
+            },
+            description="An event, the first checkpoint covering it and its inclusion proof: "
+            "verifiable offline with the public key (nomination.audit_offline.receipt_problem).",
         ),
         "VerifyResult": _object(
             {
@@ -394,6 +448,7 @@ def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any
 
 
 _NOMINATION_ID = {"$ref": "#/components/parameters/NominationId"}
+REFERENCE = {"name": "reference", "in": "path", "required": True, "schema": {"type": "string"}}
 
 
 def _paths() -> dict[str, Any]:
@@ -534,9 +589,7 @@ def _paths() -> dict[str, Any]:
             ),
         },
         "/objections/{reference}": {
-            "parameters": [
-                {"name": "reference", "in": "path", "required": True, "schema": {"type": "string"}}
-            ],
+            "parameters": [REFERENCE],
             "get": _op(
                 "getObjectionStatus",
                 "The status of an objection, to whoever holds its reference (no login)",
@@ -552,6 +605,54 @@ def _paths() -> dict[str, Any]:
                 {"200": _json(_ref("VerifyResult"), "The outcome")},
                 "Forbidden",
             )
+        },
+        "/nominations/{nomination_id}/receipt": {
+            "parameters": [_NOMINATION_ID],
+            "get": _op(
+                "getNominationReceipt",
+                "The nominating unit's receipt for its submission (its submitters and auditors); "
+                "404 with code receipt_pending until a checkpoint covers it",
+                {"200": _json(_ref("Receipt"), "The receipt")},
+                "Forbidden",
+                "NotFound",
+            ),
+        },
+        "/objections/{reference}/receipt": {
+            "parameters": [REFERENCE],
+            "get": _op(
+                "getObjectionReceipt",
+                "The objector's receipt for their objection, to whoever holds its reference "
+                "(no login); 404 with code receipt_pending until a checkpoint covers it",
+                {"200": _json(_ref("Receipt"), "The receipt")},
+                "NotFound",
+                public=True,
+            ),
+        },
+        "/checkpoints/latest": {
+            "get": _op(
+                "getLatestCheckpoint",
+                "The latest signed checkpoint of the audit trail (no login)",
+                {"200": _json(_ref("Checkpoint"), "The checkpoint")},
+                "NotFound",
+                public=True,
+            )
+        },
+        "/checkpoints/keys/{key_id}": {
+            "parameters": [
+                {"name": "key_id", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+            "get": _op(
+                "getPublicKey",
+                "A public key checkpoints are verified with, as PEM (no login)",
+                {
+                    "200": {
+                        "description": "Ed25519 public key (SubjectPublicKeyInfo, PEM)",
+                        "content": {"application/x-pem-file": {"schema": {"type": "string"}}},
+                    }
+                },
+                "NotFound",
+                public=True,
+            ),
         },
         "/openapi.json": {
             "get": _op(

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from nomination import engine
-from nomination.audit import VerifyResult
+from nomination.audit import EventView, VerifyResult, event_view
 from nomination.engine.definitions import Workflow
 from nomination.formdefs import FormDef
 from nomination.models import AuditEvent, Campaign, Nomination, Objection, Organisation, User
@@ -118,8 +118,35 @@ def transition(available: engine.Available, wf: Workflow) -> dict[str, Any]:
     }
 
 
-def nomination(n: Nomination, available: list[engine.Available]) -> dict[str, Any]:
-    """Describe a nomination in full, with the transitions the caller may fire now."""
+def objection(row: Objection, *, in_full: bool) -> dict[str, Any]:
+    """Describe an objection to staff: in full only to its handlers, else its status alone.
+
+    Never the reference: it is the objector's own key for following the objection.
+    """
+    if not in_full:
+        return {"status": row.status}
+    return {
+        "id": row.id,
+        "status": row.status,
+        "received_at": iso(row.received_at),
+        "facts": row.facts,
+        "conclusion": row.conclusion,
+        "objector": {
+            "name": row.objector_name,
+            "phone": row.objector_phone,
+            "address": row.objector_address,
+        },
+    }
+
+
+def nomination(
+    n: Nomination, available: list[engine.Available], *, objections_in_full: bool = False
+) -> dict[str, Any]:
+    """Describe a nomination in full, with the transitions the caller may fire now.
+
+    Its objections are described in full only when ``objections_in_full`` (the caller handles
+    them); otherwise only that they exist and their status.
+    """
     wf = engine.workflow_for(n)
     return {
         **nomination_summary(n),
@@ -133,11 +160,29 @@ def nomination(n: Nomination, available: list[engine.Available]) -> dict[str, An
         "decision_number": n.decision_number,
         "decision_date": iso(n.decision_date),
         "transitions": [transition(a, wf) for a in available],
+        "objections": [objection(o, in_full=objections_in_full) for o in n.objections],
     }
 
 
-def audit_event(event: AuditEvent) -> dict[str, Any]:
-    """Describe an audit event as it was hashed."""
+#: Notes that older events recorded but only objection handlers may read (the objection's
+#: reference is the objector's key for following it).
+PRIVATE_NOTES = ("objection_reference",)
+
+
+def audit_event(
+    event: AuditEvent, view: EventView | None = None, *, private_notes: bool = False
+) -> dict[str, Any]:
+    """Describe an audit event, without private notes unless asked for.
+
+    ``before`` and ``after`` come from ``view`` (``nomination.audit.event_views``): personal
+    values in clear, or ``[redacted]`` once erased, never the commitments the chain hashes.
+    Without a view, the event's own session is asked for one.
+    """
+    if view is None:
+        view = event_view(event)
+    after = view.after
+    if after and not private_notes and any(key in after for key in PRIVATE_NOTES):
+        after = {k: v for k, v in after.items() if k not in PRIVATE_NOTES}
     return {
         "seq": event.seq,
         "time": iso(event.occurred_at),
@@ -145,8 +190,9 @@ def audit_event(event: AuditEvent) -> dict[str, Any]:
         "actor_id": event.actor_id,
         "role": event.role,
         "action": event.action,
-        "before": event.before,
-        "after": event.after,
+        "before": view.before,
+        "after": after,
+        "redacted": view.redacted,
         "comment": event.comment,
         "prev_hash": event.prev_hash,
         "hash": event.hash,

@@ -11,18 +11,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
 from flask import Blueprint, abort, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from nomination import db, engine, operations, queries
+from nomination import checkpoints, db, engine, operations, queries
 from nomination.api import openapi, serialise
-from nomination.audit import verify_chain
+from nomination.audit import event_views, verify_chain
+from nomination.audit_views import (
+    ReceiptStatus,
+    objection_event,
+    receipt_status,
+    submission_event,
+)
 from nomination.errors import InvalidData, NotFound, PermissionDenied
 from nomination.i18n import pick
 from nomination.models import Campaign, Nomination, Organisation, User
-from nomination.permissions import can_audit
+from nomination.permissions import can_audit, can_handle_objections
+from nomination.web.audit import may_get_receipt
 from nomination.web.errors import json_error
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -133,7 +141,12 @@ def _load(nomination_id: int) -> Nomination:
 
 
 def _detail(nomination: Nomination) -> dict[str, Any]:
-    return serialise.nomination(nomination, engine.available(nomination, _user()))
+    user = _user()
+    return serialise.nomination(
+        nomination,
+        engine.available(nomination, user),
+        objections_in_full=can_handle_objections(user, nomination),
+    )
 
 
 def _submitting_unit(unit_id: int | None) -> Organisation:
@@ -272,7 +285,16 @@ def nomination_history(nomination_id: int) -> ResponseReturnValue:
     """Return the audit events of a nomination, oldest first."""
     nomination = _load(nomination_id)
     events = queries.history(db.session, nomination)
-    return jsonify({"items": [serialise.audit_event(e) for e in events]})
+    private = can_handle_objections(_user(), nomination)
+    views = event_views(db.session, events)
+    return jsonify(
+        {
+            "items": [
+                serialise.audit_event(e, v, private_notes=private)
+                for e, v in zip(events, views, strict=True)
+            ]
+        }
+    )
 
 
 # --- the public: notices and objections ------------------------------------------------------
@@ -314,6 +336,72 @@ def verify_audit() -> ResponseReturnValue:
     if not can_audit(_user()):
         raise PermissionDenied("only auditors and administrators may verify the audit trail")
     return jsonify(serialise.verify_result(verify_chain(db.session)))
+
+
+# --- receipts and checkpoints ----------------------------------------------------------------
+
+_RECEIPT_PENDING = (
+    "no checkpoint covers this event yet; a receipt is available after the next checkpoint"
+)
+
+
+def _receipt_response(status: ReceiptStatus, what: str, filename: str) -> ResponseReturnValue:
+    if status.event is None:
+        raise NotFound(f"there is no {what} to give a receipt for")
+    if status.receipt is None:
+        return json_error(404, "receipt_pending", _RECEIPT_PENDING, seq=status.event.seq)
+    response = jsonify(status.receipt)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.get("/nominations/<int:nomination_id>/receipt")
+def nomination_receipt(nomination_id: int) -> ResponseReturnValue:
+    """Return the nominating unit's receipt for its submission (checkpoint + inclusion proof)."""
+    nomination = _load(nomination_id)
+    if not may_get_receipt(_user(), nomination):
+        raise PermissionDenied("only the nominating unit (and auditors) get its receipt")
+    status = receipt_status(db.session, submission_event(db.session, nomination))
+    return _receipt_response(status, "submission", f"receipt-nomination-{nomination.id}.json")
+
+
+@bp.get("/objections/<reference>/receipt")
+@public
+def objection_receipt(reference: str) -> ResponseReturnValue:
+    """Return the objector's receipt for their objection, to whoever holds its reference."""
+    objection = operations.objection_status(db.session, reference)
+    status = receipt_status(db.session, objection_event(db.session, objection))
+    return _receipt_response(status, "objection event", f"receipt-objection-{reference}.json")
+
+
+@bp.get("/checkpoints/latest")
+@public
+def latest_checkpoint() -> ResponseReturnValue:
+    """Return the latest signed checkpoint (the tree head the federation published)."""
+    cp = checkpoints.latest_checkpoint(db.session)
+    if cp is None:
+        raise NotFound("no checkpoint has been signed yet")
+    response = jsonify(checkpoints.checkpoint_json(cp))
+    name = f"checkpoint-{cp.tree_size}-{cp.signed_at:%Y%m%dT%H%M%SZ}.json"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.get("/checkpoints/keys/<key_id>")
+@public
+def public_key(key_id: str) -> ResponseReturnValue:
+    """Return the public key ``key_id`` (PEM) that checkpoints are verified with."""
+    key = checkpoints.trusted_keys().get(key_id)
+    if key is None:
+        raise NotFound("no such public key")
+    pem = key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    response = current_app.response_class(pem, mimetype="application/x-pem-file")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="audit-signing-key.{key_id}.pub.pem"'
+    )
+    return response
 
 
 @bp.get("/openapi.json")

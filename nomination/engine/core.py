@@ -266,7 +266,7 @@ def fire(
     if reasons:
         raise GuardBlocked("; ".join(reasons), reasons=reasons)
 
-    before_state = nomination.state
+    before_state, before_version = nomination.state, nomination.version
     # Every UPDATE of the row carries "WHERE version = <the version read>": if another
     # transaction changed it since, the flush (here, or earlier inside an effect) matches
     # nothing, so two concurrent firings never both succeed. On PostgreSQL the UPDATE also
@@ -293,7 +293,7 @@ def fire(
         campaign_id=nomination.campaign_id,
         entity_type="nomination",
         entity_id=nomination.id,
-        before={"state": before_state, "version": nomination.version - 1},
+        before={"state": before_state, "version": before_version},
         after=after,
         comment=clean.get("comment") or clean.get("reason"),
         now=now,

@@ -3,6 +3,7 @@
 from nomination.models.archive import HonourRecord
 from nomination.models.audit import AuditEvent, AuditHead
 from nomination.models.campaigns import Campaign, CampaignAward, DefinitionVersion, Quota
+from nomination.models.checkpoints import Checkpoint
 from nomination.models.nominations import Attachment, Nomination, Objection
 from nomination.models.orgs import Organisation, Team
 from nomination.models.users import ROLES, ApiToken, RoleAssignment, User
@@ -15,6 +16,7 @@ __all__ = [
     "AuditHead",
     "Campaign",
     "CampaignAward",
+    "Checkpoint",
     "DefinitionVersion",
     "HonourRecord",
     "Nomination",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from nomination.db import Base, JSONType, UTCDateTime
@@ -53,3 +53,24 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)
+
+
+class AuditPersonal(Base):
+    """The clear value of one personal field of an event, and the salt of its commitment.
+
+    The event's hashed payload holds only ``{"$c": SHA-256(salt ‖ value)}`` in that field's
+    place. Erasing a person deletes their rows here (and records the erasure as an event):
+    the chain still verifies, and the commitment proves nothing about the erased value.
+    """
+
+    __tablename__ = "audit_personal"
+
+    seq: Mapped[int] = mapped_column(ForeignKey("audit_event.seq"), primary_key=True)
+    #: Where the value sits in the event, as a JSON Pointer: ``/after/data/name``.
+    path: Mapped[str] = mapped_column(String(200), primary_key=True)
+    #: Whose data it is (``nomination:42``): what an erasure names.
+    subject: Mapped[str] = mapped_column(String(64), index=True)
+    #: 16 random bytes, in hex.
+    salt: Mapped[str] = mapped_column(String(32))
+    #: The canonical JSON of the value: the exact text committed to.
+    value: Mapped[str] = mapped_column(Text)

@@ -73,8 +73,17 @@ def _operation_error(exc: OperationError) -> Any:
     return render_template("errors/error.html", status=exc.status, message=exc.message), exc.status
 
 
+def _internal_error(exc: Exception) -> Any:
+    """Answer an unexpected failure: the API keeps its JSON shape; nothing is committed."""
+    db.session.rollback()
+    if wants_json():
+        return json_error(500, "internal_error", "an unexpected error occurred; nothing was saved")
+    return render_template("errors/error.html", status=500, message=None), 500
+
+
 def register(app: Flask) -> None:
     """Register the error handlers."""
+    app.register_error_handler(500, _internal_error)
     app.register_error_handler(Forbidden, _forbidden)
     for status in (400, 401, 404, 405, 409, 413, 422, 429):
         app.register_error_handler(status, render_error)

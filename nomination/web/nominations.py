@@ -27,6 +27,8 @@ from werkzeug.datastructures import MultiDict
 from wtforms import Form
 
 from nomination import db, engine
+from nomination.audit import event_views
+from nomination.audit_views import field_changes
 from nomination.engine.definitions import StateDef, TransitionDef, Workflow
 from nomination.engine.diagram import svg
 from nomination.errors import Conflict, GuardBlocked, InvalidData, PermissionDenied
@@ -35,7 +37,7 @@ from nomination.i18n import current_language, pick
 from nomination.models import AuditEvent, Campaign, Nomination, User
 from nomination.models.campaigns import AWARD_KINDS
 from nomination.operations import create_nomination, transition_nomination, update_nomination
-from nomination.permissions import can_edit_nomination, firing_role
+from nomination.permissions import can_edit_nomination, can_fire, can_handle_objections
 from nomination.queries import (
     history,
     honour_of,
@@ -43,8 +45,10 @@ from nomination.queries import (
     open_campaigns,
     submitter_unit_choices,
     visible_nominations,
+    work_queue,
 )
 from nomination.web.forms import NewNominationForm, VersionedForm, attach_errors, with_version
+from nomination.web.public import OBJECTION_STATUS
 from nomination.web.setup import org_name, tr
 
 bp = Blueprint("nominations", __name__)
@@ -148,20 +152,21 @@ def _evidence(wf: Workflow, nomination: Nomination) -> dict[str, Any]:
 
 
 def _timeline(wf: Workflow, events: list[AuditEvent]) -> list[dict[str, Any]]:
-    """Return the audit events of a nomination as rows for people to read."""
+    """Return the audit events of a nomination as rows for people to read.
+
+    Personal values are read through ``event_views``: clear, or ``[redacted]`` once erased,
+    never the commitments the chain holds.
+    """
     rows = []
-    for e in events:
-        before, after = e.before or {}, e.after or {}
+    for e, view in zip(events, event_views(db.session, events), strict=True):
+        before, after = view.before or {}, view.after or {}
         if e.action.startswith("transition."):
             action = _transition_label(wf, e.action.removeprefix("transition."))
         else:
             action = pick(_ACTION_LABELS.get(e.action, e.action))
         changed: list[str] = []
         if e.action == "nomination.update":
-            changed = [
-                pick(f.label) if (f := wf.nominee_form.field(name)) else name
-                for name in (after.get("data") or {})
-            ]
+            changed = [c.text() for c in field_changes(e, view, wf) if c.field not in ("version",)]
         rows.append(
             {
                 "seq": e.seq,
@@ -175,6 +180,31 @@ def _timeline(wf: Workflow, events: list[AuditEvent]) -> list[dict[str, Any]]:
                 "changed": changed,
             }
         )
+    return rows
+
+
+def _objections(nomination: Nomination, in_full: bool) -> list[dict[str, Any]]:
+    """Return the objections as the user may see them: their status, and all only if ``in_full``.
+
+    Only what may be shown reaches the template, so no layout change can leak the objector.
+    """
+    rows = []
+    for o in nomination.objections:
+        row: dict[str, Any] = {
+            "status": o.status,
+            "status_label": pick(OBJECTION_STATUS.get(o.status, o.status)),
+        }
+        if in_full:
+            row.update(
+                id=o.id,
+                received_at=o.received_at,
+                objector_name=o.objector_name,
+                objector_phone=o.objector_phone,
+                objector_address=o.objector_address,
+                facts=o.facts,
+                conclusion=o.conclusion,
+            )
+        rows.append(row)
     return rows
 
 
@@ -196,36 +226,6 @@ def _conflict_message(nomination: Nomination, wf: Workflow) -> str:
 
 
 # --- the dashboard ---------------------------------------------------------------------------
-
-
-def _queue(user: User) -> list[tuple[Nomination, list[engine.Available]]]:
-    """Return the visible nominations in which ``user`` has a transition now (from the engine)."""
-    held = {r.role for r in user.roles}
-    hashes = db.session.scalars(
-        visible_nominations(user)
-        .with_only_columns(Nomination.definition_hash)
-        .distinct()
-        .order_by(None)
-    ).all()
-    # Narrow the candidates to states some transition for a held role leaves from; the
-    # engine's available() then decides, scope and guards included.
-    states: set[str] = set()
-    for definition_hash in hashes:
-        wf = engine.workflow_by_hash(db.session, definition_hash)
-        for t in wf.transitions:
-            if held & set(t.roles):
-                states.update(t.sources)
-    if not states:
-        return []
-    candidates = db.session.scalars(
-        visible_nominations(user).where(Nomination.state.in_(states)).limit(QUEUE_LIMIT)
-    ).all()
-    queue = []
-    for nomination in candidates:
-        options = engine.available(nomination, user)
-        if options:
-            queue.append((nomination, options))
-    return queue
 
 
 def _state_of(nomination: Nomination) -> StateDef:
@@ -265,7 +265,9 @@ def dashboard() -> ResponseReturnValue:
     units = submitter_unit_choices(db.session, user)
     return render_template(
         "nominations/dashboard.html",
-        queue=[(n, _state_of(n), options) for n, options in _queue(user)],
+        queue=[
+            (n, _state_of(n), options) for n, options in work_queue(db.session, user, QUEUE_LIMIT)
+        ],
         rows=[(n, _state_of(n)) for n in rows],
         total=total,
         page=page,
@@ -381,6 +383,7 @@ def _render_page(
     # A submitted form whose transition is not open now is still shown, so nothing is lost.
     offered = {option.transition.trigger for option, _ in cards if option.allowed}
     state = wf.state(nomination.state)
+    in_full = can_handle_objections(user, nomination)
     return (
         render_template(
             "nominations/view.html",
@@ -395,6 +398,8 @@ def _render_page(
             cards=cards,
             orphan=posted if posted is not None and posted.trigger not in offered else None,
             can_edit=can_edit_nomination(user, nomination, state.editable),
+            objections=_objections(nomination, in_full),
+            objections_in_full=in_full,
             alerts=alerts,
             reasons=reasons,
             honour=honour_of(db.session, nomination),
@@ -428,7 +433,7 @@ def fire(nomination_id: int, trigger: str) -> ResponseReturnValue:
         posted.form = with_version(form, nomination.version)
         alerts = [_conflict_message(nomination, wf)]
         return _render_page(nomination, posted=posted, alerts=alerts, status=409)
-    if firing_role(user, nomination, transition) is None:
+    if not can_fire(user, nomination, transition):
         abort(403, tr("您不能执行此操作", "You may not do this"))
     if not form.validate():
         return _render_page(nomination, posted=posted, status=422)
@@ -475,12 +480,14 @@ def edit(nomination_id: int) -> ResponseReturnValue:
     user = _user()
     nomination = _nomination_or_abort(nomination_id)
     wf = engine.workflow_for(nomination)
-    if not can_edit_nomination(user, nomination, editable=True):
+    state = wf.state(nomination.state)
+    may_edit = can_edit_nomination(user, nomination, state.editable)
+    if not may_edit and state.editable:
+        # The state allows editing, so the refusal is about this user.
         abort(403, tr("您不能修改此推荐", "You may not edit this nomination"))
     cls = form_class(wf.nominee_form, strict=False, base=VersionedForm)
-    editable = wf.state(nomination.state).editable
     if request.method == "GET":
-        if not editable:
+        if not may_edit:
             flash(
                 tr("当前状态下不能修改推荐表", "The form cannot be edited in this state"), "warning"
             )
@@ -489,7 +496,7 @@ def edit(nomination_id: int) -> ResponseReturnValue:
         return _render_edit(nomination, wf, form)
 
     form = cls()
-    if not editable:
+    if not may_edit:
         # Recommended (or returned) by someone else meanwhile: keep what was typed.
         return _render_edit(
             nomination, wf, form, alerts=[_conflict_message(nomination, wf)], status=409

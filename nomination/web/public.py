@@ -24,14 +24,11 @@ from nomination.formdefs import clean_data, form_class
 from nomination.i18n import pick
 from nomination.models import Nomination
 from nomination.operations import file_objection, objection_status
-from nomination.queries import load_on_notice, on_notice, public_view
+from nomination.queries import load_on_notice, objection_form, on_notice, public_view
 from nomination.web.forms import ObjectionLookupForm, attach_errors
 from nomination.web.setup import tr
 
 bp = Blueprint("public", __name__, url_prefix="/notices")
-
-#: The operation that takes objections fires this trigger.
-OBJECT_TRIGGER = "object"
 
 _NOT_ON_NOTICE = {"zh": "该推荐不在公示期内", "en": "This nomination is not on public notice"}
 
@@ -74,12 +71,9 @@ def notices() -> ResponseReturnValue:
 def object_to(nomination_id: int) -> ResponseReturnValue:
     """Take an objection against a nomination on notice."""
     nomination = load_on_notice(db.session, nomination_id)
-    transition = None
-    if nomination is not None:
-        transition = engine.workflow_for(nomination).transition(nomination.state, OBJECT_TRIGGER)
-    if transition is None or not transition.form:
+    defn = objection_form(nomination) if nomination is not None else None
+    if defn is None:
         abort(404, pick(_NOT_ON_NOTICE))
-    defn = engine.workflow_for(nomination).forms[transition.form]
     form = form_class(defn, strict=True, base=FlaskForm)()
     status, alerts = 200, []
     if form.validate_on_submit():

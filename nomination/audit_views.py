@@ -1,0 +1,681 @@
+"""Reading the audit trail for people: filtered pages, field-level diffs, data as of a version.
+
+Also a person's nominations, exports for reading, receipts and the last verification.
+
+Everything here reads; the only thing written is the instance file that keeps the result of the
+last full verification (``AUDIT_VERIFICATION_FILE``, default INSTANCE/audit-verification.json).
+
+Personal values in events are salted commitments (``{"$c": ...}``, see ``nomination.audit``):
+every before/after shown to people goes through :func:`nomination.audit.event_views`, which
+gives the clear value, or ``[redacted]`` once the person was erased. Exports without permission
+to include personal data replace each commitment by :data:`MASK` instead of revealing it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import time as clock
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import ColumnElement, Select, false, select
+from sqlalchemy.orm import Session
+
+from nomination import audit, checkpoints, engine
+from nomination.audit import REDACTED, EventView, canonical_json, event_views
+from nomination.audit_export import receipt
+from nomination.db import utcnow
+from nomination.engine.definitions import Workflow
+from nomination.formdefs import FormDef
+from nomination.i18n import current_language, pick
+from nomination.models import (
+    AuditEvent,
+    AuditHead,
+    HonourRecord,
+    Nomination,
+    Objection,
+    Organisation,
+)
+
+#: Shown in exports instead of a personal value when personal data may not be included.
+MASK = "***"
+#: A cell starting with one of these is a formula (or may become one) in a spreadsheet.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: Notes older events recorded that only objection handlers may read (the objector's key).
+PRIVATE_NOTES = ("objection_reference",)
+#: The actions whose event is the nominating unit's submission, for its receipt.
+SUBMISSION_ACTIONS = ("transition.recommend", "transition.resubmit")
+#: The action of a public objection.
+OBJECTION_ACTION = "transition.object"
+#: The default file keeping the last full verification, in the instance folder.
+VERIFICATION_FILE = "audit-verification.json"
+
+#: How the keys of before/after are named, where they are not a form's fields.
+KEY_LABELS: dict[str, dict[str, str]] = {
+    "state": {"zh": "状态", "en": "State"},
+    "version": {"zh": "版本", "en": "Version"},
+    "kind": {"zh": "奖项", "en": "Award kind"},
+    "effective_at": {"zh": "生效时间", "en": "Effective at"},
+    "objection_id": {"zh": "异议", "en": "Objection"},
+    "honour_record_id": {"zh": "档案记录", "en": "Honour record"},
+    "address": {"zh": "地址", "en": "Address"},
+}
+
+
+# --- filtered pages of events ----------------------------------------------------------------
+
+
+@dataclass
+class EventFilter:
+    """What the global log is narrowed to; empty fields do not filter."""
+
+    start: date | None = None
+    end: date | None = None
+    actor: str | None = None
+    role: str | None = None
+    organisation: str | None = None
+    campaign_id: int | None = None
+    nomination_id: int | None = None
+    action: str | None = None
+
+    def as_args(self) -> dict[str, Any]:
+        """Return the filter as query-string arguments (for links to other pages)."""
+        args = {
+            "from": self.start.isoformat() if self.start else None,
+            "to": self.end.isoformat() if self.end else None,
+            "actor": self.actor,
+            "role": self.role,
+            "org": self.organisation,
+            "campaign": self.campaign_id,
+            "nomination": self.nomination_id,
+            "action": self.action,
+        }
+        return {k: v for k, v in args.items() if v not in (None, "")}
+
+
+def local_midnight(day: date, tz: tzinfo) -> datetime:
+    """Return the UTC moment at which local ``day`` begins."""
+    return datetime.combine(day, time(0), tz).astimezone(UTC)
+
+
+def time_range(start: date | None, end: date | None, tz: tzinfo) -> tuple[datetime | None, ...]:
+    """Return [start of ``start``, start of the day after ``end``) in UTC; None where open."""
+    return (
+        local_midnight(start, tz) if start else None,
+        local_midnight(end + timedelta(days=1), tz) if end else None,
+    )
+
+
+def _conditions(session: Session, f: EventFilter, tz: tzinfo) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    start, end = time_range(f.start, f.end, tz)
+    if start is not None:
+        conditions.append(AuditEvent.occurred_at >= start)
+    if end is not None:
+        conditions.append(AuditEvent.occurred_at < end)
+    if f.actor:
+        conditions.append(AuditEvent.actor_name == f.actor)
+    if f.role:
+        conditions.append(AuditEvent.role == f.role)
+    if f.organisation:
+        org = session.scalar(select(Organisation).where(Organisation.code == f.organisation))
+        if org is None:
+            conditions.append(false())
+        else:
+            subtree = select(Organisation.id).where(Organisation.path.startswith(org.path))
+            conditions.append(AuditEvent.organisation_id.in_(subtree))
+    if f.campaign_id is not None:
+        conditions.append(AuditEvent.campaign_id == f.campaign_id)
+    if f.nomination_id is not None:
+        conditions.append(AuditEvent.entity_type == "nomination")
+        conditions.append(AuditEvent.entity_id == str(f.nomination_id))
+    if f.action:
+        conditions.append(AuditEvent.action.startswith(f.action, autoescape=True))
+    return conditions
+
+
+def events_query(session: Session, f: EventFilter, tz: tzinfo) -> Select:
+    """Return the query of the events ``f`` selects (unordered)."""
+    return select(AuditEvent).where(*_conditions(session, f, tz))
+
+
+@dataclass
+class Page:
+    """A page of the global log, newest first, and where the next one starts."""
+
+    events: list[AuditEvent]
+    next_before: int | None
+
+
+def page_of_events(
+    session: Session, f: EventFilter, tz: tzinfo, *, before: int | None = None, limit: int = 50
+) -> Page:
+    """Return the newest ``limit`` events ``f`` selects with a sequence number below ``before``.
+
+    Keyset pagination: the next page starts below the last sequence number shown.
+    """
+    query = events_query(session, f, tz)
+    if before is not None:
+        query = query.where(AuditEvent.seq < before)
+    rows = list(session.scalars(query.order_by(AuditEvent.seq.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows, rows[-1].seq if more and rows else None)
+
+
+# --- reading events: field-level diffs --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field that an event changed: its label and its value before and after, as shown."""
+
+    field: str
+    label: str
+    before: str
+    after: str
+
+    def text(self) -> str:
+        """Return the change as one line: ``职务: 班长 → 班组长``."""
+        return f"{self.label}: {self.before} → {self.after}"
+
+
+def as_text(value: Any) -> str:
+    """Return a value as people read it: strings as they are, the rest as compact JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return canonical_json(value) if isinstance(value, dict) else json.dumps(value)
+
+
+def _data_form(event: AuditEvent, wf: Workflow | None) -> FormDef | None:
+    """Return the form whose fields ``data`` of this event holds, if known."""
+    if wf is None:
+        return None
+    if event.action in ("nomination.create", "nomination.update"):
+        return wf.nominee_form
+    if event.action.startswith("transition."):
+        trigger = event.action.removeprefix("transition.")
+        t = next((t for t in wf.transitions if t.trigger == trigger and t.form), None)
+        return wf.forms.get(t.form) if t is not None and t.form else None
+    return None
+
+
+def _shown(fd: Any, value: Any) -> str:
+    if fd is not None and value not in (audit.REDACTED, audit.ALTERED) and value is not None:
+        return fd.display(value)
+    return as_text(value)
+
+
+def _ordered_keys(*dicts: dict[str, Any]) -> list[str]:
+    keys: list[str] = []
+    for d in dicts:
+        keys.extend(k for k in d if k not in keys)
+    return keys
+
+
+def field_changes(event: AuditEvent, view: EventView, wf: Workflow | None) -> list[Change]:
+    """Return what ``event`` changed, field by field, labelled from the definitions.
+
+    ``data`` is split into the fields of its form (the nominee form for a nomination's create
+    and update, the transition's form for a transition); ``state`` reads its label.
+    """
+    before = dict(view.before or {})
+    after = dict(view.after or {})
+    for key in PRIVATE_NOTES:
+        before.pop(key, None)
+        after.pop(key, None)
+    changes: list[Change] = []
+    for key in _ordered_keys(before, after):
+        b, a = before.get(key), after.get(key)
+        if key == "data" and isinstance(b or {}, dict) and isinstance(a or {}, dict):
+            form = _data_form(event, wf)
+            bd, ad = b or {}, a or {}
+            for name in _ordered_keys(bd, ad):
+                if name in bd and name in ad and bd[name] == ad[name]:
+                    continue
+                fd = form.field(name) if form is not None else None
+                label = pick(fd.label) if fd is not None else name
+                changes.append(
+                    Change(name, label, _shown(fd, bd.get(name)), _shown(fd, ad.get(name)))
+                )
+            continue
+        if b == a:
+            continue
+        label = pick(KEY_LABELS[key]) if key in KEY_LABELS else key
+        if key == "state" and wf is not None:
+            changes.append(Change(key, label, _state(wf, b), _state(wf, a)))
+        else:
+            changes.append(Change(key, label, as_text(b), as_text(a)))
+    return changes
+
+
+def _state(wf: Workflow, name: Any) -> str:
+    if isinstance(name, str) and name in wf.states:
+        return pick(wf.states[name].label)
+    return as_text(name)
+
+
+def workflows_of(session: Session, events: Iterable[AuditEvent]) -> dict[str, Workflow]:
+    """Return the workflow of each nomination the events concern, by entity id."""
+    ids = {
+        int(e.entity_id)
+        for e in events
+        if e.entity_type == "nomination" and e.entity_id and e.entity_id.isdigit()
+    }
+    if not ids:
+        return {}
+    rows = session.scalars(select(Nomination).where(Nomination.id.in_(ids)))
+    return {str(n.id): engine.workflow_for(n) for n in rows}
+
+
+@dataclass
+class Row:
+    """An event as the auditor's pages show it."""
+
+    event: AuditEvent
+    view: EventView
+    changes: list[Change]
+    nomination_id: int | None
+    #: For a transition: the version of the nomination when it was fired.
+    seen_version: int | None = None
+    #: The nominee data as of ``seen_version``, as (label, value) pairs.
+    seen_data: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def entity(self) -> str:
+        """Return ``type:id`` of the event's entity."""
+        e = self.event
+        return f"{e.entity_type}:{e.entity_id}" if e.entity_type else ""
+
+
+def rows_for(session: Session, events: Sequence[AuditEvent]) -> list[Row]:
+    """Return the events as rows: clear (or redacted) values and field-level changes."""
+    views = event_views(session, events)
+    flows = workflows_of(session, events)
+    rows = []
+    for e, v in zip(events, views, strict=True):
+        is_nomination = e.entity_type == "nomination" and bool(e.entity_id)
+        wf = flows.get(e.entity_id or "") if is_nomination else None
+        nid = int(e.entity_id) if is_nomination and e.entity_id.isdigit() else None
+        rows.append(Row(e, v, field_changes(e, v, wf), nid))
+    return rows
+
+
+# --- a nomination's data as of a version -----------------------------------------------------
+
+
+def data_as_of(events: Sequence[AuditEvent], views: Sequence[EventView], version: int) -> dict:
+    """Return the nominee data at ``version``, rebuilt from the create and update events.
+
+    A nomination is created at version 1 with all its data; each update records the fields it
+    changed (None: removed) and the version it made. Erased values read ``[redacted]``.
+    """
+    data: dict[str, Any] = {}
+    for e, v in zip(events, views, strict=True):
+        if e.action == "nomination.create":
+            data = dict((v.after or {}).get("data") or {})
+        elif e.action == "nomination.update":
+            after = v.after or {}
+            made = after.get("version")
+            if isinstance(made, int) and made > version:
+                break
+            for name, value in (after.get("data") or {}).items():
+                if value is None:
+                    data.pop(name, None)
+                else:
+                    data[name] = value
+    return data
+
+
+def nominee_data_at(session: Session, nomination: Nomination, version: int) -> dict[str, Any]:
+    """Return ``nomination``'s nominee data as it was at ``version`` (from the audit trail)."""
+    events = list(
+        session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.entity_type == "nomination",
+                AuditEvent.entity_id == str(nomination.id),
+                AuditEvent.action.in_(("nomination.create", "nomination.update")),
+            )
+            .order_by(AuditEvent.seq)
+        )
+    )
+    return data_as_of(events, event_views(session, events), version)
+
+
+def labelled(form: FormDef, data: dict[str, Any]) -> list[tuple[str, str]]:
+    """Return (label, shown value) for each field of ``form``, then unknown keys by name."""
+    out = [(pick(f.label), _shown(f, data.get(f.name))) for f in form.fields if f.name in data]
+    known = {f.name for f in form.fields}
+    out.extend((name, as_text(value)) for name, value in data.items() if name not in known)
+    return out
+
+
+def timeline_rows(session: Session, nomination: Nomination) -> list[Row]:
+    """Return every event of ``nomination`` in order; each transition with the data it saw."""
+    events = list(
+        session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.entity_type == "nomination", AuditEvent.entity_id == str(nomination.id)
+            )
+            .order_by(AuditEvent.seq)
+        )
+    )
+    rows = rows_for(session, events)
+    views = [r.view for r in rows]
+    form = engine.workflow_for(nomination).nominee_form
+    for i, row in enumerate(rows):
+        seen = (row.view.before or {}).get("version")
+        if row.event.action.startswith("transition.") and isinstance(seen, int):
+            row.seen_version = seen
+            row.seen_data = labelled(form, data_as_of(events[:i], views[:i], seen))
+    return rows
+
+
+# --- a person's nominations ------------------------------------------------------------------
+
+
+def nominations_of_person(
+    session: Session, *, id_number: str | None = None, name: str | None = None
+) -> list[Nomination]:
+    """Return the nominations (of every campaign) whose nominee has this ID number or name."""
+    conditions = []
+    if id_number:
+        conditions.append(Nomination.data["id_number"].as_string() == id_number.strip().upper())
+    if name:
+        conditions.append(Nomination.nominee_name == name.strip())
+    if not conditions:
+        return []
+    return list(session.scalars(select(Nomination).where(*conditions).order_by(Nomination.id)))
+
+
+def honours_of(session: Session, nominations: Sequence[Nomination]) -> list[HonourRecord]:
+    """Return the archive records the nominations created."""
+    if not nominations:
+        return []
+    return list(
+        session.scalars(
+            select(HonourRecord)
+            .where(HonourRecord.nomination_id.in_([n.id for n in nominations]))
+            .order_by(HonourRecord.year, HonourRecord.id)
+        )
+    )
+
+
+# --- exports for reading ---------------------------------------------------------------------
+
+
+def neutralise(value: Any) -> Any:
+    """Return ``value`` safe for a spreadsheet cell: a would-be formula gets a leading quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _masked(value: Any) -> Any:
+    if audit._is_commitment(value):
+        return MASK
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    return value
+
+
+def masked_view(event: AuditEvent) -> EventView:
+    """Return the event's before/after with every personal value replaced by :data:`MASK`."""
+    return EventView(_masked(event.before), _masked(event.after))
+
+
+#: The columns of CSV and Excel exports: (key, Chinese, English).
+EXPORT_COLUMNS = (
+    ("seq", "序号", "Seq"),
+    ("time", "时间", "Time"),
+    ("actor", "操作人", "Actor"),
+    ("role", "角色", "Role"),
+    ("action", "操作", "Action"),
+    ("entity", "对象", "Entity"),
+    ("campaign_id", "评选活动", "Campaign"),
+    ("changes", "变更", "Changes"),
+    ("comment", "说明", "Comment"),
+    ("hash", "哈希", "Hash"),
+)
+
+#: Events read per round trip when exporting.
+EXPORT_CHUNK = 500
+
+
+def export_events(
+    session: Session,
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    campaign_id: int | None = None,
+) -> Iterator[list[AuditEvent]]:
+    """Yield the events selected, oldest first, in chunks (keyset by sequence number)."""
+    conditions = []
+    if start is not None:
+        conditions.append(AuditEvent.occurred_at >= start)
+    if end is not None:
+        conditions.append(AuditEvent.occurred_at < end)
+    if campaign_id is not None:
+        conditions.append(AuditEvent.campaign_id == campaign_id)
+    after = 0
+    while True:
+        chunk = list(
+            session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.seq > after, *conditions)
+                .order_by(AuditEvent.seq)
+                .limit(EXPORT_CHUNK)
+            )
+        )
+        if not chunk:
+            return
+        yield chunk
+        after = chunk[-1].seq
+
+
+def export_rows(
+    session: Session,
+    *,
+    tz: tzinfo,
+    personal: bool,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    campaign_id: int | None = None,
+) -> Iterator[list[Any]]:
+    """Yield the header and one row per event, neutralised; personal values only if allowed."""
+    english = current_language() == "en"
+    yield [c[2] if english else c[1] for c in EXPORT_COLUMNS]
+    for chunk in export_events(session, start=start, end=end, campaign_id=campaign_id):
+        views = event_views(session, chunk) if personal else [masked_view(e) for e in chunk]
+        flows = workflows_of(session, chunk)
+        for e, v in zip(chunk, views, strict=True):
+            wf = flows.get(e.entity_id or "") if e.entity_type == "nomination" else None
+            changes = "\n".join(c.text() for c in field_changes(e, v, wf))
+            row = [
+                e.seq,
+                e.occurred_at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
+                e.actor_name,
+                e.role or "",
+                e.action,
+                f"{e.entity_type}:{e.entity_id}" if e.entity_type else "",
+                e.campaign_id if e.campaign_id is not None else "",
+                changes,
+                e.comment or "",
+                e.hash,
+            ]
+            yield [neutralise(cell) for cell in row]
+
+
+def csv_chunks(rows: Iterable[list[Any]]) -> Iterator[str]:
+    """Yield CSV text (with a BOM, so that spreadsheets read it as UTF-8), a row at a time."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    yield "\ufeff"
+    for row in rows:
+        writer.writerow(row)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def xlsx_bytes(rows: Iterable[list[Any]]) -> bytes:
+    """Return an Excel workbook of the rows (values only, never formulas)."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("audit")
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# --- receipts --------------------------------------------------------------------------------
+
+
+def submission_event(session: Session, nomination: Nomination) -> AuditEvent | None:
+    """Return the nominating unit's latest submission event of ``nomination``."""
+    return session.scalar(
+        select(AuditEvent)
+        .where(
+            AuditEvent.entity_type == "nomination",
+            AuditEvent.entity_id == str(nomination.id),
+            AuditEvent.action.in_(SUBMISSION_ACTIONS),
+        )
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    )
+
+
+def objection_event(session: Session, objection: Objection) -> AuditEvent | None:
+    """Return the event that recorded ``objection`` being filed."""
+    events = session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.entity_type == "nomination",
+            AuditEvent.entity_id == str(objection.nomination_id),
+            AuditEvent.action == OBJECTION_ACTION,
+        )
+    )
+    return next((e for e in events if (e.after or {}).get("objection_id") == objection.id), None)
+
+
+@dataclass
+class ReceiptStatus:
+    """Whether a receipt exists for an event, and the receipt itself when it does."""
+
+    event: AuditEvent | None
+    receipt: dict[str, Any] | None
+
+    @property
+    def pending(self) -> bool:
+        """The event exists but no checkpoint covers it yet."""
+        return self.event is not None and self.receipt is None
+
+
+def receipt_status(session: Session, event: AuditEvent | None) -> ReceiptStatus:
+    """Return the receipt of ``event``: None until a checkpoint covers it."""
+    return ReceiptStatus(event, receipt(session, event.seq) if event is not None else None)
+
+
+# --- the last full verification --------------------------------------------------------------
+
+
+def verification_file() -> Path:
+    """Return the file that keeps the result of the last full verification."""
+    configured = current_app.config.get("AUDIT_VERIFICATION_FILE")
+    return Path(configured) if configured else Path(current_app.instance_path) / VERIFICATION_FILE
+
+
+def last_verification() -> dict[str, Any] | None:
+    """Return the stored result of the last full verification, or None."""
+    try:
+        return json.loads(verification_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _store(result: dict[str, Any]) -> None:
+    path = verification_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+def run_verification(session: Session, *, seconds: float, by: str) -> dict[str, Any]:
+    """Verify the chain, the tree and every checkpoint, stopping after ``seconds``; store it.
+
+    The result says how far it got ("checked X of Y events") when the time ran out.
+    """
+    started = utcnow()
+    deadline = clock.monotonic() + seconds
+    head = session.get(AuditHead, 1)
+    total = head.seq if head is not None else 0
+    seen = [0]
+    result: dict[str, Any] = {
+        "started_at": started.isoformat(),
+        "by": by,
+        "of": total,
+        "limit_seconds": seconds,
+    }
+
+    def progress(checked: int) -> None:
+        seen[0] = checked
+        if clock.monotonic() > deadline:
+            raise _OutOfTime
+
+    try:
+        report = checkpoints.verify_log(session, progress=progress)
+    except _OutOfTime:
+        result.update(finished=False, ok=None, checked=seen[0])
+    else:
+        result.update(report.as_dict(), finished=True)
+    result["seconds"] = round((utcnow() - started).total_seconds(), 3)
+    _store(result)
+    return result
+
+
+__all__ = [
+    "REDACTED",
+    "Change",
+    "EventFilter",
+    "Page",
+    "Row",
+    "csv_chunks",
+    "data_as_of",
+    "export_rows",
+    "field_changes",
+    "honours_of",
+    "last_verification",
+    "neutralise",
+    "nominations_of_person",
+    "nominee_data_at",
+    "page_of_events",
+    "receipt_status",
+    "rows_for",
+    "run_verification",
+    "timeline_rows",
+    "xlsx_bytes",
+]

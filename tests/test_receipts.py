@@ -1,0 +1,116 @@
+"""Receipts: the nominating unit's for its submission, the objector's for their objection."""
+
+from __future__ import annotations
+
+import pytest
+
+from nomination.audit_offline import load_public_key, receipt_problem
+from nomination.checkpoints import create_checkpoint, generate_keys
+from nomination.engine import fire
+
+from factories import recommendation
+from test_api_support import OBJECTION
+from test_web_support import as_form, login, walk_to_notice
+
+pytest_plugins = ["test_web_support"]
+pytestmark = pytest.mark.usefixtures("web")
+
+
+@pytest.fixture(autouse=True)
+def public_key(app, tmp_path, monkeypatch):
+    """This test's own signing key; returns its public half."""
+    folder = tmp_path / "keys"
+    monkeypatch.setitem(app.config, "AUDIT_KEY_DIR", str(folder))
+    monkeypatch.delitem(app.config, "AUDIT_PRIVATE_KEY", raising=False)
+    monkeypatch.delenv("NOMINATION_AUDIT_PRIVATE_KEY", raising=False)
+    _, public = generate_keys(folder)
+    return load_public_key(public.read_bytes())
+
+
+@pytest.fixture
+def recommended(session, create_nomination_for, web):
+    """Unit1's nomination, recommended (no checkpoint covers it yet)."""
+    n = create_nomination_for("unit1")
+    fire(n, "recommend", web.users["unit1"], data=recommendation())
+    session.commit()
+    return n
+
+
+def test_the_unit_gets_a_receipt_after_the_next_checkpoint(
+    web_client, session, recommended, public_key
+):
+    login(web_client, "unit1")
+    page = web_client.get(f"/nominations/{recommended.id}")
+    assert 'id="receipt-pending"' in page.text
+    response = web_client.get(f"/api/v1/nominations/{recommended.id}/receipt")
+    assert response.status_code == 404
+    assert response.json["error"]["code"] == "receipt_pending"
+    assert "after the next checkpoint" in response.json["error"]["message"]
+
+    create_checkpoint(session)
+    session.commit()
+    page = web_client.get(f"/nominations/{recommended.id}")
+    assert 'id="receipt-download"' in page.text
+    assert f'href="/api/v1/nominations/{recommended.id}/receipt"' in page.text
+    response = web_client.get(f"/api/v1/nominations/{recommended.id}/receipt")
+    assert response.status_code == 200
+    assert "attachment" in response.headers["Content-Disposition"]
+    receipt = response.json
+    assert receipt_problem(receipt, public_key) is None
+    assert '"action":"transition.recommend"' in receipt["event"]["payload"]
+    # Tampering with the receipt is detected offline.
+    receipt["event"]["payload"] = receipt["event"]["payload"].replace("unit1", "unit2")
+    assert receipt_problem(receipt, public_key) is not None
+
+
+@pytest.mark.parametrize(("user", "status"), [("unit2", 404), ("committee1", 403)])
+def test_only_the_unit_and_auditors_get_it(
+    client, session, recommended, user, status, new_web_client
+):
+    create_checkpoint(session)
+    session.commit()
+    login(client, user)
+    assert client.get(f"/api/v1/nominations/{recommended.id}/receipt").status_code == status
+    page = client.get(f"/nominations/{recommended.id}")
+    assert 'id="receipt' not in page.text
+    auditor = new_web_client()
+    login(auditor, "auditor")
+    assert auditor.get(f"/api/v1/nominations/{recommended.id}/receipt").status_code == 200
+
+
+def test_a_draft_has_no_receipt(client, session, create_nomination_for):
+    n = create_nomination_for("unit1")
+    session.commit()
+    login(client, "unit1")
+    response = client.get(f"/api/v1/nominations/{n.id}/receipt")
+    assert response.status_code == 404 and response.json["error"]["code"] == "not_found"
+    assert 'id="receipt' not in client.get(f"/nominations/{n.id}").text
+
+
+def test_the_objector_gets_a_receipt_for_their_objection(
+    session, create_nomination_for, web, new_web_client, public_key
+):
+    n = create_nomination_for("unit1")
+    walk_to_notice(n, web)
+    session.commit()
+    public = new_web_client()
+    response = public.post(f"/notices/{n.id}/object", data=as_form(OBJECTION))
+    assert response.status_code == 302
+    page = public.get("/notices/objections/received")
+    reference = page.text.split('id="objection-reference">')[1].split("<")[0]
+    # The notice's own checkpoint was signed before the objection: nothing covers it yet.
+    assert 'id="receipt-pending"' in page.text
+    pending = public.get(f"/api/v1/objections/{reference}/receipt")
+    assert pending.status_code == 404 and pending.json["error"]["code"] == "receipt_pending"
+
+    create_checkpoint(session)
+    session.commit()
+    page = public.get("/notices/objections/received")
+    assert f'href="/api/v1/objections/{reference}/receipt"' in page.text
+    receipt = public.get(f"/api/v1/objections/{reference}/receipt").json
+    assert receipt_problem(receipt, public_key) is None
+    assert '"action":"transition.object"' in receipt["event"]["payload"]
+    # The receipt names neither the objector nor the reference.
+    assert OBJECTION["objector_name"] not in receipt["event"]["payload"]
+    assert reference not in receipt["event"]["payload"]
+    assert public.get("/api/v1/objections/YY-000000000000/receipt").status_code == 404
