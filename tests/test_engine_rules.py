@@ -31,24 +31,38 @@ ALL_USERS = [
     "dept-hr",
 ]
 
-#: Transition → (state to start from, form data, users allowed to fire it on unit1's nomination)
-MATRIX = {
-    "recommend": ("draft", recommendation(), {"unit1"}),
-    "withdraw": ("draft", {"reason": "本人申请撤回"}, {"unit1"}),
-    "forward": ("committee_review", {"comment": "同意"}, {"committee1"}),
-    "return_to_unit": ("committee_review", {"reason": "事迹需补充"}, {"committee1"}),
-    "reject": ("federation_review", {"reason": "不符合条件"}, {"federation"}),
-    "accept": ("federation_review", {"comment": "同意"}, {"federation"}),
-    "consultation_clear": ("consultation", {"comment": "无异议"}, {"federation"}),
-    "veto": ("consultation", {"reason": "税务部门反馈欠税"}, {"federation"}),
-    "select": ("selection", {"comment": "评审通过"}, {"federation"}),
-    "not_select": ("selection", {"reason": "票数不足"}, {"federation"}),
-    "approve": (
-        "final_approval",
-        {"decision_number": "京工发〔2026〕1号", "decision_date": "2026-11-18"},
-        {"approver"},
-    ),
+OBJECTION = {
+    "objector_name": "孙某",
+    "objector_phone": "13800138002",
+    "objector_address": "北京市朝阳区某路3号",
+    "facts": "该同志所报荣誉与事实不符,请予核查。",
 }
+DECISION = {"decision_number": "京工发〔2026〕1号", "decision_date": "2026-11-18"}
+
+#: (trigger, state it leaves) → (form data, users allowed to fire it on unit1's nomination).
+#: Every transition of the workflow that a user may fire; the public's and the timers' are
+#: refused to every user in test_timers_and_public_cannot_be_fired_by_users.
+MATRIX = {
+    ("recommend", "draft"): (recommendation(), {"unit1"}),
+    ("withdraw", "draft"): ({"reason": "本人申请撤回"}, {"unit1"}),
+    ("forward", "committee_review"): ({"comment": "同意"}, {"committee1"}),
+    ("return_to_unit", "committee_review"): ({"reason": "事迹需补充"}, {"committee1"}),
+    ("reject", "committee_review"): ({"reason": "不符合条件"}, {"committee1"}),
+    ("resubmit", "returned"): ({"comment": "已补充"}, {"unit1"}),
+    ("withdraw", "returned"): ({"reason": "本人申请撤回"}, {"unit1"}),
+    ("accept", "federation_review"): ({"comment": "同意"}, {"federation"}),
+    ("return_to_unit", "federation_review"): ({"reason": "事迹需补充"}, {"federation"}),
+    ("reject", "federation_review"): ({"reason": "不符合条件"}, {"federation"}),
+    ("consultation_clear", "consultation"): ({"comment": "无异议"}, {"federation"}),
+    ("veto", "consultation"): ({"reason": "税务部门反馈欠税"}, {"federation"}),
+    ("select", "selection"): ({"comment": "评审通过"}, {"federation"}),
+    ("not_select", "selection"): ({"reason": "票数不足"}, {"federation"}),
+    ("dismiss_objection", "objection_review"): ({"comment": "经核查不属实"}, {"federation"}),
+    ("uphold_objection", "objection_review"): ({"reason": "经核查属实"}, {"federation"}),
+    ("approve", "final_approval"): (DECISION, {"approver"}),
+    ("reject", "final_approval"): ({"reason": "不予批准"}, {"approver"}),
+}
+
 
 PATH = [
     ("recommend", "unit1", recommendation()),
@@ -60,7 +74,17 @@ PATH = [
 
 
 def advance(nomination, tree, state):
-    """Fire the main path until ``nomination`` is in ``state``."""
+    """Fire the main path (or the side road) until ``nomination`` is in ``state``."""
+    if state == "returned":
+        advance(nomination, tree, "committee_review")
+        fire(
+            nomination, "return_to_unit", tree.users["committee1"], data={"reason": "补充"}, now=NOW
+        )
+        return
+    if state == "objection_review":
+        advance(nomination, tree, "public_notice")
+        fire(nomination, "object", PUBLIC, data=dict(OBJECTION), now=NOW)
+        return
     for trigger, user, data in PATH:
         if nomination.state == state:
             return
@@ -77,34 +101,63 @@ def nomination_session(nomination):
     return object_session(nomination)
 
 
-@pytest.mark.parametrize("trigger", sorted(MATRIX))
+def test_the_matrix_covers_every_transition_users_may_fire(session, tree, create_nomination_for):
+    wf = workflow_for(create_nomination_for())
+    fired_by_users = {
+        (t.trigger, source)
+        for t in wf.transitions
+        for source in t.sources
+        if set(t.roles) - {"public", "system"}
+    }
+    assert fired_by_users == set(MATRIX)
+
+
+@pytest.mark.parametrize(("trigger", "state"), sorted(MATRIX))
 @pytest.mark.parametrize("username", ALL_USERS)
-def test_permission_matrix(session, tree, create_nomination_for, trigger, username):
-    state, data, allowed = MATRIX[trigger]
+def test_permission_matrix(session, tree, create_nomination_for, trigger, state, username):
+    data, allowed = MATRIX[trigger, state]
     n = create_nomination_for()
     advance(n, tree, state)
     user = tree.users[username]
     offered = {a.transition.trigger for a in available(n, user, now=NOW)}
     if username in allowed:
         assert trigger in offered
-        fire(n, trigger, user, version=n.version, data=data, now=NOW)
+        fire(n, trigger, user, version=n.version, data=dict(data), now=NOW)
         assert n.state == workflow_for(n).transition(state, trigger).dest
     else:
         assert trigger not in offered
         with pytest.raises(PermissionDenied):
-            fire(n, trigger, user, version=n.version, data=data, now=NOW)
+            fire(n, trigger, user, version=n.version, data=dict(data), now=NOW)
         assert n.state == state
 
 
-def test_timers_and_public_cannot_be_fired_by_users(session, tree, create_nomination_for):
+@pytest.mark.parametrize("username", ALL_USERS)
+def test_timers_and_public_cannot_be_fired_by_users(session, tree, create_nomination_for, username):
+    user = tree.users[username]
     n = create_nomination_for()
     advance(n, tree, "public_notice")
+    for trigger, data in (("close_notice", None), ("object", dict(OBJECTION))):
+        assert trigger not in {a.transition.trigger for a in available(n, user, now=NOW)}
+        with pytest.raises(PermissionDenied):
+            fire(n, trigger, user, data=data, now=NOW)
+    returned = create_nomination_for()
+    advance(returned, tree, "returned")
     with pytest.raises(PermissionDenied):
-        fire(n, "close_notice", tree.users["admin"], now=NOW)
-    with pytest.raises(PermissionDenied):
-        fire(n, "object", tree.users["federation"], data={}, now=NOW)
+        fire(returned, "lapse", user, now=NOW)
+    assert (n.state, returned.state) == ("public_notice", "returned")
+
+
+def test_the_public_may_only_object(session, tree, create_nomination_for):
+    n = create_nomination_for()
+    advance(n, tree, "public_notice")
+    assert [a.transition.trigger for a in available(n, PUBLIC, now=NOW)] == ["object"]
     with pytest.raises(PermissionDenied):
         fire(n, "close_notice", PUBLIC, now=NOW)
+    # The timers fire as the system, which may do nothing a person does.
+    other = create_nomination_for()
+    advance(other, tree, "selection")
+    with pytest.raises(PermissionDenied):
+        fire(other, "select", SYSTEM, data={"comment": "x"}, now=NOW)
 
 
 def test_trigger_from_wrong_state_conflicts(session, tree, create_nomination_for):
