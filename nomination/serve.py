@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
+
+#: Path segments that are secrets of their holder (an objector's reference number).
+_SECRET_SEGMENT = re.compile(r"(/objections/)[^/?]+")
+
+
+class RedactingLogger(Logger):
+    """Gunicorn's logger, with objection references masked in the access log."""
+
+    def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
+        """Return the access-log fields with secret path segments replaced by ***."""
+        atoms = super().atoms(resp, req, environ, request_time)
+        for key in ("U", "r"):
+            if key in atoms:
+                atoms[key] = _SECRET_SEGMENT.sub(r"\1***", atoms[key])
+        return atoms
 
 
 class _Server(BaseApplication):
@@ -33,6 +50,7 @@ def run(host: str, port: int, workers: int) -> None:
             "accesslog": "-",
             # Query strings can carry references; log the path only.
             "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
+            "logger_class": "nomination.serve.RedactingLogger",
             "timeout": 60,
         }
     ).run()

@@ -558,6 +558,11 @@ def test_serve_answers_with_gunicorn(tmp_path):
         assert status == 200
         assert server.lower().startswith("gunicorn")
         assert b"<form" in body
+        # An objector's reference is their secret: it must not reach the access log.
+        try:
+            urllib.request.urlopen(url + "api/v1/objections/YY-SECRET0000", timeout=5)
+        except urllib.error.HTTPError as missing:
+            assert missing.code == 404
     finally:
         _stop(proc)
     assert _group_gone(proc.pid, within=5), "server processes left behind"
@@ -565,6 +570,8 @@ def test_serve_answers_with_gunicorn(tmp_path):
     assert f"serving on {url}" in output
     # The access log records the path of each request.
     assert '"GET /login" 200' in output
+    assert '"GET /api/v1/objections/***" 404' in output
+    assert "YY-SECRET0000" not in output
     assert (tmp_path / DATABASE).is_file()
 
 
