@@ -13,17 +13,17 @@ from typing import Any
 from sqlalchemy import text
 
 #: The protected tables.
-AUDIT_TABLES = ("audit_event", "audit_personal", "audit_head")
+AUDIT_TABLES = ("audit_event", "audit_personal", "audit_head", "audit_checkpoint")
 
 
 def remove_protection(session: Any) -> None:
     """Remove the audit tables' triggers in ``session``'s transaction (the owner can)."""
     connection = session.connection()
     if connection.dialect.name == "sqlite":
+        tables = ", ".join(f"'{t}'" for t in AUDIT_TABLES)
         names = connection.execute(
             text(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' "
-                "AND tbl_name IN ('audit_event', 'audit_personal', 'audit_head')"
+                f"SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ({tables})"
             )
         ).scalars()
         for name in list(names):

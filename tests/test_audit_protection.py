@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -31,6 +32,8 @@ REFUSALS = {
     "DELETE FROM audit_event WHERE seq = :seq": "audit_event is append-only",
     "UPDATE audit_personal SET value = '\"x\"' WHERE seq = :seq": "audit_personal rows are",
     "DELETE FROM audit_head": "audit_head keeps its one row",
+    "UPDATE audit_checkpoint SET note = 'changed'": "audit_checkpoint is append-only",
+    "DELETE FROM audit_checkpoint": "audit_checkpoint is append-only",
 }
 
 
@@ -44,6 +47,14 @@ def personal_event(session) -> int:
         entity_type="nomination",
         entity_id=999,
         after={"state": "draft", "data": {"name": "张建国", "phone": "+8613910000000"}},
+    )
+    # A stored checkpoint, so that row-level triggers (SQLite) have a row to refuse.
+    session.execute(
+        text(
+            "INSERT INTO audit_checkpoint (tree_size, root_hash, signed_at, key_id, signature,"
+            " reason, frontier) VALUES (1, :root, :at, 'k', 's', 'manual', '[]')"
+        ),
+        {"root": "00" * 32, "at": datetime(2026, 11, 18, 2, 0)},
     )
     return appended.seq
 
@@ -166,6 +177,7 @@ def test_the_application_role_gets_only_what_it_needs(owner, app_role):
         "audit_event": {"SELECT", "INSERT"},
         "audit_head": {"SELECT", "UPDATE"},
         "audit_personal": {"SELECT", "INSERT", "DELETE"},
+        "audit_checkpoint": {"SELECT", "INSERT"},
         "alembic_version": {"SELECT"},
     }
     for table, _ in tables:

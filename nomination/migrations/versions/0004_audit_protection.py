@@ -32,6 +32,7 @@ depends_on = None
 APPEND_ONLY = "audit_event is append-only"
 WRITE_ONCE = "audit_personal rows are written once (erasure deletes them)"
 HEAD_KEPT = "audit_head keeps its one row"
+SIGNED_ONCE = "audit_checkpoint is append-only"
 
 #: SQLite: (trigger, table, event, message).
 SQLITE_TRIGGERS = (
@@ -39,6 +40,8 @@ SQLITE_TRIGGERS = (
     ("audit_event_no_delete", "audit_event", "DELETE", APPEND_ONLY),
     ("audit_personal_no_update", "audit_personal", "UPDATE", WRITE_ONCE),
     ("audit_head_no_delete", "audit_head", "DELETE", HEAD_KEPT),
+    ("audit_checkpoint_no_update", "audit_checkpoint", "UPDATE", SIGNED_ONCE),
+    ("audit_checkpoint_no_delete", "audit_checkpoint", "DELETE", SIGNED_ONCE),
 )
 
 #: PostgreSQL: (trigger, table, events, message); statement-level, so that TRUNCATE and a
@@ -47,6 +50,12 @@ POSTGRES_TRIGGERS = (
     ("audit_event_append_only", "audit_event", "UPDATE OR DELETE OR TRUNCATE", APPEND_ONLY),
     ("audit_personal_write_once", "audit_personal", "UPDATE OR TRUNCATE", WRITE_ONCE),
     ("audit_head_kept", "audit_head", "DELETE OR TRUNCATE", HEAD_KEPT),
+    (
+        "audit_checkpoint_append_only",
+        "audit_checkpoint",
+        "UPDATE OR DELETE OR TRUNCATE",
+        SIGNED_ONCE,
+    ),
 )
 
 #: What the application role may do on the audit tables (everything else: SELECT, INSERT,
@@ -55,6 +64,8 @@ AUDIT_GRANTS = {
     "audit_event": "SELECT, INSERT",
     "audit_head": "SELECT, UPDATE",
     "audit_personal": "SELECT, INSERT, DELETE",
+    # Deleting the checkpoints that would expose a rewritten chain must be impossible too.
+    "audit_checkpoint": "SELECT, INSERT",
     "alembic_version": "SELECT",
 }
 
