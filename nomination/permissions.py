@@ -109,6 +109,11 @@ def can_audit(user: Any) -> bool:
     return has_role(user, "auditor") or has_role(user, "admin")
 
 
+def can_get_receipt(user: Any, nomination: Nomination) -> bool:
+    """Return whether ``user`` gets the unit submission's receipt: its submitters, auditors."""
+    return has_role_over(user, "unit_submitter", nomination.unit) or can_audit(user)
+
+
 def can_export_personal_data(user: Any) -> bool:
     """Return whether ``user`` may export the audit trail with personal values in clear.
 

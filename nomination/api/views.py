@@ -29,8 +29,7 @@ from nomination.audit_views import (
 from nomination.errors import InvalidData, NotFound, PermissionDenied
 from nomination.i18n import pick
 from nomination.models import Campaign, Nomination, Organisation, User
-from nomination.permissions import can_audit, can_handle_objections
-from nomination.web.audit import may_get_receipt
+from nomination.permissions import can_audit, can_get_receipt, can_handle_objections
 from nomination.web.errors import json_error
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -359,7 +358,7 @@ def _receipt_response(status: ReceiptStatus, what: str, filename: str) -> Respon
 def nomination_receipt(nomination_id: int) -> ResponseReturnValue:
     """Return the nominating unit's receipt for its submission (checkpoint + inclusion proof)."""
     nomination = _load(nomination_id)
-    if not may_get_receipt(_user(), nomination):
+    if not can_get_receipt(_user(), nomination):
         raise PermissionDenied("only the nominating unit (and auditors) get its receipt")
     status = receipt_status(db.session, submission_event(db.session, nomination))
     return _receipt_response(status, "submission", f"receipt-nomination-{nomination.id}.json")

@@ -45,13 +45,15 @@ from wtforms.validators import Length, Optional
 from nomination import audit_views, db, engine
 from nomination.audit_export import export_lines
 from nomination.checkpoints import latest_checkpoint, trusted_keys
+from nomination.errors import NotFound
 from nomination.i18n import pick
-from nomination.models import Campaign, Nomination, Objection, User
+from nomination.models import Campaign, Nomination, User
+from nomination.operations import objection_status
 from nomination.permissions import (
     can_audit,
     can_export_personal_data,
+    can_get_receipt,
     can_handle_objections,
-    has_role_over,
 )
 from nomination.queries import audit_head, honour_of
 from nomination.web.public import OBJECTION_STATUS
@@ -334,15 +336,10 @@ def published_checkpoint() -> dict[str, Any] | None:
     return _checkpoint_info(latest_checkpoint(db.session))
 
 
-def may_get_receipt(user: Any, nomination: Nomination) -> bool:
-    """Return whether ``user`` gets the nominating unit's receipt: its submitters, auditors."""
-    return has_role_over(user, "unit_submitter", nomination.unit) or can_audit(user)
-
-
 @bp.app_template_global()
 def nomination_receipt(nomination: Nomination) -> audit_views.ReceiptStatus | None:
     """Return the receipt status of the unit's submission, for those who get it, else None."""
-    if not current_user.is_authenticated or not may_get_receipt(_user(), nomination):
+    if not current_user.is_authenticated or not can_get_receipt(_user(), nomination):
         return None
     return audit_views.receipt_status(
         db.session, audit_views.submission_event(db.session, nomination)
@@ -352,8 +349,9 @@ def nomination_receipt(nomination: Nomination) -> audit_views.ReceiptStatus | No
 @bp.app_template_global()
 def objection_receipt(reference: str) -> audit_views.ReceiptStatus | None:
     """Return the receipt status of the objection with ``reference`` (its holder's)."""
-    objection = db.session.scalar(select(Objection).where(Objection.reference == reference))
-    if objection is None:
+    try:
+        objection = objection_status(db.session, reference)
+    except NotFound:
         return None
     return audit_views.receipt_status(
         db.session, audit_views.objection_event(db.session, objection)

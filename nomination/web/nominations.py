@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NoReturn
+from typing import Any
 
 import graphviz
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -69,10 +69,6 @@ _DIAGRAMS: dict[tuple[str, str, str], Markup] = {}
 
 def _user() -> User:
     return current_user._get_current_object()
-
-
-def _not_found() -> NoReturn:
-    abort(404, tr("没有这个推荐", "No such nomination"))
 
 
 def _nomination_or_abort(nomination_id: int) -> Nomination:
