@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import (
     Column,
     DateTime,
@@ -52,6 +53,7 @@ from sqlalchemy.orm import DeclarativeBase, Session
 
 from nomination import engine as wf_engine
 from nomination.actors import SYSTEM
+from nomination.checkpoints import REASON_STAGE, sign_now
 from nomination.db import make_engine
 from nomination.demo import CURRENT
 from nomination.engine import available, fire
@@ -240,12 +242,16 @@ def load_actors(world: World) -> dict[int, User]:
     return actors
 
 
-def engine_runner(world: World, load_user: bool) -> Callable[[], None]:
+def engine_runner(
+    world: World, load_user: bool, sign: Ed25519PrivateKey | None = None
+) -> Callable[[], None]:
     """Return one firing: the committee returns, or the unit resubmits, the next nomination.
 
     Each is a transaction of its own: load the nomination, fire (row lock, version check,
     form, guards, effect, timer) with its audit append, commit. With ``load_user`` the actor
     is also loaded in the transaction, as a request authenticating from its session would.
+    With ``sign``, the checkpoint the application signs at each change of state is signed
+    with that key in the same transaction (resuming from the previous one's frontier).
     """
     counter = iter(range(sys.maxsize))
     cached = load_actors(world)
@@ -262,6 +268,8 @@ def engine_runner(world: World, load_user: bool) -> Callable[[], None]:
             else:
                 reason = {"reason": "请补充近三年的具体业绩。"}
                 fire(n, "return_to_unit", actor(s, world.committee_user), data=reason)
+            if sign is not None:
+                sign_now(s, sign, REASON_STAGE, None)
 
     return once
 
@@ -416,6 +424,9 @@ def run(
             {
                 "engine": engine_runner(world, load_user=False),
                 "engine_user": engine_runner(world, load_user=True),
+                "engine_sign": engine_runner(
+                    world, load_user=False, sign=Ed25519PrivateKey.generate()
+                ),
                 "core": core_runner(world),
                 "orm": orm_runner(world),
             },
@@ -446,17 +457,19 @@ def main(argv: list[str] | None = None) -> None:
 
     print(f"\nfires per second ({seconds:g} s each, interleaved in 5 rounds; one commit per op)")
     print(
-        f"{'backend':<11} {'engine':>7} {'+user':>7} {'bare Core':>10} {'bare ORM':>9}"
+        f"{'backend':<11} {'engine':>7} {'+user':>7} {'+sign':>7} {'bare Core':>10} {'bare ORM':>9}"
         f" {'engine/Core':>12} {'engine/ORM':>11}"
     )
     for r in results:
         print(
-            f"{r['backend']:<11} {r['engine']:>7.0f} {r['engine_user']:>7.0f} {r['core']:>10.0f}"
+            f"{r['backend']:<11} {r['engine']:>7.0f} {r['engine_user']:>7.0f}"
+            f" {r['engine_sign']:>7.0f} {r['core']:>10.0f}"
             f" {r['orm']:>9.0f} {r['engine'] / r['core']:>12.2f} {r['engine'] / r['orm']:>11.2f}"
         )
     print("  engine: load nomination, fire return_to_unit / resubmit (lock, version check, form,")
     print("          guards, effect, timer), audit append to the hash chain, commit")
     print("  +user:  the same, also loading the acting user and roles as a request does")
+    print("  +sign:  the same, also signing the checkpoint each change of state gets (Ed25519)")
     print("  bare:   update one row + insert one row, commit; goal engine/bare >= 0.6")
     print("\nresident memory (MiB) touching nominations: load + available() in batches of 500")
     print(

@@ -6,9 +6,10 @@ Ed25519 key that lives outside the database: the file ``AUDIT_KEY_DIR/audit-sign
 ``NOMINATION_AUDIT_PRIVATE_KEY`` (PEM, or the raw 32 bytes in base64), which wins when set. The
 signed message and the checkpoint JSON are described in ``nomination.audit_offline``.
 
-Checkpoints are signed by ``nomination audit checkpoint``, when a nomination enters its public
-notice (inside that transaction, so that the checkpoint covers the transition itself), and by the
-first ``nomination tick`` of each local day. Each stores the frontier of its tree (the roots of
+Checkpoints are signed by ``nomination audit checkpoint``, at the close of every stage (each
+time a nomination moves to another state, its public notice's publication included: inside that
+transaction, so that the checkpoint covers the transition itself), and by the first
+``nomination tick`` of each local day. Each stores the frontier of its tree (the roots of
 the perfect subtrees covering it), so that the next one hashes only the events added since.
 
 Public keys trusted for verification: the signing key's, and every ``*.pub.pem`` in the key
@@ -34,7 +35,7 @@ from zoneinfo import ZoneInfo
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from flask import current_app, has_app_context
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, object_session
 
 from nomination import merkle
@@ -67,9 +68,10 @@ REASON_STAGE = "stage closed"
 YIELD_PER = 5000
 
 _EVENTS = AuditEvent.__table__
-_LOCK_HEAD = (
-    select(AuditHead.__table__.c.seq).where(AuditHead.__table__.c.id == 1).with_for_update()
-)
+_CHECKPOINTS = Checkpoint.__table__
+_INSERT_CHECKPOINT = _CHECKPOINTS.insert()
+_HEAD_SEQ = select(AuditHead.__table__.c.seq).where(AuditHead.__table__.c.id == 1)
+_LOCK_HEAD = _HEAD_SEQ.with_for_update()
 
 
 class CheckpointError(Exception):
@@ -172,15 +174,25 @@ def trusted_keys(extra: Iterable[Ed25519PublicKey] = ()) -> dict[str, Ed25519Pub
 # --- the tree over the stored events ---------------------------------------------------------
 
 
+# Built once: the signing path runs at every change of state.
+_LEAVES = (
+    select(_EVENTS.c.seq, _EVENTS.c.payload)
+    .where(_EVENTS.c.seq > bindparam("start"), _EVENTS.c.seq <= bindparam("stop"))
+    .order_by(_EVENTS.c.seq)
+)
+
+
 def leaf_hashes(session: Session, start: int = 0, stop: int | None = None) -> Iterator[bytes]:
     """Yield the leaf hashes of events ``start + 1`` to ``stop`` in order, in one pass.
 
     Raises CheckpointError when a sequence number is missing.
     """
-    query = select(_EVENTS.c.seq, _EVENTS.c.payload).where(_EVENTS.c.seq > start)
-    if stop is not None:
-        query = query.where(_EVENTS.c.seq <= stop)
-    result = session.execute(query.order_by(_EVENTS.c.seq).execution_options(yield_per=YIELD_PER))
+    if stop is None:
+        stop = session.execute(_HEAD_SEQ).scalar_one()
+    query = _LEAVES
+    if stop - start > YIELD_PER:
+        query = query.execution_options(yield_per=YIELD_PER)
+    result = session.execute(query, {"start": start, "stop": stop})
     sha256 = hashlib.sha256
     expected = start + 1
     try:
@@ -192,7 +204,7 @@ def leaf_hashes(session: Session, start: int = 0, stop: int | None = None) -> It
     finally:
         # Stopping early must not leave a server-side cursor open.
         result.close()
-    if stop is not None and expected != stop + 1:
+    if expected != stop + 1:
         raise CheckpointError(f"event {expected} is missing")
 
 
@@ -201,7 +213,7 @@ def load_tree(session: Session, size: int) -> merkle.MerkleTree:
     return merkle.MerkleTree(leaf_hashes(session, 0, size))
 
 
-def checkpoint_json(cp: Checkpoint, keys: dict[str, Ed25519PublicKey] | None = None) -> dict:
+def checkpoint_json(cp: Any, keys: dict[str, Ed25519PublicKey] | None = None) -> dict:
     """Return the checkpoint as the JSON an auditor keeps (with the public key when known)."""
     data: dict[str, Any] = {
         "format": CHECKPOINT_FORMAT,
@@ -224,18 +236,34 @@ def latest_checkpoint(session: Session) -> Checkpoint | None:
     )
 
 
-def _stored_frontier(cp: Checkpoint) -> merkle.Frontier | None:
+def _stored_frontier(cp: Any) -> merkle.Frontier | None:
     try:
         return merkle.Frontier(cp.tree_size, [bytes.fromhex(h) for h in json.loads(cp.frontier)])
     except (ValueError, TypeError):
         return None
 
 
+_LARGEST_CHECKPOINT = (
+    select(
+        *(
+            _CHECKPOINTS.c[name]
+            for name in ("id", "tree_size", "root_hash", "signed_at", "key_id", "signature")
+        ),
+        _CHECKPOINTS.c.frontier,
+    )
+    .order_by(_CHECKPOINTS.c.tree_size.desc(), _CHECKPOINTS.c.id.desc())
+    .limit(1)
+)
+
+#: Checkpoints whose stored frontier was found to fold to a root their key signed, by
+#: (id, root, signature, frontier): signing resumes from them without checking the signature
+#: again. Any change to the stored row changes the key and is checked afresh.
+_trusted_frontiers: set[tuple[int, str, str, str]] = set()
+
+
 def _resume(session: Session, size: int, public: Ed25519PublicKey) -> merkle.Frontier:
     """Return the frontier of the largest checkpoint, when it can be trusted, else an empty one."""
-    cp = session.scalar(
-        select(Checkpoint).order_by(Checkpoint.tree_size.desc(), Checkpoint.id.desc()).limit(1)
-    )
+    cp = session.execute(_LARGEST_CHECKPOINT).first()
     if cp is None:
         return merkle.Frontier()
     if cp.tree_size > size:
@@ -244,15 +272,57 @@ def _resume(session: Session, size: int, public: Ed25519PublicKey) -> merkle.Fro
             "events were deleted (run `nomination audit verify`)"
         )
     frontier = _stored_frontier(cp)
-    # The frontier is only a cache: trust it when it folds to a root the key really signed.
+    seen = (cp.id, cp.root_hash, cp.signature, cp.frontier)
+    if frontier is not None and seen in _trusted_frontiers:
+        return frontier
+    # The frontier is only a cache: trust it when it folds to a root this key really signed
+    # (after a key change, the first checkpoint hashes the whole log once).
     if (
         frontier is None
         or frontier.root().hex() != cp.root_hash
-        or checkpoint_problem(checkpoint_json(cp, {}), trusted_keys([public]).values())
+        or checkpoint_problem(checkpoint_json(cp, {}), public)
     ):
         _log.warning("checkpoint %s cannot be resumed from; hashing the whole log", cp.id)
         return merkle.Frontier()
+    if len(_trusted_frontiers) > 1000:
+        _trusted_frontiers.clear()
+    _trusted_frontiers.add(seen)
     return frontier
+
+
+def sign_now(
+    session: Session,
+    key: Ed25519PrivateKey,
+    reason: str,
+    note: str | None,
+    now: datetime | None = None,
+) -> int:
+    """Sign the tree head of every event so far and store it; return the checkpoint's id.
+
+    Core statements, as for the audit append: this runs at every change of state. Every
+    CheckpointError is raised before anything is written.
+    """
+    session.flush()
+    # Locking the head keeps appenders (and other signers) out while the root is computed.
+    size = session.execute(_LOCK_HEAD).scalar_one()
+    frontier = _resume(session, size, key.public_key())
+    frontier.extend(leaf_hashes(session, frontier.size, size))
+    root = frontier.root().hex()
+    signed_at = (now or utcnow()).astimezone(UTC).replace(microsecond=0)
+    signed = sign_checkpoint(key, size, root, format_time(signed_at))
+    row = {
+        "tree_size": size,
+        "root_hash": root,
+        "signed_at": signed_at,
+        "key_id": signed["key_id"],
+        "signature": signed["signature"],
+        "reason": reason,
+        "note": note,
+        "frontier": json.dumps([h.hex() for h in frontier.hashes]),
+    }
+    new_id = session.execute(_INSERT_CHECKPOINT.returning(_CHECKPOINTS.c.id), row).scalar_one()
+    _trusted_frontiers.add((new_id, root, row["signature"], row["frontier"]))
+    return new_id
 
 
 def create_checkpoint(
@@ -269,26 +339,8 @@ def create_checkpoint(
         raise NoSigningKey(
             f"no audit signing key: run `nomination audit keygen` or set {ENV_PRIVATE_KEY}"
         )
-    session.flush()
-    # Locking the head keeps appenders (and other signers) out while the root is computed.
-    size = session.execute(_LOCK_HEAD).scalar_one()
-    frontier = _resume(session, size, key.public_key())
-    frontier.extend(leaf_hashes(session, frontier.size, size))
-    root = frontier.root().hex()
-    signed_at = (now or utcnow()).astimezone(UTC).replace(microsecond=0)
-    signed = sign_checkpoint(key, size, root, format_time(signed_at))
-    cp = Checkpoint(
-        tree_size=size,
-        root_hash=root,
-        signed_at=signed_at,
-        key_id=signed["key_id"],
-        signature=signed["signature"],
-        reason=reason,
-        note=note,
-        frontier=json.dumps([h.hex() for h in frontier.hashes]),
-    )
-    session.add(cp)
-    session.flush()
+    cp = session.get(Checkpoint, sign_now(session, key, reason, note, now))
+    assert cp is not None
     return cp
 
 
@@ -312,40 +364,37 @@ def _configured_key(reason: str) -> Ed25519PrivateKey | None:
     return key
 
 
-def _sign_in_savepoint(
+def _sign_or_log(
     session: Session, key: Ed25519PrivateKey, reason: str, note: str | None
-) -> Checkpoint | None:
-    """Sign a checkpoint in a savepoint; log and skip when it cannot be signed."""
+) -> int | None:
+    """Sign a checkpoint; log and skip when it cannot be signed (nothing was written then)."""
     try:
-        with session.begin_nested():
-            return create_checkpoint(session, reason=reason, note=note, key=key)
+        return sign_now(session, key, reason, note)
     except CheckpointError as exc:
         _log.error("audit checkpoint (%s) not signed: %s", reason, exc)
         return None
 
 
-#: States whose entry closes a stage and is signed: the notice published, the notice closed,
-#: the decision taken (and the other ends of the road).
-SIGNED_STATES = {
-    "public_notice": REASON_NOTICE,
-    "final_approval": REASON_STAGE,
-    "approved": REASON_STAGE,
-    "rejected": REASON_STAGE,
-}
+#: The state whose entry publishes the nomination: its checkpoint says so.
+NOTICE_STATE = "public_notice"
 
 
 def on_nomination_transitioned(nomination: Any, *, before: str | None = None, **_: Any) -> None:
-    """Sign a checkpoint when a nomination's stage closes (signal listener)."""
-    reason = SIGNED_STATES.get(nomination.state)
-    if reason is None or before == nomination.state:
+    """Sign a checkpoint when a nomination's stage closes, i.e. it changes state (signal listener).
+
+    Every decision is then covered by a signed tree head at once: its receipt is ready, and
+    rewriting it later contradicts a checkpoint that may already have been handed out.
+    """
+    if before == nomination.state:
         return
+    reason = REASON_NOTICE if nomination.state == NOTICE_STATE else REASON_STAGE
     session = object_session(nomination)
     if session is None or not has_app_context():
         return
     key = _configured_key(reason)
     if key is not None:
         note = f"nomination {nomination.id} entered {nomination.state} from {before}"
-        _sign_in_savepoint(session, key, reason, note)
+        _sign_or_log(session, key, reason, note)
 
 
 def daily_checkpoint(session: Session, now: datetime | None = None) -> Checkpoint | None:
@@ -367,7 +416,8 @@ def daily_checkpoint(session: Session, now: datetime | None = None) -> Checkpoin
     )
     if signed_today is not None:
         return None
-    return _sign_in_savepoint(session, key, REASON_DAILY, day.isoformat())
+    new_id = _sign_or_log(session, key, REASON_DAILY, day.isoformat())
+    return None if new_id is None else session.get(Checkpoint, new_id)
 
 
 # --- verifying the log against the database --------------------------------------------------

@@ -27,6 +27,7 @@ from nomination.checkpoints import (
     create_checkpoint,
     daily_checkpoint,
     generate_keys,
+    on_nomination_transitioned,
     verify_log,
 )
 from nomination.models import AuditEvent, AuditHead, Checkpoint
@@ -237,24 +238,34 @@ def test_a_log_shorter_than_the_last_checkpoint_is_not_signed(session, keys):
 # --- automatic checkpoints --------------------------------------------------------------------
 
 
-def test_entering_public_notice_signs_a_checkpoint(session, tree, create_nomination_for, keys):
+def test_every_stage_closing_signs_a_checkpoint(session, tree, create_nomination_for, keys):
     n = create_nomination_for()
     walk_to_notice(n, tree)
     assert n.state == "public_notice"
-    cps = session.scalars(select(Checkpoint)).all()
-    assert len(cps) == 1
-    cp = cps[0]
-    assert cp.reason == "notice published"
-    assert f"nomination {n.id}" in cp.note
-    # It covers the events up to and including the transition into the notice.
-    entered = session.scalar(
-        select(func.max(AuditEvent.seq)).where(
-            AuditEvent.action == "transition.select", AuditEvent.entity_id == str(n.id)
-        )
-    )
-    assert cp.tree_size >= entered
-    assert cp.root_hash == stored_root(session, cp.tree_size)
-    assert verify_log(session).ok
+    transitions = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action.like("transition.%"), AuditEvent.entity_id == str(n.id))
+        .order_by(AuditEvent.seq)
+    ).all()
+    cps = session.scalars(select(Checkpoint).order_by(Checkpoint.id)).all()
+    # One checkpoint per state change, each covering exactly the log up to that transition.
+    assert [cp.tree_size for cp in cps] == [e.seq for e in transitions]
+    assert {cp.reason for cp in cps[:-1]} == {"stage closed"}
+    assert cps[-1].reason == "notice published"
+    assert cps[0].note == f"nomination {n.id} entered committee_review from draft"
+    assert f"entered public_notice from {transitions[-1].before['state']}" in cps[-1].note
+    for cp in cps:
+        assert cp.root_hash == stored_root(session, cp.tree_size)
+    report = verify_log(session)
+    assert report.ok and report.checkpoints == len(cps)
+
+
+def test_a_transition_within_a_state_signs_nothing(session, tree, create_nomination_for, keys):
+    n = create_nomination_for()
+    walk_to_notice(n, tree)
+    before = session.scalar(select(func.count(Checkpoint.id)))
+    on_nomination_transitioned(n, before=n.state)
+    assert session.scalar(select(func.count(Checkpoint.id))) == before
 
 
 def test_entering_public_notice_without_a_key_only_warns(
@@ -652,6 +663,9 @@ def test_closing_the_notice_and_the_decision_sign_checkpoints(
         tree.users["approver"],
         data={"decision_number": "京工发〔2026〕9号", "decision_date": "2026-11-18"},
     )
-    reasons = [cp.reason for cp in session.scalars(select(Checkpoint).order_by(Checkpoint.id))]
-    assert reasons == ["notice published", "stage closed", "stage closed"]
+    cps = session.scalars(select(Checkpoint).order_by(Checkpoint.id)).all()
+    # After the notice's publication: its close (by the timer) and the decision.
+    assert [cp.reason for cp in cps[-3:]] == ["notice published", "stage closed", "stage closed"]
+    assert cps[-2].note.endswith("entered final_approval from public_notice")
+    assert cps[-1].note.endswith("entered approved from final_approval")
     assert verify_log(session).ok

@@ -29,26 +29,15 @@ def public_key(app, tmp_path, monkeypatch):
 
 @pytest.fixture
 def recommended(session, create_nomination_for, web):
-    """Unit1's nomination, recommended (no checkpoint covers it yet)."""
+    """Unit1's nomination, recommended: leaving the draft stage signs a checkpoint."""
     n = create_nomination_for("unit1")
     fire(n, "recommend", web.users["unit1"], data=recommendation())
     session.commit()
     return n
 
 
-def test_the_unit_gets_a_receipt_after_the_next_checkpoint(
-    web_client, session, recommended, public_key
-):
+def test_the_unit_gets_its_receipt_when_the_stage_closes(web_client, recommended, public_key):
     login(web_client, "unit1")
-    page = web_client.get(f"/nominations/{recommended.id}")
-    assert 'id="receipt-pending"' in page.text
-    response = web_client.get(f"/api/v1/nominations/{recommended.id}/receipt")
-    assert response.status_code == 404
-    assert response.json["error"]["code"] == "receipt_pending"
-    assert "after the next checkpoint" in response.json["error"]["message"]
-
-    create_checkpoint(session)
-    session.commit()
     page = web_client.get(f"/nominations/{recommended.id}")
     assert 'id="receipt-download"' in page.text
     assert f'href="/api/v1/nominations/{recommended.id}/receipt"' in page.text
@@ -58,17 +47,40 @@ def test_the_unit_gets_a_receipt_after_the_next_checkpoint(
     receipt = response.json
     assert receipt_problem(receipt, public_key) is None
     assert '"action":"transition.recommend"' in receipt["event"]["payload"]
+    # The checkpoint is the one signed in the recommendation's own transaction.
+    assert receipt["checkpoint"]["tree_size"] == receipt["event"]["seq"]
     # Tampering with the receipt is detected offline.
     receipt["event"]["payload"] = receipt["event"]["payload"].replace("unit1", "unit2")
     assert receipt_problem(receipt, public_key) is not None
+
+
+def test_without_a_key_the_receipt_waits_for_the_next_checkpoint(
+    app, web_client, session, create_nomination_for, web, public_key, tmp_path, monkeypatch
+):
+    keys = app.config["AUDIT_KEY_DIR"]
+    monkeypatch.setitem(app.config, "AUDIT_KEY_DIR", str(tmp_path / "no-keys-here"))
+    n = create_nomination_for("unit1")
+    fire(n, "recommend", web.users["unit1"], data=recommendation())
+    session.commit()
+    login(web_client, "unit1")
+    assert 'id="receipt-pending"' in web_client.get(f"/nominations/{n.id}").text
+    response = web_client.get(f"/api/v1/nominations/{n.id}/receipt")
+    assert response.status_code == 404
+    assert response.json["error"]["code"] == "receipt_pending"
+    assert "after the next checkpoint" in response.json["error"]["message"]
+
+    monkeypatch.setitem(app.config, "AUDIT_KEY_DIR", keys)
+    create_checkpoint(session)
+    session.commit()
+    assert 'id="receipt-download"' in web_client.get(f"/nominations/{n.id}").text
+    receipt = web_client.get(f"/api/v1/nominations/{n.id}/receipt").json
+    assert receipt_problem(receipt, public_key) is None
 
 
 @pytest.mark.parametrize(("user", "status"), [("unit2", 404), ("committee1", 403)])
 def test_only_the_unit_and_auditors_get_it(
     client, session, recommended, user, status, new_web_client
 ):
-    create_checkpoint(session)
-    session.commit()
     login(client, user)
     assert client.get(f"/api/v1/nominations/{recommended.id}/receipt").status_code == status
     page = client.get(f"/nominations/{recommended.id}")
@@ -98,14 +110,7 @@ def test_the_objector_gets_a_receipt_for_their_objection(
     assert response.status_code == 302
     page = public.get("/notices/objections/received")
     reference = page.text.split('id="objection-reference">')[1].split("<")[0]
-    # The notice's own checkpoint was signed before the objection: nothing covers it yet.
-    assert 'id="receipt-pending"' in page.text
-    pending = public.get(f"/api/v1/objections/{reference}/receipt")
-    assert pending.status_code == 404 and pending.json["error"]["code"] == "receipt_pending"
-
-    create_checkpoint(session)
-    session.commit()
-    page = public.get("/notices/objections/received")
+    # The objection moved the nomination to its review: that checkpoint covers it.
     assert f'href="/api/v1/objections/{reference}/receipt"' in page.text
     receipt = public.get(f"/api/v1/objections/{reference}/receipt").json
     assert receipt_problem(receipt, public_key) is None
