@@ -1,13 +1,14 @@
 """Appending to and verifying the hash-chained audit trail, with erasable personal data.
 
 A person's data never enters the hashed record in clear. Where an event carries it (a
-nomination's nominee data when created or edited), each value is replaced by a salted
-commitment ``{"$c": SHA-256(salt ‖ canonical JSON of the value)}``; the salt and the clear
-value go into ``audit_personal``, in the same transaction. Reading an event for display joins
-them back (:func:`event_view`); :func:`verify_chain` checks every commitment against its value
-and salt. Erasing a person (:mod:`nomination.erasure`) deletes their salts and values and
-records the erasure as an event: the chain still verifies, reports the values as redacted, and
-a value that disappeared without a recorded erasure is an error.
+nomination's nominee data when created or edited, the address a user signed in from), each
+value is replaced by a salted commitment ``{"$c": SHA-256(salt ‖ canonical JSON of the
+value)}``; the salt and the clear value go into ``audit_personal``, in the same transaction.
+Reading an event for display joins them back (:func:`event_view`); :func:`verify_chain` checks
+every commitment against its value and salt. Erasing a person (:mod:`nomination.erasure`)
+deletes their salts and values and records the erasure as an event: the chain still verifies,
+reports the values as redacted, and a value that disappeared without a recorded erasure is an
+error.
 """
 
 from __future__ import annotations
@@ -77,6 +78,9 @@ class Personal:
 PERSONAL_PATHS: dict[str, tuple[tuple[str, str], ...]] = {
     "nomination.create": (("after", "data"),),
     "nomination.update": (("before", "data"), ("after", "data")),
+    # The network address a user signed in from (the subject is the user, ``user:7``).
+    "auth.login": (("after", "client"),),
+    "auth.login_failed": (("after", "client"),),
 }
 
 

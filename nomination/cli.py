@@ -380,7 +380,10 @@ def audit_export(
 @click.option("--reason", required=True, help="The request or legal ground, recorded with it.")
 @with_appcontext
 def audit_erase(subject: str, reason: str) -> None:
-    """Erase a person's personal values from the audit trail (SUBJECT: a nomination id).
+    """Erase a person's personal values from the audit trail.
+
+    SUBJECT is a nomination id (the nominee's data) or a subject key: ``nomination:42``, or
+    ``user:7`` for the addresses a user signed in from.
 
     The hashed records keep only salted commitments, so verification still passes and reports
     the values as redacted; the erasure itself is audited.

@@ -217,7 +217,7 @@ def objection_status(session: Session, reference: str) -> Objection:
 
 
 def record_login(session: Session, user: User, *, address: str | None) -> None:
-    """Audit a successful login."""
+    """Audit a successful login; the client's address is kept as erasable personal data."""
     append_event(
         session,
         action="auth.login",
@@ -225,7 +225,7 @@ def record_login(session: Session, user: User, *, address: str | None) -> None:
         actor_name=user.name,
         entity_type="user",
         entity_id=user.id,
-        after={"address": address},
+        after={"client": {"address": address}},
     )
 
 
@@ -241,16 +241,22 @@ def login_key(session: Session, username: str) -> str:
     return "unknown:" + hashlib.sha256(name.encode()).hexdigest()[:24]
 
 
-def record_failed_login(session: Session, username: str, *, address: str | None) -> None:
-    """Audit a failed login attempt; these also drive the rate limits (per name, per address)."""
+def record_failed_login(
+    session: Session, username: str, *, address: str | None, client: str | None
+) -> None:
+    """Audit a failed login attempt; these also drive the rate limits (per name, per client).
+
+    ``client`` is a keyed pseudonym of the address: the per-address limit counts it, while the
+    address itself is kept only as erasable personal data.
+    """
     append_event(
         session,
         action="auth.login_failed",
         actor_name="anonymous",
         entity_type="user",
         entity_id=login_key(session, username),
-        # The address is kept in the comment, where the per-address limit looks for it.
-        comment=address,
+        after={"client": {"address": address}},
+        comment=client,
     )
 
 

@@ -9,7 +9,9 @@ from sqlalchemy import select
 from test_engine_rules import advance
 
 from nomination.actors import PUBLIC, SYSTEM
+from nomination.audit import REDACTED, event_views, verify_chain
 from nomination.engine import fire
+from nomination.erasure import erase_person
 from nomination.models import ApiToken, AuditEvent
 from nomination.operations import (
     change_password,
@@ -174,3 +176,28 @@ def test_only_administrators_administer(session, tree):
         parent=tree.committee1,
     )
     assert created.path.startswith(tree.committee1.path)
+
+
+def test_login_addresses_are_erasable_personal_data(client, session, tree):
+    session.commit()
+    address = "203.0.113.77"
+    client.post(
+        "/login",
+        data={"username": "unit1", "password": "wrong"},
+        environ_base={"REMOTE_ADDR": address},
+    )
+    client.post(
+        "/login",
+        data={"username": "unit1", "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": address},
+    )
+    failed, ok = last_event(session, "auth.login_failed"), last_event(session, "auth.login")
+    for event in (failed, ok):
+        # Only a salted commitment enters the hashed record; the auditor still reads it.
+        assert address not in event.payload
+        assert event_views(session, [event])[0].after == {"client": {"address": address}}
+    # Failures are counted under a keyed pseudonym, not the address.
+    assert failed.comment.startswith("client:") and address not in failed.comment
+    erase_person(session, subject=f"user:{tree.users['unit1'].id}", reason="test", actor=SYSTEM)
+    assert event_views(session, [ok])[0].after == {"client": {"address": REDACTED}}
+    assert verify_chain(session).ok

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -58,9 +60,22 @@ def login_throttled(username: str, address: str | None) -> bool:
     cfg = current_app.config
     if _failures(entity_id=login_key(db.session, username)) >= int(cfg["LOGIN_MAX_FAILURES"]):
         return True
-    return address is not None and _failures(comment=address) >= int(
+    return address is not None and _failures(comment=client_key(address)) >= int(
         cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"]
     )
+
+
+def client_key(address: str | None) -> str | None:
+    """Return the pseudonym under which failed logins from ``address`` are counted.
+
+    Keyed with the secret key, so that the audit trail holds no address in clear and the
+    pseudonym cannot be reversed by trying every address.
+    """
+    if address is None:
+        return None
+    secret = current_app.config["SECRET_KEY"]
+    key = secret.encode() if isinstance(secret, str) else secret
+    return "client:" + hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:24]
 
 
 def _safe_next(target: str | None) -> str:
@@ -101,7 +116,12 @@ def login() -> str | Response:
             login_user(user)
             record_login(db.session, user, address=request.remote_addr)
             return redirect(_safe_next(request.args.get("next")))
-        record_failed_login(db.session, username, address=request.remote_addr)
+        record_failed_login(
+            db.session,
+            username,
+            address=request.remote_addr,
+            client=client_key(request.remote_addr),
+        )
         form.password.errors.append(
             pick({"zh": "用户名或密码错误", "en": "Wrong user name or password"})
         )
