@@ -50,7 +50,7 @@ EVENT_FIELDS = (
 #: The key of a commitment object, ``{"$c": "<hex>"}``; reserved in audited records.
 COMMITMENT = "$c"
 #: How a commitment appears in a payload: a quick test for events that hold one.
-_COMMITMENT_MARK = '{"$c":'
+COMMITMENT_MARK = '{"$c":'
 #: Shown instead of a personal value whose salt and clear value were erased.
 REDACTED = "[redacted]"
 #: Shown instead of a personal value whose stored clear value no longer matches the record.
@@ -239,7 +239,7 @@ def append_event(
     rows = _commit_personal(record, personal) if personal is not None else ()
     # Every part of the record is plain already: serialise it without walking it again.
     payload = _dumps(record)
-    if not rows and _COMMITMENT_MARK in payload:
+    if not rows and COMMITMENT_MARK in payload:
         raise ValueError(f"'{COMMITMENT}' is reserved for commitments in audited records")
     digest = sha256_hex(payload)
     session.execute(
@@ -322,7 +322,7 @@ _CHUNK = 500
 def event_views(session: Session, events: Iterable[AuditEvent]) -> list[EventView]:
     """Return the views of ``events``, in order, fetching their clear values in one query."""
     events = list(events)
-    wanted = [e.seq for e in events if _COMMITMENT_MARK in e.payload]
+    wanted = [e.seq for e in events if COMMITMENT_MARK in e.payload]
     clear: dict[int, dict[str, tuple[str, str]]] = {}
     for start in range(0, len(wanted), _CHUNK):
         rows = session.execute(
@@ -466,7 +466,7 @@ def _verify(
             return VerifyResult(
                 False, checked, row.seq, "a personal value is stored for no commitment", redacted
             )
-        if _COMMITMENT_MARK in event.payload:
+        if COMMITMENT_MARK in event.payload:
             kept = {}
             while row is not None and row.seq == event.seq:
                 kept[row.path] = row

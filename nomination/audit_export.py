@@ -9,7 +9,9 @@ The format (``nomination-audit-export/v1``; see ``nomination.audit_offline``, wh
    its ``consistency_proof`` to the header's tree;
 3. one ``event`` line per event in sequence order: ``seq``, ``leaf_index``, ``payload`` (the exact
    text that was hashed), ``hash``, ``prev_hash``; a filtered export adds ``inclusion_proof``,
-   the event's audit path in the header's tree, so that each event is verifiable on its own.
+   the event's audit path in the header's tree, so that each event is verifiable on its own;
+   an export with personal data adds ``personal``, JSON Pointer → ``{"salt", "value"}`` for
+   each commitment in the payload whose clear value is still kept.
 
 Used by ``nomination audit export`` and by the web, which may stream ``export_lines``.
 """
@@ -27,12 +29,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from nomination import merkle
+from nomination.audit import COMMITMENT_MARK
 from nomination.audit_offline import EXPORT_FORMAT, RECEIPT_FORMAT, format_time
 from nomination.checkpoints import YIELD_PER, checkpoint_json, load_tree, trusted_keys
 from nomination.db import utcnow
 from nomination.models import AuditEvent, AuditHead, Checkpoint
+from nomination.models.audit import AuditPersonal
 
 _EVENTS = AuditEvent.__table__
+_PERSONAL = AuditPersonal.__table__
 
 
 @dataclass
@@ -85,9 +90,15 @@ def export_lines(
     start: datetime | None = None,
     end: datetime | None = None,
     campaign_id: int | None = None,
+    personal: bool = False,
     summary: ExportSummary | None = None,
 ) -> Iterator[str]:
-    """Yield the export's lines: events at or after ``start``, before ``end``, of a campaign."""
+    """Yield the export's lines: events at or after ``start``, before ``end``, of a campaign.
+
+    With ``personal`` (only for those allowed to export personal data), each event holding
+    commitments also carries the kept clear values and salts, which the offline verifier
+    checks against them; erased values are simply absent.
+    """
     summary = summary if summary is not None else ExportSummary()
     head = session.get(AuditHead, 1)
     # Events appended while exporting are left out: both passes stop at the head read here.
@@ -162,21 +173,44 @@ def export_lines(
     )
     result = session.execute(query)
     try:
-        for seq, payload, digest, prev_hash in result:
-            record: dict[str, Any] = {
-                "type": "event",
-                "seq": seq,
-                "leaf_index": seq - 1,
-                "payload": payload,
-                "hash": digest,
-                "prev_hash": prev_hash,
-            }
-            if filtered:
-                position = seq - 1 if positions is None else positions[seq]
-                record["inclusion_proof"] = [h.hex() for h in tree.inclusion_proof(position)]
-            yield _line(record)
+        for rows in result.partitions(_PERSONAL_CHUNK):
+            clear = _personal_values(session, rows) if personal else {}
+            for seq, payload, digest, prev_hash in rows:
+                record: dict[str, Any] = {
+                    "type": "event",
+                    "seq": seq,
+                    "leaf_index": seq - 1,
+                    "payload": payload,
+                    "hash": digest,
+                    "prev_hash": prev_hash,
+                }
+                if seq in clear:
+                    record["personal"] = clear[seq]
+                if filtered:
+                    position = seq - 1 if positions is None else positions[seq]
+                    record["inclusion_proof"] = [h.hex() for h in tree.inclusion_proof(position)]
+                yield _line(record)
     finally:
         result.close()
+
+
+#: Events per query when fetching their personal values.
+_PERSONAL_CHUNK = 500
+
+
+def _personal_values(session: Session, rows: Any) -> dict[int, dict[str, dict[str, str]]]:
+    """Return the kept personal values of these events: seq → pointer → salt and value."""
+    wanted = [row.seq for row in rows if COMMITMENT_MARK in row.payload]
+    clear: dict[int, dict[str, dict[str, str]]] = {}
+    if wanted:
+        found = session.execute(
+            select(_PERSONAL.c.seq, _PERSONAL.c.path, _PERSONAL.c.salt, _PERSONAL.c.value).where(
+                _PERSONAL.c.seq.in_(wanted)
+            )
+        )
+        for seq, path, salt, value in found:
+            clear.setdefault(seq, {})[path] = {"salt": salt, "value": value}
+    return clear
 
 
 def write_export(
@@ -186,11 +220,17 @@ def write_export(
     start: datetime | None = None,
     end: datetime | None = None,
     campaign_id: int | None = None,
+    personal: bool = False,
 ) -> ExportSummary:
     """Write the export to ``out`` (a text file opened with UTF-8); return what it holds."""
     summary = ExportSummary()
     for line in export_lines(
-        session, start=start, end=end, campaign_id=campaign_id, summary=summary
+        session,
+        start=start,
+        end=end,
+        campaign_id=campaign_id,
+        personal=personal,
+        summary=summary,
     ):
         out.write(line)
     return summary

@@ -271,8 +271,10 @@ def _lines(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any]]]:
         yield number, record
 
 
-def _check_event(record: dict[str, Any], number: int) -> tuple[int, str, str, bytes]:
-    """Check one event line on its own; return its seq, hash, prev_hash and leaf hash."""
+def _check_event(
+    record: dict[str, Any], number: int
+) -> tuple[int, str, str, bytes, dict[str, Any]]:
+    """Check one event line on its own; return its seq, hash, prev_hash, leaf hash, payload."""
     seq = record.get("seq")
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
         raise _Bad(f"line {number} has no valid seq")
@@ -291,7 +293,48 @@ def _check_event(record: dict[str, Any], number: int) -> tuple[int, str, str, by
         raise _Bad("payload names another sequence number", seq)
     if stored.get("prev_hash") != prev:
         raise _Bad("payload's prev_hash differs from the line's", seq)
-    return seq, digest, prev, merkle.payload_leaf_hash(payload)
+    _check_personal(record.get("personal"), stored, seq)
+    return seq, digest, prev, merkle.payload_leaf_hash(payload), stored
+
+
+def _at_pointer(document: Any, pointer: str) -> Any:
+    """Return the value at a JSON Pointer (RFC 6901) in ``document``, or None."""
+    for part in pointer.split("/")[1:]:
+        part = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(document, dict):
+            document = document.get(part)
+        elif isinstance(document, list) and part.isdigit() and int(part) < len(document):
+            document = document[int(part)]
+        else:
+            return None
+    return document
+
+
+def _check_personal(personal: Any, stored: dict[str, Any], seq: int) -> None:
+    """Check the clear personal values an export may carry against the payload's commitments.
+
+    ``personal`` maps a JSON Pointer into the payload to ``{"salt", "value"}``: the salt (hex)
+    and the value's canonical JSON, whose SHA-256 must be the commitment found there.
+    """
+    if personal is None:
+        return
+    if not isinstance(personal, dict):
+        raise _Bad("personal values are not a JSON object", seq)
+    for path, clear in personal.items():
+        found = _at_pointer(stored, path)
+        digest = found.get("$c") if isinstance(found, dict) and len(found) == 1 else None
+        if not isinstance(digest, str):
+            raise _Bad(f"no commitment at {path} for the personal value given", seq)
+        salt = clear.get("salt") if isinstance(clear, dict) else None
+        value = clear.get("value") if isinstance(clear, dict) else None
+        if not isinstance(salt, str) or not isinstance(value, str):
+            raise _Bad(f"the personal value at {path} lacks its salt or value", seq)
+        try:
+            salted = bytes.fromhex(salt) + value.encode("utf-8")
+        except ValueError:
+            raise _Bad(f"the salt at {path} is not hex", seq) from None
+        if hashlib.sha256(salted).hexdigest() != digest:
+            raise _Bad(f"the personal value at {path} does not match its commitment", seq)
 
 
 def verify_export(
@@ -307,6 +350,48 @@ def verify_export(
         return result
     result.ok = True
     return result
+
+
+_Event = tuple[dict[str, Any], int, str, str, bytes, dict[str, Any]]
+
+
+def _instant(text: Any, what: str) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(text))
+    except ValueError:
+        raise _Bad(f"the filter's {what} is not a time") from None
+    if moment.tzinfo is None:
+        raise _Bad(f"the filter's {what} has no time zone")
+    return moment
+
+
+def _filter_check(spec: Any) -> Any:
+    """Return a function naming why a payload falls outside the export's filter, or None.
+
+    A filtered export cannot prove that none of the matching events is missing, but each
+    event in it must match the filter it claims: otherwise the header was altered.
+    """
+    if not isinstance(spec, dict):
+        raise _Bad("the header's filter is not a JSON object")
+    start, end = _instant(spec.get("from"), "from"), _instant(spec.get("to"), "to")
+    campaign = spec.get("campaign_id")
+
+    def problem(stored: dict[str, Any]) -> str | None:
+        try:
+            occurred = datetime.fromisoformat(str(stored.get("occurred_at")))
+        except ValueError:
+            return "it has no valid time"
+        if start is not None and occurred < start:
+            return "it happened before the filter's start"
+        if end is not None and occurred >= end:
+            return "it happened at or after the filter's end"
+        if campaign is not None and stored.get("campaign_id") != campaign:
+            return f"it belongs to campaign {stored.get('campaign_id')}, not {campaign}"
+        return None
+
+    return problem
 
 
 class _ExportCheck:
@@ -347,7 +432,8 @@ class _ExportCheck:
             checkpoints.append(record)
         self.checkpoints = self._check_checkpoints(checkpoints)
         events = self._events(pending, lines)
-        if header.get("filter") is None:
+        self.filter = header.get("filter")
+        if self.filter is None:
             self._full(events)
         else:
             self._filtered(events)
@@ -376,8 +462,8 @@ class _ExportCheck:
 
     def _events(
         self, pending: tuple[int, dict[str, Any]] | None, lines: Iterator[tuple[int, dict]]
-    ) -> Iterator[tuple[dict[str, Any], int, str, str, bytes]]:
-        """Yield each event line checked on its own, with its seq, hash, prev_hash and leaf."""
+    ) -> Iterator[_Event]:
+        """Yield each event line checked on its own, with what ``_check_event`` returns."""
         while pending is not None:
             number, record = pending
             if record.get("type") != "event":
@@ -387,7 +473,7 @@ class _ExportCheck:
                 self.result.after_checkpoint += 1
             pending = next(lines, None)
 
-    def _full(self, events: Iterator[tuple[dict[str, Any], int, str, str, bytes]]) -> None:
+    def _full(self, events: Iterator[_Event]) -> None:
         """Every event from the first: chain, no gaps, and the roots at the signed sizes."""
         expected = {self.kept_size: (self.kept_root, "the kept checkpoint")}
         for cp in self.checkpoints:
@@ -407,7 +493,7 @@ class _ExportCheck:
                     )
 
         compare()
-        for _record, seq, digest, prev, leaf in events:
+        for _record, seq, digest, prev, leaf, _stored in events:
             if seq != frontier.size + 1:
                 missing = frontier.size + 1
                 if seq > missing:
@@ -436,7 +522,7 @@ class _ExportCheck:
                     size + 1,
                 )
 
-    def _filtered(self, events: Iterator[tuple[dict[str, Any], int, str, str, bytes]]) -> None:
+    def _filtered(self, events: Iterator[_Event]) -> None:
         """Some events: each proven in the header's tree, which must extend the kept checkpoint."""
         self._not_truncated(self.head_size)
         if self.kept_size == self.head_size:
@@ -454,13 +540,17 @@ class _ExportCheck:
             ):
                 raise _Bad("the export's tree does not extend the kept checkpoint (rewritten)")
         last_seq, last_hash = 0, None
-        for record, seq, digest, prev, leaf in events:
+        matches = _filter_check(self.filter)
+        for record, seq, digest, prev, leaf, stored in events:
             if seq <= last_seq:
                 raise _Bad(f"event {seq} is repeated or out of order", seq)
             if seq == last_seq + 1 and last_hash is not None and prev != last_hash:
                 raise _Bad("not linked to the previous event (inserted, deleted or reordered)", seq)
             if seq > self.head_size:
                 raise _Bad(f"event {seq} lies beyond the export's tree of {self.head_size}", seq)
+            problem = matches(stored)
+            if problem:
+                raise _Bad(f"the event lies outside the export's filter: {problem}", seq)
             proof = _hash_list(record.get("inclusion_proof"), "the inclusion proof", seq)
             if not merkle.verify_inclusion(leaf, seq - 1, self.head_size, proof, self.head_root):
                 raise _Bad("the event is not in the signed tree (its inclusion proof fails)", seq)

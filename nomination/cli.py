@@ -350,9 +350,18 @@ def _moment(text: str | None, hint: str, *, end: bool) -> datetime | None:
     "--to", "to_text", default=None, help="Events before this time (or to the end of this date)."
 )
 @click.option("--campaign", "campaign_id", type=int, default=None, help="Only this campaign's.")
+@click.option(
+    "--personal-data",
+    is_flag=True,
+    help="Include the kept personal values and their salts (checked against the commitments).",
+)
 @with_appcontext
 def audit_export(
-    out_path: str, from_text: str | None, to_text: str | None, campaign_id: int | None
+    out_path: str,
+    from_text: str | None,
+    to_text: str | None,
+    campaign_id: int | None,
+    personal_data: bool,
 ) -> None:
     """Export the audit trail as JSON Lines, with what an offline verification needs."""
     from nomination.audit_export import write_export
@@ -360,7 +369,14 @@ def audit_export(
     start = _moment(from_text, "--from", end=False)
     end = _moment(to_text, "--to", end=True)
     with open(out_path, "w", encoding="utf-8", newline="\n") as out:
-        summary = write_export(db.session, out, start=start, end=end, campaign_id=campaign_id)
+        summary = write_export(
+            db.session,
+            out,
+            start=start,
+            end=end,
+            campaign_id=campaign_id,
+            personal=personal_data,
+        )
     db.session.rollback()
     click.echo(
         f"{summary.events} event(s) written to {out_path}; "

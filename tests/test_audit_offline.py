@@ -339,6 +339,50 @@ def test_campaign_export_proves_each_event(session, log, keys, tmp_path):
     assert "inclusion proof" in result.problem
 
 
+def test_a_filtered_export_claiming_another_filter(session, log, keys, tmp_path):
+    campaign = log["tree"].campaign
+    path = export(session, tmp_path / "campaign.jsonl", campaign_id=campaign.id)
+    records = read_lines(path)
+    # A whole export relabelled as a campaign's would hide missing events behind the filter.
+    full = read_lines(export(session, tmp_path / "full.jsonl"))
+    stray = next(r for r in full if r["type"] == "event" and '"campaign_id":null' in r["payload"])
+    header = full[0] | {"filter": records[0]["filter"]}
+    events = [r for r in records if r["type"] == "event"]
+    stray["inclusion_proof"] = events[0]["inclusion_proof"]  # any proof: the filter fails first
+    forged = [header] + [r for r in full if r["type"] == "checkpoint"] + [stray]
+    result = verify(write_lines(tmp_path / "relabelled.jsonl", forged), log, keys)
+    assert (result.ok, result.first_bad_seq) == (False, stray["seq"])
+    assert "outside the export's filter" in result.problem
+    # A date range is checked the same way.
+    records[0]["filter"] = {"from": "2030-01-01T00:00:00+08:00", "to": None, "campaign_id": None}
+    result = verify(write_lines(tmp_path / "dates.jsonl", records), log, keys)
+    assert not result.ok and "before the filter's start" in result.problem
+
+
+def test_export_with_personal_data(session, log, keys, tmp_path):
+    path = tmp_path / "personal.jsonl"
+    with open(path, "w", encoding="utf-8") as out:
+        write_export(session, out, personal=True)
+    records = read_lines(path)
+    created = next(r for r in records if '"action":"nomination.create"' in r.get("payload", ""))
+    nominee = log["nomination"].data
+    assert created["personal"]["/after/data/name"]["value"] == json.dumps(
+        nominee["name"], ensure_ascii=False
+    )
+    # Without the permission, no clear value is exported.
+    plain = read_lines(export(session, tmp_path / "plain.jsonl"))
+    assert not any("personal" in r for r in plain)
+    assert nominee["name"] not in (tmp_path / "plain.jsonl").read_text(encoding="utf-8")
+
+    result = verify(path, log, keys)
+    assert result.ok, result.as_dict()
+    # A clear value changed after the fact no longer matches the hashed commitment.
+    created["personal"]["/after/data/name"]["value"] = json.dumps("李四", ensure_ascii=False)
+    result = verify(write_lines(tmp_path / "forged.jsonl", records), log, keys)
+    assert (result.ok, result.first_bad_seq) == (False, created["seq"])
+    assert "/after/data/name does not match its commitment" in result.problem
+
+
 def test_filtered_export_of_a_rewritten_log(session, log, keys, tmp_path):
     rewrite_whole_chain(session, target_seq=2)
     campaign = log["tree"].campaign

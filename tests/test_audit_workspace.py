@@ -306,7 +306,9 @@ def export(web_client, as_user="auditor", **data):
     return web_client.post("/audit/export", data=data)
 
 
-def test_json_lines_export_verifies_offline(web_client, session, edited, web, instance_files):
+def test_json_lines_export_verifies_offline(
+    web_client, new_web_client, session, edited, web, instance_files
+):
     create_checkpoint(session)
     session.commit()
     response = export(web_client, format="jsonl", campaign=str(web.campaign.id))
@@ -319,6 +321,14 @@ def test_json_lines_export_verifies_offline(web_client, session, edited, web, in
     key = load_public_key(instance_files[1].read_bytes())
     result = verify_export(lines, checkpoint, key)
     assert result.ok, result
+    # Without the permission the log carries only commitments: no clear personal value.
+    assert '"personal"' not in response.text and "热力集团" not in response.text
+
+    response = export(new_web_client(), as_user="admin", format="jsonl", personal="y")
+    lines = response.text.splitlines()
+    assert "热力集团" in response.text
+    assert any('"personal"' in line for line in lines)
+    assert verify_export(lines, checkpoint, key).ok
 
 
 def test_csv_neutralises_formulas_and_masks_personal_data(web_client, formula):
@@ -362,6 +372,7 @@ def test_personal_data_needs_the_permission(web_client, formula):
     login(web_client, "auditor")  # reads everything, but exports personal values masked
     assert 'name="personal"' not in web_client.get("/audit/export").text
     assert export(web_client, format="csv", personal="y").status_code == 403
+    assert export(web_client, format="jsonl", personal="y").status_code == 403
     assert export(web_client, format="csv").status_code == 200
 
 

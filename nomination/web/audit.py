@@ -302,7 +302,13 @@ def export() -> ResponseReturnValue:
         name += f"-campaign{campaign_id}"
     kind = form.format.data
     if kind == "jsonl":
-        lines = export_lines(db.session, start=start, end=end, campaign_id=campaign_id)
+        lines = export_lines(
+            db.session,
+            start=start,
+            end=end,
+            campaign_id=campaign_id,
+            personal=bool(form.personal.data),
+        )
         return _download(
             stream_with_context(lines), "application/jsonl; charset=utf-8", f"{name}.jsonl"
         )
