@@ -433,6 +433,8 @@ class LogReport:
     checkpoints: int = 0
     first_bad_checkpoint: int | None = None
     checkpoint_problem: str | None = None
+    #: Whether a checkpoint the auditor kept was given and holds.
+    kept_checkpoint: bool | None = None
 
     @property
     def ok(self) -> bool:
@@ -450,6 +452,7 @@ class LogReport:
             root_hash=self.root_hash,
             checkpoints=self.checkpoints,
             first_bad_checkpoint=self.first_bad_checkpoint,
+            kept_checkpoint=self.kept_checkpoint,
         )
         return data
 
@@ -462,11 +465,16 @@ def verify_log(
     session: Session,
     extra_keys: Iterable[Ed25519PublicKey] = (),
     progress: Callable[[int], None] | None = None,
+    kept: dict[str, Any] | None = None,
 ) -> LogReport:
     """Check the chain, recompute the tree, and check every checkpoint against both.
 
+    ``kept`` is a checkpoint an auditor kept (its JSON), checked with ``extra_keys`` (the
+    auditor's) before the stored ones: it catches a log truncated or rewritten together with
+    the stored checkpoints.
     ``progress`` is passed to :func:`verify_chain` (it may raise to stop a long run).
     """
+    extra_keys = list(extra_keys)
     chain = verify_chain(session, progress)
     report = LogReport(chain)
     if not chain.ok:
@@ -474,6 +482,14 @@ def verify_log(
     tree = load_tree(session, chain.checked)
     report.tree_size, report.root_hash = tree.size, tree.root().hex()
     keys = trusted_keys(extra_keys)
+    if kept is not None:
+        # Judged with the keys the auditor brought, when they brought any, not the server's.
+        mine = {key_id(k): k for k in extra_keys} or keys
+        problem = _kept_problem(kept, tree, mine)
+        if problem:
+            report.checkpoint_problem = f"the kept checkpoint: {problem}"
+            return report
+        report.kept_checkpoint = True
     previous: Checkpoint | None = None
     checkpoints = session.scalars(select(Checkpoint).order_by(Checkpoint.signed_at, Checkpoint.id))
     for cp in checkpoints:
@@ -485,6 +501,21 @@ def verify_log(
         report.checkpoints += 1
         previous = cp
     return report
+
+
+def _kept_problem(
+    kept: dict[str, Any], tree: merkle.MerkleTree, keys: dict[str, Ed25519PublicKey]
+) -> str | None:
+    """Return why an auditor's kept checkpoint contradicts the log, or None when it holds."""
+    problem = checkpoint_problem(kept, keys.values())
+    if problem:
+        return problem
+    size = kept["tree_size"]
+    if size > tree.size:
+        return f"it covers {size} events but the log has {tree.size} (events deleted from the end)"
+    if tree.root(size).hex() != kept["root_hash"]:
+        return f"its root no longer matches the first {size} events (the log was rewritten)"
+    return None
 
 
 def _checkpoint_problem(

@@ -225,7 +225,7 @@ def _load_app() -> None:
     "checkpoint_path",
     type=click.Path(exists=True, dir_okay=False),
     default=None,
-    help="With --export: the checkpoint JSON you kept.",
+    help="The checkpoint JSON you kept: the log must still extend it.",
 )
 @click.option(
     "--public-key",
@@ -239,7 +239,8 @@ def audit_verify(
 ) -> None:
     """Check the chain, the Merkle tree and every checkpoint; exit 1 naming the first bad one.
 
-    With --export, check an exported log offline against the checkpoint you kept instead.
+    With --checkpoint and --public-key, the database's log must also extend the checkpoint you
+    kept. With --export, check an exported log offline against it instead.
     """
     if export_path:
         if not checkpoint_path or not public_key_path:
@@ -253,8 +254,6 @@ def audit_verify(
             click.echo(err, err=True)
             sys.exit(1)
         return
-    if checkpoint_path:
-        raise click.UsageError("--checkpoint goes with --export")
     _load_app()
     from nomination.audit_offline import load_public_key
     from nomination.checkpoints import verify_log
@@ -265,11 +264,22 @@ def audit_verify(
             extra.append(load_public_key(Path(public_key_path).read_bytes()))
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--public-key") from None
-    result = verify_log(db.session, extra)
+    kept = None
+    if checkpoint_path:
+        if not public_key_path:
+            # The kept checkpoint is judged with the key the auditor trusts, not the server's.
+            raise click.UsageError("--checkpoint needs --public-key")
+        try:
+            kept = json.loads(Path(checkpoint_path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise click.BadParameter(str(exc), param_hint="--checkpoint") from None
+        if not isinstance(kept, dict):
+            raise click.BadParameter("not a checkpoint (a JSON object)", param_hint="--checkpoint")
+    result = verify_log(db.session, extra, kept=kept)
     db.session.rollback()
     click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
     if not result.ok:
-        if result.first_bad_checkpoint is not None:
+        if result.checkpoint_problem is not None:
             click.echo(f"audit trail FAILED at {result.checkpoint_problem}", err=True)
         else:
             click.echo(

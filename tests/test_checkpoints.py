@@ -627,6 +627,46 @@ def test_verify_names_the_checkpoint_a_rewritten_chain_breaks(signed_demo, tmp_p
     assert "Traceback" not in result.stderr
 
 
+def test_verify_against_a_kept_checkpoint_when_the_stored_ones_are_gone(signed_demo, tmp_path):
+    instance = clone(signed_demo, tmp_path / "kept")
+    (instance / "keys").symlink_to(signed_demo / "keys")
+    public = signed_demo / "keys" / "audit-signing-key.pub.pem"
+    kept = tmp_path / "kept.json"
+    kept.write_text(run(instance, "audit", "checkpoint").stdout, encoding="utf-8")
+    honest = run(instance, "audit", "verify", "--checkpoint", str(kept), "--public-key", public)
+    assert honest.returncode == 0, honest.stderr
+    assert json.loads(honest.stdout)["kept_checkpoint"] is True
+
+    # The forger rewrites the whole chain consistently and deletes every stored checkpoint.
+    size = json.loads(kept.read_text(encoding="utf-8"))["tree_size"]
+    _rewrite_sqlite_chain(instance, target_seq=size - 3)
+    with connect(instance) as conn:
+        conn.execute("DELETE FROM audit_checkpoint")
+    assert run(instance, "audit", "verify").returncode == 0  # nothing left to contradict it
+    result = run(instance, "audit", "verify", "--checkpoint", str(kept), "--public-key", public)
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert report["ok"] is False and report["checked"] == report["tree_size"]
+    assert "the kept checkpoint: its root no longer matches" in report["problem"]
+    assert "audit trail FAILED at the kept checkpoint" in result.stderr
+
+    # A kept checkpoint is judged with the auditor's key, and needs it.
+    no_key = run(instance, "audit", "verify", "--checkpoint", str(kept))
+    assert no_key.returncode == 2 and "--checkpoint needs --public-key" in no_key.stderr
+    other = tmp_path / "other-keys"
+    generate_keys(other)
+    wrong = run(
+        instance,
+        "audit",
+        "verify",
+        "--checkpoint",
+        str(kept),
+        "--public-key",
+        other / "audit-signing-key.pub.pem",
+    )
+    assert wrong.returncode == 1 and "the kept checkpoint" in json.loads(wrong.stdout)["problem"]
+
+
 def test_tick_signs_one_checkpoint_a_day(signed_demo, tmp_path):
     instance = clone(signed_demo, tmp_path / "tick")
     (instance / "keys").symlink_to(signed_demo / "keys")
