@@ -251,10 +251,32 @@ def receipt(session: Session, seq: int) -> dict[str, Any] | None:
     )
     if event is None or cp is None:
         return None
-    tree = load_tree(session, cp.tree_size)
+    tree = _tree_covering(session, cp.tree_size, cp.root_hash)
     return {
         "format": RECEIPT_FORMAT,
         "event": {"seq": seq, "payload": event.payload, "hash": event.hash},
         "checkpoint": checkpoint_json(cp),
-        "inclusion_proof": [h.hex() for h in tree.inclusion_proof(seq - 1)],
+        "inclusion_proof": [h.hex() for h in tree.inclusion_proof(seq - 1, cp.tree_size)],
     }
+
+
+#: The tree of the whole log as this process last hashed it: receipts reuse it for any
+#: checkpoint whose root it reproduces, instead of hashing the log again for each request.
+_receipt_tree: merkle.MerkleTree | None = None
+
+
+def _tree_covering(session: Session, size: int, root_hash: str) -> merkle.MerkleTree:
+    """Return a tree whose first ``size`` leaves have the root ``root_hash``, if the log has one.
+
+    Hashes the whole log again only when the cached tree is too small or no longer agrees
+    with the checkpoint (then the proof comes from the log as it is now, and fails to verify
+    if the log was changed).
+    """
+    global _receipt_tree
+    cached = _receipt_tree
+    if cached is not None and cached.size >= size and cached.root(size).hex() == root_hash:
+        return cached
+    head = session.get(AuditHead, 1)
+    tree = load_tree(session, max(size, head.seq if head is not None else 0))
+    _receipt_tree = tree
+    return tree

@@ -21,6 +21,9 @@ DEFAULTS: dict[str, Any] = {
     # (0: none). Set it behind a load balancer, so that client addresses are the clients'.
     "PROXY_COUNT": 0,
     "LOGIN_WINDOW_SECONDS": 900,
+    # Seconds a verification of the audit trail run from the web or the API may take; the
+    # command line has no limit. A run cut short reports how far it got.
+    "AUDIT_VERIFY_SECONDS": 20,
     "BABEL_DEFAULT_LOCALE": "zh",
     "LANGUAGES": ["zh", "en"],
     "WTF_CSRF_TIME_LIMIT": None,
