@@ -18,7 +18,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -374,9 +374,50 @@ class VerifyResult:
         }
 
 
-def _events(session: Session) -> Iterator[AuditEvent]:
+@dataclass
+class ChainState:
+    """How far a verification of the chain got: it resumes with the next event.
+
+    The caller passes one to :func:`verify_chain` and reads it after a run was stopped (its
+    ``progress`` raised); it is JSON-ready through :meth:`as_dict` and :meth:`from_dict`.
+    """
+
+    #: Events 1 to ``checked`` were verified.
+    checked: int = 0
+    prev_hash: str = GENESIS_HASH
+    redacted: int = 0
+    #: Events whose personal values are gone, and those recorded erasures say were erased.
+    missing: set[int] = field(default_factory=set)
+    erased: set[int] = field(default_factory=set)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the state as JSON-ready data."""
+        return {
+            "checked": self.checked,
+            "prev_hash": self.prev_hash,
+            "redacted": self.redacted,
+            "missing": sorted(self.missing),
+            "erased": sorted(self.erased),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ChainState:
+        """Read a state written by :meth:`as_dict`."""
+        return cls(
+            checked=int(data["checked"]),
+            prev_hash=str(data["prev_hash"]),
+            redacted=int(data.get("redacted", 0)),
+            missing={int(s) for s in data.get("missing", ())},
+            erased={int(s) for s in data.get("erased", ())},
+        )
+
+
+def _events(session: Session, after: int) -> Iterator[AuditEvent]:
     result = session.scalars(
-        select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=1000)
+        select(AuditEvent)
+        .where(AuditEvent.seq > after)
+        .order_by(AuditEvent.seq)
+        .execution_options(yield_per=1000)
     )
     try:
         yield from result
@@ -385,9 +426,10 @@ def _events(session: Session) -> Iterator[AuditEvent]:
         result.close()
 
 
-def _personal_rows(session: Session) -> Iterator[Any]:
+def _personal_rows(session: Session, after: int) -> Iterator[Any]:
     result = session.execute(
         select(AuditPersonal.seq, AuditPersonal.path, AuditPersonal.salt, AuditPersonal.value)
+        .where(AuditPersonal.seq > after)
         .order_by(AuditPersonal.seq, AuditPersonal.path)
         .execution_options(yield_per=1000)
     )
@@ -397,75 +439,68 @@ def _personal_rows(session: Session) -> Iterator[Any]:
         result.close()
 
 
-def _watched(events: Iterator[AuditEvent], progress: Callable[[int], None]) -> Iterator[AuditEvent]:
-    for checked, event in enumerate(events):
-        # Every 256 events: often enough to stop on time, rarely enough to cost nothing.
-        if checked % 256 == 0:
+def _watched(
+    events: Iterator[AuditEvent], progress: Callable[[int], None], start: int
+) -> Iterator[AuditEvent]:
+    for checked, event in enumerate(events, start):
+        # Every 256 events: often enough to stop on time, rarely enough to cost nothing; never
+        # before this run's first ones, so that each run resumed moves on.
+        if checked % 256 == 0 and checked > start:
             progress(checked)
         yield event
 
 
-def verify_chain(session: Session, progress: Callable[[int], None] | None = None) -> VerifyResult:
+def verify_chain(
+    session: Session,
+    progress: Callable[[int], None] | None = None,
+    state: ChainState | None = None,
+) -> VerifyResult:
     """Re-check every event: its hash, its link, its columns, its personal values and the head.
 
     ``progress`` is called with the number of events checked so far, every few hundred; it
-    may raise to stop a run that has taken too long (the exception propagates).
+    may raise to stop a run that has taken too long (the exception propagates, and ``state``
+    then says how far it got). Given the ``state`` of a stopped run, it resumes there: each
+    event is checked once, as it stood when the run reached it.
     """
+    state = state if state is not None else ChainState()
     # Where each statement reads its own snapshot (PostgreSQL), the head is read first, then
     # the clear values, then the events: a value missing from an event the head already
     # covered was erased before the events were read, so the erasure's event is among them.
     # Events appended meanwhile may have values the earlier read could not see yet.
     settled = session.execute(_HEAD_SEQ).scalar() or 0
     with (
-        contextlib.closing(_personal_rows(session)) as personal,
-        contextlib.closing(_events(session)) as events,
+        contextlib.closing(_personal_rows(session, state.checked)) as personal,
+        contextlib.closing(_events(session, state.checked)) as events,
     ):
-        watched = events if progress is None else _watched(events, progress)
-        return _verify(session, watched, personal, settled)
+        watched = events if progress is None else _watched(events, progress, state.checked)
+        return _verify(session, watched, personal, settled, state)
 
 
 def _verify(
-    session: Session, events: Iterator[AuditEvent], personal: Iterator[Any], settled: int
+    session: Session,
+    events: Iterator[AuditEvent],
+    personal: Iterator[Any],
+    settled: int,
+    state: ChainState,
 ) -> VerifyResult:
-    prev_hash = GENESIS_HASH
-    expected_seq = 1
-    checked = 0
-    redacted = 0
-    #: Events with personal values gone, and those that recorded erasures say were erased.
-    missing: set[int] = set()
-    erased: set[int] = set()
+    def bad(seq: int | None, problem: str) -> VerifyResult:
+        return VerifyResult(False, state.checked, seq, problem, state.redacted)
+
     row = next(personal, None)
     for event in events:
+        expected_seq = state.checked + 1
         if event.seq != expected_seq:
-            return VerifyResult(
-                False,
-                checked,
-                expected_seq,
-                f"event {expected_seq} is missing (found {event.seq})",
-                redacted,
-            )
+            return bad(expected_seq, f"event {expected_seq} is missing (found {event.seq})")
         if sha256_hex(event.payload) != event.hash:
-            return VerifyResult(
-                False, checked, event.seq, "payload does not match its hash", redacted
-            )
+            return bad(event.seq, "payload does not match its hash")
         stored = json.loads(event.payload)
-        if stored.get("prev_hash") != prev_hash:
-            return VerifyResult(
-                False,
-                checked,
-                event.seq,
-                "not linked to the previous event (inserted or reordered)",
-                redacted,
-            )
+        if stored.get("prev_hash") != state.prev_hash:
+            return bad(event.seq, "not linked to the previous event (inserted or reordered)")
         if stored != _plain(event_record(event)):
-            return VerifyResult(
-                False, checked, event.seq, "columns differ from the hashed record", redacted
-            )
+            return bad(event.seq, "columns differ from the hashed record")
         if row is not None and row.seq < event.seq:
             # Rows of an event that has no commitment where they claim to be.
-            return VerifyResult(
-                False, checked, row.seq, "a personal value is stored for no commitment", redacted
-            )
+            return bad(row.seq, "a personal value is stored for no commitment")
         if COMMITMENT_MARK in event.payload:
             kept = {}
             while row is not None and row.seq == event.seq:
@@ -477,53 +512,27 @@ def _verify(
                 found = kept.pop(path, None)
                 if found is None:
                     if event.seq <= settled:
-                        redacted += 1
-                        missing.add(event.seq)
+                        state.redacted += 1
+                        state.missing.add(event.seq)
                 elif commitment(found.salt, found.value) != digest:
-                    return VerifyResult(
-                        False,
-                        checked,
-                        event.seq,
-                        f"personal value {path} does not match its commitment",
-                        redacted,
-                    )
+                    return bad(event.seq, f"personal value {path} does not match its commitment")
             if kept:
-                return VerifyResult(
-                    False,
-                    checked,
-                    event.seq,
-                    f"personal value {min(kept)} is stored for no commitment",
-                    redacted,
-                )
+                return bad(event.seq, f"personal value {min(kept)} is stored for no commitment")
         elif row is not None and row.seq == event.seq:
-            return VerifyResult(
-                False, checked, event.seq, "a personal value is stored for no commitment", redacted
-            )
+            return bad(event.seq, "a personal value is stored for no commitment")
         if event.action == ERASE_ACTION:
-            erased.update((stored.get("after") or {}).get("events") or ())
-        prev_hash = event.hash
-        expected_seq += 1
-        checked += 1
+            state.erased.update((stored.get("after") or {}).get("events") or ())
+        state.prev_hash = event.hash
+        state.checked = event.seq
     head = session.get(AuditHead, 1)
-    if head is None or head.seq != checked or head.hash != prev_hash:
-        return VerifyResult(
-            False,
-            checked,
-            checked + 1,
+    if head is None or head.seq != state.checked or head.hash != state.prev_hash:
+        return bad(
+            state.checked + 1,
             "the chain ends before its recorded head (events deleted from the end)",
-            redacted,
         )
     if row is not None:
-        return VerifyResult(
-            False, checked, row.seq, "a personal value is stored for no event", redacted
-        )
-    unrecorded = missing - erased
+        return bad(row.seq, "a personal value is stored for no event")
+    unrecorded = state.missing - state.erased
     if unrecorded:
-        return VerifyResult(
-            False,
-            checked,
-            min(unrecorded),
-            "personal values were deleted without a recorded erasure",
-            redacted,
-        )
-    return VerifyResult(True, checked, redacted=redacted)
+        return bad(min(unrecorded), "personal values were deleted without a recorded erasure")
+    return VerifyResult(True, state.checked, redacted=state.redacted)

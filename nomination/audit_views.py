@@ -624,35 +624,45 @@ class _OutOfTime(Exception):
     pass
 
 
-def run_verification(session: Session, *, seconds: float, by: str) -> dict[str, Any]:
+def run_verification(
+    session: Session, *, seconds: float, by: str, resume: bool = False
+) -> dict[str, Any]:
     """Verify the chain, the tree and every checkpoint, stopping after ``seconds``; store it.
 
-    The result says how far it got ("checked X of Y events") when the time ran out.
+    A run stopped by the time limit says how far it got ("checked X of Y events") and keeps
+    where it stood; with ``resume`` the next run goes on from there, so a log too long for
+    one request is verified over several, each bounded.
     """
     started = utcnow()
     deadline = clock.monotonic() + seconds
     head = session.get(AuditHead, 1)
     total = head.seq if head is not None else 0
-    seen = [0]
-    result: dict[str, Any] = {
-        "started_at": started.isoformat(),
-        "by": by,
-        "of": total,
-        "limit_seconds": seconds,
-    }
+    previous = last_verification() if resume else None
+    if previous and not previous.get("finished") and previous.get("resume"):
+        state = audit.ChainState.from_dict(previous["resume"])
+        result = {
+            "started_at": previous["started_at"],
+            "by": previous["by"],
+            "runs": int(previous.get("runs", 1)) + 1,
+            "earlier_seconds": float(previous.get("seconds", 0)),
+        }
+    else:
+        state = audit.ChainState()
+        result = {"started_at": started.isoformat(), "by": by, "runs": 1, "earlier_seconds": 0}
+    result.update(of=total, limit_seconds=seconds)
 
     def progress(checked: int) -> None:
-        seen[0] = checked
         if clock.monotonic() > deadline:
             raise _OutOfTime
 
     try:
-        report = checkpoints.verify_log(session, progress=progress)
+        report = checkpoints.verify_log(session, progress=progress, state=state)
     except _OutOfTime:
-        result.update(finished=False, ok=None, checked=seen[0])
+        result.update(finished=False, ok=None, checked=state.checked, resume=state.as_dict())
     else:
         result.update(report.as_dict(), finished=True)
-    result["seconds"] = round((utcnow() - started).total_seconds(), 3)
+    spent = (utcnow() - started).total_seconds()
+    result["seconds"] = round(result.pop("earlier_seconds") + spent, 3)
     _store(result)
     return result
 

@@ -39,7 +39,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, object_session
 
 from nomination import merkle
-from nomination.audit import VerifyResult, verify_chain
+from nomination.audit import ChainState, VerifyResult, verify_chain
 from nomination.audit_offline import (
     CHECKPOINT_FORMAT,
     checkpoint_problem,
@@ -466,16 +466,18 @@ def verify_log(
     extra_keys: Iterable[Ed25519PublicKey] = (),
     progress: Callable[[int], None] | None = None,
     kept: dict[str, Any] | None = None,
+    state: ChainState | None = None,
 ) -> LogReport:
     """Check the chain, recompute the tree, and check every checkpoint against both.
 
     ``kept`` is a checkpoint an auditor kept (its JSON), checked with ``extra_keys`` (the
     auditor's) before the stored ones: it catches a log truncated or rewritten together with
     the stored checkpoints.
-    ``progress`` is passed to :func:`verify_chain` (it may raise to stop a long run).
+    ``progress`` and ``state`` are passed to :func:`verify_chain` (``progress`` may raise to
+    stop a long run, and ``state`` resumes one).
     """
     extra_keys = list(extra_keys)
-    chain = verify_chain(session, progress)
+    chain = verify_chain(session, progress, state)
     report = LogReport(chain)
     if not chain.ok:
         return report

@@ -10,6 +10,7 @@ from nomination.models import Checkpoint
 
 from tampering import remove_protection
 from test_api_support import Api
+from test_checkpoints import bulk_events
 
 
 @pytest.fixture
@@ -41,11 +42,18 @@ def test_verification_checks_the_checkpoints_too(api, session):
     assert "does not match" in body["problem"] or "no longer matches" in body["problem"]
 
 
-def test_verification_is_bounded_in_time(api, app, monkeypatch):
+def test_verification_is_bounded_in_time_and_continues(api, app, session, monkeypatch):
+    bulk_events(session, 300)
+    session.commit()
     monkeypatch.setitem(app.config, "AUDIT_VERIFY_SECONDS", 0)
     body = api.get("/audit/verify", user="admin").json
     assert body["finished"] is False and body["ok"] is None
-    assert body["checked"] <= body["of"]
+    assert body["checked"] == 256 and body["of"] > 256
+    # Without ?continue a new run starts from the first event again.
+    assert api.get("/audit/verify", user="admin").json["checked"] == 256
+    body = api.get("/audit/verify?continue=1", user="admin").json
+    assert body["finished"] is True and body["ok"] is True and body["runs"] == 2
+    assert body["checked"] == body["of"] == body["tree_size"]
 
 
 @pytest.mark.parametrize("user", ["unit1", "committee1", "federation"])

@@ -53,7 +53,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     instance = tmp_path_factory.mktemp("journey")
     _run(instance, "demo", "--password", PASSWORD)
     port = _free_port()
-    env = {**os.environ, "NOMINATION_INSTANCE_PATH": str(instance)}
+    # No time for verification in one request: the auditor's run goes on over several.
+    env = {
+        **os.environ,
+        "NOMINATION_INSTANCE_PATH": str(instance),
+        "NOMINATION_AUDIT_VERIFY_SECONDS": "0",
+    }
     proc = subprocess.Popen(
         [EXE, "serve", "--port", str(port), "--workers", "2"],
         env=env,
@@ -237,3 +242,18 @@ def test_nomination_journey_to_the_archive(server, browser):
     # The audit trail of everything the journey did verifies.
     verify = _run(instance, "audit", "verify")
     assert '"ok": true' in verify.stdout
+
+
+def test_the_auditor_verifies_a_long_log_over_several_requests(server, browser):
+    url, _instance = server
+    auditor = _login(browser, url, "auditor")
+    auditor.goto(f"{url}/audit/verify")
+    total = int(auditor.locator("#head-seq").inner_text())
+    assert total > 256  # the demo's log: two requests at least
+    auditor.click("#run")
+    # The page shows the progress and continues by itself until the whole log is verified.
+    auditor.wait_for_selector("#verify-progress")
+    auditor.wait_for_selector('#verify[data-ok="true"]', timeout=60_000)
+    assert int(auditor.locator("#checked").inner_text()) >= total
+    assert "分" in auditor.locator("#verify").inner_text()  # "over N requests"
+    auditor.screenshot(path=str(ARTIFACTS / "audit-verified.png"), full_page=True)

@@ -230,7 +230,11 @@ def _checkpoint_info(cp: Any) -> dict[str, Any] | None:
 @bp.route("/verify", methods=["GET", "POST"])
 @login_required
 def verify() -> ResponseReturnValue:
-    """Show the chain, tree and checkpoint status; POST runs the full verification again."""
+    """Show the chain, tree and checkpoint status; POST runs the full verification again.
+
+    Each POST is bounded in time; a run cut short is continued by the next POST with
+    ``continue`` (the page sends it by itself while a run is under way, showing progress).
+    """
     user = _require_auditor()
     form = RunForm()
     ran = None
@@ -238,7 +242,9 @@ def verify() -> ResponseReturnValue:
         if not form.validate_on_submit():
             abort(400, tr("请求已过期,请重试", "The form expired; try again"))
         seconds = float(current_app.config["AUDIT_VERIFY_SECONDS"])
-        ran = audit_views.run_verification(db.session, seconds=seconds, by=user.username)
+        ran = audit_views.run_verification(
+            db.session, seconds=seconds, by=user.username, resume="continue" in request.form
+        )
     return render_template(
         "audit/verify.html",
         form=form,
