@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import update
+from test_checkpoints import bulk_events
 
 from nomination.checkpoints import create_checkpoint, generate_keys
 from nomination.models import Checkpoint
 
 from tampering import remove_protection
 from test_api_support import Api
-from test_checkpoints import bulk_events
 
 
 @pytest.fixture

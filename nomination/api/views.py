@@ -19,11 +19,12 @@ from sqlalchemy import func, select
 
 from nomination import checkpoints, db, engine, operations, queries
 from nomination.api import openapi, serialise
-from nomination.audit import event_views, verify_chain
+from nomination.audit import event_views
 from nomination.audit_views import (
     ReceiptStatus,
     objection_event,
     receipt_status,
+    run_verification,
     submission_event,
 )
 from nomination.errors import InvalidData, NotFound, PermissionDenied
@@ -331,10 +332,16 @@ def objection(reference: str) -> ResponseReturnValue:
 
 @bp.get("/audit/verify")
 def verify_audit() -> ResponseReturnValue:
-    """Re-compute the audit chain (auditors and administrators)."""
-    if not can_audit(_user()):
+    """Verify the chain, the tree and every checkpoint, bounded in time (auditors).
+
+    ``?continue=1`` goes on from where the last run cut short by the time limit stopped.
+    """
+    user = _user()
+    if not can_audit(user):
         raise PermissionDenied("only auditors and administrators may verify the audit trail")
-    return jsonify(serialise.verify_result(verify_chain(db.session)))
+    seconds = float(current_app.config["AUDIT_VERIFY_SECONDS"])
+    resume = request.args.get("continue") in ("1", "true")
+    return jsonify(run_verification(db.session, seconds=seconds, by=user.username, resume=resume))
 
 
 # --- receipts and checkpoints ----------------------------------------------------------------
