@@ -88,10 +88,21 @@ def db_revision(message: str) -> None:
 )
 @with_appcontext
 def demo(password: str) -> None:
-    """Load the demo federation (idempotent) and print the demo logins."""
+    """Load the demo federation (idempotent) and print the demo logins.
+
+    Without an audit signing key, one is made first, so that the demo's stages are signed.
+    """
+    from nomination.checkpoints import CheckpointError, generate_keys, key_directory, signing_key
     from nomination.demo import DEMO_USERS, load_demo
 
     _upgrade()
+    try:
+        has_key = signing_key() is not None
+    except CheckpointError:
+        has_key = True  # configured but unreadable: the operator's to fix, not to replace
+    if not has_key:
+        _, public = generate_keys(key_directory())
+        click.echo(f"audit signing key made; its public key: {public}", err=True)
     with transaction():
         created = load_demo(db.session, password=password)
     if created:

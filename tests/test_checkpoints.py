@@ -546,7 +546,6 @@ def test_keygen_prints_the_public_key_and_refuses_to_overwrite(tmp_path):
 
 def test_checkpoint_command_and_verify(signed_demo, tmp_path):
     instance = clone(signed_demo, tmp_path / "cp")
-    (instance / "keys").symlink_to(signed_demo / "keys")
     notices = query(instance, "SELECT count(*) FROM audit_checkpoint")[0][0]
     assert notices > 0  # the demo's notices were signed
     result = run(instance, "audit", "checkpoint", "--note", "before the audit")
@@ -609,7 +608,6 @@ def _rewrite_sqlite_chain(instance, target_seq):
 
 def test_verify_names_the_checkpoint_a_rewritten_chain_breaks(signed_demo, tmp_path):
     instance = clone(signed_demo, tmp_path / "rewritten")
-    (instance / "keys").symlink_to(signed_demo / "keys")
     first_cp, first_size = query(
         instance, "SELECT id, tree_size FROM audit_checkpoint ORDER BY signed_at, id LIMIT 1"
     )[0]
@@ -629,7 +627,6 @@ def test_verify_names_the_checkpoint_a_rewritten_chain_breaks(signed_demo, tmp_p
 
 def test_verify_against_a_kept_checkpoint_when_the_stored_ones_are_gone(signed_demo, tmp_path):
     instance = clone(signed_demo, tmp_path / "kept")
-    (instance / "keys").symlink_to(signed_demo / "keys")
     public = signed_demo / "keys" / "audit-signing-key.pub.pem"
     kept = tmp_path / "kept.json"
     kept.write_text(run(instance, "audit", "checkpoint").stdout, encoding="utf-8")
@@ -669,7 +666,6 @@ def test_verify_against_a_kept_checkpoint_when_the_stored_ones_are_gone(signed_d
 
 def test_tick_signs_one_checkpoint_a_day(signed_demo, tmp_path):
     instance = clone(signed_demo, tmp_path / "tick")
-    (instance / "keys").symlink_to(signed_demo / "keys")
     with connect(instance) as conn:
         # The demo's notices signed checkpoints today: start the day without them (as the
         # database file's owner could, past the triggers).

@@ -95,8 +95,13 @@ def row_counts(instance: Path) -> dict[str, int]:
 
 
 def clone(source: Path, target: Path) -> Path:
-    """Copy the demo database into a fresh instance folder (the backup API handles WAL)."""
+    """Copy the demo database into a fresh instance folder (the backup API handles WAL).
+
+    The signing keys are shared (a link): the copy's checkpoints verify with them.
+    """
     target.mkdir(parents=True, exist_ok=True)
+    if (source / "keys").exists():
+        (target / "keys").symlink_to(source / "keys")
     src = sqlite3.connect(source / DATABASE)
     dst = sqlite3.connect(target / DATABASE)
     try:
@@ -205,6 +210,7 @@ def test_db_upgrade_creates_the_database_and_runs_twice(tmp_path):
         "root_hash": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
         "checkpoints": 0,
         "first_bad_checkpoint": None,
+        "kept_checkpoint": None,
     }
 
 
@@ -221,6 +227,16 @@ def test_demo_prints_logins_and_password(demo):
     users = dict(query(demo.instance, "SELECT username, active FROM user_account"))
     assert listed <= set(users)
     assert all(users[name] for name in listed)
+
+
+def test_demo_makes_a_signing_key_and_signs_its_stages(demo):
+    assert (demo.instance / "keys" / "audit-signing-key.pem").exists()
+    reasons = dict(
+        query(demo.instance, "SELECT reason, count(*) FROM audit_checkpoint GROUP BY reason")
+    )
+    assert reasons.get("stage closed", 0) > 0 and reasons.get("notice published", 0) > 0
+    again = run(demo.instance, "demo", "--password", PASSWORD)
+    assert "signing key made" not in again.stderr  # the key is kept, never replaced
 
 
 def test_demo_twice_duplicates_nothing(demo, tmp_path):
