@@ -229,13 +229,14 @@ def test_demo_prints_logins_and_password(demo):
     assert all(users[name] for name in listed)
 
 
-def test_demo_makes_a_signing_key_and_signs_its_stages(demo):
+def test_demo_makes_a_signing_key_and_signs_its_stages(demo, tmp_path):
     assert (demo.instance / "keys" / "audit-signing-key.pem").exists()
     reasons = dict(
         query(demo.instance, "SELECT reason, count(*) FROM audit_checkpoint GROUP BY reason")
     )
     assert reasons.get("stage closed", 0) > 0 and reasons.get("notice published", 0) > 0
-    again = run(demo.instance, "demo", "--password", PASSWORD)
+    again = run(clone(demo.instance, tmp_path / "again"), "demo", "--password", PASSWORD)
+    assert again.returncode == 0, again.stderr
     assert "signing key made" not in again.stderr  # the key is kept, never replaced
 
 
