@@ -112,6 +112,22 @@ class WorkCalendar:
             day = self.next_workday(day + timedelta(days=1))
         return self.closing(day).astimezone(UTC)
 
+    def remaining_working_days(self, now: datetime, closes_at: datetime) -> int:
+        """Return how many working days of a period closing at ``closes_at`` are left at ``now``.
+
+        Counted as :meth:`period_end` counts: a period of that many working days opened at
+        ``now`` closes at ``closes_at``. Zero once it has closed.
+        """
+        if now >= closes_at:
+            return 0
+        local = self.local(now)
+        day = local.date()
+        if not self.is_workday(day) or local.timetz().replace(tzinfo=None) >= time(
+            self.closing_hour
+        ):
+            day += timedelta(days=1)
+        return self.working_days_between(day, self.local(closes_at).date())
+
     def working_days_between(self, first: date, last: date) -> int:
         """Count the working days from ``first`` to ``last``, both included."""
         count = 0

@@ -40,6 +40,25 @@ def test_period_end(cal, opened, days, closes):
     assert cal.period_end(opened, days) == closes
 
 
+@pytest.mark.parametrize(
+    ("now", "closes", "left"),
+    [
+        # The National Day notice, interrupted on its first day: all 5 working days left.
+        (bj(2026, 9, 30, 11), bj(2026, 10, 12, 17), 5),
+        # During the holiday: Oct 8, 9, the worked Saturday Oct 10 and Monday Oct 12 are left.
+        (bj(2026, 10, 3, 11), bj(2026, 10, 12, 17), 4),
+        # On the last day before and after the closing hour.
+        (bj(2026, 11, 24, 16, 59, 59), bj(2026, 11, 24, 17), 1),
+        (bj(2026, 11, 24, 17), bj(2026, 11, 24, 17), 0),
+    ],
+)
+def test_remaining_working_days(cal, now, closes, left):
+    assert cal.remaining_working_days(now, closes) == left
+    if left:
+        # What is left, opened now, closes when the period would have.
+        assert cal.period_end(now, left) == closes
+
+
 def test_opening_day_counts_only_before_the_closing_hour(cal):
     assert cal.period_end(bj(2026, 11, 18, 16, 59, 59), 1) == bj(2026, 11, 18, 17)
     assert cal.period_end(bj(2026, 11, 18, 17, 0, 0), 1) == bj(2026, 11, 19, 17)

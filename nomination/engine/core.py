@@ -193,7 +193,9 @@ def run_effects(event: Any) -> None:
         EFFECTS[name](ctx)
 
 
-def _schedule_timer(nomination: Nomination, wf: Workflow, entered_at: datetime) -> None:
+def _schedule_timer(
+    nomination: Nomination, wf: Workflow, entered_at: datetime, days: int | None = None
+) -> None:
     timer = wf.state(nomination.state).timer
     if timer is None:
         nomination.timer_trigger = None
@@ -201,7 +203,7 @@ def _schedule_timer(nomination: Nomination, wf: Workflow, entered_at: datetime) 
         return
     nomination.timer_trigger = timer.trigger
     try:
-        due = calendar().period_end(entered_at, timer.days(nomination.campaign))
+        due = calendar().period_end(entered_at, days or timer.days(nomination.campaign))
     except UnknownCalendarYear as exc:
         raise NotConfigured(str(exc)) from None
     nomination.timer_due_at = due
@@ -275,7 +277,7 @@ def fire(
         wf.machine.events[trigger].trigger(nomination, ctx=ctx)
         entered_at = effective_at or now
         nomination.state_entered_at = entered_at
-        _schedule_timer(nomination, wf, entered_at)
+        _schedule_timer(nomination, wf, entered_at, ctx.timer_working_days)
         session.flush()
     after: dict[str, Any] = {"state": nomination.state, "version": nomination.version}
     if clean:

@@ -32,6 +32,9 @@ class Context:
     firing: bool = False
     #: Effects may add notes for the audit event (e.g. the archive record they created).
     notes: dict[str, Any] = field(default_factory=dict)
+    #: Effects may set the length, in working days, of the entered state's timer instead of
+    #: the definition's (e.g. a notice resuming with the days it had left).
+    timer_working_days: int | None = None
 
 
 #: A guard returns None when the transition may happen, or the reason (zh, en) it may not.
