@@ -32,6 +32,8 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+    # Largest single uploaded file (nomination.uploads); MAX_CONTENT_LENGTH bounds a request.
+    "UPLOAD_MAX_BYTES": 20 * 1024 * 1024,
     "BOOTSTRAP_SERVE_LOCAL": True,
 }
 
@@ -61,3 +63,5 @@ def configure(app: Flask, test_config: dict[str, Any] | None = None) -> None:
         app.config["SECRET_KEY"] = _secret_key(instance)
     app.config.setdefault("HOLIDAYS_FILE", str(instance / "holidays.toml"))
     app.config.setdefault("AUDIT_KEY_DIR", str(instance / "keys"))
+    # Uploaded files, stored by content hash; outside any folder the web server serves.
+    app.config.setdefault("UPLOAD_DIR", str(instance / "uploads"))

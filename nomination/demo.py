@@ -857,6 +857,8 @@ def _campaign(
         notice_working_days=5,
         unit_notice_working_days=5,
         objection_contact=_OBJECTION_CONTACT,
+        # Beijing's notices list nominees by surname strokes (按姓氏笔画排序).
+        notice_order="stroke",
     )
     for code, _name, _en, places in COMMITTEES:
         for kind, n in zip(("individual", "unit", "team"), places, strict=True):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from nomination import engine
+from nomination import engine, notices
 from nomination.actors import PUBLIC
 from nomination.errors import NotFound, OutOfScope
 from nomination.formdefs import FormDef
@@ -17,8 +17,10 @@ from nomination.models import (
     Campaign,
     HonourRecord,
     Nomination,
+    NoticeEntry,
     Organisation,
 )
+from nomination.models.campaigns import AWARD_KINDS
 from nomination.permissions import (
     archive_scope,
     can_view_nomination,
@@ -114,6 +116,125 @@ def on_notice(session: Session) -> list[Nomination]:
     )
 
 
+def notice_board(
+    session: Session, *, campaign_id: int | None = None, kind: str | None = None
+) -> list[NoticeEntry]:
+    """Return the entries on the public notice now, as published, after due timers.
+
+    A nomination on notice whose definition version predates publication snapshots has no
+    entry: it is shown from its data (which cannot change while it is on notice), unsaved.
+    """
+    nominations = on_notice(session)
+    if campaign_id is not None:
+        nominations = [n for n in nominations if n.campaign_id == campaign_id]
+    if kind is not None:
+        nominations = [n for n in nominations if n.kind == kind]
+    if not nominations:
+        return []
+    by_nomination = {
+        e.nomination_id: e
+        for e in session.scalars(
+            select(NoticeEntry).where(
+                NoticeEntry.nomination_id.in_([n.id for n in nominations]),
+                NoticeEntry.closed_at.is_(None),
+            )
+        )
+    }
+    return notices.sort_entries(
+        by_nomination.get(n.id) or _unsaved_entry(session, n) for n in nominations
+    )
+
+
+def _unsaved_entry(session: Session, nomination: Nomination) -> NoticeEntry:
+    return notices.snapshot(
+        session,
+        nomination,
+        engine.workflow_for(nomination),
+        published_at=nomination.state_entered_at,
+        ends_at=nomination.timer_due_at,
+    )
+
+
+def notice_entry_of(session: Session, nomination: Nomination) -> NoticeEntry:
+    """Return the entry as published of a nomination on notice (see ``notice_board``)."""
+    found = notices.open_entries(session, nomination.id)
+    return found[-1] if found else _unsaved_entry(session, nomination)
+
+
+def _off_the_board() -> Any:
+    # Closed entries, and those of a closed campaign, which no longer shows its notices.
+    return or_(NoticeEntry.closed_at.is_not(None), Campaign.status == "closed")
+
+
+def notice_archive(
+    session: Session, *, campaign_id: int | None = None, kind: str | None = None
+) -> list[NoticeEntry]:
+    """Return the closed notice entries (of a campaign and award kind), after due timers."""
+    engine.apply_due_timers(session)
+    query = select(NoticeEntry).join(Campaign).where(_off_the_board())
+    if campaign_id is not None:
+        query = query.where(NoticeEntry.campaign_id == campaign_id)
+    if kind is not None:
+        query = query.where(NoticeEntry.kind == kind)
+    return notices.sort_entries(session.scalars(query))
+
+
+def archived_notice_index(session: Session) -> list[dict[str, Any]]:
+    """Return, per campaign and award kind, how many closed entries there are and when."""
+    engine.apply_due_timers(session)
+    rows = session.execute(
+        select(
+            NoticeEntry.campaign_id,
+            NoticeEntry.kind,
+            func.count(NoticeEntry.id),
+            func.min(NoticeEntry.published_at),
+            func.max(NoticeEntry.closed_at),
+        )
+        .join(Campaign)
+        .where(_off_the_board())
+        .group_by(NoticeEntry.campaign_id, NoticeEntry.kind)
+    ).all()
+    found = campaigns_by_id(session, {r[0] for r in rows})
+    kinds = {kind: i for i, kind in enumerate(AWARD_KINDS)}
+    index = [
+        {
+            "campaign": found[campaign_id],
+            "kind": kind,
+            "count": count,
+            "first_published_at": first,
+            "last_closed_at": last,
+        }
+        for campaign_id, kind, count, first, last in rows
+    ]
+    return sorted(
+        index, key=lambda i: (-i["campaign"].year, i["campaign"].id, kinds.get(i["kind"], 99))
+    )
+
+
+def recent_notice_entries(session: Session, limit: int = 500) -> list[NoticeEntry]:
+    """Return the latest published entries, newest first (for the feed), after due timers."""
+    engine.apply_due_timers(session)
+    return list(
+        session.scalars(
+            select(NoticeEntry)
+            .order_by(NoticeEntry.published_at.desc(), NoticeEntry.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def grouped(session: Session, entries: list[NoticeEntry]) -> list[notices.Notice]:
+    """Return ``entries`` as notices per campaign and award kind, each in its order."""
+    return notices.group(entries, campaigns_by_id(session, {e.campaign_id for e in entries}))
+
+
+def campaigns_by_id(session: Session, ids: set[int]) -> dict[int, Campaign]:
+    """Return the campaigns with ``ids``, by id."""
+    if not ids:
+        return {}
+    return {c.id: c for c in session.scalars(select(Campaign).where(Campaign.id.in_(ids)))}
+
+
 def history(session: Session, nomination: Nomination) -> list[AuditEvent]:
     """Return the audit events of ``nomination`` in order."""
     return list(
@@ -134,20 +255,6 @@ def open_campaigns(session: Session) -> list[Campaign]:
             select(Campaign).where(Campaign.status == "open").order_by(Campaign.year.desc())
         )
     )
-
-
-def public_view(nomination: Nomination) -> dict[str, Any]:
-    """Return only what the public may see of a nomination on notice."""
-    form = engine.workflow_for(nomination).nominee_form
-    fields = {f.name: nomination.data.get(f.name) for f in form.public_fields}
-    return {
-        "id": nomination.id,
-        "campaign_id": nomination.campaign_id,
-        "award_kind": nomination.kind,
-        "unit": nomination.unit.name,
-        "fields": fields,
-        "notice_ends_at": nomination.timer_due_at,
-    }
 
 
 def submitter_unit_choices(session: Session, user: Any) -> list[Organisation]:

@@ -43,6 +43,8 @@ def test_notice_shows_public_fields_only(api, on_notice, tree):
     assert notice["fields"]["name"] == "张建国"
     assert notice["unit"] == "单位一"
     assert notice["notice_ends_at"] == on_notice["timer"]["due_at"]
+    assert notice["published_at"] == "2026-11-18T02:00:00+00:00"
+    assert (notice["position"], notice["sequence"], notice["notice_order"]) == (1, 1, "unit")
     assert notice["objection_contact"] == {"body": "朝阳区总工会劳模办", "phone": "010-65099999"}
     assert "id_number" not in notice["fields"]
     assert "phone" not in notice["fields"]

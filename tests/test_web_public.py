@@ -126,3 +126,15 @@ def test_public_pages_in_english(web_client, on_notice):
     assert "Summary of deeds" in page.text
     assert "Male" in page.text
     assert "Object to this nomination" in page.text
+
+
+def test_notice_links_its_print_version_pdf_archive_and_feed(web_client, on_notice, web):
+    page = web_client.get("/notices/").text
+    group = page[page.index(f'data-campaign="{web.campaign.id}" data-kind="individual"') :]
+    assert f'href="/notices/{web.campaign.id}/individual/print"' in group
+    assert f'href="/notices/{web.campaign.id}/individual/notice.pdf"' in group
+    assert 'href="/notices/archive"' in page
+    assert 'rel="alternate" type="application/atom+xml" href="/notices/feed.atom"' in page
+    # The period as published: from the day of publication to the closing hour of its end.
+    notice = page[page.index(f'data-notice="{on_notice.id}"') :]
+    assert "2026年11月18日 至 2026年11月24日 17:00" in notice

@@ -334,7 +334,26 @@ def _schemas() -> dict[str, Any]:
                 "award_kind": {"type": "string", "enum": list(AWARD_KINDS)},
                 "award_title": {"type": "string"},
                 "unit": {"type": "string"},
-                "fields": {"type": "object", "description": "The form's public fields only."},
+                "fields": {
+                    "type": "object",
+                    "description": "The form's public fields only, as they were published.",
+                },
+                "position": {
+                    "type": "integer",
+                    "description": "Place in its notice (campaign and award kind), from 1.",
+                },
+                "notice_order": {
+                    "type": "string",
+                    "enum": ["unit", "stroke"],
+                    "description": "The campaign's order: by nominating unit, or by surname "
+                    "strokes (姓氏笔画; units and teams by the strokes of their names).",
+                },
+                "sequence": {
+                    "type": "integer",
+                    "description": "1, or more when the nominee was published again after an "
+                    "objection was reviewed.",
+                },
+                "published_at": {"type": "string", "format": "date-time"},
                 "notice_ends_at": {"type": ["string", "null"], "format": "date-time"},
                 "objection_contact": {"type": "object"},
             }
@@ -563,7 +582,8 @@ def _paths() -> dict[str, Any]:
         "/notices": {
             "get": _op(
                 "listNotices",
-                "Nominations on public notice (公示): public fields only (no login)",
+                "Nominations on public notice (公示) as published, each notice in its campaign's "
+                "order: public fields only (no login)",
                 {"200": _json(_ref("NoticeList"), "Notices")},
                 public=True,
             )

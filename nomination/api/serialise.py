@@ -11,8 +11,15 @@ from nomination import engine
 from nomination.audit import EventView, VerifyResult, event_view
 from nomination.engine.definitions import Workflow
 from nomination.formdefs import FormDef
-from nomination.models import AuditEvent, Campaign, Nomination, Objection, Organisation, User
-from nomination.queries import public_view
+from nomination.models import (
+    AuditEvent,
+    Campaign,
+    Nomination,
+    NoticeEntry,
+    Objection,
+    Organisation,
+    User,
+)
 
 
 def iso(value: date | datetime | None) -> str | None:
@@ -199,16 +206,22 @@ def audit_event(
     }
 
 
-def notice(n: Nomination) -> dict[str, Any]:
-    """Describe a nomination on public notice: public fields only, and where to object."""
-    view = public_view(n)
-    award_row = n.campaign.award(n.kind)
+def notice(entry: NoticeEntry, campaign: Campaign, position: int) -> dict[str, Any]:
+    """Describe an entry on public notice as published: public fields only, where to object."""
     return {
-        **view,
-        "campaign": n.campaign.name,
-        "award_title": award_row.title if award_row else n.kind,
-        "notice_ends_at": iso(view["notice_ends_at"]),
-        "objection_contact": n.campaign.objection_contact or {},
+        "id": entry.nomination_id,
+        "campaign_id": entry.campaign_id,
+        "campaign": campaign.name,
+        "award_kind": entry.kind,
+        "award_title": entry.award_title.get("zh", entry.kind),
+        "unit": entry.unit_name,
+        "fields": {f["name"]: f["value"] for f in entry.fields},
+        "position": position,
+        "notice_order": entry.notice_order,
+        "sequence": entry.sequence,
+        "published_at": iso(entry.published_at),
+        "notice_ends_at": iso(entry.ends_at),
+        "objection_contact": entry.objection_contact or {},
     }
 
 

@@ -303,9 +303,13 @@ def nomination_history(nomination_id: int) -> ResponseReturnValue:
 @bp.get("/notices")
 @public
 def notices() -> ResponseReturnValue:
-    """Return the nominations on public notice: public fields only, and where to object."""
-    rows = queries.on_notice(db.session)
-    return jsonify({"items": [serialise.notice(n) for n in rows]})
+    """Return the entries on public notice as published, each notice in its campaign's order."""
+    items = [
+        serialise.notice(entry, notice.campaign, position)
+        for notice in queries.grouped(db.session, queries.notice_board(db.session))
+        for position, entry in enumerate(notice.entries, start=1)
+    ]
+    return jsonify({"items": items})
 
 
 @bp.post("/notices/<int:nomination_id>/objections")

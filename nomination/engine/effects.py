@@ -6,6 +6,7 @@ import secrets
 from datetime import date
 from typing import Any
 
+from nomination import notices
 from nomination.engine.registry import Context, effect
 from nomination.i18n import pick
 from nomination.models import HonourRecord, Objection
@@ -115,3 +116,24 @@ def dismiss_objections(ctx: Context) -> None:
 def uphold_objections(ctx: Context) -> None:
     """Conclude the open objections as founded."""
     _conclude(ctx, "founded")
+
+
+@effect("publish_notice")
+def publish_notice(ctx: Context) -> None:
+    """Publish the nominee on the public notice, keeping exactly what the public is shown."""
+    entry = notices.publish(
+        ctx.session, ctx.nomination, ctx.workflow, at=ctx.now, calendar=ctx.calendar
+    )
+    # The event names the entry and the digest of what it published, so that the archived
+    # notice can be checked against the audit trail.
+    ctx.notes["notice_entry"] = {
+        "id": entry.id,
+        "sequence": entry.sequence,
+        "sha256": notices.digest(entry),
+    }
+
+
+@effect("end_notice")
+def end_notice(ctx: Context) -> None:
+    """Close the nominee's entry on the public notice; it stays in the notice archive."""
+    notices.end(ctx.session, ctx.nomination, at=ctx.now)

@@ -5,6 +5,7 @@ from nomination.models.audit import AuditEvent, AuditHead
 from nomination.models.campaigns import Campaign, CampaignAward, DefinitionVersion, Quota
 from nomination.models.checkpoints import Checkpoint
 from nomination.models.nominations import Attachment, Nomination, Objection
+from nomination.models.notices import NoticeEntry
 from nomination.models.orgs import Organisation, Team
 from nomination.models.users import ROLES, ApiToken, RoleAssignment, User
 
@@ -20,6 +21,7 @@ __all__ = [
     "DefinitionVersion",
     "HonourRecord",
     "Nomination",
+    "NoticeEntry",
     "Objection",
     "Organisation",
     "Quota",

@@ -6,11 +6,15 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from nomination.db import Base, JSONType, UTCDateTime, utcnow
+from nomination.errors import InvalidData
 
 AWARD_KINDS = ("individual", "unit", "team")
+#: How a public notice orders its entries: by nominating unit (in the order of the
+#: organisation tree, so by working committee), or by surname strokes (姓氏笔画).
+NOTICE_ORDERS = ("unit", "stroke")
 
 
 class DefinitionVersion(Base):
@@ -32,6 +36,7 @@ class Campaign(Base):
     __table_args__ = (
         CheckConstraint("status IN ('open', 'closed')", name="valid_status"),
         CheckConstraint("notice_working_days >= 1", name="notice_days_positive"),
+        CheckConstraint("notice_order IN ('unit', 'stroke')", name="valid_notice_order"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -52,12 +57,24 @@ class Campaign(Base):
     congress_vote_rule: Mapped[str] = mapped_column(String(8), default="1/2")
     #: Where objections go: body, address, phone, email (shown on the public notice).
     objection_contact: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    #: Order of the public notice: "unit", or "stroke" (people by surname strokes, units and
+    #: teams by the strokes of their names).
+    notice_order: Mapped[str] = mapped_column(String(16), default="unit", server_default="unit")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     awards: Mapped[list[CampaignAward]] = relationship(
         back_populates="campaign", order_by="CampaignAward.id"
     )
     quotas: Mapped[list[Quota]] = relationship(back_populates="campaign")
+
+    @validates("notice_order")
+    def _check_notice_order(self, _key: str, value: str) -> str:
+        if value not in NOTICE_ORDERS:
+            raise InvalidData(
+                "unknown notice order",
+                fields={"notice_order": [f"one of {', '.join(NOTICE_ORDERS)}"]},
+            )
+        return value
 
     def award(self, kind: str) -> CampaignAward | None:
         """Return the award of ``kind`` this campaign offers, if it offers it."""

@@ -1,36 +1,73 @@
-"""Public pages, no login: the notice board (公示) and objections (异议).
+"""Public pages, no login: the notice board (公示), its archive and feed, and objections.
 
 URL table:
 
-    /notices/                    nominations on notice, public fields only, where to object
-    /notices/<id>/object         GET/POST the objection form → confirmation with a reference
-    /notices/objections/received the confirmation (the reference is kept in the session)
-    /notices/objections          GET/POST look up an objection's status by its reference
+    /notices/                                   entries on notice now, public fields only
+    /notices/<campaign>/<kind>/print            the notice as it would be posted (print style)
+    /notices/<campaign>/<kind>/notice.pdf       the same as a PDF, downloaded
+    /notices/archive                            closed notices, per campaign and award kind
+    /notices/archive/<campaign>/<kind>          one campaign's closed notices of a kind
+    /notices/archive/<campaign>/<kind>/print    … as posted, and as a PDF (notice.pdf)
+    /notices/feed.atom                          Atom feed: one entry per notice posted
+    /notices/<id>/object                        GET/POST the objection form → confirmation
+    /notices/objections/received                the confirmation (the reference is in the session)
+    /notices/objections                         GET/POST look up an objection by its reference
 
-Personal data never goes into a URL: objections and references are sent in POST bodies.
+Everything on the board, the print version, the PDF, the feed and the archive is rendered from
+the entries stored when each nominee was published (``nomination.notices``), never from the
+nominations' current data. Personal data never goes into a URL: objections and references are
+sent in POST bodies.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from typing import Any
+from xml.etree import ElementTree
 
-from flask import Blueprint, abort, redirect, render_template, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
+from flask_babel import format_date, format_time
 from flask_wtf import FlaskForm
+from markupsafe import escape
 
-from nomination import db, engine
+from nomination import db, notices, queries
 from nomination.errors import InvalidData, NotFound
 from nomination.formdefs import clean_data, form_class
-from nomination.i18n import pick
-from nomination.models import Nomination
+from nomination.i18n import current_language, pick
+from nomination.models import NoticeEntry
+from nomination.models.campaigns import AWARD_KINDS
 from nomination.operations import file_objection, objection_status
-from nomination.queries import load_on_notice, objection_form, on_notice, public_view
 from nomination.web.forms import ObjectionLookupForm, attach_errors
-from nomination.web.setup import tr
+from nomination.web.setup import campaign_name, tr
 
 bp = Blueprint("public", __name__, url_prefix="/notices")
 
 _NOT_ON_NOTICE = {"zh": "该推荐不在公示期内", "en": "This nomination is not on public notice"}
+_NO_NOTICE = {"zh": "没有这样的公示", "en": "There is no such notice"}
+
+#: How long a cached copy may be used: the current notice changes when a nominee is published
+#: or leaves it; a closed notice never changes.
+CURRENT_MAX_AGE = 300
+ARCHIVE_MAX_AGE = 86400
+
+ATOM = "http://www.w3.org/2005/Atom"
+ElementTree.register_namespace("", ATOM)
 
 OBJECTION_STATUS = {
     "open": {"zh": "核查中", "en": "Under review"},
@@ -39,41 +76,337 @@ OBJECTION_STATUS = {
 }
 
 
-def _notice_entry(nomination: Nomination) -> dict[str, Any]:
-    """Return what the public may see of a nomination on notice, labelled for people."""
-    view = public_view(nomination)
-    form = engine.workflow_for(nomination).nominee_form
+# --- presenting entries --------------------------------------------------------------------
+
+
+def _local_date(moment: datetime) -> date:
+    return moment.astimezone(notices.timezone()).date()
+
+
+def _date_text(moment: datetime | date) -> str:
+    """Return e.g. "2026年11月18日": a date, or a timestamp's day in the configured time zone."""
+    day = _local_date(moment) if isinstance(moment, datetime) else moment
+    return format_date(day, "long")
+
+
+def _end_text(moment: datetime | None) -> str:
+    """Return e.g. "2026年11月24日 17:00" in the configured time zone."""
+    if moment is None:
+        return ""
+    return f"{_date_text(moment)} {format_time(moment.astimezone(UTC), 'HH:mm')}"
+
+
+def _entry_view(entry: NoticeEntry) -> dict[str, Any]:
+    """Return what a page shows of an entry, as it was published, in the current language."""
+    fields = notices.shown_fields(entry)
     return {
-        "id": view["id"],
-        "unit": view["unit"],
-        "ends_at": view["notice_ends_at"],
-        "fields": [
-            (f.name, pick(f.label), f.display(view["fields"].get(f.name)))
-            for f in form.public_fields
-        ],
+        "id": entry.nomination_id,
+        "sequence": entry.sequence,
+        "unit": entry.unit_name,
+        "published_at": entry.published_at,
+        "ends_at": entry.ends_at,
+        "period": tr("{0} 至 {1}", "{0} to {1}").format(
+            _date_text(entry.published_at), _end_text(entry.ends_at)
+        ),
+        "fields": fields,
+        "shown": {name: value for name, _label, value in fields},
     }
 
 
-@bp.route("/")
-def notices() -> ResponseReturnValue:
-    """List the nominations on public notice, grouped by campaign and award kind."""
-    groups: dict[tuple[int, str], dict[str, Any]] = {}
-    for nomination in on_notice(db.session):
-        key = (nomination.campaign_id, nomination.kind)
-        group = groups.setdefault(
-            key, {"campaign": nomination.campaign, "kind": nomination.kind, "entries": []}
+def _period_view(period: notices.Period, anchor: str) -> dict[str, Any]:
+    return {
+        "anchor": anchor,
+        "published_on": _date_text(period.published_on),
+        "ends_at": _end_text(period.ends_at),
+        "columns": period.columns(),
+        "entries": [_entry_view(e) for e in period.entries],
+        "contact": period.contact,
+        "issuer": period.issuer,
+    }
+
+
+def _notice_view(notice: notices.Notice) -> dict[str, Any]:
+    periods, anchors = [], set()
+    for period in notice.periods():
+        # One anchor per day of publication; a second period published that day (after the
+        # closing hour, so ending later) gets a suffix.
+        anchor = base = f"period-{period.published_on.isoformat()}"
+        while anchor in anchors:
+            anchor = f"{base}-{len(anchors)}"
+        anchors.add(anchor)
+        periods.append(_period_view(period, anchor))
+    return {
+        "campaign": notice.campaign,
+        "kind": notice.kind,
+        "anchor": f"notice-{notice.campaign.id}-{notice.kind}",
+        "title": pick(notice.award_title),
+        "issuer": notice.issuer,
+        "contact": notice.contact,
+        "entries": [_entry_view(e) for e in notice.entries],
+        "periods": periods,
+    }
+
+
+def _one_notice(entries: list[NoticeEntry]) -> notices.Notice:
+    found = queries.grouped(db.session, entries)
+    if not found:
+        abort(404, pick(_NO_NOTICE))
+    return found[0]
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in AWARD_KINDS:
+        abort(404, pick(_NO_NOTICE))
+
+
+# --- the board -----------------------------------------------------------------------------
+
+
+@bp.route("/", endpoint="notices")
+def board() -> ResponseReturnValue:
+    """List the entries on public notice, per campaign and award kind, in each one's order."""
+    groups = [
+        _notice_view(n) for n in queries.grouped(db.session, queries.notice_board(db.session))
+    ]
+    return render_template("public/notices.html", groups=groups)
+
+
+def _etag(entries: list[NoticeEntry], *parts: str) -> str:
+    digest = hashlib.sha256()
+    # What each entry published, whatever its id: the same content gives the same tag.
+    for e in entries:
+        digest.update(f"{notices.digest(e)}:{e.closed_at};".encode())
+    for part in parts:
+        digest.update(part.encode())
+    return digest.hexdigest()[:32]
+
+
+def _print_page(notice: notices.Notice, *, archived: bool) -> str:
+    return render_template(
+        "public/print.html",
+        notice=_notice_view(notice),
+        archived=archived,
+        heading=tr("{0}拟表彰对象公示", "Public notice: proposed recipients of the {0}").format(
+            pick(notice.award_title)
+        ),
+    )
+
+
+#: The last PDFs made, by ETag: making one takes about a second, and anyone may ask for it.
+_PDFS: OrderedDict[str, bytes] = OrderedDict()
+_PDFS_KEPT = 16
+
+
+def _pdf(etag: str, render: Callable[[], str]) -> bytes:
+    """Return the PDF of the page ``render`` returns, made again only when it changed."""
+    if etag in _PDFS:
+        _PDFS.move_to_end(etag)
+        return _PDFS[etag]
+    # Imported when a PDF is asked for: loading WeasyPrint and its fonts takes a moment.
+    from weasyprint import HTML
+
+    pdf = HTML(string=render()).write_pdf()
+    _PDFS[etag] = pdf
+    while len(_PDFS) > _PDFS_KEPT:
+        _PDFS.popitem(last=False)
+    return pdf
+
+
+def _printed(entries: list[NoticeEntry], *, archived: bool, pdf: bool) -> ResponseReturnValue:
+    notice = _one_notice(entries)
+    max_age = ARCHIVE_MAX_AGE if archived else CURRENT_MAX_AGE
+    etag = _etag(
+        notice.entries,
+        current_language(),
+        "pdf" if pdf else "html",
+        "archive" if archived else "current",
+        # The heading names the campaign, which is not part of the entries.
+        notice.campaign.name,
+        notice.campaign.name_en or "",
+    )
+    if etag in request.if_none_match:
+        response = Response(status=304)
+    elif pdf:
+        response = send_file(
+            io.BytesIO(_pdf(etag, lambda: _print_page(notice, archived=archived))),
+            mimetype="application/pdf",
+            as_attachment=True,
+            download_name=(
+                f"notice-{notice.campaign.year}-{notice.campaign.id}-{notice.kind}"
+                f"{'-archive' if archived else ''}.pdf"
+            ),
+            conditional=False,
+            etag=False,
         )
-        group["entries"].append(_notice_entry(nomination))
-    return render_template("public/notices.html", groups=list(groups.values()))
+    else:
+        response = Response(_print_page(notice, archived=archived), mimetype="text/html")
+    response.set_etag(etag)
+    response.cache_control.no_cache = None
+    response.cache_control.public = True
+    response.cache_control.max_age = max_age
+    # The language follows the visitor's choice: a shared cache must not mix them up.
+    response.vary.update(("Cookie", "Accept-Language"))
+    return response
+
+
+@bp.route("/<int:campaign_id>/<kind>/print")
+def print_notice(campaign_id: int, kind: str) -> ResponseReturnValue:
+    """Show the notice of a campaign and award kind as it would be posted, for printing."""
+    _check_kind(kind)
+    entries = queries.notice_board(db.session, campaign_id=campaign_id, kind=kind)
+    return _printed(entries, archived=False, pdf=False)
+
+
+@bp.route("/<int:campaign_id>/<kind>/notice.pdf")
+def notice_pdf(campaign_id: int, kind: str) -> ResponseReturnValue:
+    """Download the notice of a campaign and award kind as a PDF."""
+    _check_kind(kind)
+    entries = queries.notice_board(db.session, campaign_id=campaign_id, kind=kind)
+    return _printed(entries, archived=False, pdf=True)
+
+
+# --- the archive ---------------------------------------------------------------------------
+
+
+@bp.route("/archive")
+def archive() -> ResponseReturnValue:
+    """List the closed notices, per campaign and award kind."""
+    index = queries.archived_notice_index(db.session)
+    return render_template("public/archive.html", index=index)
+
+
+@bp.route("/archive/<int:campaign_id>/<kind>")
+def archived_notice(campaign_id: int, kind: str) -> ResponseReturnValue:
+    """Show a campaign's closed notices of one award kind, exactly as they were published."""
+    _check_kind(kind)
+    entries = queries.notice_archive(db.session, campaign_id=campaign_id, kind=kind)
+    notice = _one_notice(entries)
+    return render_template("public/archived_notice.html", notice=_notice_view(notice))
+
+
+@bp.route("/archive/<int:campaign_id>/<kind>/print")
+def print_archived_notice(campaign_id: int, kind: str) -> ResponseReturnValue:
+    """Show a closed notice as it was posted, for printing."""
+    _check_kind(kind)
+    entries = queries.notice_archive(db.session, campaign_id=campaign_id, kind=kind)
+    return _printed(entries, archived=True, pdf=False)
+
+
+@bp.route("/archive/<int:campaign_id>/<kind>/notice.pdf")
+def archived_notice_pdf(campaign_id: int, kind: str) -> ResponseReturnValue:
+    """Download a closed notice as a PDF."""
+    _check_kind(kind)
+    entries = queries.notice_archive(db.session, campaign_id=campaign_id, kind=kind)
+    return _printed(entries, archived=True, pdf=True)
+
+
+# --- the feed ------------------------------------------------------------------------------
+
+#: At most this many posted notices (campaign, award kind and day) are in the feed.
+FEED_SIZE = 50
+
+
+def _atom_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _sub(parent: ElementTree.Element, tag: str, text: str | None = None, **attrs: str) -> Any:
+    element = ElementTree.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _feed_groups(entries: list[NoticeEntry]) -> list[list[NoticeEntry]]:
+    """Group entries as they were posted: per campaign, award kind and day of publication."""
+    groups: dict[tuple[int, str, date], list[NoticeEntry]] = {}
+    for entry in entries:
+        key = (entry.campaign_id, entry.kind, _local_date(entry.published_at))
+        groups.setdefault(key, []).append(entry)
+    newest_first = sorted(
+        groups.values(), key=lambda g: max(e.published_at for e in g), reverse=True
+    )
+    return [notices.sort_entries(g) for g in newest_first[:FEED_SIZE]]
+
+
+def _feed_entry(feed: ElementTree.Element, entries: list[NoticeEntry], campaign: Any) -> None:
+    first = entries[0]
+    day = _local_date(min(e.published_at for e in entries))
+    updated = max(e.published_at for e in entries)
+    kind_anchor = f"notice-{campaign.id}-{first.kind}"
+    if all(e.closed_at is not None for e in entries):
+        link = url_for(".archived_notice", campaign_id=campaign.id, kind=first.kind, _external=True)
+        link += f"#period-{day.isoformat()}"
+    else:
+        link = url_for(".notices", _external=True) + f"#{kind_anchor}"
+    title = tr("{0} · {1}拟表彰对象公示({2})", "{0} · {1}: public notice ({2})").format(
+        campaign_name(campaign), pick(first.award_title), _date_text(day)
+    )
+    item = _sub(feed, "entry")
+    # Stable whatever host serves the feed: the publisher, campaign, award kind and day.
+    name = f"{first.issuer}/{campaign.id}/{first.kind}/{day.isoformat()}"
+    _sub(item, "id", uuid.uuid5(uuid.NAMESPACE_URL, f"nomination:notice:{name}").urn)
+    _sub(item, "title", title)
+    _sub(item, "published", _atom_time(min(e.published_at for e in entries)))
+    _sub(item, "updated", _atom_time(updated))
+    _sub(item, "link", rel="alternate", type="text/html", href=link)
+    author = _sub(item, "author")
+    _sub(author, "name", first.issuer)
+    lines = []
+    for entry in entries:
+        shown = ",".join(value for _, _, value in notices.shown_fields(entry) if value)
+        lines.append(
+            f"<li>{escape(entry.nominee_name)}({escape(entry.unit_name)})"
+            f"<br><small>{escape(shown)}</small></li>"
+        )
+    period = tr("公示期:{0} 至 {1}", "Notice period: {0} to {1}").format(
+        _date_text(day), _end_text(max((e.ends_at for e in entries if e.ends_at), default=None))
+    )
+    _sub(item, "content", f"<p>{escape(period)}</p><ul>{''.join(lines)}</ul>", type="html")
+
+
+@bp.route("/feed.atom")
+def feed() -> ResponseReturnValue:
+    """Return an Atom feed of the notices posted: public fields only."""
+    groups = _feed_groups(queries.recent_notice_entries(db.session))
+    campaigns = queries.campaigns_by_id(db.session, {g[0].campaign_id for g in groups})
+    root = ElementTree.Element(f"{{{ATOM}}}feed")
+    root.set(
+        "{http://www.w3.org/XML/1998/namespace}lang",
+        "zh-CN" if current_language() == "zh" else "en",
+    )
+    _sub(root, "id", url_for(".feed", _external=True))
+    _sub(root, "title", tr("评选表彰对象公示", "Public notices of nominees"))
+    _sub(
+        root, "link", rel="self", type="application/atom+xml", href=url_for(".feed", _external=True)
+    )
+    _sub(root, "link", rel="alternate", type="text/html", href=url_for(".notices", _external=True))
+    newest = max((e.published_at for g in groups for e in g), default=None)
+    _sub(root, "updated", _atom_time(newest or datetime(2000, 1, 1, tzinfo=UTC)))
+    if groups:
+        author = _sub(root, "author")
+        _sub(author, "name", groups[0][0].issuer)
+    for entries in groups:
+        _feed_entry(root, entries, campaigns[entries[0].campaign_id])
+    body = ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
+    response = Response(body, mimetype="application/atom+xml")
+    response.cache_control.public = True
+    response.cache_control.max_age = CURRENT_MAX_AGE
+    response.vary.update(("Cookie", "Accept-Language"))
+    return response
+
+
+# --- objections ----------------------------------------------------------------------------
 
 
 @bp.route("/<int:nomination_id>/object", methods=["GET", "POST"])
 def object_to(nomination_id: int) -> ResponseReturnValue:
     """Take an objection against a nomination on notice."""
-    nomination = load_on_notice(db.session, nomination_id)
-    defn = objection_form(nomination) if nomination is not None else None
+    nomination = queries.load_on_notice(db.session, nomination_id)
+    defn = queries.objection_form(nomination) if nomination is not None else None
     if defn is None:
         abort(404, pick(_NOT_ON_NOTICE))
+    entry = queries.notice_entry_of(db.session, nomination)
     form = form_class(defn, strict=True, base=FlaskForm)()
     status, alerts = 200, []
     if form.validate_on_submit():
@@ -92,9 +425,9 @@ def object_to(nomination_id: int) -> ResponseReturnValue:
     return (
         render_template(
             "public/object.html",
-            entry=_notice_entry(nomination),
+            entry=_entry_view(entry),
             nomination=nomination,
-            contact=nomination.campaign.objection_contact or {},
+            contact=entry.objection_contact or {},
             form=form,
             alerts=alerts,
         ),
