@@ -53,7 +53,7 @@ PRIVATE_NOTES = ("objection_reference",)
 #: The actions whose event is the nominating unit's submission, for its receipt.
 SUBMISSION_ACTIONS = ("transition.recommend", "transition.resubmit")
 #: The action of a public objection.
-OBJECTION_ACTION = "transition.object"
+OBJECTION_ACTIONS = ("transition.object", "objection.receive")
 #: The default file keeping the last full verification, in the instance folder.
 VERIFICATION_FILE = "audit-verification.json"
 
@@ -571,7 +571,7 @@ def objection_event(session: Session, objection: Objection) -> AuditEvent | None
         select(AuditEvent).where(
             AuditEvent.entity_type == "nomination",
             AuditEvent.entity_id == str(objection.nomination_id),
-            AuditEvent.action == OBJECTION_ACTION,
+            AuditEvent.action.in_(OBJECTION_ACTIONS),
         )
     )
     return next((e for e in events if (e.after or {}).get("objection_id") == objection.id), None)

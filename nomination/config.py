@@ -21,6 +21,13 @@ DEFAULTS: dict[str, Any] = {
     # (0: none). Set it behind a load balancer, so that client addresses are the clients'.
     "PROXY_COUNT": 0,
     "LOGIN_WINDOW_SECONDS": 900,
+    # Public objections: at most this many per sender address within the window; the form
+    # must be sent back at least OBJECTION_MIN_SECONDS after it was shown, and within the
+    # maximum age (see nomination/web/objection_form.py).
+    "OBJECTION_MAX_PER_CLIENT": 5,
+    "OBJECTION_WINDOW_SECONDS": 3600,
+    "OBJECTION_MIN_SECONDS": 3,
+    "OBJECTION_FORM_MAX_AGE_SECONDS": 86400,
     # Seconds a verification of the audit trail run from the web or the API may take; the
     # command line has no limit. A run cut short reports how far it got.
     "AUDIT_VERIFY_SECONDS": 20,

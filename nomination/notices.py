@@ -120,17 +120,19 @@ def publish(
     *,
     at: datetime,
     calendar: WorkCalendar,
+    working_days: int | None = None,
 ) -> NoticeEntry:
     """Publish ``nomination`` (now in its notice state) and return the stored entry.
 
     The period is the state's timer, counted from ``at`` (when the state is entered: people
-    publish, timers do not) as the engine counts it.
+    publish, timers do not) as the engine counts it; ``working_days`` when the timer was given
+    another length (a notice resuming for the days it had left).
     """
     timer = workflow.state(nomination.state).timer
     ends_at = None
     if timer is not None:
         try:
-            ends_at = calendar.period_end(at, timer.days(nomination.campaign))
+            ends_at = calendar.period_end(at, working_days or timer.days(nomination.campaign))
         except UnknownCalendarYear as exc:
             raise NotConfigured(str(exc)) from None
     # An entry left open by a definition that does not close it is ended by the new one.

@@ -18,10 +18,13 @@ from nomination import engine, signals
 from nomination.actors import PUBLIC, SystemActor
 from nomination.audit import append_event
 from nomination.db import utcnow
+from nomination.engine.effects import new_objection_reference
 from nomination.errors import Conflict, InvalidData, NotFound, PermissionDenied
-from nomination.formdefs import validate
+from nomination.formdefs import FormDef, validate
+from nomination.i18n import pick
 from nomination.models import (
     ApiToken,
+    Attachment,
     Campaign,
     CampaignAward,
     Nomination,
@@ -32,7 +35,13 @@ from nomination.models import (
     Team,
     User,
 )
-from nomination.permissions import can_administer, can_create_nomination, can_edit_nomination
+from nomination.permissions import (
+    can_administer,
+    can_attach,
+    can_create_nomination,
+    can_edit_nomination,
+)
+from nomination.uploads import StoredFile
 
 
 def _actor_fields(actor: Any) -> dict[str, Any]:
@@ -200,12 +209,162 @@ def transition_nomination(
     return engine.fire(nomination, trigger, actor, version=version, data=data)
 
 
-def file_objection(nomination: Nomination, *, data: dict[str, Any]) -> Objection:
-    """Take a public objection against a nomination on notice; return the stored objection."""
-    if nomination.state != "public_notice":
-        raise NotFound("this nomination is not on public notice")
-    engine.fire(nomination, "object", PUBLIC, data=data)
-    return nomination.objections[-1]
+#: States in which an objection joins the review already under way rather than starting one.
+UNDER_REVIEW = ("objection_review", "unit_verification")
+SEALED_LETTER_REQUIRED = {
+    "zh": "单位提出异议须上传加盖公章的异议函",
+    "en": "A unit objecting must upload its letter bearing its seal",
+}
+#: What an objection's files are for.
+OBJECTION_FILE_PURPOSES = ("objection_evidence", "sealed_letter")
+
+
+def objection_form_def(nomination: Nomination) -> FormDef | None:
+    """Return the form the public objects in, as the nomination's definition names it."""
+    wf = engine.workflow_for(nomination)
+    for t in wf.transitions:
+        if "public" in t.roles and t.form:
+            return wf.forms[t.form]
+    return None
+
+
+def file_objection(
+    nomination: Nomination,
+    *,
+    data: dict[str, Any],
+    files: list[tuple[StoredFile, str]] = (),
+    client: str | None = None,
+) -> Objection:
+    """Take a public objection against a published nomination; return the stored objection.
+
+    On notice, the objection moves the nomination to its review. While a review is under way
+    it joins that review. After the notice has closed it is stored and marked late, never
+    dropped. ``files`` are (stored file, purpose) pairs: evidence, and the sealed letter a
+    unit objecting must send. ``client`` is the sender's keyed pseudonym (rate limit).
+    """
+    session = object_session(nomination)
+    assert session is not None
+    defn = objection_form_def(nomination)
+    if defn is None or not _was_published(session, nomination):
+        raise NotFound("this nomination has not been on public notice")
+    clean, errors = validate(defn, data)
+    purposes = {purpose for _, purpose in files}
+    if clean.get("objector_kind") == "unit" and "sealed_letter" not in purposes:
+        errors["sealed_letter"] = [pick(SEALED_LETTER_REQUIRED)]
+    if unknown := purposes - set(OBJECTION_FILE_PURPOSES):
+        raise ValueError(f"unknown purposes {sorted(unknown)}")
+    if errors:
+        raise InvalidData("some fields are invalid", fields=errors)
+    now = utcnow()
+    if nomination.state == "public_notice":
+        engine.fire(nomination, "object", PUBLIC, data=clean, now=now)
+        objection = nomination.objections[-1]
+    else:
+        late = nomination.state not in UNDER_REVIEW
+        objection = Objection(
+            nomination=nomination,
+            reference=new_objection_reference(),
+            objector_name=clean["objector_name"],
+            objector_phone=clean["objector_phone"],
+            objector_address=clean["objector_address"],
+            objector_kind=clean.get("objector_kind") or "person",
+            facts=clean["facts"],
+            received_at=now,
+            late=late,
+        )
+        session.add(objection)
+        session.flush()
+        # As for the objection that opens a review: that it exists, never who made it.
+        append_event(
+            session,
+            action="objection.receive",
+            actor_name=PUBLIC.name,
+            role="public",
+            organisation_id=nomination.unit_id,
+            campaign_id=nomination.campaign_id,
+            entity_type="nomination",
+            entity_id=nomination.id,
+            after={"objection_id": objection.id, "late": late, "state": nomination.state},
+            now=now,
+        )
+    objection.client_key = client
+    for stored, purpose in files:
+        _attach(session, nomination, stored, purpose, objection=objection, now=now)
+    session.flush()
+    return objection
+
+
+def _was_published(session: Session, nomination: Nomination) -> bool:
+    from nomination.models import NoticeEntry
+
+    if nomination.state == "public_notice":
+        return True
+    return (
+        session.scalar(
+            select(NoticeEntry.id).where(NoticeEntry.nomination_id == nomination.id).limit(1)
+        )
+        is not None
+    )
+
+
+def _attach(
+    session: Session,
+    nomination: Nomination,
+    stored: StoredFile,
+    purpose: str,
+    *,
+    actor: Any = PUBLIC,
+    objection: Objection | None = None,
+    now: Any = None,
+) -> Attachment:
+    """Record a stored file as the nomination's, and audit it with its hash."""
+    attachment = Attachment(
+        nomination=nomination,
+        objection=objection,
+        sha256=stored.sha256,
+        filename=stored.filename,
+        content_type=stored.content_type,
+        size=stored.size,
+        purpose=purpose,
+        uploaded_by_id=getattr(actor, "id", None),
+        uploaded_at=now or utcnow(),
+    )
+    session.add(attachment)
+    session.flush()
+    append_event(
+        session,
+        action="attachment.add",
+        **_actor_fields(actor),
+        role="public" if actor is PUBLIC else None,
+        organisation_id=nomination.unit_id,
+        campaign_id=nomination.campaign_id,
+        entity_type="nomination",
+        entity_id=nomination.id,
+        # The hash proves later which file it was; the file's name may carry personal data
+        # of an objector, so it stays out of the hashed record.
+        after={
+            "attachment_id": attachment.id,
+            "purpose": purpose,
+            "sha256": stored.sha256,
+            "size": stored.size,
+            "content_type": stored.content_type,
+            "objection_id": objection.id if objection else None,
+        },
+        now=now,
+    )
+    return attachment
+
+
+def attach_file(
+    nomination: Nomination, *, actor: Any, stored: StoredFile, purpose: str
+) -> Attachment:
+    """Attach a checked, stored file to a nomination, if ``actor`` may now (audited)."""
+    session = object_session(nomination)
+    assert session is not None
+    editable = engine.workflow_for(nomination).state(nomination.state).editable
+    if not can_attach(actor, nomination, purpose, editable):
+        raise PermissionDenied("you cannot attach this file to this nomination now")
+    return _attach(session, nomination, stored, purpose, actor=actor)
 
 
 def objection_status(session: Session, reference: str) -> Objection:

@@ -84,6 +84,36 @@ def can_handle_objections(user: Any, nomination: Nomination) -> bool:
     return has_role_over(user, "federation_reviewer", nomination.unit)
 
 
+#: What a nominating unit may attach while it prepares (or revises) its nomination.
+UNIT_FILE_PURPOSES = ("deeds", "congress_minutes", "unit_notice", "photo")
+#: What it attaches to its answer when asked to verify an objection.
+ANSWER_FILE_PURPOSE = "objection_answer"
+
+
+def can_attach(user: Any, nomination: Nomination, purpose: str, editable: bool) -> bool:
+    """Return whether ``user`` may attach a file for ``purpose`` to ``nomination`` now.
+
+    The unit's submitters: its materials while the nomination is editable, and the evidence
+    of its answer while it verifies an objection. ``editable`` is the state's flag.
+    """
+    if not has_role_over(user, "unit_submitter", nomination.unit):
+        return False
+    if purpose in UNIT_FILE_PURPOSES:
+        return editable
+    return purpose == ANSWER_FILE_PURPOSE and nomination.state == "unit_verification"
+
+
+def can_download_attachment(user: Any, attachment: Any) -> bool:
+    """Return whether ``user`` may download ``attachment``.
+
+    Files sent with an objection (evidence, a unit's sealed letter) may identify the objector:
+    only the objection handlers get them. The others go to whoever may read the nomination.
+    """
+    if attachment.objection_id is not None:
+        return can_handle_objections(user, attachment.nomination)
+    return can_view_nomination(user, attachment.nomination) or can_audit(user)
+
+
 def can_view_nomination(user: Any, nomination: Nomination) -> bool:
     """Return whether ``user`` may read ``nomination`` in full."""
     if any(has_role_over(user, r, nomination.unit) for r in SCOPED_READERS):

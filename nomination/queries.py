@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
@@ -18,6 +19,7 @@ from nomination.models import (
     HonourRecord,
     Nomination,
     NoticeEntry,
+    Objection,
     Organisation,
 )
 from nomination.models.campaigns import AWARD_KINDS
@@ -277,6 +279,36 @@ def load_on_notice(session: Session, nomination_id: int) -> Nomination | None:
     if nomination is None or nomination.state != "public_notice":
         return None
     return nomination if nomination.campaign.status == "open" else None
+
+
+def load_objectable(session: Session, nomination_id: int) -> tuple[Nomination, NoticeEntry] | None:
+    """Return a nomination the public may object to, with the entry the public was shown.
+
+    On notice now, or once (an objection after the notice closed is taken and marked late);
+    None for one that was never published. Due timers are applied first.
+    """
+    engine.apply_due_timers(session, ids=[nomination_id])
+    nomination = session.get(Nomination, nomination_id)
+    if nomination is None:
+        return None
+    if nomination.state == "public_notice":
+        return nomination, notice_entry_of(session, nomination)
+    entry = session.scalar(
+        select(NoticeEntry)
+        .where(NoticeEntry.nomination_id == nomination.id)
+        .order_by(NoticeEntry.sequence.desc())
+        .limit(1)
+    )
+    return (nomination, entry) if entry is not None else None
+
+
+def objections_from(session: Session, client: str, since: datetime) -> int:
+    """Count the objections sent by ``client`` (a keyed pseudonym) since ``since``."""
+    return session.scalar(
+        select(func.count(Objection.id)).where(
+            Objection.client_key == client, Objection.received_at >= since
+        )
+    )
 
 
 def objection_form(nomination: Nomination) -> FormDef | None:

@@ -73,6 +73,8 @@ def app(
             "SECRET_KEY": "test",
             "INSTANCE_PATH": str(instance),
             "WTF_CSRF_ENABLED": False,
+            # Test clients send the objection form at once; the abuse tests set their own.
+            "OBJECTION_MIN_SECONDS": 0,
             "HOLIDAYS_FILE": str(instance / "holidays.toml"),
             # A fixed clock: every test sees the same "now", whatever day the suite runs.
             "FROZEN_TIME": NOW,

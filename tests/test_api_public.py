@@ -66,7 +66,7 @@ def test_objection_flow(api, session, on_notice):
     filed = api.post(f"/notices/{on_notice['id']}/objections", json=OBJECTION)
     assert filed.status_code == 201, filed.json
     reference = filed.json["reference"]
-    assert filed.json == {"reference": reference, "status": "open"}
+    assert filed.json == {"reference": reference, "status": "open", "late": False}
     assert filed.headers["Location"].endswith(f"/api/v1/objections/{reference}")
     stored = session.get(Nomination, on_notice["id"])
     assert stored.state == "objection_review"
@@ -74,7 +74,7 @@ def test_objection_flow(api, session, on_notice):
 
     status = api.get(f"/objections/{reference}")
     assert status.status_code == 200
-    assert status.json == {"reference": reference, "status": "open"}
+    assert status.json == {"reference": reference, "status": "open", "late": False}
     # Neither the status nor the nomination's history reveals who objected.
     history = api.get(f"/nominations/{on_notice['id']}/history", "federation")
     for response in (status, history):
@@ -83,9 +83,9 @@ def test_objection_flow(api, session, on_notice):
         assert "13800138000" not in text
     assert history.json["items"][-1]["action"] == "transition.object"
 
-    # No longer on notice: a second objection cannot be filed.
+    # No longer on the board; a second objection joins the review under way.
     again = api.post(f"/notices/{on_notice['id']}/objections", json=OBJECTION)
-    assert again.status_code == 404
+    assert again.status_code == 201 and again.json["late"] is False
     assert api.get("/notices").json["items"] == []
 
     n = api.get(f"/nominations/{on_notice['id']}", "federation").json
@@ -152,7 +152,7 @@ def test_units_and_committees_never_learn_who_objected(api, on_notice, user):
         for secret in secrets:
             assert secret not in text
     # That there is an objection, and its status, is all they learn.
-    assert detail.json["objections"] == [{"status": "open"}]
+    assert detail.json["objections"] == [{"status": "open", "late": False}]
     assert history.json["items"][-1]["action"] == "transition.object"
 
 
@@ -162,6 +162,7 @@ def test_the_federation_reviewer_reads_the_objection_in_full(api, on_notice):
     [objection] = n["objections"]
     assert objection["status"] == "open"
     assert objection["objector"] == {
+        "kind": "person",
         "name": OBJECTION["objector_name"],
         "phone": "+8613800138000",
         "address": OBJECTION["objector_address"],
@@ -177,5 +178,5 @@ def test_the_federation_reviewer_reads_the_objection_in_full(api, on_notice):
     [objection] = n["objections"]
     assert (objection["status"], objection["conclusion"]) == ("founded", "经核查,反映情况属实")
     assert api.get(f"/nominations/{on_notice['id']}", "unit1").json["objections"] == [
-        {"status": "founded"}
+        {"status": "founded", "late": False}
     ]

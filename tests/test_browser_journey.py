@@ -135,6 +135,91 @@ def _state(page) -> str:
     return page.locator("[data-state]").first.get_attribute("data-state")
 
 
+def test_objection_journey_to_final_approval(server, browser, tmp_path):
+    """The public objects, the unit verifies and answers, the federation finds it unfounded."""
+    url, instance = server
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sqlite3.connect(instance / "nomination.sqlite3") as conn:
+        (nomination_id, name) = conn.execute(
+            "SELECT n.id, n.nominee_name FROM nomination n "
+            "JOIN user_account u ON n.created_by_id = u.id "
+            "WHERE u.username = 'unit1' AND n.state = 'public_notice' ORDER BY n.id LIMIT 1"
+        ).fetchone()
+    nomination_url = f"{url}/nominations/{nomination_id}"
+    evidence = tmp_path / "现场照片.png"
+    from PIL import Image
+
+    Image.new("RGB", (64, 48), (180, 40, 40)).save(evidence)
+
+    # A member of the public objects from the notice board, with a photo as evidence.
+    public = browser.new_context(locale="zh-CN").new_page()
+    public.goto(f"{url}/notices/")
+    public.click(f'[data-notice="{nomination_id}"] a[href$="/object"]')
+    public.fill('[name="objector_name"]', "钱海涛")
+    public.fill('[name="objector_phone"]', "13701234567")
+    public.fill('[name="objector_address"]', "北京市朝阳区望京西园三区")
+    public.fill('[name="facts"]', f"{name}同志事迹材料中所列节能数据与本人了解的情况不符,请核实。")
+    public.set_input_files('[name="evidence"]', str(evidence))
+    public.wait_for_timeout(3200)  # a person takes a few seconds; robots are refused sooner
+    with public.expect_navigation():
+        public.click('#objection-form button[type="submit"]')
+    reference = public.locator("#objection-reference").inner_text()
+    assert reference.startswith("YY-")
+
+    # The federation reads the objection in full and asks the unit to verify.
+    federation = _login(browser, url, "federation")
+    federation.goto(nomination_url)
+    assert _state(federation) == "objection_review"
+    objections = federation.locator("#objections").inner_text()
+    assert "钱海涛" in objections and "现场照片.png" in objections
+    _fire(
+        federation,
+        "request_verification",
+        questions="请核实该同志事迹材料中节能数据的来源,并提供能源计量报表。",
+    )
+    assert _state(federation) == "unit_verification"
+
+    # The unit sees what to verify, never who objected; attaches its evidence and answers.
+    unit = _login(browser, url, "unit1")
+    unit.goto(nomination_url)
+    page = unit.content()
+    assert "能源计量报表" in page and "钱海涛" not in page and "13701234567" not in page
+    unit.select_option("#upload-purpose", "objection_answer")
+    unit.set_input_files("#upload-file", str(evidence))
+    with unit.expect_navigation():
+        unit.click('#upload-form button[type="submit"]')
+    assert "现场照片.png" in unit.locator("#attachments").inner_text()
+    _fire(
+        unit,
+        "answer_objection",
+        finding="经核对2023—2025年能源计量报表,事迹材料所列节能数据准确,有据可查。",
+        opinion="unfounded",
+        leader_name="孙立华",
+        leader_post="党委副书记、工会主席",
+    )
+    assert _state(unit) == "objection_review"
+    unit.screenshot(path=str(ARTIFACTS / "objection-answered.png"), full_page=True)
+
+    # The federation finds the objection unfounded: the notice resumes, then closes.
+    federation.goto(nomination_url)
+    assert "孙立华" in federation.locator("#evidence").inner_text()
+    _fire(federation, "dismiss_objection", comment="经核查,所反映问题不属实。")
+    assert _state(federation) == "public_notice"
+    public.goto(f"{url}/notices/objections")
+    public.fill('[name="reference"]', reference)
+    with public.expect_navigation():
+        public.click('form button[type="submit"]')
+    assert "异议不成立" in public.content()
+    with sqlite3.connect(instance / "nomination.sqlite3") as conn:
+        (due,) = conn.execute(
+            "SELECT timer_due_at FROM nomination WHERE id = ?", (nomination_id,)
+        ).fetchone()
+    after = datetime.fromisoformat(due).replace(tzinfo=UTC) + timedelta(minutes=1)
+    _run(instance, "tick", "--now", after.isoformat())
+    federation.goto(nomination_url)
+    assert _state(federation) == "final_approval"
+
+
 def test_nomination_journey_to_the_archive(server, browser):
     url, instance = server
     ARTIFACTS.mkdir(exist_ok=True)

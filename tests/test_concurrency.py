@@ -25,6 +25,7 @@ from nomination.models import (
 )
 from nomination.operations import create_campaign, create_nomination, file_objection
 from nomination.queries import load_on_notice
+from nomination.web.objection_form import file_with_retry
 
 from factories import NOW, person_data, recommendation
 
@@ -216,17 +217,42 @@ def test_two_objections_filed_at_once(app):
 
     results = _race(app, object_to)
     assert len(results) == 2
-    assert results.count("ok") == 1, results
-    assert set(results) - {"ok"} <= {"conflict", "not_found"}, results
+    # SQLite lets one writer in at a time: the second objection finds the review under way and
+    # joins it. On PostgreSQL both acted on the same version: the second gets a conflict (the
+    # pages retry it once, see test_objections), never a second review.
+    assert "ok" in results and set(results) <= {"ok", "conflict"}, results
     with app.app_context():
         n = db.session.get(Nomination, ids["nomination"])
         assert n.state == "objection_review"
-        # One objection opened the review; nothing of the other was kept.
         objections = db.session.scalar(
             select(func.count(Objection.id)).where(Objection.nomination_id == n.id)
         )
-        assert objections == 1
+        assert objections == results.count("ok")
         assert _events(n, "transition.object") == 1
+        assert _events(n, "objection.receive") == results.count("ok") - 1
+        assert verify_chain(db.session).ok
+        db.session.remove()
+
+
+def test_two_objections_sent_at_once_through_the_pages_are_both_kept(app):
+    ids = _commit_federation(app, "public_notice")
+
+    def object_to(start, meet):
+        n = load_on_notice(db.session, ids["nomination"])
+        db.session.commit()  # end the read, as a request would
+        start.wait(timeout=30)
+        meet(n)
+        # What the objection page and the API call: a conflict is tried once more.
+        file_with_retry(ids["nomination"], data=dict(OBJECTION))
+
+    results = _race(app, object_to)
+    assert results == ["ok", "ok"], results
+    with app.app_context():
+        n = db.session.get(Nomination, ids["nomination"])
+        assert n.state == "objection_review"
+        assert len(n.objections) == 2 and not any(o.late for o in n.objections)
+        assert _events(n, "transition.object") == 1
+        assert _events(n, "objection.receive") == 1
         assert verify_chain(db.session).ok
         db.session.remove()
 

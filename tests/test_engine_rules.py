@@ -42,6 +42,14 @@ DECISION = {"decision_number": "京工发〔2026〕1号", "decision_date": "2026
 #: (trigger, state it leaves) → (form data, users allowed to fire it on unit1's nomination).
 #: Every transition of the workflow that a user may fire; the public's and the timers' are
 #: refused to every user in test_timers_and_public_cannot_be_fired_by_users.
+VERIFY = {"questions": "请核实该同志2025年是否受过处分,并提供相关材料。"}
+ANSWER = {
+    "finding": "经查阅人事档案,该同志2025年未受任何处分。",
+    "opinion": "unfounded",
+    "leader_name": "李明",
+    "leader_post": "党委副书记",
+}
+
 MATRIX = {
     ("recommend", "draft"): (recommendation(), {"unit1"}),
     ("withdraw", "draft"): ({"reason": "本人申请撤回"}, {"unit1"}),
@@ -57,8 +65,14 @@ MATRIX = {
     ("veto", "consultation"): ({"reason": "税务部门反馈欠税"}, {"federation"}),
     ("select", "selection"): ({"comment": "评审通过"}, {"federation"}),
     ("not_select", "selection"): ({"reason": "票数不足"}, {"federation"}),
+    ("hold_in_reserve", "selection"): ({"comment": "列为递补"}, {"federation"}),
+    ("promote", "reserve"): ({"comment": "递补"}, {"federation"}),
+    ("not_select", "reserve"): ({"reason": "无需递补"}, {"federation"}),
     ("dismiss_objection", "objection_review"): ({"comment": "经核查不属实"}, {"federation"}),
     ("uphold_objection", "objection_review"): ({"reason": "经核查属实"}, {"federation"}),
+    ("substitute", "objection_review"): ({"reason": "经核查属实,递补"}, {"federation"}),
+    ("request_verification", "objection_review"): (VERIFY, {"federation"}),
+    ("answer_objection", "unit_verification"): (ANSWER, {"unit1"}),
     ("approve", "final_approval"): (DECISION, {"approver"}),
     ("reject", "final_approval"): ({"reason": "不予批准"}, {"approver"}),
 }
@@ -84,6 +98,14 @@ def advance(nomination, tree, state):
     if state == "objection_review":
         advance(nomination, tree, "public_notice")
         fire(nomination, "object", PUBLIC, data=dict(OBJECTION), now=NOW)
+        return
+    if state == "unit_verification":
+        advance(nomination, tree, "objection_review")
+        fire(nomination, "request_verification", tree.users["federation"], data=VERIFY, now=NOW)
+        return
+    if state == "reserve":
+        advance(nomination, tree, "selection")
+        fire(nomination, "hold_in_reserve", tree.users["federation"], data={"comment": "递补"})
         return
     for trigger, user, data in PATH:
         if nomination.state == state:
@@ -116,6 +138,8 @@ def test_the_matrix_covers_every_transition_users_may_fire(session, tree, create
 @pytest.mark.parametrize("username", ALL_USERS)
 def test_permission_matrix(session, tree, create_nomination_for, trigger, state, username):
     data, allowed = MATRIX[trigger, state]
+    if trigger == "substitute":
+        advance(create_nomination_for(), tree, "reserve")  # someone to move up
     n = create_nomination_for()
     advance(n, tree, state)
     user = tree.users[username]
@@ -144,7 +168,12 @@ def test_timers_and_public_cannot_be_fired_by_users(session, tree, create_nomina
     advance(returned, tree, "returned")
     with pytest.raises(PermissionDenied):
         fire(returned, "lapse", user, now=NOW)
+    verifying = create_nomination_for()
+    advance(verifying, tree, "unit_verification")
+    with pytest.raises(PermissionDenied):
+        fire(verifying, "lapse_verification", user, now=NOW)
     assert (n.state, returned.state) == ("public_notice", "returned")
+    assert verifying.state == "unit_verification"
 
 
 def test_the_public_may_only_object(session, tree, create_nomination_for):

@@ -84,9 +84,21 @@ def test_objection_moves_to_review_and_gives_a_reference(web_client, on_notice, 
     assert objection.objector_name == "赵明"
     reference = objection.reference
     assert f'id="objection-reference">{reference}<' in confirmation.text
-    # It is no longer on the notice board, and cannot be objected to twice.
+    # It is no longer on the notice board; another objection joins the review under way.
     assert "张建国" not in web_client.get("/notices/").text
-    assert web_client.get(f"/notices/{on_notice.id}/object").status_code == 404
+    again = web_client.get(f"/notices/{on_notice.id}/object")
+    assert again.status_code == 200 and 'id="late-warning"' not in again.text
+    second = dict(
+        OBJECTION, objector_name="钱某", facts="该同志的事迹材料中有关获奖情况与事实不符。"
+    )
+    assert web_client.post(f"/notices/{on_notice.id}/object", data=second).status_code == 302
+    session.expire_all()
+    nomination = session.get(Nomination, on_notice.id)
+    assert nomination.state == "objection_review"
+    assert [(o.objector_name, o.late) for o in nomination.objections] == [
+        ("赵明", False),
+        ("钱某", False),
+    ]
 
     # The objector follows it with the reference, sent in the body, not the URL.
     status = web_client.post("/notices/objections", data={"reference": reference.lower()})

@@ -202,13 +202,26 @@ def _schemas() -> dict[str, Any]:
         ),
         "Objection": _object(
             {
-                "status": {"type": "string", "enum": ["open", "unfounded", "founded"]},
+                "status": {"type": "string", "enum": ["open", "unfounded", "founded", "closed"]},
+                "late": {"type": "boolean"},
                 "id": {"type": "integer"},
                 "received_at": {"type": "string", "format": "date-time"},
                 "facts": {"type": "string"},
                 "conclusion": {"type": ["string", "null"]},
+                "files": {
+                    "type": "array",
+                    "items": _object(
+                        {
+                            "purpose": {"type": "string"},
+                            "filename": {"type": "string"},
+                            "size": {"type": "integer"},
+                            "sha256": {"type": "string"},
+                        }
+                    ),
+                },
                 "objector": _object(
                     {
+                        "kind": {"type": "string", "enum": ["person", "unit"]},
                         "name": {"type": "string"},
                         "phone": {"type": "string"},
                         "address": {"type": "string"},
@@ -363,7 +376,8 @@ def _schemas() -> dict[str, Any]:
         "ObjectionStatus": _object(
             {
                 "reference": {"type": "string"},
-                "status": {"type": "string", "enum": ["open", "unfounded", "founded"]},
+                "status": {"type": "string", "enum": ["open", "unfounded", "founded", "closed"]},
+                "late": {"type": "boolean"},
             }
         ),
         "Checkpoint": _object(
@@ -422,6 +436,7 @@ _RESPONSES = {
         "Invalid fields (code invalid, error.fields by name) or guards refuse "
         "(code guard_blocked, error.reasons)."
     ),
+    "TooMany": _error("Too many requests from this sender for now (code rate_limited)."),
 }
 
 
@@ -433,6 +448,7 @@ def _errors(*names: str) -> dict[str, Any]:
         "NotFound": "404",
         "Conflict": "409",
         "Invalid": "422",
+        "TooMany": "429",
     }
     return {codes[n]: {"$ref": f"#/components/responses/{n}"} for n in names}
 
@@ -592,7 +608,8 @@ def _paths() -> dict[str, Any]:
             "parameters": [_NOMINATION_ID],
             "post": _op(
                 "fileObjection",
-                "File an objection (异议) against a nomination on notice (no login)",
+                "File an objection (异议) against a nomination on notice (no login); after the "
+                "notice closed it is kept and marked late; rate-limited per sender",
                 {
                     "201": {
                         **_json(_ref("ObjectionStatus"), "Filed; keep the reference"),
@@ -604,6 +621,7 @@ def _paths() -> dict[str, Any]:
                 "BadRequest",
                 "NotFound",
                 "Invalid",
+                "TooMany",
                 public=True,
                 requestBody=_body(_ref("ObjectionRequest")),
             ),

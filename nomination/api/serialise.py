@@ -131,18 +131,24 @@ def objection(row: Objection, *, in_full: bool) -> dict[str, Any]:
     Never the reference: it is the objector's own key for following the objection.
     """
     if not in_full:
-        return {"status": row.status}
+        return {"status": row.status, "late": row.late}
     return {
         "id": row.id,
         "status": row.status,
+        "late": row.late,
         "received_at": iso(row.received_at),
         "facts": row.facts,
         "conclusion": row.conclusion,
         "objector": {
+            "kind": row.objector_kind,
             "name": row.objector_name,
             "phone": row.objector_phone,
             "address": row.objector_address,
         },
+        "files": [
+            {"purpose": a.purpose, "filename": a.filename, "size": a.size, "sha256": a.sha256}
+            for a in row.attachments
+        ],
     }
 
 
@@ -227,7 +233,7 @@ def notice(entry: NoticeEntry, campaign: Campaign, position: int) -> dict[str, A
 
 def objection_status(objection: Objection) -> dict[str, Any]:
     """Describe an objection to the objector: its status only, never who filed it."""
-    return {"reference": objection.reference, "status": objection.status}
+    return {"reference": objection.reference, "status": objection.status, "late": objection.late}
 
 
 def verify_result(result: VerifyResult) -> dict[str, Any]:

@@ -31,6 +31,8 @@ from nomination.errors import InvalidData, NotFound, PermissionDenied
 from nomination.i18n import pick
 from nomination.models import Campaign, Nomination, Organisation, User
 from nomination.permissions import can_audit, can_get_receipt, can_handle_objections
+from nomination.web import objection_form
+from nomination.web.auth import client_key
 from nomination.web.errors import json_error
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -315,11 +317,18 @@ def notices() -> ResponseReturnValue:
 @bp.post("/notices/<int:nomination_id>/objections")
 @public
 def file_objection(nomination_id: int) -> ResponseReturnValue:
-    """File an objection against a nomination on notice; return its reference."""
-    nomination = queries.load_on_notice(db.session, nomination_id)
-    if nomination is None:
-        raise NotFound("no nomination with this number is on public notice")
-    objection = operations.file_objection(nomination, data=_json_body())
+    """File an objection against a nomination on notice (or once: then late); its reference.
+
+    Rate-limited per sender as the web form is (429). Files go through the web form.
+    """
+    found = queries.load_objectable(db.session, nomination_id)
+    if found is None:
+        raise NotFound("no nomination with this number is or was on public notice")
+    if objection_form.rate_limited():
+        return json_error(429, "rate_limited", objection_form.limited_message())
+    objection = objection_form.file_with_retry(
+        nomination_id, data=_json_body(), client=client_key(request.remote_addr)
+    )
     location = url_for(".objection", reference=objection.reference)
     return jsonify(serialise.objection_status(objection)), 201, {"Location": location}
 

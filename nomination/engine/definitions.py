@@ -26,7 +26,7 @@ from nomination.paths import data_dir
 #: Roles a transition may name: the assignable ones, the public (no login) and timers.
 TRANSITION_ROLES = (*ROLES, "public", "system")
 #: Campaign settings a timer may take its length from.
-TIMER_SETTINGS = ("notice_working_days", "resubmit_working_days")
+TIMER_SETTINGS = ("notice_working_days", "resubmit_working_days", "objection_answer_working_days")
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ import secrets
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
+
 from nomination import notices
 from nomination.engine.registry import Context, effect
 from nomination.i18n import pick
@@ -88,6 +90,7 @@ def open_objection(ctx: Context) -> None:
         objector_name=ctx.data["objector_name"],
         objector_phone=ctx.data["objector_phone"],
         objector_address=ctx.data["objector_address"],
+        objector_kind=ctx.data.get("objector_kind") or "person",
         facts=ctx.data["facts"],
         received_at=ctx.now,
     )
@@ -118,11 +121,117 @@ def uphold_objections(ctx: Context) -> None:
     _conclude(ctx, "founded")
 
 
+@effect("close_objections")
+def close_objections(ctx: Context) -> None:
+    """Close the open objections of a nomination given up before they were concluded."""
+    for objection in ctx.nomination.objections:
+        if objection.status == "open":
+            objection.status = "closed"
+            objection.conclusion = "推荐单位逾期未报核实情况,视为放弃推荐"
+
+
+@effect("pause_notice")
+def pause_notice(ctx: Context) -> None:
+    """Keep how many working days the interrupted notice had left, to resume it with."""
+    due = ctx.nomination.timer_due_at
+    left = ctx.calendar.remaining_working_days(ctx.now, due) if due else 0
+    _add_evidence(ctx, "notice_paused", {"at": ctx.now.isoformat(), "working_days_left": left})
+    ctx.notes["notice_working_days_left"] = left
+
+
+@effect("resume_notice")
+def resume_notice(ctx: Context) -> None:
+    """Resume the notice after an unfounded objection, as the campaign's rule says.
+
+    "extend": for the working days it had left when the objection interrupted it (at least
+    one, so that the public sees it again); "restart": for a full period.
+    """
+    rule = ctx.nomination.campaign.objection_resume
+    paused = (ctx.nomination.evidence or {}).get("notice_paused") or {}
+    if rule == "extend" and paused:
+        ctx.timer_working_days = max(1, int(paused.get("working_days_left") or 0))
+    ctx.notes["notice_resumed"] = {"rule": rule, "working_days": ctx.timer_working_days}
+
+
+@effect("record_verification_request")
+def record_verification_request(ctx: Context) -> None:
+    """Keep the federation's request to the unit: what to verify, and by when."""
+    days = ctx.nomination.campaign.objection_answer_working_days
+    _add_evidence(
+        ctx,
+        "verifications",
+        {
+            "requested_at": ctx.now.isoformat(),
+            "requested_by": ctx.actor.name,
+            "questions": ctx.data["questions"],
+            "due_at": ctx.calendar.period_end(ctx.now, days).isoformat(),
+        },
+        append=True,
+    )
+
+
+@effect("record_verification_answer")
+def record_verification_answer(ctx: Context) -> None:
+    """Keep the unit's answer, signed by its leader in charge, with the request it answers."""
+    evidence = dict(ctx.nomination.evidence or {})
+    requests = [dict(r) for r in evidence.get("verifications", [])]
+    answer = {
+        "answered_at": ctx.now.isoformat(),
+        "answered_by": ctx.actor.name,
+        "finding": ctx.data["finding"],
+        "opinion": ctx.data["opinion"],
+        "leader_name": ctx.data["leader_name"],
+        "leader_post": ctx.data["leader_post"],
+    }
+    if requests and "answer" not in requests[-1]:
+        requests[-1]["answer"] = answer
+    else:  # an answer with no open request (an older definition): kept all the same
+        requests.append({"answer": answer})
+    evidence["verifications"] = requests
+    ctx.nomination.evidence = evidence
+
+
+def first_reserve(ctx: Context) -> Any:
+    """Return the reserve who moves up first for this nomination's campaign and award."""
+    from nomination.models import Nomination
+
+    n = ctx.nomination
+    return ctx.session.scalar(
+        select(Nomination)
+        .where(
+            Nomination.campaign_id == n.campaign_id,
+            Nomination.kind == n.kind,
+            Nomination.state == "reserve",
+            Nomination.id != n.id,
+        )
+        .order_by(Nomination.state_entered_at, Nomination.id)
+        .limit(1)
+    )
+
+
+@effect("promote_reserve")
+def promote_reserve(ctx: Context) -> None:
+    """Move the first reserve up into the public notice in place of this nomination (递补)."""
+    from nomination.engine.core import fire
+
+    reserve = first_reserve(ctx)
+    if reserve is None:  # the guard reserve_available said there was one
+        raise RuntimeError("no reserve to move up")
+    comment = f"递补推荐 {ctx.nomination.id}({ctx.nomination.nominee_name})"
+    fire(reserve, "promote", ctx.actor, data={"comment": comment}, now=ctx.now)
+    ctx.notes["replaced_by"] = reserve.id
+
+
 @effect("publish_notice")
 def publish_notice(ctx: Context) -> None:
     """Publish the nominee on the public notice, keeping exactly what the public is shown."""
     entry = notices.publish(
-        ctx.session, ctx.nomination, ctx.workflow, at=ctx.now, calendar=ctx.calendar
+        ctx.session,
+        ctx.nomination,
+        ctx.workflow,
+        at=ctx.now,
+        calendar=ctx.calendar,
+        working_days=ctx.timer_working_days,
     )
     # The event names the entry and the digest of what it published, so that the archived
     # notice can be checked against the audit trail.

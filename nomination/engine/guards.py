@@ -133,3 +133,13 @@ def within_committee_quota(ctx: Context) -> dict[str, str] | None:
             f"{committee.name_en or committee.name} has used all {quota.places} places",
         )
     return None
+
+
+@guard("reserve_available")
+def reserve_available(ctx: Context) -> dict[str, str] | None:
+    """A reserve (递补人选) of the same campaign and award is waiting to move up."""
+    from nomination.engine.effects import first_reserve
+
+    if first_reserve(ctx) is None:
+        return _reason("本奖项没有递补人选", "There is no reserve for this award")
+    return None

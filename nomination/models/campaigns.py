@@ -37,6 +37,8 @@ class Campaign(Base):
         CheckConstraint("status IN ('open', 'closed')", name="valid_status"),
         CheckConstraint("notice_working_days >= 1", name="notice_days_positive"),
         CheckConstraint("notice_order IN ('unit', 'stroke')", name="valid_notice_order"),
+        CheckConstraint("objection_resume IN ('extend', 'restart')", name="valid_objection_resume"),
+        CheckConstraint("objection_answer_working_days >= 1", name="answer_days_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,6 +62,16 @@ class Campaign(Base):
     #: Order of the public notice: "unit", or "stroke" (people by surname strokes, units and
     #: teams by the strokes of their names).
     notice_order: Mapped[str] = mapped_column(String(16), default="unit", server_default="unit")
+    #: How a notice interrupted by an objection found unfounded goes on: "extend" (it resumes
+    #: for the working days it had left, at least one) or "restart" (a full period again).
+    objection_resume: Mapped[str] = mapped_column(
+        String(16), default="extend", server_default="extend"
+    )
+    #: Working days the recommending unit has to verify an objection and answer, signed by
+    #: its leader in charge; an unanswered request lapses the nomination (视为放弃).
+    objection_answer_working_days: Mapped[int] = mapped_column(
+        Integer, default=5, server_default="5"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     awards: Mapped[list[CampaignAward]] = relationship(

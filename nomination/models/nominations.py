@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -13,6 +14,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -84,7 +86,10 @@ class Objection(Base):
 
     __tablename__ = "objection"
     __table_args__ = (
-        CheckConstraint("status IN ('open', 'unfounded', 'founded')", name="valid_status"),
+        CheckConstraint(
+            "status IN ('open', 'unfounded', 'founded', 'closed')", name="valid_status"
+        ),
+        CheckConstraint("objector_kind IN ('person', 'unit')", name="valid_objector_kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -95,11 +100,24 @@ class Objection(Base):
     objector_phone: Mapped[str] = mapped_column(String(32))
     objector_address: Mapped[str] = mapped_column(String(300))
     facts: Mapped[str] = mapped_column(Text)
+    #: "person" (real name) or "unit" (a named unit, with its sealed letter attached).
+    objector_kind: Mapped[str] = mapped_column(
+        String(16), default="person", server_default="person"
+    )
+    #: "open", then "unfounded" or "founded" when concluded, or "closed" when the nomination
+    #: lapsed before a conclusion (its unit did not answer in time).
     status: Mapped[str] = mapped_column(String(16), default="open")
     conclusion: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Received after the nominee's notice had closed: stored and handled, never dropped.
+    late: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: Keyed pseudonym of the sender's address, for the rate limit (never the address).
+    client_key: Mapped[str | None] = mapped_column(String(40), index=True)
 
     nomination: Mapped[Nomination] = relationship(back_populates="objections")
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="objection", order_by="Attachment.id"
+    )
 
 
 class Attachment(Base):
@@ -114,6 +132,9 @@ class Attachment(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     nomination_id: Mapped[int] = mapped_column(ForeignKey("nomination.id"), index=True)
+    #: The objection it was sent with (evidence, a unit's sealed letter): only the objection
+    #: handlers see these.
+    objection_id: Mapped[int | None] = mapped_column(ForeignKey("objection.id"), index=True)
     #: SHA-256 of the content, which is also its name in the file store.
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     filename: Mapped[str] = mapped_column(String(255))
@@ -126,3 +147,4 @@ class Attachment(Base):
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     nomination: Mapped[Nomination] = relationship(back_populates="attachments")
+    objection: Mapped[Objection | None] = relationship(back_populates="attachments")

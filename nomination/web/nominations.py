@@ -47,6 +47,7 @@ from nomination.queries import (
     visible_nominations,
     work_queue,
 )
+from nomination.web import attachments
 from nomination.web.forms import NewNominationForm, VersionedForm, attach_errors, with_version
 from nomination.web.public import OBJECTION_STATUS
 from nomination.web.setup import org_name, tr
@@ -61,6 +62,8 @@ QUEUE_LIMIT = 200
 _ACTION_LABELS = {
     "nomination.create": {"zh": "创建推荐", "en": "Nomination created"},
     "nomination.update": {"zh": "修改推荐表", "en": "Nomination form edited"},
+    "attachment.add": {"zh": "添加附件", "en": "File attached"},
+    "objection.receive": {"zh": "收到异议", "en": "Objection received"},
 }
 
 #: Diagrams by (definition hash, state, language): definitions are immutable once pinned.
@@ -144,7 +147,40 @@ def _evidence(wf: Workflow, nomination: Nomination) -> dict[str, Any]:
     return {
         "recommendation": _rows(defn, recommendation) if recommendation else [],
         "opinions": opinions,
+        "verifications": _verifications(wf, evidence.get("verifications", [])),
     }
+
+
+def _verifications(wf: Workflow, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return the federation's requests to verify an objection and the unit's answers."""
+    answer_form = next(
+        (wf.forms[t.form] for t in wf.transitions if "record_verification_answer" in t.effects),
+        None,
+    )
+    opinions = {}
+    if answer_form is not None:
+        field = next((f for f in answer_form.fields if f.name == "opinion"), None)
+        opinions = {value: pick(label) for value, label in field.choices} if field else {}
+    rows = []
+    for r in requests:
+        answer = r.get("answer")
+        rows.append(
+            {
+                "requested_at": _as_time(r.get("requested_at")),
+                "requested_by": r.get("requested_by"),
+                "questions": r.get("questions", ""),
+                "due_at": _as_time(r.get("due_at")),
+                "answer": answer
+                and {
+                    "at": _as_time(answer.get("answered_at")),
+                    "by": answer.get("answered_by"),
+                    "finding": answer.get("finding", ""),
+                    "opinion": opinions.get(answer.get("opinion"), answer.get("opinion")),
+                    "leader": f"{answer.get('leader_post', '')} {answer.get('leader_name', '')}",
+                },
+            }
+        )
+    return rows
 
 
 def _timeline(wf: Workflow, events: list[AuditEvent]) -> list[dict[str, Any]]:
@@ -189,16 +225,30 @@ def _objections(nomination: Nomination, in_full: bool) -> list[dict[str, Any]]:
         row: dict[str, Any] = {
             "status": o.status,
             "status_label": pick(OBJECTION_STATUS.get(o.status, o.status)),
+            "late": o.late,
         }
         if in_full:
             row.update(
                 id=o.id,
                 received_at=o.received_at,
+                objector_kind=o.objector_kind,
                 objector_name=o.objector_name,
                 objector_phone=o.objector_phone,
                 objector_address=o.objector_address,
                 facts=o.facts,
                 conclusion=o.conclusion,
+                files=[
+                    {
+                        "filename": a.filename,
+                        "size": a.size,
+                        "sha256": a.sha256,
+                        "purpose": a.purpose,
+                        "url": url_for(
+                            "attachments.download", nomination_id=nomination.id, attachment_id=a.id
+                        ),
+                    }
+                    for a in o.attachments
+                ],
             )
         rows.append(row)
     return rows
@@ -396,6 +446,8 @@ def _render_page(
             can_edit=can_edit_nomination(user, nomination, state.editable),
             objections=_objections(nomination, in_full),
             objections_in_full=in_full,
+            attachments=[a for a in attachments.listed(user, nomination) if not a["objection_id"]],
+            upload_form=attachments.upload_form(user, nomination),
             alerts=alerts,
             reasons=reasons,
             honour=honour_of(db.session, nomination),

@@ -9,7 +9,8 @@ URL table:
     /notices/archive/<campaign>/<kind>          one campaign's closed notices of a kind
     /notices/archive/<campaign>/<kind>/print    … as posted, and as a PDF (notice.pdf)
     /notices/feed.atom                          Atom feed: one entry per notice posted
-    /notices/<id>/object                        GET/POST the objection form → confirmation
+    /notices/<id>/object                        GET/POST the objection form (with files) → the
+                                                confirmation; after the notice, a late objection
     /notices/objections/received                the confirmation (the reference is in the session)
     /notices/objections                         GET/POST look up an objection by its reference
 
@@ -43,7 +44,6 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date, format_time
-from flask_wtf import FlaskForm
 from markupsafe import escape
 
 from nomination import db, notices, queries
@@ -52,7 +52,9 @@ from nomination.formdefs import clean_data, form_class
 from nomination.i18n import current_language, pick
 from nomination.models import NoticeEntry
 from nomination.models.campaigns import AWARD_KINDS
-from nomination.operations import file_objection, objection_status
+from nomination.operations import UNDER_REVIEW, objection_form_def, objection_status
+from nomination.web import objection_form
+from nomination.web.auth import client_key
 from nomination.web.forms import ObjectionLookupForm, attach_errors
 from nomination.web.setup import campaign_name, tr
 
@@ -73,6 +75,10 @@ OBJECTION_STATUS = {
     "open": {"zh": "核查中", "en": "Under review"},
     "unfounded": {"zh": "经核查,异议不成立", "en": "Reviewed: unfounded"},
     "founded": {"zh": "经核查,异议成立", "en": "Reviewed: founded"},
+    "closed": {
+        "zh": "推荐单位逾期未报核实情况,已视为放弃推荐",
+        "en": "Closed: the nominating unit did not answer in time and the nomination lapsed",
+    },
 }
 
 
@@ -401,27 +407,46 @@ def feed() -> ResponseReturnValue:
 
 @bp.route("/<int:nomination_id>/object", methods=["GET", "POST"])
 def object_to(nomination_id: int) -> ResponseReturnValue:
-    """Take an objection against a nomination on notice."""
-    nomination = queries.load_on_notice(db.session, nomination_id)
-    defn = queries.objection_form(nomination) if nomination is not None else None
-    if defn is None:
+    """Take an objection against a nomination on notice (or once on notice: then late)."""
+    found = queries.load_objectable(db.session, nomination_id)
+    defn = objection_form_def(found[0]) if found is not None else None
+    if found is None or defn is None:
         abort(404, pick(_NOT_ON_NOTICE))
-    entry = queries.notice_entry_of(db.session, nomination)
-    form = form_class(defn, strict=True, base=FlaskForm)()
+    nomination, entry = found
+    form = form_class(defn, strict=True, base=objection_form.ObjectionForm)()
+    files = objection_form.kept_files(form)
     status, alerts = 200, []
-    if form.validate_on_submit():
-        try:
-            objection = file_objection(nomination, data=clean_data(defn, form))
-        except InvalidData as exc:
-            status, alerts = 422, attach_errors(form, exc.fields)
-        except NotFound:
-            abort(404, pick(_NOT_ON_NOTICE))
-        else:
-            # Kept in the (signed) session cookie of the objector's browser, never in a URL.
-            session["objection_reference"] = objection.reference
-            return redirect(url_for(".objection_received"))
-    elif form.is_submitted():
+    if form.is_submitted():
         status = 422
+        if objection_form.rate_limited():
+            status, alerts = 429, [objection_form.limited_message()]
+        elif problem := objection_form.abuse_problem(form):
+            alerts = [problem]
+        else:
+            # Validate first: it resets every field's errors, the files' included.
+            valid = form.validate()
+            files, files_ok = objection_form.receive_files(form, files)
+            if valid and files_ok:
+                try:
+                    objection = objection_form.file_with_retry(
+                        nomination.id,
+                        data=clean_data(defn, form),
+                        files=files,
+                        client=client_key(request.remote_addr),
+                    )
+                except NotFound:
+                    abort(404, pick(_NOT_ON_NOTICE))
+                except InvalidData as exc:
+                    alerts = attach_errors(form, exc.fields)
+                    objection_form.file_errors(form, exc.fields)
+                else:
+                    # Kept in the (signed) session cookie of the objector's browser, never in
+                    # a URL.
+                    session["objection_reference"] = objection.reference
+                    session["objection_late"] = objection.late
+                    return redirect(url_for(".objection_received"))
+    objection_form.keep(form, files)
+    objection_form.issue(form)
     return (
         render_template(
             "public/object.html",
@@ -429,6 +454,9 @@ def object_to(nomination_id: int) -> ResponseReturnValue:
             nomination=nomination,
             contact=entry.objection_contact or {},
             form=form,
+            fields=[form[f.name] for f in defn.fields],
+            kept=objection_form.described(files),
+            late=nomination.state not in ("public_notice", *UNDER_REVIEW),
             alerts=alerts,
         ),
         status,
@@ -441,7 +469,9 @@ def objection_received() -> ResponseReturnValue:
     reference = session.get("objection_reference")
     if not reference:
         return redirect(url_for(".objections"))
-    return render_template("public/received.html", reference=reference)
+    return render_template(
+        "public/received.html", reference=reference, late=session.get("objection_late", False)
+    )
 
 
 @bp.route("/objections", methods=["GET", "POST"])

@@ -163,6 +163,7 @@ def init_app(app: Flask) -> None:
 
     from nomination.api.views import bp as api_bp
     from nomination.web.archive import bp as archive_bp
+    from nomination.web.attachments import bp as attachments_bp
     from nomination.web.audit import bp as audit_bp
     from nomination.web.auth import bp as auth_bp
     from nomination.web.errors import register as register_errors
@@ -173,6 +174,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(nominations_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(archive_bp)
+    app.register_blueprint(attachments_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(api_bp)
     register_errors(app)
