@@ -33,6 +33,7 @@ from nomination.models import (
     Quota,
     RoleAssignment,
     Team,
+    UnitBar,
     User,
 )
 from nomination.permissions import (
@@ -99,6 +100,8 @@ def create_campaign(
             "year": year,
             "name": name,
             "awards": {a.kind: a.definition_hash for a in campaign.awards},
+            # The rules the campaign runs by (notice length and order, objections, pool, caps).
+            "settings": settings,
         },
     )
     return campaign
@@ -597,8 +600,16 @@ def set_quota(
     kind: str,
     places: int,
 ) -> Quota:
-    """Set how many nominations of ``kind`` a working committee may forward in ``campaign``."""
+    """Set how many nominations of ``kind`` an organisation may put forward in ``campaign``.
+
+    A working committee's quota bounds what it forwards; a unit's, what it recommends.
+    """
     _require_admin(actor)
+    if committee.kind not in ("committee", "unit"):
+        raise InvalidData(
+            "quotas are set for working committees and units",
+            fields={"committee": ["a working committee or a unit"]},
+        )
     quota = session.scalar(
         select(Quota).where(
             Quota.campaign_id == campaign.id,
@@ -624,6 +635,29 @@ def set_quota(
         after={"committee": committee.code, "kind": kind, "places": places},
     )
     return quota
+
+
+def bar_unit(
+    session: Session, *, actor: Any, unit: Organisation, year: int, reason: str
+) -> UnitBar:
+    """Bar a unit from nominating in ``year``, for a recorded reason (audited)."""
+    _require_admin(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidData("a reason is required", fields={"reason": ["required"]})
+    bar = UnitBar(organisation_id=unit.id, year=year, reason=reason, recorded_at=utcnow())
+    session.add(bar)
+    session.flush()
+    append_event(
+        session,
+        action="unit.bar",
+        **_actor_fields(actor),
+        organisation_id=unit.id,
+        entity_type="unit_bar",
+        entity_id=bar.id,
+        after={"unit": unit.code, "year": year, "reason": reason},
+    )
+    return bar
 
 
 def close_campaign(campaign: Campaign, *, actor: Any) -> None:

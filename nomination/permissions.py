@@ -114,6 +114,20 @@ def can_download_attachment(user: Any, attachment: Any) -> bool:
     return can_view_nomination(user, attachment.nomination) or can_audit(user)
 
 
+def composition_scopes(user: Any, federation: Organisation) -> str | list[str]:
+    """Return whose composition ``user`` may see in a federation's campaign.
+
+    "all" for the federation's reviewers, approvers and auditors; else the paths of the
+    working committees the user reviews for (their own nominations); else nothing.
+    """
+    if any(
+        has_role_over(user, role, federation)
+        for role in ("federation_reviewer", "approver", "auditor", "admin")
+    ):
+        return "all"
+    return role_paths(user, "committee_reviewer")
+
+
 def can_view_nomination(user: Any, nomination: Nomination) -> bool:
     """Return whether ``user`` may read ``nomination`` in full."""
     if any(has_role_over(user, r, nomination.unit) for r in SCOPED_READERS):

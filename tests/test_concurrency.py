@@ -13,7 +13,7 @@ from nomination import db
 from nomination.actors import SYSTEM
 from nomination.audit import verify_chain
 from nomination.engine import apply_due_timers, fire
-from nomination.errors import Conflict, NotFound
+from nomination.errors import Conflict, GuardBlocked, NotFound
 from nomination.models import (
     AuditEvent,
     HonourRecord,
@@ -23,7 +23,12 @@ from nomination.models import (
     RoleAssignment,
     User,
 )
-from nomination.operations import create_campaign, create_nomination, file_objection
+from nomination.operations import (
+    create_campaign,
+    create_nomination,
+    file_objection,
+    set_quota,
+)
 from nomination.queries import load_on_notice
 from nomination.web.objection_form import file_with_retry
 
@@ -113,6 +118,8 @@ def _outcome(exc: BaseException) -> str:
         return "conflict"
     if isinstance(exc, NotFound):
         return "not_found"
+    if isinstance(exc, GuardBlocked):
+        return "blocked"
     return f"error: {exc!r}"
 
 
@@ -199,6 +206,52 @@ def test_two_reviewers_forward_at_once(app):
         forwards = [o for o in n.evidence["opinions"] if o["trigger"] == "forward"]
         assert len(forwards) == 1
         assert _events(n, "transition.forward") == 1
+        assert verify_chain(db.session).ok
+        db.session.remove()
+
+
+def test_two_submitters_recommend_into_one_place_at_once(app):
+    ids = _commit_federation(app, "draft")
+    with app.app_context():
+        first = db.session.get(Nomination, ids["nomination"])
+        second = create_nomination(
+            db.session,
+            actor=_user(ids, "unit"),
+            campaign=first.campaign,
+            kind="individual",
+            unit=first.unit,
+            data=person_data(name="王芳"),
+        )
+        set_quota(
+            db.session,
+            actor=SYSTEM,
+            campaign=first.campaign,
+            committee=first.unit,
+            kind="individual",
+            places=1,
+        )
+        db.session.commit()
+        both = [first.id, second.id]
+        db.session.remove()
+    turn = iter(both)
+    lock = threading.Lock()
+
+    def recommend(start, meet):
+        with lock:
+            nomination_id = next(turn)
+        n = db.session.get(Nomination, nomination_id)
+        submitter = _user(ids, "unit")
+        db.session.commit()  # end the read, as a request would
+        start.wait(timeout=30)
+        meet(n)
+        fire(n, "recommend", submitter, data=recommendation(), now=NOW)
+
+    results = _race(app, recommend)
+    # The unit's allocation row is locked by the first: the second counts after it.
+    assert sorted(results) == ["blocked", "ok"], results
+    with app.app_context():
+        states = sorted(db.session.get(Nomination, i).state for i in both)
+        assert states == ["committee_review", "draft"]
         assert verify_chain(db.session).ok
         db.session.remove()
 

@@ -10,7 +10,14 @@ from sqlalchemy import func, select
 from nomination.engine.registry import Context, guard
 from nomination.formdefs import missing_required
 from nomination.i18n import pick
-from nomination.models import Nomination, Organisation, Quota
+from nomination.models import (
+    Campaign,
+    HonourRecord,
+    Nomination,
+    Organisation,
+    Quota,
+    UnitBar,
+)
 from nomination.workdays import UnknownCalendarYear
 
 
@@ -127,11 +134,159 @@ def within_committee_quota(ctx: Context) -> dict[str, str] | None:
             Nomination.id != nomination.id,
         )
     )
-    if used >= quota.places:
+    places = quota.usable()
+    if used >= places:
         return _reason(
-            f"{committee.name}的名额({quota.places})已用完",
-            f"{committee.name_en or committee.name} has used all {quota.places} places",
+            f"{committee.name}的名额({places})已用完",
+            f"{committee.name_en or committee.name} has used all {places} places",
         )
+    return None
+
+
+#: States in which a nomination no longer holds a place of its unit's allocation.
+_RELEASED = ("draft", "withdrawn", "rejected", "lapsed", "substituted")
+
+
+@guard("within_unit_quota")
+def within_unit_quota(ctx: Context) -> dict[str, str] | None:
+    """The unit has a place left in its allocation for this award kind (none set: no limit).
+
+    A nomination returned for revision keeps its place: it will come back.
+    """
+    nomination = ctx.nomination
+    query = select(Quota).where(
+        Quota.campaign_id == nomination.campaign_id,
+        Quota.committee_id == nomination.unit_id,
+        Quota.kind == nomination.kind,
+    )
+    if ctx.firing:
+        # As for the committee's quota: two submitters recommending at once are counted one
+        # after the other, so the allocation is never overrun.
+        query = query.with_for_update()
+    quota = ctx.session.scalar(query)
+    if quota is None:
+        return None
+    used = ctx.session.scalar(
+        select(func.count(Nomination.id)).where(
+            Nomination.campaign_id == nomination.campaign_id,
+            Nomination.kind == nomination.kind,
+            Nomination.unit_id == nomination.unit_id,
+            Nomination.state.not_in(_RELEASED),
+            Nomination.id != nomination.id,
+        )
+    )
+    places = quota.usable()
+    if used >= places:
+        unit = nomination.unit
+        return _reason(
+            f"本单位的推荐名额({places})已用完",
+            f"{unit.name_en or unit.name} has used all {places} places of its allocation",
+        )
+    return None
+
+
+@guard("unit_not_barred")
+def unit_not_barred(ctx: Context) -> dict[str, str] | None:
+    """The unit (or an organisation above it) is not barred from nominating this year."""
+    nomination = ctx.nomination
+    ids = [int(part) for part in nomination.unit.path.split("/") if part]
+    bar = ctx.session.scalar(
+        select(UnitBar)
+        .where(UnitBar.organisation_id.in_(ids), UnitBar.year == nomination.campaign.year)
+        .order_by(UnitBar.id)
+        .limit(1)
+    )
+    if bar is None:
+        return None
+    return _reason(
+        f"本单位{bar.year}年度不得推荐:{bar.reason}",
+        f"The unit may not nominate in {bar.year}: {bar.reason}",
+    )
+
+
+#: Person categories capped by the campaign's leaders' share (控制数).
+LEADER_CATEGORIES = ("enterprise_head", "cadre")
+
+
+@guard("leaders_within_cap")
+def leaders_within_cap(ctx: Context) -> dict[str, str] | None:
+    """An enterprise head or cadre is forwarded only within the committee's control number.
+
+    The control number is the campaign's ``leader_share_max`` percent of the committee's
+    places for the award; without a cap or a quota there is no limit.
+    """
+    nomination = ctx.nomination
+    share = nomination.campaign.leader_share_max
+    if share is None or (nomination.data or {}).get("category") not in LEADER_CATEGORIES:
+        return None
+    committee = nomination.unit.committee()
+    if committee is None:
+        return None
+    quota = ctx.session.scalar(
+        select(Quota).where(
+            Quota.campaign_id == nomination.campaign_id,
+            Quota.committee_id == committee.id,
+            Quota.kind == nomination.kind,
+        )
+    )
+    if quota is None:
+        return None
+    cap = quota.usable() * share // 100
+    quota_states = [s.name for s in ctx.workflow.states.values() if s.quota]
+    forwarded = ctx.session.scalars(
+        select(Nomination)
+        .join(Organisation, Nomination.unit_id == Organisation.id)
+        .where(
+            Nomination.campaign_id == nomination.campaign_id,
+            Nomination.kind == nomination.kind,
+            Nomination.state.in_(quota_states),
+            Organisation.path.startswith(committee.path),
+            Nomination.id != nomination.id,
+        )
+    ).all()
+    leaders = sum((n.data or {}).get("category") in LEADER_CATEGORIES for n in forwarded)
+    if leaders >= cap:
+        return _reason(
+            f"企业负责人和县处级干部的控制数({cap}名)已用完",
+            f"The control number for enterprise heads and cadres ({cap}) is used up",
+        )
+    return None
+
+
+@guard("not_already_honoured", uses_form=True)
+def not_already_honoured(ctx: Context) -> dict[str, str] | None:
+    """The nominee does not already hold this award, unless new achievements are stated.
+
+    Matched in the federation's archive by resident ID number (people) or unified social
+    credit code (units), against honours of the same title that have not been revoked.
+    """
+    nomination = ctx.nomination
+    data = nomination.data or {}
+    key_field = "id_number" if "id_number" in data else "credit_code"
+    key = str(data.get(key_field) or "").upper()
+    award = nomination.campaign.award(nomination.kind)
+    if not key or award is None:
+        return None
+    if (_recommendation(ctx).get("new_achievements") or "").strip():
+        return None
+    held = ctx.session.execute(
+        select(HonourRecord, Nomination)
+        .join(Nomination, HonourRecord.nomination_id == Nomination.id)
+        .join(Campaign, Nomination.campaign_id == Campaign.id)
+        .where(
+            HonourRecord.title == award.title,
+            HonourRecord.status == "active",
+            Campaign.federation_id == nomination.campaign.federation_id,
+            Nomination.id != nomination.id,
+        )
+    ).all()
+    for record, source in held:
+        if str((source.data or {}).get(key_field) or "").upper() == key:
+            return _reason(
+                f"已于{record.year}年获得{record.title},须写明此后取得的新业绩方可再次推荐",
+                f"Already holds {record.title} ({record.year}): state the new achievements "
+                "since then to nominate again",
+            )
     return None
 
 

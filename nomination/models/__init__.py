@@ -2,7 +2,13 @@
 
 from nomination.models.archive import HonourRecord
 from nomination.models.audit import AuditEvent, AuditHead
-from nomination.models.campaigns import Campaign, CampaignAward, DefinitionVersion, Quota
+from nomination.models.campaigns import (
+    Campaign,
+    CampaignAward,
+    DefinitionVersion,
+    Quota,
+    UnitBar,
+)
 from nomination.models.checkpoints import Checkpoint
 from nomination.models.nominations import Attachment, Nomination, Objection
 from nomination.models.notices import NoticeEntry
@@ -27,5 +33,6 @@ __all__ = [
     "Quota",
     "RoleAssignment",
     "Team",
+    "UnitBar",
     "User",
 ]

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from nomination.db import Base, JSONType, UTCDateTime, utcnow
 from nomination.errors import InvalidData
+
+if TYPE_CHECKING:
+    from nomination.models.orgs import Organisation
 
 AWARD_KINDS = ("individual", "unit", "team")
 #: How a public notice orders its entries: by nominating unit (in the order of the
@@ -39,6 +42,11 @@ class Campaign(Base):
         CheckConstraint("notice_order IN ('unit', 'stroke')", name="valid_notice_order"),
         CheckConstraint("objection_resume IN ('extend', 'restart')", name="valid_objection_resume"),
         CheckConstraint("objection_answer_working_days >= 1", name="answer_days_positive"),
+        CheckConstraint("pool_percent >= 100", name="pool_percent_at_least_100"),
+        CheckConstraint(
+            "leader_share_max IS NULL OR (leader_share_max >= 0 AND leader_share_max <= 100)",
+            name="leader_share_max_percent",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -72,8 +80,18 @@ class Campaign(Base):
     objection_answer_working_days: Mapped[int] = mapped_column(
         Integer, default=5, server_default="5"
     )
+    #: Allocations may be filled up to this share of their places, for selection with more
+    #: candidates than awards (差额): 120 lets a quota of 10 forward 12.
+    pool_percent: Mapped[int] = mapped_column(Integer, default=100, server_default="100")
+    #: Enterprise heads and county/division cadres a working committee may forward, as a share
+    #: (percent) of its places (控制数); None: no cap.
+    leader_share_max: Mapped[int | None] = mapped_column(Integer)
+    #: The composition the campaign aims at: {"<measure>": {"min": percent, "max": percent}}
+    #: for the measures of nomination.composition (e.g. front-line workers at least 55%).
+    composition: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    federation: Mapped[Organisation] = relationship()
     awards: Mapped[list[CampaignAward]] = relationship(
         back_populates="campaign", order_by="CampaignAward.id"
     )
@@ -116,7 +134,11 @@ class CampaignAward(Base):
 
 
 class Quota(Base):
-    """How many nominations of one award kind a working committee may forward."""
+    """How many nominations of one award kind an organisation may put forward.
+
+    For a working committee, how many it may forward to the federation; for a unit, how many it
+    may recommend (its allocation). ``committee_id`` names that organisation, either kind.
+    """
 
     __tablename__ = "quota"
     __table_args__ = (
@@ -131,3 +153,19 @@ class Quota(Base):
     places: Mapped[int] = mapped_column(Integer)
 
     campaign: Mapped[Campaign] = relationship(back_populates="quotas")
+
+    def usable(self) -> int:
+        """Return the places that may be filled: the quota, with the campaign's pool above it."""
+        return self.places * self.campaign.pool_percent // 100
+
+
+class UnitBar(Base):
+    """A unit barred from nominating in a year, and why (e.g. wage arrears, a safety accident)."""
+
+    __tablename__ = "unit_bar"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -37,7 +37,12 @@ from nomination.i18n import current_language, pick
 from nomination.models import AuditEvent, Campaign, Nomination, User
 from nomination.models.campaigns import AWARD_KINDS
 from nomination.operations import create_nomination, transition_nomination, update_nomination
-from nomination.permissions import can_edit_nomination, can_fire, can_handle_objections
+from nomination.permissions import (
+    can_edit_nomination,
+    can_fire,
+    can_handle_objections,
+    composition_scopes,
+)
 from nomination.queries import (
     history,
     honour_of,
@@ -309,8 +314,14 @@ def dashboard() -> ResponseReturnValue:
                 states.setdefault(s.name, s)
 
     units = submitter_unit_choices(db.session, user)
+    composition_campaigns = [
+        c
+        for c in db.session.scalars(select(Campaign).where(Campaign.status == "open"))
+        if composition_scopes(user, c.federation)
+    ]
     return render_template(
         "nominations/dashboard.html",
+        composition_campaigns=composition_campaigns,
         queue=[
             (n, _state_of(n), options) for n, options in work_queue(db.session, user, QUEUE_LIMIT)
         ],

@@ -166,6 +166,7 @@ def init_app(app: Flask) -> None:
     from nomination.web.attachments import bp as attachments_bp
     from nomination.web.audit import bp as audit_bp
     from nomination.web.auth import bp as auth_bp
+    from nomination.web.composition import bp as composition_bp
     from nomination.web.errors import register as register_errors
     from nomination.web.nominations import bp as nominations_bp
     from nomination.web.public import bp as public_bp
@@ -175,6 +176,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(public_bp)
     app.register_blueprint(archive_bp)
     app.register_blueprint(attachments_bp)
+    app.register_blueprint(composition_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(api_bp)
     register_errors(app)
