@@ -8,6 +8,7 @@ takes it through first review, consultation and selection onto public notice, th
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -218,6 +219,81 @@ def test_objection_journey_to_final_approval(server, browser, tmp_path):
     _run(instance, "tick", "--now", after.isoformat())
     federation.goto(nomination_url)
     assert _state(federation) == "final_approval"
+
+
+def test_a_unit_prepares_a_complete_file(server, browser, tmp_path):
+    """An error is shown beside its field and nothing typed is lost; deeds attached; recommended."""
+    url, _instance = server
+    ARTIFACTS.mkdir(exist_ok=True)
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    unit = _login(browser, url, "unit2")
+    unit.click('a[data-new-kind="individual"]')
+    values = {
+        "name": "吴晓梅",
+        "ethnicity": "回族",
+        "birth_date": "1985-06-20",
+        "id_number": "110105198506201302",  # a wrong check digit
+        "work_start": "2007-07-01",
+        "post": "北京朝阳环卫中心 清扫保洁三班班长",
+        "title_or_grade": "高级工",
+        "phone": "13811112222",
+        "industry": "公共设施管理业",
+        "summary": "带领班组承担朝阳门外大街清扫保洁,推行机械化作业,道路洁净度连续三年全市第一。",
+        "deeds": "吴晓梅同志2007年参加工作,带领班组承担朝阳门外大街等主干道的清扫保洁任务。",
+    }
+    for name, value in values.items():
+        unit.fill(f'[name="{name}"]', value)
+    for name, value in {
+        "gender": "female",
+        "political_affiliation": "masses",
+        "education": "senior_high",
+        "category": "frontline",
+        "ownership": "public",
+    }.items():
+        unit.select_option(f'[name="{name}"]', value)
+    with unit.expect_navigation():
+        unit.click('form[action*="/nominations/new"] button[type="submit"]')
+    # The error is next to the field; everything typed is still there.
+    error = unit.locator('[data-field="id_number"] .invalid-feedback')
+    assert error.is_visible() and "校验" in error.inner_text()
+    assert unit.locator('[name="post"]').input_value() == values["post"]
+    assert unit.locator('[name="gender"]').input_value() == "female"
+    unit.screenshot(path=str(ARTIFACTS / "form-error.png"), full_page=True)
+    unit.fill('[name="id_number"]', "110105198506201301")
+    with unit.expect_navigation():
+        unit.click('form[action*="/nominations/new"] button[type="submit"]')
+    assert _state(unit) == "draft"
+    nomination_url = unit.url.split("?")[0].split("#")[0]
+
+    # The deeds are attached (checked by content); the file is listed with its hash.
+    deeds = tmp_path / "事迹材料.pdf"
+    from weasyprint import HTML
+
+    HTML(string="<h1>吴晓梅同志先进事迹</h1><p>道路洁净度连续三年全市第一。</p>").write_pdf(deeds)
+    unit.select_option("#upload-purpose", "deeds")
+    unit.set_input_files("#upload-file", str(deeds))
+    with unit.expect_navigation():
+        unit.click('#upload-form button[type="submit"]')
+    listed = unit.locator("#attachments").inner_text()
+    assert "事迹材料.pdf" in listed and re.search(r"\b[0-9a-f]{64}\b", listed)
+
+    # The vote and the unit's notice are recorded, and the nomination is recommended.
+    _fire(
+        unit,
+        "recommend",
+        congress_date=(today - timedelta(days=30)).isoformat(),
+        members_present="64",
+        votes_for="60",
+        votes_against="1",
+        votes_abstain="3",
+        notice_start=(today - timedelta(days=25)).isoformat(),
+        notice_end=(today - timedelta(days=14)).isoformat(),
+        notice_result="no_objection",
+        comment="经职工代表大会讨论,同意推荐。",
+    )
+    assert _state(unit) == "committee_review"
+    unit.goto(nomination_url)
+    assert "事迹材料.pdf" in unit.locator("#attachments").inner_text()
 
 
 def test_nomination_journey_to_the_archive(server, browser):

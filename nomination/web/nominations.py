@@ -220,6 +220,49 @@ def _timeline(wf: Workflow, events: list[AuditEvent]) -> list[dict[str, Any]]:
     return rows
 
 
+#: The states in which the reviewer who returned a nomination, or the unit revising it, reads
+#: what was asked for beside what changed since.
+_REVISION_STATES = ("returned", "committee_review", "federation_review")
+
+
+def _since_return(
+    wf: Workflow, nomination: Nomination, events: list[AuditEvent]
+) -> dict[str, Any] | None:
+    """Return the last return's request beside the fields changed since, or None.
+
+    Each changed field shows its value when the nomination was returned and now, so the unit
+    checks its revision and the reviewer sees what changed in the version they returned.
+    """
+    if nomination.state not in _REVISION_STATES:
+        return None
+    returned = next((e for e in reversed(events) if e.action == "transition.return_to_unit"), None)
+    if returned is None:
+        return None
+    updates = [e for e in events if e.seq > returned.seq and e.action == "nomination.update"]
+    first: dict[str, Any] = {}
+    last: dict[str, Any] = {}
+    for e, view in zip(updates, event_views(db.session, updates), strict=True):
+        for change in field_changes(e, view, wf):
+            if change.field == "version":
+                continue
+            first.setdefault(change.field, change)
+            last[change.field] = change
+    rows = [
+        {"label": c.label, "before": c.before, "after": last[name].after}
+        for name, c in first.items()
+        if c.before != last[name].after
+    ]
+    resubmitted = any(e.seq > returned.seq and e.action == "transition.resubmit" for e in events)
+    return {
+        "by": returned.actor_name,
+        "at": returned.occurred_at,
+        "role": returned.role,
+        "reason": returned.comment or "",
+        "rows": rows,
+        "resubmitted": resubmitted,
+    }
+
+
 def _objections(nomination: Nomination, in_full: bool) -> list[dict[str, Any]]:
     """Return the objections as the user may see them: their status, and all only if ``in_full``.
 
@@ -441,6 +484,7 @@ def _render_page(
     offered = {option.transition.trigger for option, _ in cards if option.allowed}
     state = wf.state(nomination.state)
     in_full = can_handle_objections(user, nomination)
+    events = history(db.session, nomination)
     return (
         render_template(
             "nominations/view.html",
@@ -451,7 +495,8 @@ def _render_page(
             diagram=_diagram(wf, nomination.state),
             states=_ordered_states(wf),
             evidence=_evidence(wf, nomination),
-            timeline=_timeline(wf, history(db.session, nomination)),
+            timeline=_timeline(wf, events),
+            since_return=_since_return(wf, nomination, events),
             cards=cards,
             orphan=posted if posted is not None and posted.trigger not in offered else None,
             can_edit=can_edit_nomination(user, nomination, state.editable),

@@ -1,0 +1,81 @@
+"""After a return: the reviewer's request beside what the unit changed since."""
+
+from __future__ import annotations
+
+import pytest
+
+from nomination.engine import fire
+from nomination.operations import update_nomination
+
+from factories import person_data, recommendation
+from test_web_support import login
+
+pytest_plugins = ["test_web_support"]
+pytestmark = pytest.mark.usefixtures("web")
+
+REASON = "请补充近三年的具体业绩,职务请写全称。"
+
+
+@pytest.fixture
+def returned(session, web, create_nomination_for):
+    """Unit1's nomination, recommended and returned by its working committee."""
+    n = create_nomination_for("unit1", data=person_data(post="热力集团 班长"))
+    fire(n, "recommend", web.users["unit1"], data=recommendation())
+    fire(n, "return_to_unit", web.users["committee1"], data={"reason": REASON})
+    session.commit()
+    return n
+
+
+def section(html: str) -> str:
+    start = html.index('id="since-return"')
+    return html[start : html.index("</section>", start)]
+
+
+def test_the_unit_sees_the_request_and_its_changes(session, web, web_client, returned):
+    login(web_client, "unit1")
+    page = section(web_client.get(f"/nominations/{returned.id}").text)
+    assert REASON in page and 'id="no-revision"' in page
+    user = web.users["unit1"]
+    data = person_data(post="北京热力集团 管网运行一班班长")
+    update_nomination(returned, actor=user, data=data, version=returned.version)
+    data["summary"] = data["summary"] + "近三年累计节约标准煤一万余吨。"
+    update_nomination(returned, actor=user, data=data, version=returned.version)
+    # A field changed and changed back is not listed.
+    update_nomination(
+        returned, actor=user, data=dict(data, phone="13910000001"), version=returned.version
+    )
+    update_nomination(returned, actor=user, data=data, version=returned.version)
+    session.commit()
+    page = section(web_client.get(f"/nominations/{returned.id}").text)
+    assert 'id="revision-changes"' in page
+    assert "热力集团 班长" in page and "北京热力集团 管网运行一班班长" in page
+    assert "近三年累计节约标准煤一万余吨" in page
+    assert "13910000001" not in page
+
+
+def test_the_reviewer_sees_it_after_the_resubmission(session, web, new_web_client, returned):
+    update_nomination(
+        returned,
+        actor=web.users["unit1"],
+        data=person_data(post="北京热力集团 管网运行一班班长"),
+        version=returned.version,
+    )
+    fire(returned, "resubmit", web.users["unit1"], data={"comment": "已按意见修改"})
+    session.commit()
+    committee = new_web_client()
+    login(committee, "committee1")
+    page = section(committee.get(f"/nominations/{returned.id}").text)
+    assert REASON in page and "北京热力集团 管网运行一班班长" in page
+    # Once forwarded, the revision is history: the section goes.
+    fire(returned, "forward", web.users["committee1"], data={"comment": "同意"})
+    fire(returned, "accept", web.users["federation"], data={"comment": "同意"})
+    session.commit()
+    assert 'id="since-return"' not in committee.get(f"/nominations/{returned.id}").text
+
+
+def test_nothing_to_show_without_a_return(session, web, web_client, create_nomination_for):
+    n = create_nomination_for("unit1")
+    fire(n, "recommend", web.users["unit1"], data=recommendation())
+    session.commit()
+    login(web_client, "unit1")
+    assert 'id="since-return"' not in web_client.get(f"/nominations/{n.id}").text
