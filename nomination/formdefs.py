@@ -22,7 +22,9 @@ from wtforms import (
     BooleanField,
     DateField,
     Field,
+    FieldList,
     Form,
+    FormField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -30,6 +32,7 @@ from wtforms import (
     TextAreaField,
     validators,
 )
+from wtforms.utils import unset_value
 
 from nomination.db import local_today
 from nomination.i18n import lazy
@@ -47,7 +50,12 @@ FIELD_TYPES = (
     "uscc",
     "phone",
     "email",
+    "rows",
 )
+#: Types a column of a "rows" field may have.
+COLUMN_TYPES = ("text", "integer", "date", "choice")
+#: Rows a "rows" field allows when its definition does not say.
+DEFAULT_MAX_ROWS = 10
 
 
 class DefinitionError(Exception):
@@ -204,6 +212,10 @@ class FieldDef:
     choices: tuple[tuple[str, dict[str, str]], ...] = ()
     validators: tuple[str, ...] = ()
     public: bool = False
+    #: For a "rows" field (a repeatable group, e.g. prior honours): its columns, and at most
+    #: how many rows. Its value is a list of {column: value}.
+    columns: tuple[FieldDef, ...] = ()
+    max_rows: int | None = None
 
     def as_api(self) -> dict[str, Any]:
         """Describe the field for API clients."""
@@ -217,6 +229,9 @@ class FieldDef:
             out["max_length"] = self.max_length
         if self.choices:
             out["choices"] = [{"value": v, "label": lab} for v, lab in self.choices]
+        if self.columns:
+            out["columns"] = [c.as_api() for c in self.columns]
+            out["max_rows"] = self.max_rows
         return out
 
     def display(self, value: Any, language: str | None = None) -> str:
@@ -225,6 +240,15 @@ class FieldDef:
 
         if value is None or value == "":
             return ""
+        if self.type == "rows":
+            rows = value if isinstance(value, list) else []
+            return ";".join(
+                " · ".join(
+                    shown for c in self.columns if (shown := c.display(row.get(c.name), language))
+                )
+                for row in rows
+                if isinstance(row, dict)
+            )
         if self.type == "choice":
             return next((pick(lab, language) for v, lab in self.choices if v == value), str(value))
         if self.type == "boolean":
@@ -265,41 +289,11 @@ def parse_form(raw: dict[str, Any], source: str) -> FormDef:
     seen: set[str] = set()
     for i, f in enumerate(raw.get("fields", [])):
         entry = f"fields[{i}] ({f.get('name', '?')})"
-        name, ftype = f.get("name"), f.get("type")
-        if not name or not str(name).isidentifier():
-            raise fail(entry, "a field needs a name that is an identifier")
+        name = f.get("name")
         if name in seen:
             raise fail(entry, f"duplicate field {name!r}")
+        fields.append(_parse_field(f, entry, fail, FIELD_TYPES))
         seen.add(name)
-        if ftype not in FIELD_TYPES:
-            raise fail(entry, f"unknown type {ftype!r}; use one of {', '.join(FIELD_TYPES)}")
-        label = f.get("label")
-        if not isinstance(label, dict) or "zh" not in label or "en" not in label:
-            raise fail(entry, "label needs zh and en")
-        for v in f.get("validators", []):
-            if v not in NAMED_VALIDATORS:
-                raise fail(entry, f"unknown validator {v!r}")
-        choices = tuple(
-            (str(c["value"]), {"zh": c["zh"], "en": c["en"]}) for c in f.get("choices", [])
-        )
-        if ftype == "choice" and not choices:
-            raise fail(entry, "a choice field needs choices")
-        fields.append(
-            FieldDef(
-                name=name,
-                type=ftype,
-                label=label,
-                help=f.get("help"),
-                required=bool(f.get("required", False)),
-                min_length=f.get("min_length"),
-                max_length=f.get("max_length"),
-                minimum=f.get("min"),
-                maximum=f.get("max"),
-                choices=choices,
-                validators=tuple(f.get("validators", [])),
-                public=bool(f.get("public", False)),
-            )
-        )
     title_field = raw.get("title_field")
     if title_field is not None and title_field not in seen:
         raise fail("title_field", f"no field {title_field!r}")
@@ -310,6 +304,51 @@ def parse_form(raw: dict[str, Any], source: str) -> FormDef:
         title_field=title_field,
         source=source,
         raw=raw,
+    )
+
+
+def _parse_field(f: dict[str, Any], entry: str, fail: Any, types: tuple[str, ...]) -> FieldDef:
+    """Check one field (or a column of a "rows" field) and return it."""
+    name, ftype = f.get("name"), f.get("type")
+    if not name or not str(name).isidentifier():
+        raise fail(entry, "a field needs a name that is an identifier")
+    if ftype not in types:
+        raise fail(entry, f"unknown type {ftype!r}; use one of {', '.join(types)}")
+    label = f.get("label")
+    if not isinstance(label, dict) or "zh" not in label or "en" not in label:
+        raise fail(entry, "label needs zh and en")
+    for v in f.get("validators", []):
+        if v not in NAMED_VALIDATORS:
+            raise fail(entry, f"unknown validator {v!r}")
+    choices = tuple((str(c["value"]), {"zh": c["zh"], "en": c["en"]}) for c in f.get("choices", []))
+    if ftype == "choice" and not choices:
+        raise fail(entry, "a choice field needs choices")
+    columns: tuple[FieldDef, ...] = ()
+    if ftype == "rows":
+        raw_columns = f.get("columns")
+        if not isinstance(raw_columns, list) or not raw_columns:
+            raise fail(entry, "a rows field needs columns")
+        columns = tuple(
+            _parse_field(c, f"{entry}.columns[{j}]", fail, COLUMN_TYPES)
+            for j, c in enumerate(raw_columns)
+        )
+        if len({c.name for c in columns}) != len(columns):
+            raise fail(entry, "duplicate column names")
+    return FieldDef(
+        name=name,
+        type=ftype,
+        label=label,
+        help=f.get("help"),
+        required=bool(f.get("required", False)),
+        min_length=f.get("min_length"),
+        max_length=f.get("max_length"),
+        minimum=f.get("min"),
+        maximum=f.get("max"),
+        choices=choices,
+        validators=tuple(f.get("validators", [])),
+        public=bool(f.get("public", False)),
+        columns=columns,
+        max_rows=int(f.get("max_rows", DEFAULT_MAX_ROWS)) if ftype == "rows" else None,
     )
 
 
@@ -335,7 +374,70 @@ def load_form_raw(name: str, folder: Path | None = None) -> dict[str, Any]:
     return load_form_file(path).raw
 
 
+class RowsField(FieldList):
+    """A repeatable group of fields, always offering one empty row to fill in (up to its max)."""
+
+    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
+        """Read the rows, then add an empty one when there is room."""
+        super().process(formdata, data, extra_filters)
+        room = self.max_entries is None or len(self.entries) < self.max_entries
+        if room and (not self.entries or _row_filled(self.entries[-1].data)):
+            self.append_entry()
+
+
+def _row_filled(row: dict[str, Any]) -> bool:
+    return any(v not in (None, "") for v in row.values())
+
+
+class RowsComplete:
+    """Each row that is filled in at all has its required columns."""
+
+    def __init__(self, columns: tuple[FieldDef, ...]):
+        self.required = [c for c in columns if c.required]
+
+    def __call__(self, form: Any, field: Any) -> None:
+        for i, entry in enumerate(field.entries, 1):
+            if not _row_filled(entry.data):
+                continue
+            missing = [c for c in self.required if entry.data.get(c.name) in (None, "")]
+            if missing:
+                names = "、".join(str(lazy(c.label)) for c in missing)
+                raise validators.ValidationError(
+                    str(_msg(f"第 {i} 行缺少:{names}", f"Row {i} lacks: {names}"))
+                )
+
+
+class RowsRequired:
+    """At least one row is filled in."""
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if not any(_row_filled(e.data) for e in field.entries):
+            raise validators.StopValidation(str(_msg("此项必填", "This field is required")))
+
+
+def _rows_field(fd: FieldDef, strict: bool) -> Field:
+    # Inside a row every column is optional: RowsComplete requires the required columns only
+    # in rows that are filled in, so that the empty row offered for a new entry passes.
+    row_form = type(
+        f"{fd.name.title()}Row",
+        (Form,),
+        {c.name: _wtf_field(c, strict=False) for c in fd.columns},
+    )
+    checks: list[Any] = [RowsComplete(fd.columns)]
+    if fd.required and strict:
+        checks.insert(0, RowsRequired())
+    return RowsField(
+        FormField(row_form),
+        label=lazy(fd.label),
+        description=lazy(fd.help) if fd.help else "",
+        validators=checks,
+        max_entries=fd.max_rows,
+    )
+
+
 def _wtf_field(fd: FieldDef, strict: bool) -> Field:
+    if fd.type == "rows":
+        return _rows_field(fd, strict)
     checks: list[Any] = []
     if fd.required and strict:
         checks.append(
@@ -391,6 +493,12 @@ def clean_data(defn: FormDef, form: Form) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for fd in defn.fields:
         value = form[fd.name].data
+        if fd.type == "rows":
+            rows = [_clean_row(fd, entry) for entry in form[fd.name].entries]
+            rows = [r for r in rows if r]
+            if rows:
+                out[fd.name] = rows
+            continue
         if isinstance(value, date):
             value = value.isoformat()
         if fd.type in ("text", "textarea", "choice") and isinstance(value, str):
@@ -399,6 +507,20 @@ def clean_data(defn: FormDef, form: Form) -> dict[str, Any]:
             continue
         out[fd.name] = value
     return out
+
+
+def _clean_row(fd: FieldDef, entry: Any) -> dict[str, Any]:
+    """Return one row's values as JSON-ready data; empty when nothing was filled in."""
+    row: dict[str, Any] = {}
+    for c in fd.columns:
+        value = entry.form[c.name].data
+        if isinstance(value, date):
+            value = value.isoformat()
+        if isinstance(value, str):
+            value = value.strip()
+        if value not in ("", None):
+            row[c.name] = value
+    return row
 
 
 def to_formdata(defn: FormDef, data: dict[str, Any]) -> MultiDict:
@@ -412,6 +534,14 @@ def to_formdata(defn: FormDef, data: dict[str, Any]) -> MultiDict:
             if value is True or value in ("true", "y", "1", 1):
                 md.add(fd.name, "y")
             continue
+        if fd.type == "rows":
+            # Rows are sent as <field>-<i>-<column>, as the web form's inputs are named; a
+            # value that is not a list of objects is refused by validate() first.
+            for i, row in enumerate(value if isinstance(value, list) else []):
+                for column, cell in (row if isinstance(row, dict) else {}).items():
+                    if cell is not None:
+                        md.add(f"{fd.name}-{i}-{column}", str(cell))
+            continue
         md.add(fd.name, str(value))
     return md
 
@@ -424,10 +554,35 @@ def validate(
     unknown = sorted(set(data) - {f.name for f in defn.fields})
     errors: dict[str, list[str]] = {}
     if not form.validate():
-        errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
+        errors = {name: _messages(errs) for name, errs in form.errors.items()}
+    for fd in defn.fields:
+        if fd.type == "rows" and fd.name in data:
+            errors.update(_rows_shape(fd, data[fd.name]))
     for name in unknown:
         errors[name] = [str(_msg("未知字段", "Unknown field"))]
     return (clean_data(defn, form) if not errors else {}), errors
+
+
+def _messages(errs: Any) -> list[str]:
+    """Flatten WTForms errors (a rows field nests them per row and column) into messages."""
+    if isinstance(errs, dict):
+        return [m for v in errs.values() for m in _messages(v)]
+    if isinstance(errs, list | tuple):
+        return [m for v in errs for m in _messages(v)]
+    return [str(errs)]
+
+
+def _rows_shape(fd: FieldDef, value: Any) -> dict[str, list[str]]:
+    """Return the error of a rows value sent as JSON that is not a list of known columns."""
+    names = {c.name for c in fd.columns}
+    if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
+        return {fd.name: [str(_msg("应为行的列表", "Must be a list of rows"))]}
+    if fd.max_rows is not None and len(value) > fd.max_rows:
+        return {fd.name: [str(_msg(f"最多 {fd.max_rows} 行", f"At most {fd.max_rows} rows"))]}
+    unknown = sorted({k for r in value for k in r} - names)
+    if unknown:
+        return {fd.name: [str(_msg("未知的列:", "Unknown columns: ")) + ", ".join(unknown)]}
+    return {}
 
 
 def missing_required(defn: FormDef, data: dict[str, Any]) -> list[FieldDef]:
@@ -435,5 +590,5 @@ def missing_required(defn: FormDef, data: dict[str, Any]) -> list[FieldDef]:
     return [
         f
         for f in defn.fields
-        if f.required and f.type != "boolean" and data.get(f.name) in (None, "")
+        if f.required and f.type != "boolean" and data.get(f.name) in (None, "", [])
     ]

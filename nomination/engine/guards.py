@@ -298,3 +298,35 @@ def reserve_available(ctx: Context) -> dict[str, str] | None:
     if first_reserve(ctx) is None:
         return _reason("本奖项没有递补人选", "There is no reserve for this award")
     return None
+
+
+@guard("prior_honour_recorded")
+def prior_honour_recorded(ctx: Context) -> dict[str, str] | None:
+    """Where the campaign requires it, the nominee already holds an honour.
+
+    Recorded in the form's prior honours, or found in the federation's archive under the same
+    resident ID number.
+    """
+    nomination = ctx.nomination
+    if not nomination.campaign.require_prior_honour or nomination.kind != "individual":
+        return None
+    data = nomination.data or {}
+    if data.get("prior_honours"):
+        return None
+    key = str(data.get("id_number") or "").upper()
+    held = ctx.session.scalars(
+        select(Nomination)
+        .join(HonourRecord, HonourRecord.nomination_id == Nomination.id)
+        .join(Campaign, Nomination.campaign_id == Campaign.id)
+        .where(
+            HonourRecord.status == "active",
+            Campaign.federation_id == nomination.campaign.federation_id,
+            Nomination.id != nomination.id,
+        )
+    )
+    if key and any(str((n.data or {}).get("id_number") or "").upper() == key for n in held):
+        return None
+    return _reason(
+        "本次评选要求推荐对象此前获得过荣誉:请在“曾获主要荣誉”中填写",
+        "This campaign requires an earlier honour: fill in the prior honours",
+    )

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from nomination.db import Base, JSONType, UTCDateTime, utcnow
@@ -86,6 +96,11 @@ class Campaign(Base):
     #: Enterprise heads and county/division cadres a working committee may forward, as a share
     #: (percent) of its places (控制数); None: no cap.
     leader_share_max: Mapped[int | None] = mapped_column(Integer)
+    #: Whether a nominee must already hold an honour (a national award normally requires a
+    #: provincial one first): recorded in the form's prior honours, or in the archive.
+    require_prior_honour: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     #: The composition the campaign aims at: {"<measure>": {"min": percent, "max": percent}}
     #: for the measures of nomination.composition (e.g. front-line workers at least 55%).
     composition: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

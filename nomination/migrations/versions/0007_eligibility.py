@@ -1,4 +1,4 @@
-"""eligibility and allocation: barred units, the selection pool, the leaders' cap, composition
+"""eligibility and allocation: barred units, the pool, the leaders' cap, prior honours, composition
 
 Revision ID: 0007_eligibility
 Revises: 0006_objection_handling
@@ -32,12 +32,21 @@ def upgrade() -> None:
             f"CONSTRAINT ck_campaign_leader_share_max_percent CHECK ({LEADERS})"
         )
         op.execute("ALTER TABLE campaign ADD COLUMN composition JSON DEFAULT '{}' NOT NULL")
+        op.execute(
+            "ALTER TABLE campaign ADD COLUMN require_prior_honour BOOLEAN DEFAULT 0 NOT NULL"
+        )
     else:
         op.add_column(
             "campaign",
             sa.Column("pool_percent", sa.Integer(), server_default="100", nullable=False),
         )
         op.add_column("campaign", sa.Column("leader_share_max", sa.Integer(), nullable=True))
+        op.add_column(
+            "campaign",
+            sa.Column(
+                "require_prior_honour", sa.Boolean(), server_default=sa.false(), nullable=False
+            ),
+        )
         op.add_column("campaign", sa.Column("composition", nomination.db.JSONType, nullable=True))
         op.execute("UPDATE campaign SET composition = '{}'")
         op.alter_column("campaign", "composition", nullable=False)
@@ -71,12 +80,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_unit_bar_organisation_id"))
     op.drop_table("unit_bar")
     if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE campaign DROP COLUMN require_prior_honour")
         op.execute("ALTER TABLE campaign DROP COLUMN composition")
         op.execute("ALTER TABLE campaign DROP COLUMN leader_share_max")
         op.execute("ALTER TABLE campaign DROP COLUMN pool_percent")
     else:
         op.drop_constraint(op.f("ck_campaign_leader_share_max_percent"), "campaign", type_="check")
         op.drop_constraint(op.f("ck_campaign_pool_percent_at_least_100"), "campaign", type_="check")
+        op.drop_column("campaign", "require_prior_honour")
         op.drop_column("campaign", "composition")
         op.drop_column("campaign", "leader_share_max")
         op.drop_column("campaign", "pool_percent")
