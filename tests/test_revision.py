@@ -79,3 +79,21 @@ def test_nothing_to_show_without_a_return(session, web, web_client, create_nomin
     session.commit()
     login(web_client, "unit1")
     assert 'id="since-return"' not in web_client.get(f"/nominations/{n.id}").text
+
+
+def test_the_recommend_card_is_a_checklist(session, web, web_client, create_nomination_for):
+    n = create_nomination_for("unit1", data=person_data(phone=""))
+    session.commit()
+    login(web_client, "unit1")
+    page = web_client.get(f"/nominations/{n.id}").text
+    checklist = page[page.index('id="recommend-checklist"') :]
+    checklist = checklist[: checklist.index("</ul>")]
+    items = dict(
+        (part.split('"')[0], part.split('data-passed="')[1].split('"')[0])
+        for part in checklist.split('data-check="')[1:]
+    )
+    assert items["nominee_data_complete"] == "false"
+    assert "联系电话" in checklist  # what is missing, named
+    assert items["before_nomination_deadline"] == "true"
+    assert items["unit_not_barred"] == "true"
+    assert items["congress_vote_passed"] == "none"  # judged when the vote is submitted

@@ -31,7 +31,7 @@ from nomination.engine.definitions import (
     load_all,
     workflows_dir,
 )
-from nomination.engine.registry import EFFECTS, FORM_GUARDS, GUARDS, Context
+from nomination.engine.registry import EFFECTS, FORM_GUARDS, GUARD_LABELS, GUARDS, Context
 from nomination.errors import (
     Conflict,
     GuardBlocked,
@@ -117,6 +117,20 @@ def workflow_for(nomination: Nomination) -> Workflow:
     return workflow_by_hash(session, nomination.definition_hash)
 
 
+@dataclass(frozen=True)
+class Check:
+    """One guard of a transition as a checklist item: passed, refused (why), or not judged yet.
+
+    Guards that read the transition's own form are judged only when it is submitted
+    (``passed`` is None until then).
+    """
+
+    guard: str
+    label: str
+    passed: bool | None
+    reason: str = ""
+
+
 @dataclass
 class Available:
     """A transition the actor holds a role for, and whether its guards let it fire now."""
@@ -124,6 +138,8 @@ class Available:
     transition: TransitionDef
     role: str
     reasons: list[str]
+    #: Every guard of the transition, in order, as a checklist.
+    checks: tuple[Check, ...] = ()
 
     @property
     def allowed(self) -> bool:
@@ -158,14 +174,19 @@ def _context(
 
 
 def _guard_reasons(ctx: Context, with_form: bool = True) -> list[str]:
-    reasons = []
+    return [c.reason for c in _checks(ctx, with_form) if c.passed is False]
+
+
+def _checks(ctx: Context, with_form: bool = True) -> tuple[Check, ...]:
+    checks = []
     for name in ctx.transition.guards:
+        label = pick(GUARD_LABELS.get(name, {"zh": name, "en": name}))
         if not with_form and name in FORM_GUARDS:
+            checks.append(Check(name, label, None))
             continue
         reason = GUARDS[name](ctx)
-        if reason:
-            reasons.append(pick(reason))
-    return reasons
+        checks.append(Check(name, label, not reason, pick(reason) if reason else ""))
+    return tuple(checks)
 
 
 def available(nomination: Nomination, actor: Any, now: datetime | None = None) -> list[Available]:
@@ -182,7 +203,9 @@ def available(nomination: Nomination, actor: Any, now: datetime | None = None) -
         if role is None:
             continue
         ctx = _context(nomination, t, actor, role, {}, now, wf)
-        out.append(Available(t, role, _guard_reasons(ctx, with_form=not t.form)))
+        checks = _checks(ctx, with_form=not t.form)
+        reasons = [c.reason for c in checks if c.passed is False]
+        out.append(Available(t, role, reasons, checks))
     return out
 
 

@@ -25,7 +25,13 @@ def _reason(zh: str, en: str) -> dict[str, str]:
     return {"zh": zh, "en": en}
 
 
-@guard("nominee_data_complete")
+@guard(
+    "nominee_data_complete",
+    label={
+        "zh": "推荐表各必填项已填写",
+        "en": "Every required field of the form is filled in",
+    },
+)
 def nominee_data_complete(ctx: Context) -> dict[str, str] | None:
     """The nominee form has every required field."""
     missing = missing_required(ctx.workflow.nominee_form, ctx.nomination.data or {})
@@ -42,7 +48,14 @@ def _recommendation(ctx: Context) -> dict:
     return ctx.data or ctx.nomination.evidence.get("unit_recommendation", {})
 
 
-@guard("congress_vote_passed", uses_form=True)
+@guard(
+    "congress_vote_passed",
+    uses_form=True,
+    label={
+        "zh": "职代会(职工大会)表决通过",
+        "en": "The workers' congress voted for it",
+    },
+)
 def congress_vote_passed(ctx: Context) -> dict[str, str] | None:
     """The workers' congress voted for the nominee by the campaign's rule."""
     rec = _recommendation(ctx)
@@ -64,7 +77,14 @@ def congress_vote_passed(ctx: Context) -> dict[str, str] | None:
     return None
 
 
-@guard("unit_notice_complete", uses_form=True)
+@guard(
+    "unit_notice_complete",
+    uses_form=True,
+    label={
+        "zh": "本单位公示不少于规定工作日且已结束",
+        "en": "The unit's own notice lasted long enough and has ended",
+    },
+)
 def unit_notice_complete(ctx: Context) -> dict[str, str] | None:
     """The unit's own notice lasted long enough, has ended, and found no objection."""
     rec = _recommendation(ctx)
@@ -88,7 +108,13 @@ def unit_notice_complete(ctx: Context) -> dict[str, str] | None:
     return None
 
 
-@guard("before_nomination_deadline")
+@guard(
+    "before_nomination_deadline",
+    label={
+        "zh": "在推荐截止时间之前",
+        "en": "Before the nomination deadline",
+    },
+)
 def before_nomination_deadline(ctx: Context) -> dict[str, str] | None:
     """The campaign still accepts recommendations."""
     campaign = ctx.nomination.campaign
@@ -102,7 +128,13 @@ def before_nomination_deadline(ctx: Context) -> dict[str, str] | None:
     return None
 
 
-@guard("within_committee_quota")
+@guard(
+    "within_committee_quota",
+    label={
+        "zh": "工委名额未用完",
+        "en": "The working committee has a place left",
+    },
+)
 def within_committee_quota(ctx: Context) -> dict[str, str] | None:
     """The working committee has a place left for this award kind (no quota set: no limit)."""
     nomination = ctx.nomination
@@ -147,7 +179,13 @@ def within_committee_quota(ctx: Context) -> dict[str, str] | None:
 _RELEASED = ("draft", "withdrawn", "rejected", "lapsed", "substituted")
 
 
-@guard("within_unit_quota")
+@guard(
+    "within_unit_quota",
+    label={
+        "zh": "本单位推荐名额未用完",
+        "en": "The unit has a place left in its allocation",
+    },
+)
 def within_unit_quota(ctx: Context) -> dict[str, str] | None:
     """The unit has a place left in its allocation for this award kind (none set: no limit).
 
@@ -185,7 +223,13 @@ def within_unit_quota(ctx: Context) -> dict[str, str] | None:
     return None
 
 
-@guard("unit_not_barred")
+@guard(
+    "unit_not_barred",
+    label={
+        "zh": "本单位本年度未被取消推荐资格",
+        "en": "The unit is not barred this year",
+    },
+)
 def unit_not_barred(ctx: Context) -> dict[str, str] | None:
     """The unit (or an organisation above it) is not barred from nominating this year."""
     nomination = ctx.nomination
@@ -208,7 +252,13 @@ def unit_not_barred(ctx: Context) -> dict[str, str] | None:
 LEADER_CATEGORIES = ("enterprise_head", "cadre")
 
 
-@guard("leaders_within_cap")
+@guard(
+    "leaders_within_cap",
+    label={
+        "zh": "企业负责人和县处级干部在控制数内",
+        "en": "Enterprise heads and cadres within the control number",
+    },
+)
 def leaders_within_cap(ctx: Context) -> dict[str, str] | None:
     """An enterprise head or cadre is forwarded only within the committee's control number.
 
@@ -253,7 +303,14 @@ def leaders_within_cap(ctx: Context) -> dict[str, str] | None:
     return None
 
 
-@guard("not_already_honoured", uses_form=True)
+@guard(
+    "not_already_honoured",
+    uses_form=True,
+    label={
+        "zh": "未获得过同一荣誉(或已写明新业绩)",
+        "en": "Does not already hold this award (or new achievements stated)",
+    },
+)
 def not_already_honoured(ctx: Context) -> dict[str, str] | None:
     """The nominee does not already hold this award, unless new achievements are stated.
 
@@ -290,7 +347,13 @@ def not_already_honoured(ctx: Context) -> dict[str, str] | None:
     return None
 
 
-@guard("reserve_available")
+@guard(
+    "reserve_available",
+    label={
+        "zh": "有递补人选",
+        "en": "A reserve is waiting",
+    },
+)
 def reserve_available(ctx: Context) -> dict[str, str] | None:
     """A reserve (递补人选) of the same campaign and award is waiting to move up."""
     from nomination.engine.effects import first_reserve
@@ -300,7 +363,13 @@ def reserve_available(ctx: Context) -> dict[str, str] | None:
     return None
 
 
-@guard("prior_honour_recorded")
+@guard(
+    "prior_honour_recorded",
+    label={
+        "zh": "曾获荣誉(本次评选要求)",
+        "en": "An earlier honour (this campaign requires one)",
+    },
+)
 def prior_honour_recorded(ctx: Context) -> dict[str, str] | None:
     """Where the campaign requires it, the nominee already holds an honour.
 

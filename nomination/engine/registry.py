@@ -48,13 +48,24 @@ EFFECTS: dict[str, Effect] = {}
 FORM_GUARDS: set[str] = set()
 
 
-def guard(name: str, *, uses_form: bool = False) -> Callable[[Guard], Guard]:
-    """Register a guard under ``name``; ``uses_form`` if it reads the transition's form."""
+#: What each guard checks, as people read it in a checklist (zh and en).
+GUARD_LABELS: dict[str, dict[str, str]] = {}
+
+
+def guard(
+    name: str, *, uses_form: bool = False, label: dict[str, str] | None = None
+) -> Callable[[Guard], Guard]:
+    """Register a guard under ``name``; ``uses_form`` if it reads the transition's form.
+
+    ``label`` says what it checks, for the checklist shown before a transition.
+    """
 
     def register(fn: Guard) -> Guard:
         GUARDS[name] = fn
         if uses_form:
             FORM_GUARDS.add(name)
+        if label:
+            GUARD_LABELS[name] = label
         return fn
 
     return register
