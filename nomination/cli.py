@@ -138,7 +138,11 @@ def serve(host: str, port: int, workers: int | None) -> None:
 @click.option("--now", "now_text", default=None, help="ISO time to act as now (default: now).")
 @with_appcontext
 def tick(now_text: str | None) -> None:
-    """Fire every due timer (idempotent: running it twice changes nothing more)."""
+    """Fire every due timer (idempotent: running it twice changes nothing more).
+
+    Also signs the day's audit checkpoint, and deletes forms kept past their time (see
+    ``nomination.web.kept_forms``).
+    """
     from nomination.engine import apply_due_timers
 
     try:
@@ -157,6 +161,12 @@ def tick(now_text: str | None) -> None:
     for n in fired:
         click.echo(f"  nomination {n.id}: now {n.state}")
     _daily_checkpoint()
+    from nomination.web.kept_forms import forget_old
+
+    with transaction():
+        forgotten = forget_old(db.session, now)
+    if forgotten:
+        click.echo(f"{forgotten} kept form(s) past their time deleted")
 
 
 # --- workflows -------------------------------------------------------------------------------

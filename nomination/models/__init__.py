@@ -13,6 +13,7 @@ from nomination.models.checkpoints import Checkpoint
 from nomination.models.nominations import Attachment, Nomination, Objection
 from nomination.models.notices import NoticeEntry
 from nomination.models.orgs import Organisation, Team
+from nomination.models.pending import PendingForm
 from nomination.models.users import ROLES, ApiToken, RoleAssignment, User
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "NoticeEntry",
     "Objection",
     "Organisation",
+    "PendingForm",
     "Quota",
     "RoleAssignment",
     "Team",

@@ -33,6 +33,7 @@ from nomination.operations import (
     record_login,
     record_logout,
 )
+from nomination.web import kept_forms
 from nomination.web.forms import LoginForm, PasswordForm
 
 bp = Blueprint("auth", __name__)
@@ -110,10 +111,14 @@ def login() -> str | Response:
         if user is not None and user.active and user.check_password(form.password.data):
             # A fresh session at login: nothing an earlier visitor left in it carries over.
             lang = session.get("lang")
+            carried = kept_forms.carried_over()
             session.clear()
             if lang:
                 session["lang"] = lang
+            # A form kept when this browser's login expired; it goes to its own user only.
+            session.update(carried)
             login_user(user)
+            session[kept_forms.USER_KEY] = user.id
             record_login(db.session, user, address=request.remote_addr)
             return redirect(_safe_next(request.args.get("next")))
         record_failed_login(

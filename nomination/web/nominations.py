@@ -33,7 +33,7 @@ from nomination.engine.definitions import StateDef, TransitionDef, Workflow
 from nomination.engine.diagram import svg
 from nomination.errors import Conflict, GuardBlocked, InvalidData, PermissionDenied
 from nomination.formdefs import FormDef, clean_data, form_class, to_formdata
-from nomination.i18n import current_language, pick
+from nomination.i18n import current_language, lazy, pick
 from nomination.models import AuditEvent, Campaign, Nomination, User
 from nomination.models.campaigns import AWARD_KINDS
 from nomination.operations import create_nomination, transition_nomination, update_nomination
@@ -52,12 +52,20 @@ from nomination.queries import (
     visible_nominations,
     work_queue,
 )
-from nomination.web import attachments
+from nomination.web import attachments, kept_forms
 from nomination.web.forms import NewNominationForm, VersionedForm, attach_errors, with_version
 from nomination.web.public import OBJECTION_STATUS
 from nomination.web.setup import org_name, tr
 
 bp = Blueprint("nominations", __name__)
+
+#: Shown with a form given back after the login had expired.
+_RESTORED = lazy(
+    {
+        "zh": "已恢复您在登录过期前填写的内容,请核对后提交。",
+        "en": "What you typed before your login expired is back; check it and submit.",
+    }
+)
 
 #: Rows per page of the dashboard's list.
 PAGE_SIZE = 50
@@ -402,10 +410,12 @@ def new() -> ResponseReturnValue:
     if not units:
         abort(403, tr("您不能为任何单位推荐", "You may not nominate for any unit"))
     wf = engine.workflow_by_hash(db.session, award.definition_hash)
-    form = form_class(wf.nominee_form, strict=False, base=NewNominationForm)()
+    cls = form_class(wf.nominee_form, strict=False, base=NewNominationForm)
+    kept = kept_forms.restore() if request.method == "GET" else None
+    form = cls(formdata=kept) if kept is not None else cls()
     form.unit_id.choices = [(u.id, org_name(u)) for u in units]
 
-    status, alerts = 200, []
+    status, alerts = 200, [str(_RESTORED)] if kept is not None else []
     if form.validate_on_submit():
         unit = next(u for u in units if u.id == form.unit_id.data)
         try:
@@ -596,6 +606,11 @@ def edit(nomination_id: int) -> ResponseReturnValue:
                 tr("当前状态下不能修改推荐表", "The form cannot be edited in this state"), "warning"
             )
             return redirect(url_for(".view", nomination_id=nomination.id))
+        kept = kept_forms.restore()
+        if kept is not None:
+            # What was typed when the login had expired; its version is the one it was read
+            # at, so saving it over a change made meanwhile is a conflict, never an overwrite.
+            return _render_edit(nomination, wf, cls(formdata=kept), alerts=[str(_RESTORED)])
         form = cls(formdata=_formdata(wf.nominee_form, nomination))
         return _render_edit(nomination, wf, form)
 

@@ -6,7 +6,7 @@ from datetime import UTC
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, Response, current_app, g, request, session
+from flask import Flask, Response, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import format_datetime
 from flask_login import current_user
 from sqlalchemy import select
@@ -44,6 +44,28 @@ def _load_user_from_bearer(req: Any) -> User | None:
     # Looked up by the token's hash, so no timing of the comparison reveals the token.
     g.bearer_token = True
     return row.user
+
+
+@login_manager.unauthorized_handler
+def _login_needed() -> Response:
+    """Send the browser to log in; a form posted meanwhile is kept and given back after."""
+    from nomination.web.kept_forms import keep_posted_form
+
+    if keep_posted_form():
+        flash(
+            tr(
+                "登录已过期。您填写的内容已保存,重新登录后将自动恢复,请核对后再提交。",
+                "Your login had expired. What you typed is kept and will be given back after "
+                "you log in; check it and submit again.",
+            ),
+            "warning",
+        )
+    else:
+        flash(tr("请先登录", "Please log in"), "info")
+    target = request.full_path if request.query_string else request.path
+    if request.method != "GET" and request.endpoint == "nominations.edit":
+        target = request.path
+    return redirect(url_for("auth.login", next=target))
 
 
 def _check_csrf() -> None:
