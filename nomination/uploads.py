@@ -255,7 +255,7 @@ def _check_docx(data: bytes) -> None:
             ):
                 raise _rejected("damaged")
         content_types, main = _content_types(archive)
-        if _has_macros(archive, names, content_types):
+        if has_macros(archive, names, content_types):
             raise _rejected("macros")
         if main != _DOCX_MAIN:  # a template (.dotx) or something else wearing a Word name
             raise _rejected("unsupported_type")
@@ -270,7 +270,7 @@ def _content_types(archive: zipfile.ZipFile) -> tuple[list[str], str | None]:
     """Return every content type the package declares, and that of ``word/document.xml``."""
     defaults: dict[str, str] = {}
     overrides: dict[str, str] = {}
-    for tag, attrs in _elements(_read_part(archive, "[Content_Types].xml")):
+    for tag, attrs in xml_elements(read_zip_part(archive, "[Content_Types].xml")):
         if tag == "Default":
             defaults[attrs.get("Extension", "").lower()] = attrs.get("ContentType", "")
         elif tag == "Override":
@@ -280,7 +280,7 @@ def _content_types(archive: zipfile.ZipFile) -> tuple[list[str], str | None]:
     return [*defaults.values(), *overrides.values()], main
 
 
-def _has_macros(archive: zipfile.ZipFile, names: list[str], content_types: list[str]) -> bool:
+def has_macros(archive: zipfile.ZipFile, names: list[str], content_types: list[str]) -> bool:
     """Return whether the document carries VBA or ActiveX controls (a .docm renamed, say)."""
     for name in names:
         lower = name.lower()
@@ -291,13 +291,13 @@ def _has_macros(archive: zipfile.ZipFile, names: list[str], content_types: list[
             return True
     for name in names:
         if name.endswith(".rels"):
-            for tag, attrs in _elements(_read_part(archive, name)):
+            for tag, attrs in xml_elements(read_zip_part(archive, name)):
                 if tag == "Relationship" and attrs.get("Type", "").endswith("/vbaProject"):
                     return True
     return False
 
 
-def _read_part(archive: zipfile.ZipFile, name: str) -> bytes:
+def read_zip_part(archive: zipfile.ZipFile, name: str) -> bytes:
     """Return a small XML part of the package, unpacked."""
     if archive.getinfo(name).file_size > MAX_XML_PART_BYTES:
         raise _rejected("damaged")
@@ -307,7 +307,7 @@ def _read_part(archive: zipfile.ZipFile, name: str) -> bytes:
         raise _rejected("damaged") from None
 
 
-def _elements(xml: bytes) -> list[tuple[str, dict[str, str]]]:
+def xml_elements(xml: bytes) -> list[tuple[str, dict[str, str]]]:
     """Return each element's local name and attributes; refuse a DTD (OOXML has none)."""
     found: list[tuple[str, dict[str, str]]] = []
 
@@ -385,7 +385,7 @@ def _hash_file(path: Path) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-def _write_once(path: Path, data: bytes, sha256: str) -> None:
+def write_once(path: Path, data: bytes, sha256: str) -> None:
     """Write ``data`` to ``path`` atomically unless an intact copy is already there."""
     try:
         if path.stat().st_size == len(data) and _hash_file(path) == sha256:
@@ -424,7 +424,7 @@ def store(
         raise _rejected("too_large", _size_text(limit))
     kind = sniff(data)
     sha256 = hashlib.sha256(data).hexdigest()
-    _write_once(_root(root) / sha256[:2] / sha256, data, sha256)
+    write_once(_root(root) / sha256[:2] / sha256, data, sha256)
     return StoredFile(sha256, len(data), kind, ALLOWED[kind], safe_filename(filename, kind))
 
 

@@ -32,7 +32,8 @@ def test_a_new_nomination_typed_after_the_login_expired(session, web, web_client
     typed["unit_id"] = str(web.unit1.id)
     response = web_client.post(url, data=typed)
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
-    assert session.scalar(select(func.count(Nomination.id))) == 0
+    created = select(func.count(Nomination.id)).where(Nomination.campaign_id == web.campaign.id)
+    assert session.scalar(created) == 0
     kept = session.scalars(select(PendingForm)).one()
     assert "陈立新" not in web_client.get_cookie("session").value  # only a token in the cookie
     assert ["name", "陈立新"] in kept.fields

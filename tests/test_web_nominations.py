@@ -58,6 +58,7 @@ def test_unit_sees_only_its_own_nominations(web_client, new_web_client, nominati
     refused = other.get(f"/nominations/{nomination.id}")
     missing = other.get("/nominations/999999")
     assert refused.status_code == missing.status_code == 404
+
     # The same page but for the path echoed in the language links (and the CSRF token of the
     # logout form, which is signed with the second it was made in).
     def page_of(response, number):

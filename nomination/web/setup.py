@@ -190,14 +190,18 @@ def init_app(app: Flask) -> None:
     from nomination.web.auth import bp as auth_bp
     from nomination.web.composition import bp as composition_bp
     from nomination.web.errors import register as register_errors
+    from nomination.web.imports import bp as imports_bp
     from nomination.web.nominations import bp as nominations_bp
+    from nomination.web.printform import bp as printform_bp
     from nomination.web.public import bp as public_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(nominations_bp)
+    app.register_blueprint(printform_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(archive_bp)
     app.register_blueprint(attachments_bp)
+    app.register_blueprint(imports_bp)
     app.register_blueprint(composition_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(api_bp)
