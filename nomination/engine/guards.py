@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 from fractions import Fraction
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from nomination.engine.registry import Context, guard
 from nomination.formdefs import missing_required
@@ -128,6 +129,41 @@ def before_nomination_deadline(ctx: Context) -> dict[str, str] | None:
     return None
 
 
+def _quota(ctx: Context, organisation_id: int, *, lock: bool = False) -> Quota | None:
+    """Return the quota of ``organisation_id`` for the nomination's campaign and award kind.
+
+    With ``lock`` while firing, the row is locked: two users acting at once are counted one
+    after the other, so the quota is never overrun. Merely showing the button (available) must
+    not take that lock.
+    """
+    nomination = ctx.nomination
+    query = select(Quota).where(
+        Quota.campaign_id == nomination.campaign_id,
+        Quota.committee_id == organisation_id,
+        Quota.kind == nomination.kind,
+    )
+    if lock and ctx.firing:
+        query = query.with_for_update()
+    return ctx.session.scalar(query)
+
+
+def _forwarded(ctx: Context, committee: Organisation) -> Select:
+    """Return a query of the committee's other nominations of this award holding a place."""
+    nomination = ctx.nomination
+    quota_states = [s.name for s in ctx.workflow.states.values() if s.quota]
+    return (
+        select(Nomination)
+        .join(Organisation, Nomination.unit_id == Organisation.id)
+        .where(
+            Nomination.campaign_id == nomination.campaign_id,
+            Nomination.kind == nomination.kind,
+            Nomination.state.in_(quota_states),
+            Organisation.path.startswith(committee.path),
+            Nomination.id != nomination.id,
+        )
+    )
+
+
 @guard(
     "within_committee_quota",
     label={
@@ -141,31 +177,11 @@ def within_committee_quota(ctx: Context) -> dict[str, str] | None:
     committee = nomination.unit.committee()
     if committee is None:
         return None
-    query = select(Quota).where(
-        Quota.campaign_id == nomination.campaign_id,
-        Quota.committee_id == committee.id,
-        Quota.kind == nomination.kind,
-    )
-    if ctx.firing:
-        # Lock the quota row when forwarding: two reviewers forwarding at once count one after
-        # the other, so the second sees the first's forward and the quota is never overrun.
-        # Merely showing the button (available) must not take that lock.
-        query = query.with_for_update()
-    quota = ctx.session.scalar(query)
+    quota = _quota(ctx, committee.id, lock=True)
     if quota is None:
         return None
-    quota_states = [s.name for s in ctx.workflow.states.values() if s.quota]
-    used = ctx.session.scalar(
-        select(func.count(Nomination.id))
-        .join(Organisation, Nomination.unit_id == Organisation.id)
-        .where(
-            Nomination.campaign_id == nomination.campaign_id,
-            Nomination.kind == nomination.kind,
-            Nomination.state.in_(quota_states),
-            Organisation.path.startswith(committee.path),
-            Nomination.id != nomination.id,
-        )
-    )
+    forwarded = _forwarded(ctx, committee).subquery()
+    used = ctx.session.scalar(select(func.count()).select_from(forwarded))
     places = quota.usable()
     if used >= places:
         return _reason(
@@ -192,16 +208,7 @@ def within_unit_quota(ctx: Context) -> dict[str, str] | None:
     A nomination returned for revision keeps its place: it will come back.
     """
     nomination = ctx.nomination
-    query = select(Quota).where(
-        Quota.campaign_id == nomination.campaign_id,
-        Quota.committee_id == nomination.unit_id,
-        Quota.kind == nomination.kind,
-    )
-    if ctx.firing:
-        # As for the committee's quota: two submitters recommending at once are counted one
-        # after the other, so the allocation is never overrun.
-        query = query.with_for_update()
-    quota = ctx.session.scalar(query)
+    quota = _quota(ctx, nomination.unit_id, lock=True)
     if quota is None:
         return None
     used = ctx.session.scalar(
@@ -272,28 +279,11 @@ def leaders_within_cap(ctx: Context) -> dict[str, str] | None:
     committee = nomination.unit.committee()
     if committee is None:
         return None
-    quota = ctx.session.scalar(
-        select(Quota).where(
-            Quota.campaign_id == nomination.campaign_id,
-            Quota.committee_id == committee.id,
-            Quota.kind == nomination.kind,
-        )
-    )
+    quota = _quota(ctx, committee.id)
     if quota is None:
         return None
     cap = quota.usable() * share // 100
-    quota_states = [s.name for s in ctx.workflow.states.values() if s.quota]
-    forwarded = ctx.session.scalars(
-        select(Nomination)
-        .join(Organisation, Nomination.unit_id == Organisation.id)
-        .where(
-            Nomination.campaign_id == nomination.campaign_id,
-            Nomination.kind == nomination.kind,
-            Nomination.state.in_(quota_states),
-            Organisation.path.startswith(committee.path),
-            Nomination.id != nomination.id,
-        )
-    ).all()
+    forwarded = ctx.session.scalars(_forwarded(ctx, committee)).all()
     leaders = sum((n.data or {}).get("category") in LEADER_CATEGORIES for n in forwarded)
     if leaders >= cap:
         return _reason(
@@ -301,6 +291,24 @@ def leaders_within_cap(ctx: Context) -> dict[str, str] | None:
             f"The control number for enterprise heads and cadres ({cap}) is used up",
         )
     return None
+
+
+def _honours_held(ctx: Context, title: str | None = None) -> list[Any]:
+    """Return (record, nomination) of the federation's honours in force (of ``title``)."""
+    nomination = ctx.nomination
+    query = (
+        select(HonourRecord, Nomination)
+        .join(Nomination, HonourRecord.nomination_id == Nomination.id)
+        .join(Campaign, Nomination.campaign_id == Campaign.id)
+        .where(
+            HonourRecord.status == "active",
+            Campaign.federation_id == nomination.campaign.federation_id,
+            Nomination.id != nomination.id,
+        )
+    )
+    if title is not None:
+        query = query.where(HonourRecord.title == title)
+    return list(ctx.session.execute(query).all())
 
 
 @guard(
@@ -326,18 +334,7 @@ def not_already_honoured(ctx: Context) -> dict[str, str] | None:
         return None
     if (_recommendation(ctx).get("new_achievements") or "").strip():
         return None
-    held = ctx.session.execute(
-        select(HonourRecord, Nomination)
-        .join(Nomination, HonourRecord.nomination_id == Nomination.id)
-        .join(Campaign, Nomination.campaign_id == Campaign.id)
-        .where(
-            HonourRecord.title == award.title,
-            HonourRecord.status == "active",
-            Campaign.federation_id == nomination.campaign.federation_id,
-            Nomination.id != nomination.id,
-        )
-    ).all()
-    for record, source in held:
+    for record, source in _honours_held(ctx, title=award.title):
         if str((source.data or {}).get(key_field) or "").upper() == key:
             return _reason(
                 f"已于{record.year}年获得{record.title},须写明此后取得的新业绩方可再次推荐",
@@ -383,17 +380,8 @@ def prior_honour_recorded(ctx: Context) -> dict[str, str] | None:
     if data.get("prior_honours"):
         return None
     key = str(data.get("id_number") or "").upper()
-    held = ctx.session.scalars(
-        select(Nomination)
-        .join(HonourRecord, HonourRecord.nomination_id == Nomination.id)
-        .join(Campaign, Nomination.campaign_id == Campaign.id)
-        .where(
-            HonourRecord.status == "active",
-            Campaign.federation_id == nomination.campaign.federation_id,
-            Nomination.id != nomination.id,
-        )
-    )
-    if key and any(str((n.data or {}).get("id_number") or "").upper() == key for n in held):
+    held = _honours_held(ctx)
+    if key and any(str((n.data or {}).get("id_number") or "").upper() == key for _, n in held):
         return None
     return _reason(
         "本次评选要求推荐对象此前获得过荣誉:请在“曾获主要荣誉”中填写",
