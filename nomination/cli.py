@@ -500,5 +500,65 @@ def token_revoke(username: str, name: str | None) -> None:
     click.echo(f"{count} token(s) revoked")
 
 
+# --- campaign rules: allocations and barred units ----------------------------------------------
+
+
+@main.group("campaign")
+def campaign_group() -> None:
+    """A campaign's allocations (quotas) and the units barred from nominating."""
+
+
+def _organisation(code: str):
+    from nomination.models import Organisation
+
+    org = db.session.scalar(select(Organisation).where(Organisation.code == code))
+    if org is None:
+        raise click.BadParameter(f"no organisation {code!r}", param_hint="ORG_CODE")
+    return org
+
+
+@campaign_group.command("quota")
+@click.argument("campaign_id", type=int)
+@click.argument("org_code")
+@click.argument("kind", type=click.Choice(["individual", "unit", "team"]))
+@click.argument("places", type=click.IntRange(min=0))
+@with_appcontext
+def campaign_quota(campaign_id: int, org_code: str, kind: str, places: int) -> None:
+    """Set how many KIND nominations a working committee forwards, or a unit recommends."""
+    from nomination.actors import SYSTEM
+    from nomination.models import Campaign
+    from nomination.operations import set_quota
+
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise click.BadParameter(f"no campaign {campaign_id}", param_hint="CAMPAIGN_ID")
+    with transaction():
+        quota = set_quota(
+            db.session,
+            actor=SYSTEM,
+            campaign=campaign,
+            committee=_organisation(org_code),
+            kind=kind,
+            places=places,
+        )
+        usable = quota.usable()
+    click.echo(f"{org_code}: {places} place(s) for {kind}; {usable} with the campaign's pool")
+
+
+@campaign_group.command("bar")
+@click.argument("org_code")
+@click.argument("year", type=int)
+@click.option("--reason", required=True, help="Why (wage arrears, a safety accident …).")
+@with_appcontext
+def campaign_bar(org_code: str, year: int, reason: str) -> None:
+    """Bar a unit (or every unit of a working committee) from nominating in YEAR."""
+    from nomination.actors import SYSTEM
+    from nomination.operations import bar_unit
+
+    with transaction():
+        bar_unit(db.session, actor=SYSTEM, unit=_organisation(org_code), year=year, reason=reason)
+    click.echo(f"{org_code} may not nominate in {year}: {reason}")
+
+
 def register_commands(app: Flask) -> None:
     """Nothing to add to ``app.cli``: the commands live on the ``nomination`` group."""

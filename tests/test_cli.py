@@ -605,3 +605,26 @@ def test_audit_erase_redacts_and_verification_still_passes(tmp_path, demo):
     assert report["ok"] and report["redacted"] > 0
     again = run(instance, "audit", "erase", str(nomination_id), "--reason", "again")
     assert again.returncode != 0 and "no personal data" in again.stderr
+
+
+def test_campaign_quota_and_bar_commands(demo, tmp_path):
+    instance = clone(demo.instance, tmp_path / "rules")
+    (campaign_id,) = query(instance, "SELECT max(id) FROM campaign")[0]
+    unit = query(instance, "SELECT code FROM organisation WHERE kind = 'unit' ORDER BY id")[0][0]
+    set_it = run(instance, "campaign", "quota", str(campaign_id), unit, "individual", "1")
+    assert set_it.returncode == 0, set_it.stderr
+    assert query(
+        instance,
+        "SELECT q.places FROM quota q JOIN organisation o ON o.id = q.committee_id "
+        f"WHERE o.code = '{unit}' AND q.kind = 'individual' AND q.campaign_id = {campaign_id}",
+    ) == [(1,)]
+    barred = run(instance, "campaign", "bar", unit, "2026", "--reason", "拖欠职工工资")
+    assert barred.returncode == 0, barred.stderr
+    assert query(instance, "SELECT year, reason FROM unit_bar") == [(2026, "拖欠职工工资")]
+    assert query(instance, "SELECT count(*) FROM audit_event WHERE action = 'unit.bar'") == [(1,)]
+    # Mistakes are named, without a traceback.
+    wrong = run(instance, "campaign", "quota", str(campaign_id), "NO-SUCH-ORG", "individual", "1")
+    assert wrong.returncode == 2 and "NO-SUCH-ORG" in wrong.stderr
+    federation = query(instance, "SELECT code FROM organisation WHERE kind = 'federation'")[0][0]
+    refused = run(instance, "campaign", "quota", str(campaign_id), federation, "individual", "3")
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
