@@ -535,7 +535,7 @@ CURRENT = [
         "23个,获北京市“长城杯”金奖6项、银奖9项。公司率先实现农民工工资专户代发全覆盖,连续八年"
         "无拖欠;在项目部建设“农民工夜校”和职工书屋,年培训1.1万人次。",
     )),
-    _Plan("unit4", "individual", "selection", _person(
+    _Plan("unit4", "individual", "reserve", _person(
         "CY-JXQ-DZ", "张海燕", "female", "1980-07-30", 28,
         education="college", work_start="2000-08-01", post="SMT车间工艺工程师",
         title_or_grade="高级技师", phone="13683297405", category="industrial_worker",
@@ -655,6 +655,7 @@ PATHS: dict[str, tuple[str, ...]] = {
     "rejected_after_consultation": ("recommend", "forward", "accept", "veto"),
     "selection": ("recommend", "forward", "accept", "consultation_clear"),
     "not_selected": ("recommend", "forward", "accept", "consultation_clear", "not_select"),
+    "reserve": ("recommend", "forward", "accept", "consultation_clear", "hold_in_reserve"),
     "public_notice": ("recommend", "forward", "accept", "consultation_clear", "select"),
     "objection_review": (
         "recommend", "forward", "accept", "consultation_clear", "select", "object"
@@ -678,6 +679,7 @@ OPINIONS = {
     "consultation_clear": "区人社局、应急管理局、生态环境局、税务局、市场监管局和纪委监委均"
     "回复无异议,提交评审委员会。",
     "select": "经评审委员会投票,同意列入拟表彰名单,予以公示。",
+    "hold_in_reserve": "经评审委员会投票,列为递补人选;拟表彰人选因故出缺时依次递补。",
 }
 
 # --- walking -----------------------------------------------------------------------------------
@@ -859,6 +861,16 @@ def _campaign(
         objection_contact=_OBJECTION_CONTACT,
         # Beijing's notices list nominees by surname strokes (按姓氏笔画排序).
         notice_order="stroke",
+        # 差额评选: up to 120% of each allocation may go forward.
+        pool_percent=120,
+        # The 首都 medal's structure (2006 notice): front-line over 45%, science and education
+        # at least 20%, enterprise and institution heads at most 10%; women at least 30%.
+        composition={
+            "front_line": {"min": 45},
+            "science_education": {"min": 20},
+            "leaders": {"max": 10},
+            "women": {"min": 30},
+        },
     )
     for code, _name, _en, places in COMMITTEES:
         for kind, n in zip(("individual", "unit", "team"), places, strict=True):
