@@ -38,8 +38,13 @@ def visible_nominations(
     state: str | None = None,
     campaign_id: int | None = None,
     kind: str | None = None,
+    unit_id: int | None = None,
+    category: str | None = None,
 ) -> Select:
-    """Return a query of the nominations ``user`` may see, newest first, optionally filtered."""
+    """Return a query of the nominations ``user`` may see, newest first, optionally filtered.
+
+    ``unit_id`` keeps one nominating unit's; ``category`` the nominees of a person category.
+    """
     query = (
         select(Nomination)
         .join(Organisation, Nomination.unit_id == Organisation.id)
@@ -52,6 +57,10 @@ def visible_nominations(
         query = query.where(Nomination.campaign_id == campaign_id)
     if kind:
         query = query.where(Nomination.kind == kind)
+    if unit_id:
+        query = query.where(Nomination.unit_id == unit_id)
+    if category:
+        query = query.where(Nomination.data["category"].as_string() == category)
     return query
 
 

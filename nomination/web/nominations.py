@@ -34,7 +34,7 @@ from nomination.engine.diagram import svg
 from nomination.errors import Conflict, GuardBlocked, InvalidData, PermissionDenied
 from nomination.formdefs import FormDef, clean_data, form_class, to_formdata
 from nomination.i18n import current_language, lazy, pick
-from nomination.models import AuditEvent, Campaign, Nomination, User
+from nomination.models import AuditEvent, Campaign, Nomination, Organisation, User
 from nomination.models.campaigns import AWARD_KINDS
 from nomination.operations import create_nomination, transition_nomination, update_nomination
 from nomination.permissions import (
@@ -342,11 +342,20 @@ def dashboard() -> ResponseReturnValue:
     state = request.args.get("state") or None
     campaign_id = request.args.get("campaign_id", type=int)
     kind = request.args.get("kind") if request.args.get("kind") in AWARD_KINDS else None
+    unit_id = request.args.get("unit_id", type=int)
+    category = request.args.get("category") or None
     page = max(request.args.get("page", 1, type=int), 1)
     # Lazy timers: a notice whose period ended is listed as closed (as the API's list does).
     engine.apply_due_timers(db.session)
 
-    query = visible_nominations(user, state=state, campaign_id=campaign_id, kind=kind)
+    query = visible_nominations(
+        user,
+        state=state,
+        campaign_id=campaign_id,
+        kind=kind,
+        unit_id=unit_id,
+        category=category,
+    )
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     scoped = visible_nominations(user, campaign_id=campaign_id, kind=kind).order_by(None).subquery()
@@ -384,10 +393,45 @@ def dashboard() -> ResponseReturnValue:
         states=states,
         campaigns=campaigns,
         kinds=AWARD_KINDS,
-        filters={"state": state, "campaign_id": campaign_id, "kind": kind},
+        filters={
+            "state": state,
+            "campaign_id": campaign_id,
+            "kind": kind,
+            "unit_id": unit_id,
+            "category": category,
+        },
+        filter_units=_filter_units(user),
+        categories=_categories(campaigns),
         units=units,
         open_campaigns=open_campaigns(db.session) if units else [],
     )
+
+
+def _filter_units(user: User) -> list[Organisation]:
+    """Return the units whose nominations ``user`` may see, for the unit filter."""
+    scoped = visible_nominations(user).order_by(None).with_only_columns(Nomination.unit_id)
+    return list(
+        db.session.scalars(
+            select(Organisation)
+            .where(Organisation.id.in_(scoped.distinct()))
+            .order_by(Organisation.path)
+        )
+    )
+
+
+def _categories(campaigns: Sequence[Campaign]) -> list[tuple[str, str]]:
+    """Return the person categories the campaigns' individual forms offer, for the filter."""
+    seen: dict[str, str] = {}
+    for c in campaigns:
+        award = c.award("individual")
+        if award is None:
+            continue
+        field = engine.workflow_by_hash(db.session, award.definition_hash).nominee_form.field(
+            "category"
+        )
+        for value, label in field.choices if field is not None else ():
+            seen.setdefault(value, pick(label))
+    return list(seen.items())
 
 
 # --- a new nomination ------------------------------------------------------------------------
