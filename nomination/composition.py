@@ -5,8 +5,9 @@ science and education staff, migrant workers, the non-public sector, women, and 
 heads and cadres (../shared/DOMAIN.md §6). A campaign keeps its targets in ``composition``:
 ``{"front_line": {"min": 55}, "leaders": {"max": 6}, ...}`` (percent), for the measures below.
 
-Counted: the individual nominations past the unit's recommendation that are still in the running
-(not withdrawn, rejected, lapsed or replaced), so reviewers see the composition they are shaping.
+Counted: the individual nominations that hold a place (``Workflow.released_states``: put
+forward, and not withdrawn, rejected, lapsed or replaced), so reviewers see the composition they
+are shaping.
 """
 
 from __future__ import annotations
@@ -18,10 +19,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from nomination import engine
 from nomination.models import Campaign, Nomination, Organisation
-
-#: Nominations in these states are not (or no longer) counted.
-NOT_COUNTED = ("draft", "withdrawn", "rejected", "lapsed", "substituted")
 
 
 @dataclass(frozen=True)
@@ -126,13 +125,18 @@ def _percent(value: Any) -> float | None:
 
 def counted(session: Session, campaign: Campaign, committee: Organisation | None = None) -> list:
     """Return the campaign's individual nominations that count, optionally of one committee."""
+    award = campaign.award("individual")
+    if award is None:
+        return []
+    # Those that hold a place: put forward, and not ended without an award.
+    released = engine.workflow_by_hash(session, award.definition_hash).released_states()
     query = (
         select(Nomination)
         .join(Organisation, Nomination.unit_id == Organisation.id)
         .where(
             Nomination.campaign_id == campaign.id,
             Nomination.kind == "individual",
-            Nomination.state.not_in(NOT_COUNTED),
+            Nomination.state.not_in(released),
         )
     )
     if committee is not None:

@@ -214,6 +214,13 @@ def transition_nomination(
 
 #: States in which an objection joins the review already under way rather than starting one.
 UNDER_REVIEW = ("objection_review", "unit_verification")
+
+
+def objection_is_late(nomination: Nomination) -> bool:
+    """Return whether an objection sent now comes after the nominee's notice has closed."""
+    return nomination.state != "public_notice" and nomination.state not in UNDER_REVIEW
+
+
 SEALED_LETTER_REQUIRED = {
     "zh": "单位提出异议须上传加盖公章的异议函",
     "en": "A unit objecting must upload its letter bearing its seal",
@@ -263,7 +270,7 @@ def file_objection(
         engine.fire(nomination, "object", PUBLIC, data=clean, now=now)
         objection = nomination.objections[-1]
     else:
-        late = nomination.state not in UNDER_REVIEW
+        late = objection_is_late(nomination)
         objection = Objection(
             nomination=nomination,
             reference=new_objection_reference(),

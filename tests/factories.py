@@ -51,3 +51,21 @@ def recommendation(**overrides: Any) -> dict[str, Any]:
     }
     data.update(overrides)
     return data
+
+
+#: A member of the public's objection, as the objection form takes it.
+OBJECTION = {
+    "objector_name": "赵明",
+    "objector_phone": "13800138000",
+    "objector_address": "北京市朝阳区某街道1号",
+    "facts": "该同志 2019 年曾因安全生产事故受到处分,与推荐材料不符。",
+}
+#: The federation's request to the unit to verify an objection.
+VERIFY = {"questions": "请核实该同志2019年是否受过处分,并提供人事档案中的相关记录。"}
+#: The unit's answer, signed by its leader in charge.
+ANSWER = {
+    "finding": "经查阅人事档案和安全生产事故台账,该同志2019年未受任何处分。",
+    "opinion": "unfounded",
+    "leader_name": "李明",
+    "leader_post": "党委副书记",
+}

@@ -132,6 +132,16 @@ def _fire(page, trigger: str, **fields: str) -> None:
     assert not [p for p in problems if p.strip()], problems
 
 
+def _submit_new_form(page, values: dict[str, str], choices: dict[str, str]) -> None:
+    """Fill in the new nomination form (text fields, then choices) and send it."""
+    for name, value in values.items():
+        page.fill(f'[name="{name}"]', value)
+    for name, value in choices.items():
+        page.select_option(f'[name="{name}"]', value)
+    with page.expect_navigation():
+        page.click('form[action*="/nominations/new"] button[type="submit"]')
+
+
 def _state(page) -> str:
     return page.locator("[data-state]").first.get_attribute("data-state")
 
@@ -241,18 +251,17 @@ def test_a_unit_prepares_a_complete_file(server, browser, tmp_path):
         "summary": "带领班组承担朝阳门外大街清扫保洁,推行机械化作业,道路洁净度连续三年全市第一。",
         "deeds": "吴晓梅同志2007年参加工作,带领班组承担朝阳门外大街等主干道的清扫保洁任务。",
     }
-    for name, value in values.items():
-        unit.fill(f'[name="{name}"]', value)
-    for name, value in {
-        "gender": "female",
-        "political_affiliation": "masses",
-        "education": "senior_high",
-        "category": "frontline",
-        "ownership": "public",
-    }.items():
-        unit.select_option(f'[name="{name}"]', value)
-    with unit.expect_navigation():
-        unit.click('form[action*="/nominations/new"] button[type="submit"]')
+    _submit_new_form(
+        unit,
+        values,
+        {
+            "gender": "female",
+            "political_affiliation": "masses",
+            "education": "senior_high",
+            "category": "frontline",
+            "ownership": "public",
+        },
+    )
     # The error is next to the field; everything typed is still there.
     error = unit.locator('[data-field="id_number"] .invalid-feedback')
     assert error.is_visible() and "校验" in error.inner_text()
@@ -317,18 +326,17 @@ def test_nomination_journey_to_the_archive(server, browser):
         "summary": "带领班组完成望京地区供热管网改造,连续五个采暖季零事故。",
         "deeds": "带领班组完成望京地区供热管网改造,连续五个采暖季零事故,提出合理化建议二十余项。",
     }
-    for name, value in values.items():
-        unit.fill(f'[name="{name}"]', value)
-    for name, value in {
-        "gender": "male",
-        "political_affiliation": "cpc",
-        "education": "college",
-        "category": "industrial_worker",
-        "ownership": "public",
-    }.items():
-        unit.select_option(f'[name="{name}"]', value)
-    with unit.expect_navigation():
-        unit.click('form[action*="/nominations/new"] button[type="submit"]')
+    _submit_new_form(
+        unit,
+        values,
+        {
+            "gender": "male",
+            "political_affiliation": "cpc",
+            "education": "college",
+            "category": "industrial_worker",
+            "ownership": "public",
+        },
+    )
     assert "/nominations/" in unit.url
     nomination_url = unit.url.split("?")[0]
     nomination_id = int(nomination_url.rstrip("/").rsplit("/", 1)[1])

@@ -6,8 +6,9 @@ import pytest
 
 from nomination.actors import SYSTEM
 from nomination.engine import apply_due_timers, available, fire
-from nomination.errors import GuardBlocked, InvalidData
+from nomination.errors import GuardBlocked, InvalidData, PermissionDenied
 from nomination.operations import bar_unit, set_quota
+from nomination.queries import honour_of
 
 from factories import person_data, recommendation
 from test_web_support import walk_to_notice
@@ -49,8 +50,6 @@ def test_a_bar_on_the_committee_covers_its_units(session, tree, create_nominatio
 
 
 def test_barring_needs_an_administrator_and_a_reason(session, tree):
-    from nomination.errors import PermissionDenied
-
     with pytest.raises(PermissionDenied):
         bar_unit(session, actor=tree.users["federation"], unit=tree.unit1, year=2026, reason="x")
     with pytest.raises(InvalidData):
@@ -83,8 +82,6 @@ def test_a_revoked_honour_does_not_count(session, tree, create_nomination_for):
     walk_to_notice(first, tree)
     apply_due_timers(session, first.timer_due_at)
     fire(first, "approve", tree.users["approver"], data=DECISION)
-    from nomination.queries import honour_of
-
     honour_of(session, first).status = "revoked"
     session.flush()
     again = create_nomination_for("unit1")

@@ -14,7 +14,7 @@ from nomination.engine.registry import EFFECTS
 from nomination.errors import Conflict, GuardBlocked, PermissionDenied
 from nomination.models import AuditEvent, DefinitionVersion, Nomination
 
-from factories import NOW, person_data, recommendation
+from factories import ANSWER, NOW, VERIFY, person_data, recommendation
 from test_api_support import Api
 
 ALL_USERS = [
@@ -42,13 +42,6 @@ DECISION = {"decision_number": "京工发〔2026〕1号", "decision_date": "2026
 #: (trigger, state it leaves) → (form data, users allowed to fire it on unit1's nomination).
 #: Every transition of the workflow that a user may fire; the public's and the timers' are
 #: refused to every user in test_timers_and_public_cannot_be_fired_by_users.
-VERIFY = {"questions": "请核实该同志2025年是否受过处分,并提供相关材料。"}
-ANSWER = {
-    "finding": "经查阅人事档案,该同志2025年未受任何处分。",
-    "opinion": "unfounded",
-    "leader_name": "李明",
-    "leader_post": "党委副书记",
-}
 
 MATRIX = {
     ("recommend", "draft"): (recommendation(), {"unit1"}),

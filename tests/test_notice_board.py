@@ -25,19 +25,13 @@ from nomination.operations import (
     set_quota,
 )
 
-from factories import NOW, person_data, recommendation
+from factories import NOW, OBJECTION, person_data, recommendation
 from test_web_support import walk_to_notice
 
 pytest_plugins = ["test_web_support"]
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
-OBJECTION = {
-    "objector_name": "赵明",
-    "objector_phone": "13800138000",
-    "objector_address": "北京市朝阳区某街道1号",
-    "facts": "该同志 2019 年曾因安全生产事故受到处分,与推荐材料不符。",
-}
 
 #: Never on a public page: the nominee's ID number, phone, birth date and full deeds.
 PRIVATE = ("110105194912310038", "13910000000", "1949-12-31", "累计节约标准煤")

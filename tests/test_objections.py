@@ -15,28 +15,14 @@ from itsdangerous import TimestampSigner
 from PIL import Image
 from sqlalchemy import select
 
-from nomination.engine import apply_due_timers, fire
+from nomination.engine import apply_due_timers, available, fire
 from nomination.models import AuditEvent, Nomination, NoticeEntry
 
-from factories import NOW, person_data
+from factories import ANSWER, NOW, OBJECTION, VERIFY, person_data, recommendation
 from test_web_support import as_form, field_block, login, walk_to_notice
 
 pytest_plugins = ["test_web_support"]
 pytestmark = pytest.mark.usefixtures("web")
-
-OBJECTION = {
-    "objector_name": "赵明",
-    "objector_phone": "13800138000",
-    "objector_address": "北京市朝阳区某街道1号",
-    "facts": "该同志 2019 年曾因安全生产事故受到处分,与推荐材料不符。",
-}
-VERIFY = {"questions": "请核实该同志2019年是否受过处分,并提供人事档案中的相关记录。"}
-ANSWER = {
-    "finding": "经查阅人事档案和安全生产事故台账,该同志2019年未受任何处分。",
-    "opinion": "unfounded",
-    "leader_name": "李明",
-    "leader_post": "党委副书记",
-}
 
 
 def bj(*args: int) -> datetime:
@@ -237,7 +223,7 @@ def test_substitution_moves_the_first_reserve_up(
     reserves = []
     for name in ("李四", "王五"):
         r = create_nomination_for("unit2", data=person_data(name=name))
-        fire(r, "recommend", web.users["unit2"], data=recommendation_for_tests())
+        fire(r, "recommend", web.users["unit2"], data=recommendation())
         fire(r, "forward", web.users["committee1"], data={"comment": "同意"})
         fire(r, "accept", federation, data={"comment": "符合条件"})
         fire(r, "consultation_clear", federation, data={"comment": "无异议"})
@@ -261,16 +247,8 @@ def test_substitution_moves_the_first_reserve_up(
     # With no reserve left after the second, substitution is refused with its reason.
     fire(second, "not_select", federation, data={"reason": "无需递补"})
     other = object_at(session, web_client, first, at, NOW)
-    from nomination.engine import available
-
     [option] = [o for o in available(other, federation) if o.transition.trigger == "substitute"]
     assert not option.allowed and "没有递补人选" in option.reasons[0]
-
-
-def recommendation_for_tests() -> dict:
-    from factories import recommendation
-
-    return recommendation()
 
 
 # --- late objections -------------------------------------------------------------------------
@@ -323,7 +301,7 @@ def test_objection_with_evidence(session, web, web_client, new_web_client, on_no
     response = post_objection(
         web_client,
         on_notice,
-        evidence=[(png_bytes(), "现场照片.png"), (png_bytes() + b"", "副本.png")],
+        evidence=[(png_bytes(), "现场照片.png"), (png_bytes(), "副本.png")],
     )
     assert response.status_code == 302
     n = fresh(session, on_notice)

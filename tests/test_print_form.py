@@ -17,7 +17,7 @@ from nomination.engine import apply_due_timers, fire
 from nomination.formdefs import FieldDef, FormDef
 from nomination.printform import grid, printed_fields
 
-from factories import NOW, recommendation
+from factories import ANSWER, NOW, OBJECTION, VERIFY, recommendation
 from test_web_support import login, walk_to_notice
 
 pytest_plugins = ["test_web_support"]
@@ -34,20 +34,6 @@ LEVELS = (
 #: What a box not yet signed shows where the date goes.
 BLANK_DATE = "年　　月　　日"
 SIGNED_ON = "2026年11月18日"
-
-OBJECTION = {
-    "objector_name": "赵明",
-    "objector_phone": "13800138000",
-    "objector_address": "北京市朝阳区某街道1号",
-    "facts": "该同志 2019 年曾因安全生产事故受到处分,与推荐材料不符。",
-}
-VERIFY = {"questions": "请核实该同志是否受过处分,并提供人事档案中的相关记录。"}
-ANSWER = {
-    "finding": "经查阅人事档案和事故台账,该同志未受任何处分。",
-    "opinion": "unfounded",
-    "leader_name": "李明",
-    "leader_post": "党委副书记",
-}
 
 
 # --- reading the PDF's text layer ----------------------------------------------------------

@@ -6,19 +6,12 @@ import pytest
 
 from nomination.models import Nomination
 
-from factories import person_data
+from factories import OBJECTION, person_data
 from test_web_support import field_block, walk_to_notice
 
 #: The fixtures (web_client, new_web_client, web) are shared by the web tests.
 pytest_plugins = ["test_web_support"]
 pytestmark = pytest.mark.usefixtures("web")
-
-OBJECTION = {
-    "objector_name": "赵明",
-    "objector_phone": "13800138000",
-    "objector_address": "北京市朝阳区某街道1号",
-    "facts": "该同志 2019 年曾因安全生产事故受到处分,与推荐材料不符。",
-}
 
 
 @pytest.fixture

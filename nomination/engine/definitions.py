@@ -99,6 +99,15 @@ class Workflow:
         self.hash = sha256_hex(content)
         self.source = source
 
+    def released_states(self) -> set[str]:
+        """Return the states in which a nomination holds no place in an allocation.
+
+        Not yet put forward (the initial state), or ended without an award (terminal states
+        that use no quota): withdrawn, rejected, lapsed, replaced.
+        """
+        ended = {s.name for s in self.states.values() if s.terminal and not s.quota}
+        return {self.initial} | ended
+
     def transitions_from(self, state: str) -> list[TransitionDef]:
         """Return the transitions leaving ``state``, in definition order."""
         return [t for t in self.transitions if state in t.sources]

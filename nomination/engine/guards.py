@@ -191,10 +191,6 @@ def within_committee_quota(ctx: Context) -> dict[str, str] | None:
     return None
 
 
-#: States in which a nomination no longer holds a place of its unit's allocation.
-_RELEASED = ("draft", "withdrawn", "rejected", "lapsed", "substituted")
-
-
 @guard(
     "within_unit_quota",
     label={
@@ -216,7 +212,7 @@ def within_unit_quota(ctx: Context) -> dict[str, str] | None:
             Nomination.campaign_id == nomination.campaign_id,
             Nomination.kind == nomination.kind,
             Nomination.unit_id == nomination.unit_id,
-            Nomination.state.not_in(_RELEASED),
+            Nomination.state.not_in(ctx.workflow.released_states()),
             Nomination.id != nomination.id,
         )
     )

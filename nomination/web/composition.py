@@ -15,7 +15,6 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from nomination import composition, db
-from nomination.i18n import pick
 from nomination.models import Campaign, Organisation
 from nomination.permissions import composition_scopes
 from nomination.web.setup import org_name, tr
@@ -48,6 +47,4 @@ def panel(campaign_id: int) -> ResponseReturnValue:
     for committee in committees:
         rows = composition.counted(db.session, campaign, committee)
         panels.append(composition.measure(campaign, rows, org_name(committee)))
-    return render_template(
-        "campaigns/composition.html", campaign=campaign, panels=panels, pick=pick
-    )
+    return render_template("campaigns/composition.html", campaign=campaign, panels=panels)

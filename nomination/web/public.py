@@ -52,7 +52,7 @@ from nomination.formdefs import clean_data, form_class
 from nomination.i18n import current_language, pick
 from nomination.models import NoticeEntry
 from nomination.models.campaigns import AWARD_KINDS
-from nomination.operations import UNDER_REVIEW, objection_form_def, objection_status
+from nomination.operations import objection_form_def, objection_is_late, objection_status
 from nomination.web import objection_form
 from nomination.web.auth import client_key
 from nomination.web.forms import ObjectionLookupForm, attach_errors
@@ -456,7 +456,7 @@ def object_to(nomination_id: int) -> ResponseReturnValue:
             form=form,
             fields=[form[f.name] for f in defn.fields],
             kept=objection_form.described(files),
-            late=nomination.state not in ("public_notice", *UNDER_REVIEW),
+            late=objection_is_late(nomination),
             alerts=alerts,
         ),
         status,
