@@ -212,6 +212,9 @@ class FieldDef:
     choices: tuple[tuple[str, dict[str, str]], ...] = ()
     validators: tuple[str, ...] = ()
     public: bool = False
+    #: Shown to the departments consulted on the nominee (征求意见): only what they need to
+    #: check their records (who, which unit, its credit code), never the whole file.
+    consult: bool = False
     #: For a "rows" field (a repeatable group, e.g. prior honours): its columns, and at most
     #: how many rows. Its value is a list of {column: value}.
     columns: tuple[FieldDef, ...] = ()
@@ -275,6 +278,10 @@ class FormDef:
     def public_fields(self) -> tuple[FieldDef, ...]:
         """Return the fields that a public notice may show."""
         return tuple(f for f in self.fields if f.public)
+
+    def consult_fields(self) -> tuple[FieldDef, ...]:
+        """Return the fields a consulted department is shown."""
+        return tuple(f for f in self.fields if f.consult)
 
 
 def parse_form(raw: dict[str, Any], source: str) -> FormDef:
@@ -347,6 +354,7 @@ def _parse_field(f: dict[str, Any], entry: str, fail: Any, types: tuple[str, ...
         choices=choices,
         validators=tuple(f.get("validators", [])),
         public=bool(f.get("public", False)),
+        consult=bool(f.get("consult", False)),
         columns=columns,
         max_rows=int(f.get("max_rows", DEFAULT_MAX_ROWS)) if ftype == "rows" else None,
     )

@@ -25,8 +25,9 @@ SCOPED_READERS = (
     "auditor",
     "admin",
 )
-#: Roles that see nominations only while the nominations need them.
-STAGE_READERS = {"judge": ("selection",), "department": ("consultation",)}
+#: Roles that see nominations only while the nominations need them. Departments are not
+#: among them: they read only their own opinion requests, with the fields those show.
+STAGE_READERS = {"judge": ("selection",)}
 
 
 def _is_user(actor: Any) -> bool:
@@ -126,6 +127,20 @@ def composition_scopes(user: Any, federation: Organisation) -> str | list[str]:
     ):
         return "all"
     return role_paths(user, "committee_reviewer")
+
+
+def can_answer_consultation(user: Any, request: Any) -> bool:
+    """Return whether ``user`` answers for the department a consultation request is sent to."""
+    return _is_user(user) and any(
+        r.role == "department" and r.organisation_id == request.department_id for r in user.roles
+    )
+
+
+def department_ids(user: Any) -> list[int]:
+    """Return the departments ``user`` answers consultation requests for."""
+    if not _is_user(user):
+        return []
+    return [r.organisation_id for r in user.roles if r.role == "department"]
 
 
 def can_view_nomination(user: Any, nomination: Nomination) -> bool:

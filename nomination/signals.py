@@ -13,3 +13,9 @@ _signals = Namespace()
 nomination_transitioned = _signals.signal("nomination-transitioned")
 #: Sent after nominee data changed; kwargs actor, changed (field names).
 nomination_updated = _signals.signal("nomination-updated")
+#: Sent with the ConsultationRequest as sender after a department gave its opinion.
+consultation_answered = _signals.signal("consultation-answered")
+#: Sent with the SelectionRound as sender after it opened; kwarg actor.
+selection_round_opened = _signals.signal("selection-round-opened")
+#: Sent with the SelectionRound as sender after it closed (or the chair decided); kwarg actor.
+selection_round_closed = _signals.signal("selection-round-closed")

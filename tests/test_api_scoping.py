@@ -131,13 +131,14 @@ def test_stage_readers_see_only_their_stage(api, spread, session, tree, other_fe
     judged = listing(api, "judge1")
     assert [item["id"] for item in judged["items"]] == [in_selection["id"]]
     assert judged["total"] == 1
+    # A department reads its opinion requests (/consultations), never the nominations.
     consulted = listing(api, "dept-hr")
-    assert [item["id"] for item in consulted["items"]] == [in_consultation["id"]]
-    assert consulted["total"] == 1
-    # Each reads the nomination of their stage, and not the other stage's.
+    assert consulted["items"] == []
+    assert consulted["total"] == 0
+    # A judge reads the nomination of the selection stage, and not another stage's.
     assert api.get(f"/nominations/{in_selection['id']}", "judge1").status_code == 200
     assert api.get(f"/nominations/{in_consultation['id']}", "judge1").status_code == 404
-    assert api.get(f"/nominations/{in_consultation['id']}", "dept-hr").status_code == 200
+    assert api.get(f"/nominations/{in_consultation['id']}", "dept-hr").status_code == 404
     assert api.get(f"/nominations/{in_selection['id']}", "dept-hr").status_code == 404
     # Another federation's selection is not theirs to judge.
     assert other_federation.id not in {item["id"] for item in judged["items"]}

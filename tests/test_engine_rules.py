@@ -55,7 +55,6 @@ MATRIX = {
     ("return_to_unit", "federation_review"): ({"reason": "事迹需补充"}, {"federation"}),
     ("reject", "federation_review"): ({"reason": "不符合条件"}, {"federation"}),
     ("consultation_clear", "consultation"): ({"comment": "无异议"}, {"federation"}),
-    ("veto", "consultation"): ({"reason": "税务部门反馈欠税"}, {"federation"}),
     ("select", "selection"): ({"comment": "评审通过"}, {"federation"}),
     ("not_select", "selection"): ({"reason": "票数不足"}, {"federation"}),
     ("hold_in_reserve", "selection"): ({"comment": "列为递补"}, {"federation"}),

@@ -114,7 +114,8 @@ def test_departments_and_judges_see_only_their_own_federation(session, tree, cre
     in_selection = create_nomination_for(unit_user="unit2")
     advance(in_selection, tree, "selection")
 
-    assert can_view_nomination(tree.users["dept-hr"], in_consultation)
+    # A department answers requests addressed to it and reads no nomination in full.
+    assert not can_view_nomination(tree.users["dept-hr"], in_consultation)
     assert not can_view_nomination(tree.users["dept-hr"], in_selection)
     assert can_view_nomination(tree.users["judge1"], in_selection)
     assert not can_view_nomination(tree.users["judge1"], in_consultation)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -703,6 +704,24 @@ def _paths() -> dict[str, Any]:
     }
 
 
+#: Functions returning more paths, registered by the API modules that serve them.
+_EXTRA_PATHS: list[Callable[[], dict[str, Any]]] = []
+
+
+def extend(paths: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
+    """Register a function returning paths an API module adds (used as a decorator)."""
+    _EXTRA_PATHS.append(paths)
+    document.cache_clear()
+    return paths
+
+
+def _all_paths() -> dict[str, Any]:
+    paths = _paths()
+    for more in _EXTRA_PATHS:
+        paths.update(more())
+    return paths
+
+
 @cache
 def document() -> dict[str, Any]:
     """Return the OpenAPI 3.1 document of ``/api/v1``."""
@@ -722,7 +741,7 @@ def document() -> dict[str, Any]:
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}, {"cookieAuth": []}],
-        "paths": _paths(),
+        "paths": _all_paths(),
         "components": {
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer"},

@@ -246,3 +246,32 @@ def publish_notice(ctx: Context) -> None:
 def end_notice(ctx: Context) -> None:
     """Close the nominee's entry on the public notice; it stays in the notice archive."""
     notices.end(ctx.session, ctx.nomination, at=ctx.now)
+
+
+@effect("open_consultation")
+def open_consultation(ctx: Context) -> None:
+    """Send one opinion request to each department the campaign's rules name (征求意见)."""
+    from nomination.consultations import open_requests
+    from nomination.errors import NotConfigured
+    from nomination.workdays import UnknownCalendarYear
+
+    campaign = ctx.nomination.campaign
+    try:
+        due_at = ctx.calendar.period_end(ctx.now, campaign.consultation_working_days)
+    except UnknownCalendarYear as exc:
+        raise NotConfigured(str(exc)) from None
+    requests = open_requests(ctx.session, ctx.nomination, now=ctx.now, due_at=due_at)
+    ctx.notes["consultation"] = {
+        "departments": [r.department.code for r in requests],
+        "due_at": due_at.isoformat(),
+    }
+
+
+@effect("close_consultation")
+def close_consultation(ctx: Context) -> None:
+    """End the requests still open: the nomination no longer needs those opinions."""
+    from nomination.consultations import close_open
+
+    closed = close_open(ctx.session, ctx.nomination)
+    if closed:
+        ctx.notes["consultation_closed"] = closed

@@ -383,3 +383,85 @@ def prior_honour_recorded(ctx: Context) -> dict[str, str] | None:
         "本次评选要求推荐对象此前获得过荣誉:请在“曾获主要荣誉”中填写",
         "This campaign requires an earlier honour: fill in the prior honours",
     )
+
+
+@guard(
+    "consultation_all_clear",
+    label={
+        "zh": "征求意见的部门均已回复无异议",
+        "en": "Every consulted department answered: no objection",
+    },
+)
+def consultation_all_clear(ctx: Context) -> dict[str, str] | None:
+    """Every department consulted on the nomination has answered, and none objects."""
+    from nomination.consultations import requests_of
+
+    requests = [r for r in requests_of(ctx.session, ctx.nomination) if r.status != "closed"]
+    waiting = [r.department.name for r in requests if r.status == "open"]
+    if any(r.status == "adverse" for r in requests):
+        return _reason("有部门提出否决意见", "A department raised an adverse opinion")
+    if waiting:
+        return _reason(
+            "尚待以下部门回复:" + "、".join(waiting),
+            f"Waiting for {len(waiting)} department(s) to answer",
+        )
+    return None
+
+
+@guard(
+    "consultation_adverse",
+    label={"zh": "有部门提出否决意见", "en": "A department raised an adverse opinion"},
+)
+def consultation_adverse(ctx: Context) -> dict[str, str] | None:
+    """A department consulted on the nomination gave an adverse opinion (一票否决)."""
+    from nomination.consultations import requests_of
+
+    if any(r.status == "adverse" for r in requests_of(ctx.session, ctx.nomination)):
+        return None
+    return _reason("没有部门提出否决意见", "No department raised an adverse opinion")
+
+
+#: The trigger that applies each result of a closed selection round.
+ROUND_TRIGGERS = {"selected": "select", "reserve": "hold_in_reserve", "not_selected": "not_select"}
+
+
+@guard(
+    "selection_round_allows",
+    label={"zh": "符合评审委员会表决结果", "en": "Matches the selection committee's vote"},
+)
+def selection_round_allows(ctx: Context) -> dict[str, str] | None:
+    """While a round votes on the nomination nothing decides it; after, only its result.
+
+    A nomination in no round may be decided directly, recording a decision taken outside the
+    system (the comment says which).
+    """
+    from nomination.models import SelectionEntry, SelectionRound
+
+    if ctx.nomination.state != "selection":
+        return None
+    entry = ctx.session.scalar(
+        select(SelectionEntry)
+        .join(SelectionRound)
+        .where(SelectionEntry.nomination_id == ctx.nomination.id)
+        .order_by(SelectionRound.id.desc())
+        .limit(1)
+    )
+    if entry is None:
+        return None
+    round_ = entry.round
+    if round_.status == "open":
+        return _reason(
+            f"评审委员会第{round_.number}轮正在表决",
+            f"Selection round {round_.number} is voting on it",
+        )
+    if entry.result == "tie" or entry.result is None:
+        return _reason(
+            f"第{round_.number}轮票数相同,待主任委员决定",
+            f"Round {round_.number} tied; the chair decides",
+        )
+    if ROUND_TRIGGERS.get(entry.result) != ctx.transition.trigger:
+        return _reason(
+            f"与第{round_.number}轮表决结果不符",
+            f"Round {round_.number} decided otherwise",
+        )
+    return None

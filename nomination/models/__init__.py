@@ -10,10 +10,19 @@ from nomination.models.campaigns import (
     UnitBar,
 )
 from nomination.models.checkpoints import Checkpoint
+from nomination.models.consultations import ConsultationRequest
 from nomination.models.nominations import Attachment, Nomination, Objection
 from nomination.models.notices import NoticeEntry
+from nomination.models.notifications import Notification
 from nomination.models.orgs import Organisation, Team
 from nomination.models.pending import PendingForm
+from nomination.models.selection import (
+    SelectionEntry,
+    SelectionMember,
+    SelectionRecusal,
+    SelectionRound,
+    SelectionVote,
+)
 from nomination.models.users import ROLES, ApiToken, RoleAssignment, User
 
 __all__ = [
@@ -25,15 +34,22 @@ __all__ = [
     "Campaign",
     "CampaignAward",
     "Checkpoint",
+    "ConsultationRequest",
     "DefinitionVersion",
     "HonourRecord",
     "Nomination",
     "NoticeEntry",
+    "Notification",
     "Objection",
     "Organisation",
     "PendingForm",
     "Quota",
     "RoleAssignment",
+    "SelectionEntry",
+    "SelectionMember",
+    "SelectionRecusal",
+    "SelectionRound",
+    "SelectionVote",
     "Team",
     "UnitBar",
     "User",

@@ -53,6 +53,8 @@ class Campaign(Base):
         CheckConstraint("objection_resume IN ('extend', 'restart')", name="valid_objection_resume"),
         CheckConstraint("objection_answer_working_days >= 1", name="answer_days_positive"),
         CheckConstraint("pool_percent >= 100", name="pool_percent_at_least_100"),
+        CheckConstraint("consultation_working_days >= 1", name="consultation_days_positive"),
+        CheckConstraint("selection_rule IN ('1/2', '2/3')", name="valid_selection_rule"),
         CheckConstraint(
             "leader_share_max IS NULL OR (leader_share_max >= 0 AND leader_share_max <= 100)",
             name="leader_share_max_percent",
@@ -104,6 +106,18 @@ class Campaign(Base):
     #: The composition the campaign aims at: {"<measure>": {"min": percent, "max": percent}}
     #: for the measures of nomination.composition (e.g. front-line workers at least 55%).
     composition: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    #: Which departments are consulted on whom (征求意见), as a list of rules:
+    #: {"when": {"kind": [...], "<nominee field>": [values]}, "departments": [org codes]}.
+    #: A rule applies when every condition matches (an empty "when" always does); a
+    #: nomination is sent to the union of the departments of the rules that apply.
+    consultation_rules: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONType, default=list, server_default="[]"
+    )
+    #: Working days each department has to give its opinion.
+    consultation_working_days: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
+    #: The selection committee's rule: "1/2" more than half of the members present vote yes,
+    #: "2/3" at least two thirds of them.
+    selection_rule: Mapped[str] = mapped_column(String(8), default="1/2", server_default="1/2")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     federation: Mapped[Organisation] = relationship()

@@ -135,6 +135,11 @@ class Attachment(Base):
     #: The objection it was sent with (evidence, a unit's sealed letter): only the objection
     #: handlers see these.
     objection_id: Mapped[int | None] = mapped_column(ForeignKey("objection.id"), index=True)
+    #: The department opinion it was given with (征求意见): seen by the federation's reviewers
+    #: and that department, never by the unit.
+    consultation_request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("consultation_request.id"), index=True
+    )
     #: SHA-256 of the content, which is also its name in the file store.
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     filename: Mapped[str] = mapped_column(String(255))

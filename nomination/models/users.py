@@ -44,8 +44,12 @@ class User(UserMixin, Base):
     #: Rotated on logout and password change, so that a copied session cookie stops working.
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Where the person works, when it matters: a judge working in a nominee's unit or
+    #: working committee stands aside (回避) on that nomination.
+    workplace_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    workplace: Mapped[Organisation | None] = relationship()
     roles: Mapped[list[RoleAssignment]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
