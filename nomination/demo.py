@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from stdnum.cn import ric, uscc
 from werkzeug.security import generate_password_hash
 
-from nomination import engine
+from nomination import consultations, engine
 from nomination.actors import PUBLIC, SYSTEM
 from nomination.models import (
     Campaign,
@@ -148,6 +148,22 @@ DEPARTMENTS = [
      "dept-discipline", "董振华"),
 ]  # fmt: skip
 
+#: Who is consulted on whom (征求意见, DOMAIN.md §5): every nominee's labour relations and
+#: safety record; enterprises and their heads also by market regulation, tax and environment;
+#: cadres and state-owned enterprises also by discipline inspection.
+_ENTERPRISE = ["CY-D-MKT", "CY-D-TAX", "CY-D-ENV"]
+CONSULTATION_RULES: list[dict[str, Any]] = [
+    {"when": {}, "departments": ["CY-D-HR", "CY-D-SAFE"]},
+    {"when": {"kind": ["unit"]}, "departments": _ENTERPRISE},
+    {"when": {"kind": ["individual"], "category": ["enterprise_head", "manager"]},
+     "departments": _ENTERPRISE},
+    {"when": {"kind": ["individual"], "category": ["cadre"]}, "departments": ["CY-D-DISC"]},
+    {"when": {"kind": ["individual"], "category": ["enterprise_head"], "ownership": ["public"]},
+     "departments": ["CY-D-DISC"]},
+    {"when": {"kind": ["unit"], "unit_type": ["state_owned", "state_controlled"]},
+     "departments": ["CY-D-DISC"]},
+]  # fmt: skip
+
 #: Teams (班组) of units: code, unit code, full name.
 TEAMS = [
     ("CY-T-RL-GW1", "CY-WJ-RL", "北京望京热力供应有限公司管网运行一班"),
@@ -169,8 +185,11 @@ _USERS = [
      "区总工会劳模办:初审、征求意见、评审、公示、异议 (federation reviewer)"),
     ("approver", "陈志刚", "approver", FEDERATION_CODE, "区总工会审批领导 (approver)"),
     ("auditor", "赵丽娟", "auditor", FEDERATION_CODE, "区总工会经审会,只读 (auditor, read-only)"),
-    ("judge1", "王建华", "judge", FEDERATION_CODE, "评审委员会委员 (selection committee)"),
-    ("judge2", "李秀梅", "judge", FEDERATION_CODE, "评审委员会委员 (selection committee)"),
+    ("judge1", "王建华", "judge", FEDERATION_CODE,
+     "评审委员会主任委员,任职于望京热力:回避 unit1 的推荐 (selection committee chair;"
+     " works at unit1's unit)"),
+    ("judge2", "李秀梅", "judge", FEDERATION_CODE,
+     "评审委员会委员,任职于卫生系统工委:回避其推荐 (selection committee; works at a committee)"),
     ("judge3", "张国庆", "judge", FEDERATION_CODE, "评审委员会委员 (selection committee)"),
     ("committee1", "马晓东", "committee_reviewer", "CY-WJ",
      "望京地区工委,unit1 和 unit2 的工委 (working committee)"),
@@ -194,6 +213,9 @@ _USERS = [
     *[(user, name, "department", code, f"{org},征求意见 (consulted department)")
       for code, org, _en, user, name in DEPARTMENTS],
 ]  # fmt: skip
+
+#: Where the judges work: a judge stands aside (回避) on nominations from there.
+WORKPLACES = {"judge1": "CY-WJ-RL", "judge2": "CY-WS"}
 
 #: The demo logins and what each one is for; the CLI prints them.
 DEMO_USERS: list[tuple[str, str]] = [(u[0], f"{u[1]} · {u[4]}") for u in _USERS]
@@ -275,6 +297,9 @@ class _Plan:
     reason: str = ""
     #: The public's objection, for ``objection_review``.
     objection: dict = field(default_factory=dict)
+    #: The department whose adverse opinion vetoes it, for ``rejected_after_consultation``;
+    #: the departments before it in the rules answer clear first.
+    vetoed_by: str = ""
 
 
 HEAT = "电力、热力、燃气及水生产和供应业"
@@ -566,14 +591,14 @@ CURRENT = [
     _Plan("unit5", "individual", "rejected_after_consultation", _person(
         "CY-SY-CB", "马红英", "female", "1978-05-16", 41, ethnicity="回族",
         education="college", work_start="1997-10-01", post="十里堡店店长",
-        title_or_grade="", phone="13910582367", category="frontline",
+        title_or_grade="", phone="13910582367", category="manager",
         industry=RETAIL,
         summary="扎根社区超市二十九年,推出“社区便民菜站”和老年人送货上门服务,门店销售额"
         "三年增长35%。",
         deeds="马红英同志1997年入职,先后在5家门店工作。她任十里堡店店长以来推出“社区便民菜站”"
         "和老年人送货上门服务,服务周边居民2.3万户,门店销售额三年增长35%。",
     ), reason="区市场监督管理局反馈:该同志负责的门店2026年6月因销售超过保质期食品受到行政"
-       "处罚。按规定实行一票否决。"),
+       "处罚。按规定实行一票否决。", vetoed_by="CY-D-MKT"),
     _Plan("unit5", "individual", "committee_review", _person(
         "CY-SY-CB", "冯小军", "male", "1990-08-22", 43, region="412722", migrant=True,
         politics="masses", education="senior_high", work_start="2009-03-01",
@@ -652,16 +677,16 @@ PATHS: dict[str, tuple[str, ...]] = {
     "federation_review": ("recommend", "forward"),
     "returned_by_federation": ("recommend", "forward", "return_to_unit"),
     "consultation": ("recommend", "forward", "accept"),
-    "rejected_after_consultation": ("recommend", "forward", "accept", "veto"),
-    "selection": ("recommend", "forward", "accept", "consultation_clear"),
-    "not_selected": ("recommend", "forward", "accept", "consultation_clear", "not_select"),
-    "reserve": ("recommend", "forward", "accept", "consultation_clear", "hold_in_reserve"),
-    "public_notice": ("recommend", "forward", "accept", "consultation_clear", "select"),
+    "rejected_after_consultation": ("recommend", "forward", "accept", "adverse_opinion"),
+    "selection": ("recommend", "forward", "accept", "clear_opinions"),
+    "not_selected": ("recommend", "forward", "accept", "clear_opinions", "not_select"),
+    "reserve": ("recommend", "forward", "accept", "clear_opinions", "hold_in_reserve"),
+    "public_notice": ("recommend", "forward", "accept", "clear_opinions", "select"),
     "objection_review": (
-        "recommend", "forward", "accept", "consultation_clear", "select", "object"
+        "recommend", "forward", "accept", "clear_opinions", "select", "object"
     ),
     "approved": (
-        "recommend", "forward", "accept", "consultation_clear", "select", "close_notice", "approve"
+        "recommend", "forward", "accept", "clear_opinions", "select", "close_notice", "approve"
     ),
 }  # fmt: skip
 
@@ -676,8 +701,6 @@ END_STATE = {
 OPINIONS = {
     "forward": "经工委审核,推荐人选事迹突出,材料齐全,民主推荐和公示程序规范,同意上报。",
     "accept": "初审通过:资格条件、名额和结构比例符合要求,送相关部门征求意见。",
-    "consultation_clear": "区人社局、应急管理局、生态环境局、税务局、市场监管局和纪委监委均"
-    "回复无异议,提交评审委员会。",
     "select": "经评审委员会投票,同意列入拟表彰名单,予以公示。",
     "hold_in_reserve": "经评审委员会投票,列为递补人选;拟表彰人选因故出缺时依次递补。",
 }
@@ -728,6 +751,26 @@ class _Walk:
         if nomination.state == "final_approval":
             return self.users["approver"]
         return self.users["federation"]
+
+    def answer_consultation(
+        self, nomination: Nomination, plan: _Plan, trigger: str, at: datetime | None
+    ) -> None:
+        """Let the consulted departments answer: all clear, or clear until the veto."""
+        for n, request in enumerate(consultations.requests_of(self.session, nomination)):
+            if request.status != "open" or nomination.state != "consultation":
+                continue
+            user = next(
+                u
+                for u in self.users.values()
+                if any(r.organisation_id == request.department_id for r in u.roles)
+            )
+            when = at + timedelta(minutes=5 * n) if at else None
+            if trigger == "adverse_opinion" and request.department.code == plan.vetoed_by:
+                consultations.give_opinion(
+                    self.session, request, user, opinion="adverse", reason=plan.reason, now=when
+                )
+                return
+            consultations.give_opinion(self.session, request, user, opinion="clear", now=when)
 
     def form(self, plan: _Plan, trigger: str, index: int) -> dict[str, Any]:
         """Return the form data a trigger asks for."""
@@ -783,6 +826,10 @@ class _Walk:
                 if trigger == "close_notice":
                     # The timer closes the notice: as `nomination tick` would at that time.
                     engine.apply_due_timers(self.session, self.when(trigger, i), ids=[row.id])
+                elif trigger in ("clear_opinions", "adverse_opinion"):
+                    # Each consulted department answers; the last clear opinion (or the
+                    # veto) moves the nomination on, as it does for a department user.
+                    self.answer_consultation(row, plan, trigger, self.when(trigger, i))
                 elif trigger == "object":
                     # What file_objection does, at the walk's clock: the public objects.
                     engine.fire(
@@ -863,6 +910,8 @@ def _campaign(
         notice_order="stroke",
         # 差额评选: up to 120% of each allocation may go forward.
         pool_percent=120,
+        consultation_rules=CONSULTATION_RULES,
+        selection_rule="1/2",
         # The 首都 medal's structure (2006 notice): front-line over 45%, science and education
         # at least 20%, enterprise and institution heads at most 10%; women at least 30%.
         composition={
@@ -920,6 +969,7 @@ def load_demo(session: Session, password: str, now: datetime | None = None) -> b
             email=f"{username}@cyzgh.example.org",
             password_hash=password_hash,
             roles=[(role, orgs[org_code])],
+            workplace=orgs[WORKPLACES[username]] if username in WORKPLACES else None,
         )
     admin = users["admin"]
 
@@ -937,7 +987,7 @@ def load_demo(session: Session, password: str, now: datetime | None = None) -> b
         "recommend": _local(date(last, 3, 3), 9, 30),
         "forward": _local(date(last, 3, 10), 10),
         "accept": _local(date(last, 3, 18), 10),
-        "consultation_clear": _local(date(last, 3, 31), 15),
+        "clear_opinions": _local(date(last, 3, 31), 15),
         "select": _local(date(last, 4, 8), 9, 30),
         "not_select": _local(date(last, 4, 8), 9, 30),
         "close_notice": _local(date(last, 4, 21), 9),

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, object_session
 from nomination import engine, signals
 from nomination.actors import PUBLIC, SystemActor
 from nomination.audit import append_event
+from nomination.consultations import check_rules
 from nomination.db import utcnow
 from nomination.engine.effects import new_objection_reference
 from nomination.errors import Conflict, InvalidData, NotFound, PermissionDenied
@@ -73,6 +74,11 @@ def create_campaign(
 ) -> Campaign:
     """Open a campaign offering ``awards`` ({kind: (title, title_en)}), pinning definitions."""
     _require_admin(actor)
+    problems = check_rules(session, federation, settings.get("consultation_rules", []))
+    if problems:
+        raise InvalidData(
+            "the consultation rules are invalid", fields={"consultation_rules": problems}
+        )
     campaign = Campaign(
         year=year,
         name=name,
@@ -573,10 +579,14 @@ def create_user(
     password: str | None = None,
     password_hash: str | None = None,
     email: str | None = None,
+    workplace: Organisation | None = None,
 ) -> User:
-    """Add a user holding ``roles`` [(role, organisation)]; give a password or its hash."""
+    """Add a user holding ``roles`` [(role, organisation)]; give a password or its hash.
+
+    ``workplace`` is where the person works, when it matters (a judge's recusal).
+    """
     _require_admin(actor)
-    user = User(username=username, display_name=display_name, email=email)
+    user = User(username=username, display_name=display_name, email=email, workplace=workplace)
     if password_hash is not None:
         user.password_hash = password_hash
     elif password is not None:
@@ -593,7 +603,11 @@ def create_user(
         **_actor_fields(actor),
         entity_type="user",
         entity_id=user.id,
-        after={"username": username, "roles": [[role, org.code] for role, org in roles]},
+        after={
+            "username": username,
+            "roles": [[role, org.code] for role, org in roles],
+            "workplace": workplace.code if workplace else None,
+        },
     )
     return user
 

@@ -174,11 +174,12 @@ def test_the_public_may_only_object(session, tree, create_nomination_for):
     assert [a.transition.trigger for a in available(n, PUBLIC, now=NOW)] == ["object"]
     with pytest.raises(PermissionDenied):
         fire(n, "close_notice", PUBLIC, now=NOW)
-    # The timers fire as the system, which may do nothing a person does.
+    # The timers fire as the system, which may do nothing a person does (only what a
+    # definition gives it: timers, a department's veto, a selection round's result).
     other = create_nomination_for()
-    advance(other, tree, "selection")
+    advance(other, tree, "federation_review")
     with pytest.raises(PermissionDenied):
-        fire(other, "select", SYSTEM, data={"comment": "x"}, now=NOW)
+        fire(other, "accept", SYSTEM, data={"comment": "x"}, now=NOW)
 
 
 def test_trigger_from_wrong_state_conflicts(session, tree, create_nomination_for):
