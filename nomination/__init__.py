@@ -39,7 +39,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
+    from nomination import notifications
     from nomination.web import setup
 
+    # Once per process: the listeners write notifications in the operations' transactions.
+    notifications.connect()
     setup.init_app(app)
     return app

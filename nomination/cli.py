@@ -140,8 +140,9 @@ def serve(host: str, port: int, workers: int | None) -> None:
 def tick(now_text: str | None) -> None:
     """Fire every due timer (idempotent: running it twice changes nothing more).
 
-    Also signs the day's audit checkpoint, and deletes forms kept past their time (see
-    ``nomination.web.kept_forms``).
+    Also signs the day's audit checkpoint, deletes forms kept past their time (see
+    ``nomination.web.kept_forms``), writes the reminders of near and missed deadlines and
+    sends the notification mails waiting (see ``nomination.notifications``).
     """
     from nomination.engine import apply_due_timers
 
@@ -167,6 +168,25 @@ def tick(now_text: str | None) -> None:
         forgotten = forget_old(db.session, now)
     if forgotten:
         click.echo(f"{forgotten} kept form(s) past their time deleted")
+    from nomination.notifications import send_pending, sweep
+
+    # Reminders after the timers: a nomination that just lapsed needs none. Counts are
+    # printed only when something happened, like the kept forms above.
+    with transaction():
+        reminded = sweep(db.session, now)
+    if reminded:
+        click.echo(f"{reminded} reminder(s) written")
+    # Small batches, each committed: the write lock is never held over a long SMTP session,
+    # and a crash can re-send at most one batch.
+    sent = failed = 0
+    while True:
+        with transaction():
+            batch_sent, batch_failed = send_pending(db.session, current_app.config, limit=20)
+        sent, failed = sent + batch_sent, failed + batch_failed
+        if batch_sent + batch_failed < 20:
+            break
+    if sent or failed:
+        click.echo(f"{sent} mail(s) sent, {failed} failed")
 
 
 # --- workflows -------------------------------------------------------------------------------

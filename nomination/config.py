@@ -42,6 +42,20 @@ DEFAULTS: dict[str, Any] = {
     # Largest single uploaded file (nomination.uploads); MAX_CONTENT_LENGTH bounds a request.
     "UPLOAD_MAX_BYTES": 20 * 1024 * 1024,
     "BOOTSTRAP_SERVE_LOCAL": True,
+    # E-mail for notifications (nomination.notifications), sent by `nomination tick`; off
+    # unless enabled. MAIL_USE_SSL connects with TLS at once, MAIL_USE_TLS upgrades (STARTTLS).
+    "MAIL_ENABLED": False,
+    "MAIL_SERVER": "localhost",
+    "MAIL_PORT": 25,
+    "MAIL_USERNAME": "",
+    "MAIL_PASSWORD": "",
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_FROM": "noreply@localhost",
+    "MAIL_TIMEOUT": 30,
+    # Where users reach the application (scheme, host and any mount path, e.g.
+    # "https://honours.example.org"): mails link to BASE_URL + the item's path.
+    "BASE_URL": "",
 }
 
 

@@ -8,10 +8,11 @@ the opinion that caused them, and audited like every other transition.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from nomination import engine, signals
@@ -19,11 +20,23 @@ from nomination.actors import SYSTEM
 from nomination.audit import append_event
 from nomination.db import utcnow
 from nomination.engine.core import stale_is_conflict
-from nomination.errors import Conflict, InvalidData, PermissionDenied
-from nomination.models import Campaign, ConsultationRequest, Nomination, Organisation
-from nomination.permissions import can_answer_consultation
+from nomination.errors import Conflict, InvalidData, NotFound, OutOfScope, PermissionDenied
+from nomination.models import (
+    Attachment,
+    AuditEvent,
+    Campaign,
+    ConsultationRequest,
+    Nomination,
+    Organisation,
+)
+from nomination.permissions import can_answer_consultation, can_read_consultation, department_ids
+from nomination.uploads import StoredFile
 
 OPINIONS = ("clear", "adverse")
+#: What a file given with an opinion is for.
+OPINION_FILE_PURPOSE = "consultation_opinion"
+#: The filters of a department's list: awaiting its answer, answered, everything.
+LIST_FILTERS = ("open", "answered", "all")
 
 
 def _matches(when: dict[str, Any], nomination: Nomination) -> bool:
@@ -138,16 +151,19 @@ def give_opinion(
     opinion: str,
     reason: str | None = None,
     version: int | None = None,
+    attachment: StoredFile | None = None,
     now: datetime | None = None,
 ) -> ConsultationRequest:
     """Record a department's opinion; a veto or the last clear opinion moves the nomination.
 
-    Refused when the actor does not answer for that department (403), the request is no
-    longer open or ``version`` is stale (409), or the opinion is invalid (422).
+    ``attachment`` is a checked, stored file given with the opinion. Refused when the actor
+    does not answer for that department (403), the request is no longer open or ``version``
+    is stale (409), or the opinion is invalid (422).
     """
     now = now or utcnow()
     if not can_answer_consultation(actor, request):
         raise PermissionDenied("this request is not addressed to your department")
+    _lock(session, request)
     if version is not None and version != request.version:
         raise Conflict(
             "the request was answered by someone else; reload it", version=request.version
@@ -192,9 +208,77 @@ def give_opinion(
         comment=reason,
         now=now,
     )
+    if attachment is not None:
+        _attach_opinion_file(session, request, attachment, actor, now)
     signals.consultation_answered.send(request, actor=actor)
     follow_up(session, nomination, now=now)
     return request
+
+
+def _lock(session: Session, request: ConsultationRequest) -> None:
+    """Lock the request's nomination and read it and all its requests afresh.
+
+    Two departments answering the last two requests at once would otherwise each see the
+    other's still open, and neither would move the nomination on; two people of one department
+    answering at once would both see it open. Locking the nomination before writing anything
+    also takes the locks in the order transitions take them (nomination, then requests).
+    """
+    session.execute(
+        select(Nomination)
+        .where(Nomination.id == request.nomination_id)
+        .with_for_update(of=Nomination)
+        .execution_options(populate_existing=True)
+    )
+    session.scalars(
+        select(ConsultationRequest)
+        .where(ConsultationRequest.nomination_id == request.nomination_id)
+        .execution_options(populate_existing=True)
+    ).all()
+
+
+def _attach_opinion_file(
+    session: Session,
+    request: ConsultationRequest,
+    stored: StoredFile,
+    actor: Any,
+    now: datetime,
+) -> Attachment:
+    """Record a stored file as given with ``request``'s opinion, and audit it with its hash."""
+    nomination = request.nomination
+    attachment = Attachment(
+        nomination=nomination,
+        consultation_request_id=request.id,
+        sha256=stored.sha256,
+        filename=stored.filename,
+        content_type=stored.content_type,
+        size=stored.size,
+        purpose=OPINION_FILE_PURPOSE,
+        uploaded_by_id=actor.id,
+        uploaded_at=now,
+    )
+    session.add(attachment)
+    session.flush()
+    append_event(
+        session,
+        action="attachment.add",
+        actor_id=actor.id,
+        actor_name=actor.name,
+        role="department",
+        organisation_id=nomination.unit_id,
+        campaign_id=nomination.campaign_id,
+        entity_type="nomination",
+        entity_id=nomination.id,
+        after={
+            "attachment_id": attachment.id,
+            "purpose": OPINION_FILE_PURPOSE,
+            "sha256": stored.sha256,
+            "size": stored.size,
+            "content_type": stored.content_type,
+            "consultation_request_id": request.id,
+        },
+        now=now,
+    )
+    return attachment
 
 
 def follow_up(
@@ -218,3 +302,122 @@ def follow_up(
         )
         return "consultation_clear"
     return None
+
+
+# --- reading: a department's requests, and who sees what ----------------------------------------
+
+
+def load_request(session: Session, request_id: int, user: Any) -> ConsultationRequest:
+    """Return the request if it is addressed to a department ``user`` answers for.
+
+    Another department's request is answered like a missing one (404), so that nobody learns
+    which nominations are consulted on elsewhere.
+    """
+    request = session.get(ConsultationRequest, request_id)
+    if request is None:
+        raise NotFound("no such consultation request")
+    if not can_answer_consultation(user, request):
+        raise OutOfScope("no such consultation request")
+    return request
+
+
+def _filtered(query: Any, status: str) -> Any:
+    if status == "open":
+        return query.where(ConsultationRequest.status == "open")
+    if status == "answered":
+        return query.where(ConsultationRequest.status.in_(OPINIONS))
+    return query
+
+
+def department_requests(
+    session: Session, user: Any, *, status: str = "open"
+) -> list[ConsultationRequest]:
+    """Return the requests addressed to ``user``'s departments, open ones first.
+
+    Open requests by deadline, the nearest first; then the others, the latest answered first.
+    ``status`` is one of LIST_FILTERS.
+    """
+    if status not in LIST_FILTERS:
+        raise InvalidData(
+            "unknown status filter", fields={"status": ["one of " + ", ".join(LIST_FILTERS)]}
+        )
+    departments = department_ids(user)
+    if not departments:
+        return []
+    is_open = ConsultationRequest.status == "open"
+    query = _filtered(
+        select(ConsultationRequest).where(ConsultationRequest.department_id.in_(departments)),
+        status,
+    ).order_by(
+        case((is_open, 0), else_=1),
+        case((is_open, ConsultationRequest.due_at)),
+        ConsultationRequest.answered_at.desc().nulls_last(),
+        ConsultationRequest.id.desc(),
+    )
+    return list(session.scalars(query))
+
+
+def department_counts(session: Session, user: Any, *, now: datetime) -> dict[str, int]:
+    """Return how many of ``user``'s requests are open, overdue, answered, and in all."""
+    counts = {"open": 0, "overdue": 0, "answered": 0, "all": 0}
+    departments = department_ids(user)
+    if not departments:
+        return counts
+    mine = ConsultationRequest.department_id.in_(departments)
+    by_status = session.execute(
+        select(ConsultationRequest.status, func.count())
+        .where(mine)
+        .group_by(ConsultationRequest.status)
+    ).all()
+    for status, count in by_status:
+        counts["all"] += count
+        if status == "open":
+            counts["open"] = count
+        elif status in OPINIONS:
+            counts["answered"] += count
+    counts["overdue"] = session.scalar(
+        select(func.count()).where(
+            mine, ConsultationRequest.status == "open", ConsultationRequest.due_at <= now
+        )
+    )
+    return counts
+
+
+def opinion_files(session: Session, request: ConsultationRequest) -> list[Attachment]:
+    """Return the files given with ``request``'s opinion."""
+    return list(
+        session.scalars(
+            select(Attachment)
+            .where(Attachment.consultation_request_id == request.id)
+            .order_by(Attachment.id)
+        )
+    )
+
+
+def consult_data(request: ConsultationRequest) -> list[tuple[Any, Any]]:
+    """Return (field definition, stored value) for each field a department is shown."""
+    data = request.nomination.data or {}
+    form = engine.workflow_for(request.nomination).nominee_form
+    return [(f, data.get(f.name)) for f in form.consult_fields()]
+
+
+def _about_an_opinion(event: AuditEvent) -> bool:
+    if event.action == "consultation.opinion":
+        return True
+    return event.action == "attachment.add" and (event.after or {}).get("purpose") == (
+        OPINION_FILE_PURPOSE
+    )
+
+
+def visible_events(
+    user: Any, nomination: Nomination, events: Iterable[AuditEvent]
+) -> list[AuditEvent]:
+    """Return those of a nomination's ``events`` that ``user`` may read.
+
+    Only the consultation's readers see each department's opinion and the files given with
+    it; for everyone else the opinions stay out of the timeline, and a veto shows through the
+    transition that records its reason.
+    """
+    if can_read_consultation(user, nomination):
+        return list(events)
+    return [e for e in events if not _about_an_opinion(e)]

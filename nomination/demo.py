@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from stdnum.cn import ric, uscc
 from werkzeug.security import generate_password_hash
 
-from nomination import consultations, engine
+from nomination import consultations, engine, selection
 from nomination.actors import PUBLIC, SYSTEM
 from nomination.models import (
     Campaign,
@@ -1013,5 +1013,28 @@ def load_demo(session: Session, password: str, now: datetime | None = None) -> b
         _unit_recommendation(_previous_working_day(start, cal, before=2), start, end),
         now=now.astimezone(UTC) if now else None,
     ).run(CURRENT)
+    _open_selection_round(session, current, users, now.astimezone(UTC) if now else None)
     session.flush()
     return True
+
+
+def _open_selection_round(
+    session: Session, campaign: Campaign, users: dict[str, User], now: datetime | None
+) -> None:
+    """Open this year's medal round on the nominations in selection; one judge has voted."""
+    if not selection.shortlist(session, campaign, "individual"):
+        return
+    judges = [users[name] for name in ("judge1", "judge2", "judge3")]
+    round_ = selection.open_round(
+        session,
+        campaign,
+        "individual",
+        users["federation"],
+        judge_ids=[j.id for j in judges],
+        chair_id=judges[0].id,
+        now=now,
+    )
+    for entry in round_.entries:
+        selection.cast_vote(
+            session, round_, judges[2], nomination_id=entry.nomination_id, vote="yes", now=now
+        )

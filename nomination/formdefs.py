@@ -15,6 +15,7 @@ from typing import Any
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
+from markupsafe import Markup
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError as StdnumError
 from werkzeug.datastructures import MultiDict
@@ -51,6 +52,7 @@ FIELD_TYPES = (
     "phone",
     "email",
     "rows",
+    "remarks",
 )
 #: Types a column of a "rows" field may have.
 COLUMN_TYPES = ("text", "integer", "date", "choice")
@@ -252,6 +254,10 @@ class FieldDef:
                 for row in rows
                 if isinstance(row, dict)
             )
+        if self.type == "remarks":
+            # Remarks name fields of another form (the nominee's); their labels are not known here.
+            remarks = value if isinstance(value, dict) else {}
+            return ";".join(f"{name}: {text}" for name, text in remarks.items())
         if self.type == "choice":
             return next((pick(lab, language) for v, lab in self.choices if v == value), str(value))
         if self.type == "boolean":
@@ -443,9 +449,117 @@ def _rows_field(fd: FieldDef, strict: bool) -> Field:
     )
 
 
+#: At most this many remarks in one "remarks" value (a form has fewer fields than that).
+MAX_REMARKS = 100
+
+
+class RemarksWidget:
+    """One text box per field that may be remarked on, in a list the reader may fold away."""
+
+    def __call__(self, field: RemarksField, **kwargs: Any) -> Markup:
+        """Render the boxes; remarks typed for fields not offered are shown too (nothing lost)."""
+        fid = kwargs.get("id") or field.id
+        choices = list(field.choices)
+        offered = {name for name, _label in choices}
+        choices += [(name, name) for name in field.data if name not in offered]
+        boxes = Markup("").join(
+            Markup(
+                '<div class="mb-2" data-remark-field="{name}">'
+                '<label class="form-label small mb-0" for="{box}">{label}</label>'
+                '<textarea class="form-control form-control-sm" rows="2" id="{box}" '
+                'name="{input}">{text}</textarea></div>'
+            ).format(
+                name=name,
+                box=f"{fid}-{name}",
+                label=label,
+                input=f"{field.name}-{name}",
+                text=field.data.get(name, ""),
+            )
+            for name, label in choices
+        )
+        described = kwargs.get("aria-describedby") or kwargs.get("aria_describedby")
+        return Markup(
+            '<details class="border rounded px-2 py-1" id="{}"{}{}>{}{}</details>'
+        ).format(
+            fid,
+            Markup(" open") if field.data or field.errors else "",
+            Markup(' aria-describedby="{}"').format(described) if described else "",
+            Markup('<summary class="small">{}</summary>').format(
+                _msg("逐项填写(可选,展开)", "Per field (optional; open)")
+            ),
+            boxes,
+        )
+
+
+class RemarksField(Field):
+    """Remarks on the fields of another form (the nominee's): ``{field name: text}``.
+
+    Posted as one ``<name>-<field>`` input per field; empty ones are dropped. The view that
+    knows the other form sets ``choices`` (field name, label); without them (the JSON API) only
+    the shape is checked here, and the names by whoever knows the other form.
+    """
+
+    widget = RemarksWidget()
+
+    def __init__(
+        self,
+        label: Any = None,
+        validators: Any = None,
+        max_length: int | None = None,
+        **kwargs: Any,
+    ):
+        super().__init__(label, validators, **kwargs)
+        self.max_length = max_length
+        self.choices: list[tuple[str, Any]] = []
+
+    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
+        """Collect the ``<name>-<field>`` inputs that are filled in."""
+        self.process_errors = []
+        self.object_data = data
+        self.data: dict[str, str] = dict(data) if isinstance(data, dict) else {}
+        if formdata is None:
+            return
+        prefix = f"{self.name}-"
+        self.data = {}
+        for key, value in formdata.items(multi=True):
+            if key.startswith(prefix) and isinstance(value, str) and value.strip():
+                self.data[key.removeprefix(prefix)] = value.strip()
+        self.raw_data = list(self.data.values())
+
+    def pre_validate(self, form: Any) -> None:
+        """Refuse remarks on fields not offered, and remarks that are too long."""
+        offered = dict(self.choices)
+        if len(self.data) > MAX_REMARKS:
+            raise validators.ValidationError(
+                _msg(f"最多 {MAX_REMARKS} 项", f"At most {MAX_REMARKS} remarks")
+            )
+        for name, text in self.data.items():
+            if not name.isidentifier() or (offered and name not in offered):
+                shown = name[:64]
+                raise validators.ValidationError(
+                    _msg(f"没有这一项:{shown}", f"No such field: {shown}")
+                )
+            if self.max_length is not None and len(text) > self.max_length:
+                label = offered.get(name, name)
+                raise validators.ValidationError(
+                    _msg(
+                        f"“{label}”的意见不能超过 {self.max_length} 字(现为 {len(text)} 字)",
+                        f"The remark on “{label}”: at most {self.max_length} characters "
+                        f"(now {len(text)})",
+                    )
+                )
+
+
 def _wtf_field(fd: FieldDef, strict: bool) -> Field:
     if fd.type == "rows":
         return _rows_field(fd, strict)
+    if fd.type == "remarks":
+        # No Optional() in the chain: it would clear what pre_validate found.
+        return RemarksField(
+            label=lazy(fd.label),
+            description=lazy(fd.help) if fd.help else "",
+            max_length=fd.max_length,
+        )
     checks: list[Any] = []
     if fd.required and strict:
         checks.append(
@@ -500,6 +614,12 @@ def clean_data(defn: FormDef, form: Form) -> dict[str, Any]:
     """Return the validated form's values as JSON-ready data (dates as ISO strings)."""
     out: dict[str, Any] = {}
     for fd in defn.fields:
+        if fd.type == "remarks":
+            # A view may leave remarks out of a form where they serve nothing (not a return).
+            remarks = form[fd.name].data if fd.name in form else None
+            if remarks:
+                out[fd.name] = dict(remarks)
+            continue
         value = form[fd.name].data
         if fd.type == "rows":
             rows = [_clean_row(fd, entry) for entry in form[fd.name].entries]
@@ -550,6 +670,13 @@ def to_formdata(defn: FormDef, data: dict[str, Any]) -> MultiDict:
                     if cell is not None:
                         md.add(f"{fd.name}-{i}-{column}", str(cell))
             continue
+        if fd.type == "remarks":
+            # One <field>-<name> input per remark, as the web form posts them; a value that is
+            # not an object of texts is refused by validate() first.
+            for name, text in (value if isinstance(value, dict) else {}).items():
+                if isinstance(text, str):
+                    md.add(f"{fd.name}-{name}", text)
+            continue
         md.add(fd.name, str(value))
     return md
 
@@ -566,6 +693,8 @@ def validate(
     for fd in defn.fields:
         if fd.type == "rows" and fd.name in data:
             errors.update(_rows_shape(fd, data[fd.name]))
+        if fd.type == "remarks" and data.get(fd.name) is not None:
+            errors.update(_remarks_shape(fd, data[fd.name]))
     for name in unknown:
         errors[name] = [str(_msg("未知字段", "Unknown field"))]
     return (clean_data(defn, form) if not errors else {}), errors
@@ -578,6 +707,17 @@ def _messages(errs: Any) -> list[str]:
     if isinstance(errs, list | tuple):
         return [m for v in errs for m in _messages(v)]
     return [str(errs)]
+
+
+def _remarks_shape(fd: FieldDef, value: Any) -> dict[str, list[str]]:
+    """Return the error of a remarks value sent as JSON that is not {field name: text}."""
+    if not isinstance(value, dict) or not all(isinstance(t, str) for t in value.values()):
+        return {
+            fd.name: [
+                str(_msg("应为 {字段名: 意见} 的对象", "Must be an object of {field name: remark}"))
+            ]
+        }
+    return {}
 
 
 def _rows_shape(fd: FieldDef, value: Any) -> dict[str, list[str]]:

@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, and_, false, or_, true
+from sqlalchemy.orm import object_session
 
 from nomination.actors import PublicActor, SystemActor
-from nomination.models import Nomination, Organisation, User
+from nomination.models import ConsultationRequest, Nomination, Organisation, User
 
 if TYPE_CHECKING:
     from nomination.engine.definitions import TransitionDef
@@ -112,6 +113,12 @@ def can_download_attachment(user: Any, attachment: Any) -> bool:
     """
     if attachment.objection_id is not None:
         return can_handle_objections(user, attachment.nomination)
+    if attachment.consultation_request_id is not None:
+        # Given with a department's opinion: the federation's side and that department, never
+        # the unit, which must not learn which department said what.
+        return can_read_consultation(user, attachment.nomination) or _answers_for_request(
+            user, attachment
+        )
     return can_view_nomination(user, attachment.nomination) or can_audit(user)
 
 
@@ -126,7 +133,16 @@ def composition_scopes(user: Any, federation: Organisation) -> str | list[str]:
         for role in ("federation_reviewer", "approver", "auditor", "admin")
     ):
         return "all"
-    return role_paths(user, "committee_reviewer")
+    return [p for p in role_paths(user, "committee_reviewer") if p.startswith(federation.path)]
+
+
+#: Roles whose holders fire transitions on nominations, so may use the bulk actions.
+ACTING_ROLES = ("unit_submitter", "committee_reviewer", "federation_reviewer", "approver")
+
+
+def can_act_in_bulk(user: Any) -> bool:
+    """Return whether ``user`` holds a role that fires transitions (not a read-only one)."""
+    return any(has_role(user, role) for role in ACTING_ROLES)
 
 
 def can_answer_consultation(user: Any, request: Any) -> bool:
@@ -134,6 +150,35 @@ def can_answer_consultation(user: Any, request: Any) -> bool:
     return _is_user(user) and any(
         r.role == "department" and r.organisation_id == request.department_id for r in user.roles
     )
+
+
+#: Roles that read a consultation in full (which department said what, and when).
+CONSULTATION_READERS = ("federation_reviewer", "approver", "auditor", "admin")
+
+
+def can_read_consultation(user: Any, nomination: Nomination) -> bool:
+    """Return whether ``user`` sees each department's opinion on ``nomination``.
+
+    The federation's reviewers, approvers and auditors; the unit and its working committee only
+    learn that a consultation is under way, and after a veto the reason recorded with it.
+    """
+    return can_view_nomination(user, nomination) and any(
+        has_role_over(user, role, nomination.unit) for role in CONSULTATION_READERS
+    )
+
+
+def can_give_opinions(user: Any) -> bool:
+    """Return whether ``user`` answers consultation requests for any department."""
+    return bool(department_ids(user))
+
+
+def _answers_for_request(user: Any, attachment: Any) -> bool:
+    """Return whether ``user`` answers for the department that gave ``attachment``."""
+    session = object_session(attachment)
+    if session is None or not department_ids(user):
+        return False
+    request = session.get(ConsultationRequest, attachment.consultation_request_id)
+    return request is not None and can_answer_consultation(user, request)
 
 
 def department_ids(user: Any) -> list[int]:
@@ -230,3 +275,70 @@ def archive_scope(user: Any) -> ColumnElement[bool]:
 def can_view_archive(user: Any) -> bool:
     """Return whether ``user`` may open the archive at all."""
     return any(has_role(user, role) for role in SCOPED_READERS)
+
+
+# --- selection rounds (评审委员会) -------------------------------------------------------------
+
+#: Roles that follow a federation's selection rounds: who has voted (never how), the recusals,
+#: and the tally once the round closed.
+ROUND_FOLLOWERS = ("federation_reviewer", "approver", "auditor")
+
+
+def can_open_round(user: Any, campaign: Any) -> bool:
+    """Return whether ``user`` may open a selection round of ``campaign``: its federation's."""
+    return has_role_over(user, "federation_reviewer", campaign.federation)
+
+
+def is_round_member(user: Any, round_: Any) -> bool:
+    """Return whether ``user`` sits in ``round_`` as one of its judges."""
+    return _is_user(user) and any(m.user_id == user.id for m in round_.members)
+
+
+def can_vote(user: Any, round_: Any) -> bool:
+    """Return whether ``user`` votes in ``round_``: a member who still holds the judge role."""
+    return is_round_member(user, round_) and has_role_over(
+        user, "judge", round_.campaign.federation
+    )
+
+
+def can_follow_round(user: Any, round_: Any) -> bool:
+    """Return whether ``user`` follows ``round_`` for the federation (counts, never votes)."""
+    federation = round_.campaign.federation
+    return any(has_role_over(user, role, federation) for role in ROUND_FOLLOWERS)
+
+
+def can_view_round(user: Any, round_: Any) -> bool:
+    """Return whether ``user`` may see ``round_``: its members and those who follow it."""
+    return is_round_member(user, round_) or can_follow_round(user, round_)
+
+
+def can_close_round(user: Any, round_: Any) -> bool:
+    """Return whether ``user`` may close ``round_`` and apply its results: the federation's."""
+    return has_role_over(user, "federation_reviewer", round_.campaign.federation)
+
+
+def can_decide_tie(user: Any, round_: Any) -> bool:
+    """Return whether ``user`` decides a tie at the last place of ``round_``: its chair."""
+    return _is_user(user) and user.id == round_.chair_id and can_vote(user, round_)
+
+
+def can_use_selection(user: Any) -> bool:
+    """Return whether ``user`` works with selection rounds at all (the navigation link)."""
+    return has_role(user, "judge") or has_role(user, "federation_reviewer")
+
+
+def round_scope(user: Any) -> ColumnElement[bool]:
+    """Return a WHERE clause limiting SelectionRound (joined to its campaign's federation)."""
+    # Imported here so that this section stays apart from the module's shared import lines.
+    from sqlalchemy import select
+
+    from nomination.models import SelectionMember, SelectionRound
+
+    if not _is_user(user):
+        return false()
+    member_of = select(SelectionMember.round_id).where(SelectionMember.user_id == user.id)
+    clauses: list[ColumnElement[bool]] = [SelectionRound.id.in_(member_of)]
+    clauses.extend(
+        Organisation.path.startswith(p) for role in ROUND_FOLLOWERS for p in role_paths(user, role)
+    )
+    return or_(*clauses)

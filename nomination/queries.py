@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from nomination import engine, notices
 from nomination.actors import PUBLIC
+from nomination.db import utcnow
 from nomination.errors import NotFound, OutOfScope
 from nomination.formdefs import FormDef
 from nomination.models import (
     AuditEvent,
     AuditHead,
     Campaign,
+    ConsultationRequest,
     HonourRecord,
     Nomination,
     NoticeEntry,
@@ -40,10 +44,12 @@ def visible_nominations(
     kind: str | None = None,
     unit_id: int | None = None,
     category: str | None = None,
+    overdue: bool = False,
 ) -> Select:
     """Return a query of the nominations ``user`` may see, newest first, optionally filtered.
 
-    ``unit_id`` keeps one nominating unit's; ``category`` the nominees of a person category.
+    ``unit_id`` keeps one nominating unit's; ``category`` the nominees of a person category;
+    ``overdue`` those past a deadline now (see ``overdue_clause``).
     """
     query = (
         select(Nomination)
@@ -61,7 +67,70 @@ def visible_nominations(
         query = query.where(Nomination.unit_id == unit_id)
     if category:
         query = query.where(Nomination.data["category"].as_string() == category)
+    if overdue:
+        query = query.where(overdue_clause(utcnow()))
     return query
+
+
+def _open_request(now: datetime | None = None) -> ColumnElement[bool]:
+    """Return the condition on ConsultationRequest: open (and past due at ``now``, if given)."""
+    clause = ConsultationRequest.status == "open"
+    return and_(clause, ConsultationRequest.due_at <= now) if now is not None else clause
+
+
+def overdue_clause(now: datetime) -> ColumnElement[bool]:
+    """Return a WHERE clause over Nomination: past a deadline at ``now``.
+
+    In consultation with an open opinion request past its due time, or with a timer that was
+    due and has not fired (a guard holds it, or no tick or read has applied it yet).
+    """
+    late_request = exists().where(
+        ConsultationRequest.nomination_id == Nomination.id, _open_request(now)
+    )
+    return or_(
+        and_(Nomination.state == "consultation", late_request),
+        and_(Nomination.timer_due_at.is_not(None), Nomination.timer_due_at <= now),
+    )
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """When a nomination's current stage ends, and whether that is already past."""
+
+    at: datetime | None
+    overdue: bool
+
+
+def deadlines(
+    session: Session, ids: Collection[int], now: datetime | None = None
+) -> dict[int, Deadline]:
+    """Return the deadline of each nomination in ``ids`` (the same rule as ``overdue_clause``).
+
+    In consultation: the earliest due time of its open opinion requests; otherwise its timer.
+    """
+    if not ids:
+        return {}
+    now = now or utcnow()
+    ids = list(ids)
+    requests = dict(
+        session.execute(
+            select(ConsultationRequest.nomination_id, func.min(ConsultationRequest.due_at))
+            .where(ConsultationRequest.nomination_id.in_(ids), _open_request())
+            .group_by(ConsultationRequest.nomination_id)
+        ).all()
+    )
+    out = {}
+    for nomination_id, state, timer_due_at in session.execute(
+        select(Nomination.id, Nomination.state, Nomination.timer_due_at).where(
+            Nomination.id.in_(ids)
+        )
+    ):
+        consulting = requests.get(nomination_id) if state == "consultation" else None
+        late = (consulting is not None and consulting <= now) or (
+            timer_due_at is not None and timer_due_at <= now
+        )
+        out[nomination_id] = Deadline(at=consulting or timer_due_at, overdue=late)
+    return out
 
 
 def load_nomination(session: Session, nomination_id: int, user: Any) -> Nomination:
@@ -80,11 +149,12 @@ def load_nomination(session: Session, nomination_id: int, user: Any) -> Nominati
 
 
 def work_queue(
-    session: Session, user: Any, limit: int
+    session: Session, user: Any, limit: int, **filters: Any
 ) -> list[tuple[Nomination, list[engine.Available]]]:
     """Return the visible nominations in which ``user`` has a transition now (from the engine).
 
-    At most ``limit`` candidates are examined, most recently changed first.
+    At most ``limit`` candidates are examined, most recently changed first; ``filters`` are
+    those of ``visible_nominations``.
     """
     held = {r.role for r in user.roles}
     hashes = session.scalars(
@@ -104,7 +174,7 @@ def work_queue(
     if not states:
         return []
     candidates = session.scalars(
-        visible_nominations(user).where(Nomination.state.in_(states)).limit(limit)
+        visible_nominations(user, **filters).where(Nomination.state.in_(states)).limit(limit)
     ).all()
     queue = []
     for nomination in candidates:

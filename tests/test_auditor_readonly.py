@@ -36,6 +36,8 @@ ALLOWED: dict[str, tuple[str, bool]] = {
     "auth.login": ("signing in is how anyone, the auditor too, starts a session", False),
     "auth.logout": ("signing out of one's own session", False),
     "auth.password": ("changing one's own password", False),
+    "notifications.read_all": ("marking one's own notifications read: a display state", True),
+    "notifications.follow": ("following one's own notification marks it read", True),
     "audit.verify": ("running the verification writes its result to the instance file", True),
     "audit.export": (
         "an export reads the trail; POST carries the choices and the CSRF token",
@@ -108,6 +110,10 @@ def _requests(endpoint: str, method: str, world: dict[str, Any]) -> list[dict[st
         "campaign_id": world["campaign"].id,
         "key_id": "0",
         "lang": "en",
+        # Rounds, opinion requests and notifications: the auditor has none of them to act on.
+        "round_id": 1,
+        "request_id": 1,
+        "notification_id": 1,
     }
     if endpoint.startswith("api."):
         bodies = {

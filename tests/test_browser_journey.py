@@ -1,8 +1,10 @@
 """The main journey in a real browser: Playwright drives Debian's Chromium against `serve`.
 
-A unit creates and recommends a nomination, the working committee forwards it, the federation
-takes it through first review, consultation and selection onto public notice, the notice closes
-(`nomination tick`), the approver approves, and the archive shows the record.
+A unit creates and recommends a nomination; the working committee returns it with a remark on
+one field, the unit fixes that field and resubmits, the committee forwards it; the federation
+passes its first review, two departments give their opinions, three judges vote in a selection
+round and it reaches public notice; the notice closes (`nomination tick`), the approver approves,
+and the archive shows the record.
 """
 
 from __future__ import annotations
@@ -311,7 +313,7 @@ def test_nomination_journey_to_the_archive(server, browser):
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
 
     # The unit fills in the form and recommends.
-    unit = _login(browser, url, "unit1")
+    unit = _login(browser, url, "unit3")
     unit.click('a[data-new-kind="individual"]')
     values = {
         "name": "周卫东",
@@ -319,12 +321,12 @@ def test_nomination_journey_to_the_archive(server, browser):
         "birth_date": "1980-10-15",
         "id_number": "110105198010151232",
         "work_start": "2001-07-01",
-        "post": "北京望京热力有限公司 管网运行班班长",
+        "post": "北京朝建第三建设工程有限公司 钢筋班班长",
         "title_or_grade": "高级技师",
         "phone": "13910001234",
-        "industry": "电力、热力生产和供应业",
-        "summary": "带领班组完成望京地区供热管网改造,连续五个采暖季零事故。",
-        "deeds": "带领班组完成望京地区供热管网改造,连续五个采暖季零事故,提出合理化建议二十余项。",
+        "industry": "建筑业",
+        "summary": "带领钢筋班完成东坝安置房项目主体结构施工,连续五年零事故。",
+        "deeds": "带领钢筋班完成东坝安置房项目主体结构施工,连续五年零事故,提出合理化建议二十余项。",
     }
     _submit_new_form(
         unit,
@@ -357,19 +359,98 @@ def test_nomination_journey_to_the_archive(server, browser):
     assert _state(unit) == "committee_review"
 
     # The working committee forwards it from its queue.
-    committee = _login(browser, url, "committee1")
+    committee = _login(browser, url, "committee2")
     assert committee.locator(f'#queue a[href$="/nominations/{nomination_id}"]').count() == 1
     committee.goto(nomination_url)
+
+    # It returns it with a remark on the post; the unit sees the remark beside that field.
+    returning = committee.locator('form[data-trigger="return_to_unit"]')
+    returning.locator('[name="reason"]').fill("请按任职文件填写职务全称。")
+    returning.locator("details summary").click()
+    returning.locator('[name="field_remarks-post"]').fill("职务应写明“钢筋班班长(技师)”。")
+    with committee.expect_navigation():
+        returning.locator('button[name="trigger"][value="return_to_unit"]').click()
+    assert _state(committee) == "returned"
+    unit.goto(f"{nomination_url}/edit")
+    remark = unit.locator('[data-remark="post"]')
+    assert "钢筋班班长(技师)" in remark.inner_text()
+    unit.fill('[name="post"]', "北京朝建第三建设工程有限公司 钢筋班班长(技师)")
+    with unit.expect_navigation():
+        unit.click('form[action$="/edit"] button[type="submit"]')
+    _fire(unit, "resubmit", comment="已按要求修改职务。")
+    assert _state(unit) == "committee_review"
+
+    # The committee sees what changed since its return, beside its remark, and forwards.
+    committee.goto(nomination_url)
+    changed = committee.content()
+    assert "钢筋班班长(技师)" in changed and "职务应写明" in changed
     _fire(committee, "forward", comment="经审核,同意推荐。")
     assert _state(committee) == "federation_review"
 
-    # The federation: first review, consultation, selection.
+    # The federation passes its first review: the campaign's rules send it to the two
+    # departments consulted on every nominee (labour relations and work safety).
     federation = _login(browser, url, "federation")
     federation.goto(nomination_url)
     federation.screenshot(path=str(ARTIFACTS / "federation-review.png"))
     _fire(federation, "accept", comment="初审符合条件。")
-    _fire(federation, "consultation_clear", comment="人社、应急、税务等部门均无异议。")
-    _fire(federation, "select", comment="评审委员会表决通过。")
+    assert _state(federation) == "consultation"
+    assert federation.locator("#consultation [data-consultation]").count() == 2
+
+    # Each department answers from its own list; the last clear opinion moves it on.
+    for username in ("dept-hr", "dept-safety"):
+        department = _login(browser, url, username)
+        department.goto(f"{url}/consultations/")
+        with department.expect_navigation():
+            department.locator("tr[data-request]", has_text="周卫东").locator("a").first.click()
+        page_text = department.content()
+        assert "周卫东" in page_text and "13910001234" not in page_text
+        department.check('input[name="opinion"][value="clear"]')
+        with department.expect_navigation():
+            department.click('#opinion-form button[type="submit"]')
+        assert department.locator("tr[data-request]", has_text="周卫东").count() == 0
+        department.goto(f"{url}/consultations/?status=answered")
+        answered = department.locator("tr[data-request]", has_text="周卫东")
+        assert answered.get_attribute("data-status") == "clear"
+        department.context.close()
+    federation.goto(nomination_url)
+    assert _state(federation) == "selection"
+
+    # The federation opens a selection round for this nomination with three judges.
+    federation.goto(f"{url}/selection-rounds")
+    with federation.expect_navigation():
+        federation.click('a[href*="/selection-rounds/new"][href*="kind=individual"]')
+    for box in federation.locator('input[name="nomination_ids"]').all():
+        box.uncheck()
+    federation.check(f"#nomination-{nomination_id}")
+    for box in federation.locator('input[name="judge_ids"]').all():
+        box.check()
+    federation.select_option('[name="chair_id"]', label="王建华")
+    federation.fill('[name="places"]', "1")
+    with federation.expect_navigation():
+        federation.click('form[action*="/selection-rounds/new"] button[type="submit"]')
+    round_url = federation.url.split("?")[0]
+    assert federation.locator("[data-status]").first.get_attribute("data-status") == "open"
+
+    # Three judges vote; none sees another's vote, the federation sees only who voted.
+    for username in ("judge1", "judge2", "judge3"):
+        judge = _login(browser, url, username)
+        judge.goto(round_url)
+        assert "赞成" in judge.content()
+        judge.check(f"#vote-{nomination_id}-yes")
+        with judge.expect_navigation():
+            judge.click('#ballot button[type="submit"]')
+        assert judge.locator('[data-my-vote="yes"]').count() == 1
+        judge.context.close()
+    federation.goto(round_url)
+    cast = federation.locator("[data-votes-cast]").evaluate_all(
+        "rows => rows.map(r => r.dataset.votesCast)"
+    )
+    assert cast == ["1", "1", "1"]
+    with federation.expect_navigation():
+        federation.click('form[action$="/close"] button[type="submit"]')
+    assert federation.locator("#tally").is_visible()
+    federation.screenshot(path=str(ARTIFACTS / "selection-tally.png"), full_page=True)
+    federation.goto(nomination_url)
     assert _state(federation) == "public_notice"
 
     # The public sees the notice without logging in, with public fields only.
@@ -405,7 +486,14 @@ def test_nomination_journey_to_the_archive(server, browser):
     assert unit.locator("#archive", has_text="周卫东").count() == 1
     unit.goto(nomination_url)
     timeline = unit.content()
-    for label in ("推荐上报工委", "审核通过,报区总工会", "公示期满无异议", "批准表彰"):
+    for label in (
+        "推荐上报工委",
+        "审核通过,报区总工会",
+        "各部门无异议,提交评审",
+        "评审通过,进入公示",
+        "公示期满无异议",
+        "批准表彰",
+    ):
         assert label in timeline
 
     # The audit trail of everything the journey did verifies.

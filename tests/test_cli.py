@@ -449,10 +449,14 @@ def test_tick_fires_due_timers_once(demo, tmp_path):
     lines = first.stdout.splitlines()
     fired = int(re.fullmatch(r"(\d+) timer\(s\) fired", lines[0])[1])
     assert fired >= len(timers) > 0
+    # After the fired timers, tick reports the reminders it wrote (the demo's consultation
+    # requests are overdue by then).
+    timer_lines = [line for line in lines[1:] if line.startswith("  nomination ")]
+    assert len(timer_lines) == fired
     reported = dict(
-        re.fullmatch(r"\s+nomination (\d+): now (\w+)", line).groups() for line in lines[1:]
+        re.fullmatch(r"\s+nomination (\d+): now (\w+)", line).groups() for line in timer_lines
     )
-    assert len(lines) == fired + 1
+    assert any(re.fullmatch(r"\d+ reminder\(s\) written", line) for line in lines[1:])
     assert {int(i) for i in reported} == set(timers)
 
     states = _states(instance)

@@ -27,6 +27,7 @@ from nomination.audit_views import (
     run_verification,
     submission_event,
 )
+from nomination.consultations import visible_events
 from nomination.errors import InvalidData, NotFound, PermissionDenied
 from nomination.i18n import pick
 from nomination.models import Campaign, Nomination, Organisation, User
@@ -286,7 +287,8 @@ def fire_transition(nomination_id: int) -> ResponseReturnValue:
 def nomination_history(nomination_id: int) -> ResponseReturnValue:
     """Return the audit events of a nomination, oldest first."""
     nomination = _load(nomination_id)
-    events = queries.history(db.session, nomination)
+    # Which department said what stays with the federation until the decision.
+    events = visible_events(_user(), nomination, queries.history(db.session, nomination))
     private = can_handle_objections(_user(), nomination)
     views = event_views(db.session, events)
     return jsonify(

@@ -34,18 +34,31 @@ def record_unit_recommendation(ctx: Context) -> None:
 def record_opinion(ctx: Context) -> None:
     """Keep the opinion (意见) of this level: who, in which role, when, what."""
     text = ctx.data.get("comment") or ctx.data.get("reason") or ""
-    _add_evidence(
-        ctx,
-        "opinions",
-        {
-            "role": ctx.role,
-            "by": ctx.actor.name,
-            "at": ctx.now.isoformat(),
-            "trigger": ctx.transition.trigger,
-            "text": text,
-        },
-        append=True,
-    )
+    opinion = {
+        "role": ctx.role,
+        "by": ctx.actor.name,
+        "at": ctx.now.isoformat(),
+        "trigger": ctx.transition.trigger,
+        "text": text,
+    }
+    # What must change, field by field (a return): only the nominee form's fields. The form
+    # checked the shape; only the workflow knows the nominee form, so the names are checked
+    # here, and the caller rolls the transition back.
+    remarks = ctx.data.get("field_remarks")
+    if remarks:
+        known = {f.name for f in ctx.workflow.nominee_form.fields}
+        unknown = [name for name in remarks if name not in known]
+        if unknown:
+            from nomination.errors import InvalidData
+
+            names = ", ".join(name[:64] for name in unknown)
+            message = pick({"zh": f"没有这一项:{names}", "en": f"No such field: {names}"})
+            raise InvalidData(
+                f"field_remarks names no field of the nominee form: {names}",
+                fields={"field_remarks": [message]},
+            )
+        opinion["field_remarks"] = dict(remarks)
+    _add_evidence(ctx, "opinions", opinion, append=True)
 
 
 @effect("record_decision")
@@ -261,10 +274,9 @@ def open_consultation(ctx: Context) -> None:
     except UnknownCalendarYear as exc:
         raise NotConfigured(str(exc)) from None
     requests = open_requests(ctx.session, ctx.nomination, now=ctx.now, due_at=due_at)
-    ctx.notes["consultation"] = {
-        "departments": [r.department.code for r in requests],
-        "due_at": due_at.isoformat(),
-    }
+    # Which departments stays out of the event: the unit reads its nomination's history.
+    # Each opinion's own event names its department.
+    ctx.notes["consultation"] = {"requests": [r.id for r in requests], "due_at": due_at.isoformat()}
 
 
 @effect("close_consultation")

@@ -45,6 +45,7 @@ PURPOSES = {
     ANSWER_FILE_PURPOSE: {"zh": "异议核实证明材料", "en": "Evidence for the verification"},
     "objection_evidence": {"zh": "异议证明材料", "en": "Objection evidence"},
     "sealed_letter": {"zh": "单位异议函(盖章)", "en": "Unit's sealed objection letter"},
+    "consultation_opinion": {"zh": "部门意见材料", "en": "Department's opinion file"},
 }
 
 

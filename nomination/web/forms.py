@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from flask import request
 from flask_wtf import FlaskForm
-from wtforms import Form, IntegerField, PasswordField, SelectField, StringField, validators
+from wtforms import (
+    Form,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    validators,
+)
 from wtforms.widgets import HiddenInput
 
 from nomination.i18n import lazy
@@ -56,6 +65,33 @@ class NewNominationForm(FlaskForm):
         lazy({"zh": "推荐单位", "en": "Nominating unit"}),
         coerce=int,
         validators=[validators.InputRequired()],
+    )
+
+
+class BulkTransitionForm(FlaskForm):
+    """One transition for the nominations ticked in the queue, with one opinion or reason.
+
+    ``items`` are "id:version" (the version each row showed); ``trigger`` choices are set by
+    the view from the queue. Each nomination is still checked when it is fired.
+    """
+
+    trigger = SelectField(
+        lazy({"zh": "操作", "en": "Action"}),
+        validators=[validators.InputRequired()],
+        # The choices are the queue's as the page showed it; the engine decides per item.
+        validate_choice=False,
+    )
+    text = TextAreaField(
+        lazy({"zh": "意见或理由", "en": "Opinion or reason"}),
+        validators=[validators.Optional(), validators.Length(max=1000)],
+    )
+    items = SelectMultipleField(
+        validators=[
+            validators.InputRequired(
+                message=lazy({"zh": "请至少勾选一条推荐", "en": "Tick at least one nomination"})
+            )
+        ],
+        validate_choice=False,
     )
 
 

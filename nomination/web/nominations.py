@@ -2,17 +2,22 @@
 
 URL table (each view is load → check → act → respond; operations decide, views present):
 
-    /                                         dashboard: my queue, the scoped list, counts
+    /                                         dashboard: my queue (ticks for a bulk action),
+                                              the scoped list, counts; one set of filters
+    /nominations/bulk-transitions             POST: one transition on the ticked nominations,
+                                              each checked, fired and audited on its own
     /nominations/new?campaign_id=&kind=       new nomination from the award's form definition
     /nominations/<id>                         the nomination: data, diagram, evidence, timeline,
                                               one card per transition the user may fire
-    /nominations/<id>/edit                    edit the nominee data (optimistic locking)
+    /nominations/<id>/edit                    edit the nominee data (optimistic locking); a
+                                              returned one shows each remark beside its field
     /nominations/<id>/transitions/<trigger>   POST: fire a transition
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,21 +34,32 @@ from wtforms import Form
 from nomination import db, engine
 from nomination.audit import event_views
 from nomination.audit_views import field_changes
+from nomination.bulk import ItemResult, transition_each
+from nomination.consultations import visible_events
 from nomination.engine.definitions import StateDef, TransitionDef, Workflow
 from nomination.engine.diagram import svg
-from nomination.errors import Conflict, GuardBlocked, InvalidData, PermissionDenied
+from nomination.errors import (
+    Conflict,
+    GuardBlocked,
+    InvalidData,
+    OperationError,
+    PermissionDenied,
+)
 from nomination.formdefs import FormDef, clean_data, form_class, to_formdata
 from nomination.i18n import current_language, lazy, pick
 from nomination.models import AuditEvent, Campaign, Nomination, Organisation, User
 from nomination.models.campaigns import AWARD_KINDS
 from nomination.operations import create_nomination, transition_nomination, update_nomination
 from nomination.permissions import (
+    can_act_in_bulk,
     can_edit_nomination,
     can_fire,
     can_handle_objections,
     composition_scopes,
 )
 from nomination.queries import (
+    Deadline,
+    deadlines,
     history,
     honour_of,
     load_nomination,
@@ -53,7 +69,13 @@ from nomination.queries import (
     work_queue,
 )
 from nomination.web import attachments, kept_forms
-from nomination.web.forms import NewNominationForm, VersionedForm, attach_errors, with_version
+from nomination.web.forms import (
+    BulkTransitionForm,
+    NewNominationForm,
+    VersionedForm,
+    attach_errors,
+    with_version,
+)
 from nomination.web.public import OBJECTION_STATUS
 from nomination.web.setup import org_name, tr
 
@@ -154,6 +176,7 @@ def _evidence(wf: Workflow, nomination: Nomination) -> dict[str, Any]:
             "at": _as_time(o.get("at")),
             "action": _transition_label(wf, o.get("trigger", "")),
             "text": o.get("text", ""),
+            "remarks": _remark_rows(wf, o.get("field_remarks")),
         }
         for o in evidence.get("opinions", [])
     ]
@@ -161,6 +184,51 @@ def _evidence(wf: Workflow, nomination: Nomination) -> dict[str, Any]:
         "recommendation": _rows(defn, recommendation) if recommendation else [],
         "opinions": opinions,
         "verifications": _verifications(wf, evidence.get("verifications", [])),
+    }
+
+
+def _remark_rows(wf: Workflow, remarks: dict[str, str] | None) -> list[dict[str, str]]:
+    """Return a return's remarks in the nominee form's order, each with its field's label."""
+    remarks = remarks or {}
+    known = [f for f in wf.nominee_form.fields if f.name in remarks]
+    rows = [{"name": f.name, "label": pick(f.label), "text": remarks[f.name]} for f in known]
+    # A remark on a field an older form had is still shown, under its name.
+    named = {f.name for f in known}
+    rows += [{"name": n, "label": n, "text": t} for n, t in remarks.items() if n not in named]
+    return rows
+
+
+def _is_return(wf: Workflow, trigger: str) -> bool:
+    """Return whether ``trigger`` sends a nomination back to the unit (to an editable state)."""
+    return any(
+        t.trigger == trigger and t.dest in wf.states and wf.states[t.dest].editable
+        for t in wf.transitions
+    )
+
+
+def _last_return(wf: Workflow, nomination: Nomination) -> dict[str, Any] | None:
+    """Return the opinion of the return the unit is revising now, or None.
+
+    Only while the nomination is back with the unit (editable, and not the first draft).
+    """
+    state = wf.states.get(nomination.state)
+    if state is None or not state.editable or nomination.state == wf.initial:
+        return None
+    return _return_opinion(wf, nomination)
+
+
+def _return_opinion(wf: Workflow, nomination: Nomination) -> dict[str, Any] | None:
+    """Return the latest return's opinion: who, when, the reason and the remarks by field."""
+    opinions = (nomination.evidence or {}).get("opinions", [])
+    opinion = next((o for o in reversed(opinions) if _is_return(wf, o.get("trigger", ""))), None)
+    if opinion is None:
+        return None
+    return {
+        "role": opinion.get("role"),
+        "by": opinion.get("by"),
+        "at": _as_time(opinion.get("at")),
+        "text": opinion.get("text", ""),
+        "remarks": {r["name"]: r for r in _remark_rows(wf, opinion.get("field_remarks"))},
     }
 
 
@@ -255,11 +323,19 @@ def _since_return(
                 continue
             first.setdefault(change.field, change)
             last[change.field] = change
+    opinion = _return_opinion(wf, nomination)
+    remarks = opinion["remarks"] if opinion else {}
     rows = [
-        {"label": c.label, "before": c.before, "after": last[name].after}
+        {
+            "label": c.label,
+            "before": c.before,
+            "after": last[name].after,
+            "remark": remarks[name]["text"] if name in remarks else "",
+        }
         for name, c in first.items()
         if c.before != last[name].after
     ]
+    changed = {name for name, c in first.items() if c.before != last[name].after}
     resubmitted = any(e.seq > returned.seq and e.action == "transition.resubmit" for e in events)
     return {
         "by": returned.actor_name,
@@ -267,6 +343,8 @@ def _since_return(
         "role": returned.role,
         "reason": returned.comment or "",
         "rows": rows,
+        # Fields a remark asked to change that are as they were when returned.
+        "unchanged": [r for name, r in remarks.items() if name not in changed],
         "resubmitted": resubmitted,
     }
 
@@ -334,34 +412,88 @@ def _state_of(nomination: Nomination) -> StateDef:
     return engine.workflow_for(nomination).state(nomination.state)
 
 
+def _filters() -> dict[str, Any]:
+    """Return the dashboard's filters from the query string (None where not given).
+
+    ``overdue`` is 1 or None, so that links built from the filters leave it out when unset.
+    """
+    kind = request.args.get("kind")
+    return {
+        "state": request.args.get("state") or None,
+        "campaign_id": request.args.get("campaign_id", type=int),
+        "kind": kind if kind in AWARD_KINDS else None,
+        "unit_id": request.args.get("unit_id", type=int),
+        "category": request.args.get("category") or None,
+        "overdue": 1 if request.args.get("overdue") in ("1", "y", "on", "true") else None,
+    }
+
+
+def _bulk_field(wf: Workflow, transition: TransitionDef) -> str | None:
+    """Return the text field a bulk action fills in for ``transition``.
+
+    "" when it has no form; None when its form asks for more than one text (a decision
+    number, a vote): such a transition is done one by one, on its own page.
+    """
+    if not transition.form:
+        return ""
+    fields = wf.forms[transition.form].fields
+    required = [f for f in fields if f.required]
+    if len(required) > 1 or any(f.type not in ("text", "textarea") for f in required):
+        return None
+    chosen = required or [f for f in fields if f.type in ("text", "textarea")]
+    return chosen[0].name if chosen else ""
+
+
+def _bulk_triggers(queue: Sequence[tuple[Nomination, list[engine.Available]]]) -> dict[str, str]:
+    """Return the triggers a bulk action may offer: allowed now on some queued nomination."""
+    offered: dict[str, str] = {}
+    for nomination, options in queue:
+        wf = engine.workflow_for(nomination)
+        for option in options:
+            t = option.transition
+            if option.allowed and _bulk_field(wf, t) is not None:
+                offered.setdefault(t.trigger, pick(t.label))
+    return offered
+
+
 @bp.route("/")
 @login_required
 def dashboard() -> ResponseReturnValue:
     """Show the user's queue, the nominations they may see (filtered) and counts per state."""
+    return _render_dashboard()
+
+
+def _render_dashboard(
+    bulk_form: BulkTransitionForm | None = None,
+    selected: frozenset[int] = frozenset(),
+    status: int = 200,
+) -> ResponseReturnValue:
+    """Render the dashboard; ``bulk_form`` and ``selected`` give back a refused bulk action."""
     user = _user()
-    state = request.args.get("state") or None
-    campaign_id = request.args.get("campaign_id", type=int)
-    kind = request.args.get("kind") if request.args.get("kind") in AWARD_KINDS else None
-    unit_id = request.args.get("unit_id", type=int)
-    category = request.args.get("category") or None
+    filters = _filters()
+    wanted = {**filters, "overdue": bool(filters["overdue"])}
     page = max(request.args.get("page", 1, type=int), 1)
     # Lazy timers: a notice whose period ended is listed as closed (as the API's list does).
     engine.apply_due_timers(db.session)
 
-    query = visible_nominations(
-        user,
-        state=state,
-        campaign_id=campaign_id,
-        kind=kind,
-        unit_id=unit_id,
-        category=category,
-    )
+    query = visible_nominations(user, **wanted)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    scoped = visible_nominations(user, campaign_id=campaign_id, kind=kind).order_by(None).subquery()
+    within = {"campaign_id": filters["campaign_id"], "kind": filters["kind"]}
+    scoped = visible_nominations(user, **within).order_by(None).subquery()
     counts = dict(
         db.session.execute(select(scoped.c.state, func.count()).group_by(scoped.c.state)).all()
     )
+    late = visible_nominations(user, **within, overdue=True).order_by(None).subquery()
+    overdue_count = db.session.scalar(select(func.count()).select_from(late))
+
+    queue = work_queue(db.session, user, QUEUE_LIMIT, **wanted)
+    due: dict[int, Deadline] = deadlines(
+        db.session, {n.id for n in rows} | {n.id for n, _ in queue}
+    )
+    triggers = _bulk_triggers(queue)
+    form = bulk_form or BulkTransitionForm(formdata=None)
+    form.trigger.choices = list(triggers.items())
 
     campaigns = db.session.scalars(
         select(Campaign).order_by(Campaign.year.desc(), Campaign.id.desc())
@@ -374,36 +506,39 @@ def dashboard() -> ResponseReturnValue:
                 states.setdefault(s.name, s)
 
     units = submitter_unit_choices(db.session, user)
+    # The campaign overview and the composition panel: for the same readers (the federation's
+    # reviewers, approvers, auditors and administrators; a working committee, its own part).
     composition_campaigns = [
         c
         for c in db.session.scalars(select(Campaign).where(Campaign.status == "open"))
         if composition_scopes(user, c.federation)
     ]
-    return render_template(
-        "nominations/dashboard.html",
-        composition_campaigns=composition_campaigns,
-        queue=[
-            (n, _state_of(n), options) for n, options in work_queue(db.session, user, QUEUE_LIMIT)
-        ],
-        rows=[(n, _state_of(n)) for n in rows],
-        total=total,
-        page=page,
-        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
-        counts=counts,
-        states=states,
-        campaigns=campaigns,
-        kinds=AWARD_KINDS,
-        filters={
-            "state": state,
-            "campaign_id": campaign_id,
-            "kind": kind,
-            "unit_id": unit_id,
-            "category": category,
-        },
-        filter_units=_filter_units(user),
-        categories=_categories(campaigns),
-        units=units,
-        open_campaigns=open_campaigns(db.session) if units else [],
+    return (
+        render_template(
+            "nominations/dashboard.html",
+            composition_campaigns=composition_campaigns,
+            queue=[(n, _state_of(n), options) for n, options in queue],
+            queue_counts=Counter(n.state for n, _ in queue),
+            queue_overdue=sum(due[n.id].overdue for n, _ in queue),
+            deadlines=due,
+            bulk_form=form if triggers or bulk_form else None,
+            selected=selected,
+            rows=[(n, _state_of(n)) for n in rows],
+            total=total,
+            page=page,
+            pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+            counts=counts,
+            overdue_count=overdue_count,
+            states=states,
+            campaigns=campaigns,
+            kinds=AWARD_KINDS,
+            filters=filters,
+            filter_units=_filter_units(user),
+            categories=_categories(campaigns),
+            units=units,
+            open_campaigns=open_campaigns(db.session) if units else [],
+        ),
+        status,
     )
 
 
@@ -432,6 +567,137 @@ def _categories(campaigns: Sequence[Campaign]) -> list[tuple[str, str]]:
         for value, label in field.choices if field is not None else ():
             seen.setdefault(value, pick(label))
     return list(seen.items())
+
+
+# --- one transition on several nominations ---------------------------------------------------
+
+
+def _ticked(values: Sequence[str]) -> list[tuple[int, int]] | None:
+    """Return the ticked (id, version) pairs, posted as "id:version"; None if one is malformed."""
+    pairs = []
+    for value in values:
+        nomination_id, _, version = value.partition(":")
+        if not (nomination_id.isdigit() and version.isdigit()):
+            return None
+        pairs.append((int(nomination_id), int(version)))
+    return pairs
+
+
+def _bulk_data(trigger: str, text: str) -> Callable[[Nomination], dict[str, Any]]:
+    """Return the function giving each nomination's form data: ``text`` in its text field."""
+
+    def data_for(nomination: Nomination) -> dict[str, Any]:
+        wf = engine.workflow_for(nomination)
+        transition = wf.transition(nomination.state, trigger)
+        name = _bulk_field(wf, transition) if transition is not None else ""
+        # A transition whose form needs more than a text gets nothing: the engine says what
+        # is missing, for that nomination alone.
+        return {name: text} if name and text else {}
+
+    return data_for
+
+
+def _text_required(trigger: str, pairs: Sequence[tuple[int, int]]) -> bool:
+    """Return whether the transition asks for an opinion or reason on any ticked nomination."""
+    user = _user()
+    for nomination_id, _version in pairs:
+        try:
+            nomination = load_nomination(db.session, nomination_id, user)
+        except OperationError:
+            continue  # reported for that nomination when it is fired
+        wf = engine.workflow_for(nomination)
+        transition = wf.transition(nomination.state, trigger)
+        name = _bulk_field(wf, transition) if transition is not None else None
+        field = wf.forms[transition.form].field(name) if transition and name else None
+        if field is not None and field.required:
+            return True
+    return False
+
+
+def _refusal(result: ItemResult) -> str:
+    """Return why a nomination was not changed, as people read it."""
+    if result.code == "guard_blocked":
+        return ";".join(result.reasons) or result.message
+    if result.code == "conflict":
+        n = result.nomination
+        if n is None:
+            return tr("状态已变化,未执行", "It changed meanwhile; not done")
+        now = _state_of(n).label
+        return tr(
+            f"已被他人更新或状态已变化(当前:{pick(now, 'zh')},版本 {n.version}),未执行",
+            f"Changed by someone else meanwhile (now: {pick(now, 'en')}, version {n.version});"
+            " not done",
+        )
+    if result.code == "forbidden":
+        return tr("您不能对此推荐执行此操作", "You may not do this to this nomination")
+    if result.code == "not_found":
+        return tr("没有这条推荐", "No such nomination")
+    if result.code == "invalid":
+        wf = engine.workflow_for(result.nomination) if result.nomination is not None else None
+        parts = []
+        for name, messages in result.fields.items():
+            label = name
+            if wf is not None:
+                fd = next((f for form in wf.forms.values() if (f := form.field(name))), None)
+                label = pick(fd.label) if fd is not None else name
+            parts.append(f"{label}: {' '.join(messages)}")
+        return ";".join(parts) or result.message
+    return result.message
+
+
+@bp.route("/nominations/bulk-transitions", methods=["POST"])
+@login_required
+def bulk() -> ResponseReturnValue:
+    """Fire one transition on the ticked nominations; each is checked, fired and audited alone.
+
+    A refused one (a guard, a change meanwhile, a permission) never undoes the others; the
+    page lists each: done, or refused and why.
+    """
+    user = _user()
+    if not can_act_in_bulk(user):
+        abort(403)
+    form = BulkTransitionForm()
+    trigger = form.trigger.data or ""
+    pairs = _ticked(form.items.data or [])
+    valid = form.validate()
+    if pairs is None:
+        form.items.errors = [*form.items.errors, tr("选择无效,请刷新页面", "Invalid ticks; reload")]
+        valid = False
+    text = (form.text.data or "").strip()
+    if valid and not text and _text_required(trigger, pairs):
+        form.text.errors = [*form.text.errors, tr("此项必填", "This field is required")]
+        valid = False
+    if not valid:
+        ticked = frozenset(i for i, _ in pairs or ())
+        return _render_dashboard(bulk_form=form, selected=ticked, status=422)
+    results = transition_each(db.session, user, trigger, pairs, _bulk_data(trigger, text))
+    label = next(
+        (
+            pick(t.label)
+            for r in results
+            if r.nomination is not None
+            for t in engine.workflow_for(r.nomination).transitions
+            if t.trigger == trigger
+        ),
+        trigger,
+    )
+    return render_template(
+        "nominations/bulk_result.html",
+        label=label,
+        results=[
+            {
+                "id": r.id,
+                "done": r.done,
+                "nomination": r.nomination,
+                "state": _state_of(r.nomination) if r.nomination is not None else None,
+                "code": r.code,
+                "why": "" if r.done else _refusal(r),
+            }
+            for r in results
+        ],
+        done=sum(r.done for r in results),
+        back=url_for(".dashboard", **{k: v for k, v in _filters().items() if v is not None}),
+    )
 
 
 # --- a new nomination ------------------------------------------------------------------------
@@ -514,6 +780,23 @@ def _transition_form_class(wf: Workflow, transition: TransitionDef) -> type[Vers
     return VersionedForm
 
 
+def _prepared(form: Form, wf: Workflow, transition: TransitionDef) -> Form:
+    """Fit a transition's form to this nomination: remarks by field only on a return.
+
+    A return offers one remark per field of the nominee form; elsewhere (a rejection, a
+    withdrawal) the remarks would ask for a revision that will not come, so they are left out.
+    """
+    defn = wf.forms.get(transition.form or "")
+    for fd in defn.fields if defn is not None else ():
+        if fd.type != "remarks" or fd.name not in form:
+            continue
+        if _is_return(wf, transition.trigger):
+            form[fd.name].choices = [(f.name, pick(f.label)) for f in wf.nominee_form.fields]
+        else:
+            del form[fd.name]
+    return form
+
+
 def _render_page(
     nomination: Nomination,
     *,
@@ -533,12 +816,14 @@ def _render_page(
         else:
             # formdata=None: never fill the other cards from the request that was posted.
             form = _transition_form_class(wf, t)(formdata=None, version=nomination.version)
+            form = _prepared(form, wf, t)
         cards.append((option, form))
     # A submitted form whose transition is not open now is still shown, so nothing is lost.
     offered = {option.transition.trigger for option, _ in cards if option.allowed}
     state = wf.state(nomination.state)
     in_full = can_handle_objections(user, nomination)
-    events = history(db.session, nomination)
+    # Which department said what stays with the federation until the decision.
+    events = visible_events(user, nomination, history(db.session, nomination))
     return (
         render_template(
             "nominations/view.html",
@@ -584,11 +869,11 @@ def fire(nomination_id: int, trigger: str) -> ResponseReturnValue:
     known = transition or next((t for t in wf.transitions if t.trigger == trigger), None)
     if known is None:
         abort(404, tr("没有这个操作", "No such action"))
-    form = _transition_form_class(wf, known)()
+    form = _prepared(_transition_form_class(wf, known)(), wf, known)
     posted = Posted(trigger, pick(known.label), form)
     if transition is None:
         # The nomination moved on since the page was read.
-        posted.form = with_version(form, nomination.version)
+        posted.form = _prepared(with_version(form, nomination.version), wf, known)
         alerts = [_conflict_message(nomination, wf)]
         return _render_page(nomination, posted=posted, alerts=alerts, status=409)
     if not can_fire(user, nomination, transition):
@@ -606,7 +891,7 @@ def fire(nomination_id: int, trigger: str) -> ResponseReturnValue:
     except Conflict:
         # Show the nomination as it is now; the next submission is a decision on that.
         db.session.rollback()
-        posted.form = with_version(form, nomination.version)
+        posted.form = _prepared(with_version(form, nomination.version), wf, known)
         alerts = [_conflict_message(nomination, wf)]
         return _render_page(nomination, posted=posted, alerts=alerts, status=409)
     except InvalidData as exc:
@@ -712,6 +997,7 @@ def _render_edit(
             formdef=wf.nominee_form,
             alerts=alerts,
             differences=differences,
+            returned=_last_return(wf, nomination),
         ),
         status,
     )

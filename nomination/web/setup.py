@@ -183,17 +183,25 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = _local_time
     app.config.setdefault("TZ", ZoneInfo(app.config["TIMEZONE"]))
 
+    from nomination.api import bulk as _api_bulk  # noqa: F401  (its routes)
+    from nomination.api import consultations as _api_consultations  # noqa: F401  (its routes)
+    from nomination.api import notifications as _api_notifications  # noqa: F401  (its routes)
+    from nomination.api import selection as _api_selection  # noqa: F401  (its routes)
     from nomination.api.views import bp as api_bp
     from nomination.web.archive import bp as archive_bp
     from nomination.web.attachments import bp as attachments_bp
     from nomination.web.audit import bp as audit_bp
     from nomination.web.auth import bp as auth_bp
     from nomination.web.composition import bp as composition_bp
+    from nomination.web.consultations import bp as consultations_bp
     from nomination.web.errors import register as register_errors
     from nomination.web.imports import bp as imports_bp
     from nomination.web.nominations import bp as nominations_bp
+    from nomination.web.notifications import bp as notifications_bp
+    from nomination.web.overview import bp as overview_bp
     from nomination.web.printform import bp as printform_bp
     from nomination.web.public import bp as public_bp
+    from nomination.web.selection import bp as selection_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(nominations_bp)
@@ -203,7 +211,11 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(attachments_bp)
     app.register_blueprint(imports_bp)
     app.register_blueprint(composition_bp)
+    app.register_blueprint(overview_bp)
+    app.register_blueprint(selection_bp)
+    app.register_blueprint(consultations_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(notifications_bp)
     app.register_blueprint(api_bp)
     register_errors(app)
 
