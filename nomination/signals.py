@@ -19,3 +19,5 @@ consultation_answered = _signals.signal("consultation-answered")
 selection_round_opened = _signals.signal("selection-round-opened")
 #: Sent with the SelectionRound as sender after it closed (or the chair decided); kwarg actor.
 selection_round_closed = _signals.signal("selection-round-closed")
+#: Sent with the ArchiveCase as sender after a transition; kwargs trigger, actor, before.
+case_transitioned = _signals.signal("case-transitioned")

@@ -1,6 +1,12 @@
 """The workflow engine. The rest of the application reaches it through these names only."""
 
-from nomination.engine import effects, guards  # noqa: F401  (register the named guards/effects)
+# Importing these registers the named guards and effects the definitions refer to.
+from nomination.engine import (  # noqa: F401
+    effects,
+    guards,
+    revocation_rules,
+    verification_rules,
+)
 from nomination.engine.core import (
     Available,
     apply_due_timers,

@@ -1,5 +1,10 @@
 """The engine's narrow surface: ``available`` and ``fire``, plus due timers.
 
+Its subjects are nominations and archive cases (revocations, annual verification): any row
+with a pinned ``definition_hash``, ``state``, ``version``, the ``unit`` it concerns,
+``campaign``/``campaign_id`` (None for cases), timer columns and an ``AUDIT_ENTITY`` name.
+Guards and effects find it as ``ctx.nomination`` (``ctx.subject``).
+
 One ``transitions`` machine per definition version is shared by every nomination on that
 version; rows are passed to ``machine.events[trigger].trigger(row)`` and never registered, so
 memory does not grow with the number of nominations and loading a row never resets its state.
@@ -308,6 +313,7 @@ def fire(
     if effective_at is not None:
         after["effective_at"] = effective_at
     after.update(ctx.notes)
+    entity = type(nomination).AUDIT_ENTITY
     append_event(
         session,
         action=f"transition.{trigger}",
@@ -316,16 +322,17 @@ def fire(
         role=role,
         organisation_id=nomination.unit_id,
         campaign_id=nomination.campaign_id,
-        entity_type="nomination",
+        entity_type=entity,
         entity_id=nomination.id,
         before={"state": before_state, "version": before_version},
         after=after,
         comment=clean.get("comment") or clean.get("reason"),
         now=now,
     )
-    signals.nomination_transitioned.send(
-        nomination, trigger=trigger, actor=actor, before=before_state
+    signal = (
+        signals.nomination_transitioned if entity == "nomination" else signals.case_transitioned
     )
+    signal.send(nomination, trigger=trigger, actor=actor, before=before_state)
     return nomination
 
 

@@ -36,6 +36,11 @@ class Context:
     #: the definition's (e.g. a notice resuming with the days it had left).
     timer_working_days: int | None = None
 
+    @property
+    def subject(self) -> Any:
+        """Return what the transition moves: a nomination, or an archive case."""
+        return self.nomination
+
 
 #: A guard returns None when the transition may happen, or the reason (zh, en) it may not.
 Guard = Callable[[Context], "dict[str, str] | None"]

@@ -1,6 +1,15 @@
 """The tables, re-exported so that ``from nomination.models import Nomination`` works."""
 
-from nomination.models.archive import HonourRecord
+from nomination.models.archive import (
+    ArchivePerson,
+    HonourRecord,
+    PersonService,
+    PersonStatus,
+    PersonVersion,
+    Studio,
+    StudioInspection,
+    StudioMember,
+)
 from nomination.models.audit import AuditEvent, AuditHead
 from nomination.models.campaigns import (
     Campaign,
@@ -9,6 +18,7 @@ from nomination.models.campaigns import (
     Quota,
     UnitBar,
 )
+from nomination.models.cases import ArchiveCase, ReturnItem, VerificationEntry, VerificationRound
 from nomination.models.checkpoints import Checkpoint
 from nomination.models.consultations import ConsultationRequest
 from nomination.models.nominations import Attachment, Nomination, Objection
@@ -28,6 +38,8 @@ from nomination.models.users import ROLES, ApiToken, RoleAssignment, User
 __all__ = [
     "ROLES",
     "ApiToken",
+    "ArchiveCase",
+    "ArchivePerson",
     "Attachment",
     "AuditEvent",
     "AuditHead",
@@ -43,14 +55,23 @@ __all__ = [
     "Objection",
     "Organisation",
     "PendingForm",
+    "PersonService",
+    "PersonStatus",
+    "PersonVersion",
     "Quota",
+    "ReturnItem",
     "RoleAssignment",
     "SelectionEntry",
     "SelectionMember",
     "SelectionRecusal",
     "SelectionRound",
     "SelectionVote",
+    "Studio",
+    "StudioInspection",
+    "StudioMember",
     "Team",
     "UnitBar",
     "User",
+    "VerificationEntry",
+    "VerificationRound",
 ]

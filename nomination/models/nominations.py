@@ -27,6 +27,8 @@ class Nomination(Base):
     """A nominee (person, unit or team) put forward in a campaign, moving through a workflow."""
 
     __tablename__ = "nomination"
+    #: How the audit trail names this kind of subject of the engine.
+    AUDIT_ENTITY = "nomination"
     __table_args__ = (
         CheckConstraint("kind IN ('individual', 'unit', 'team')", name="valid_kind"),
         # A decision number exists exactly when the nomination is approved.
