@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from nomination import notices
+from nomination import archive, notices
 from nomination.engine.registry import Context, effect
 from nomination.i18n import pick
 from nomination.models import HonourRecord, Objection
@@ -73,10 +73,34 @@ def create_honour_record(ctx: Context) -> None:
     """Write the nominee's archive record, in the same transaction as the approval."""
     n = ctx.nomination
     award = n.campaign.award(n.kind)
+    title = award.title if award else pick(ctx.workflow.title, "zh")
+    person = None
+    if n.kind == "individual":
+        # One record per person across years and levels: a second honour extends it.
+        person, _created = archive.find_or_create_person(
+            ctx.session,
+            n.campaign.federation,
+            id_number=n.data["id_number"],
+            name=n.nominee_name,
+            actor=ctx.actor,
+            now=ctx.now,
+            gender=n.data.get("gender"),
+            birth_date=n.data.get("birth_date"),
+            ethnicity=n.data.get("ethnicity"),
+            phone=n.data.get("phone"),
+            unit_id=n.unit_id,
+            unit_name=n.unit.name,
+            post=n.data.get("post") or "",
+            sector=n.data.get("industry") or "",
+        )
     record = HonourRecord(
         nomination=n,
+        person=person,
+        team_id=n.team_id,
+        level=archive.level_of_title(title),
+        honour_type=archive.HONOUR_TYPE_OF_KIND.get(n.kind),
         kind=n.kind,
-        title=award.title if award else pick(ctx.workflow.title, "zh"),
+        title=title,
         year=n.campaign.year,
         holder_name=n.nominee_name,
         unit_id=n.unit_id,

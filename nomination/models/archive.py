@@ -228,7 +228,7 @@ class Studio(Base):
     level: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    unit: Mapped[Organisation | None] = relationship()
+    unit: Mapped[Organisation | None] = relationship(foreign_keys=[unit_id])
     leader: Mapped[ArchivePerson | None] = relationship()
     members: Mapped[list[StudioMember]] = relationship(
         back_populates="studio", order_by="StudioMember.id", cascade="all, delete-orphan"
