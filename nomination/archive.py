@@ -28,8 +28,16 @@ from nomination.models import (
     PersonService,
     PersonStatus,
     PersonVersion,
+    Studio,
+    StudioInspection,
+    StudioMember,
 )
-from nomination.models.archive import DEATH_REPORT_DAYS, PERSON_STATUSES, SERVICE_KINDS
+from nomination.models.archive import (
+    DEATH_REPORT_DAYS,
+    HONOUR_LEVELS,
+    PERSON_STATUSES,
+    SERVICE_KINDS,
+)
 
 #: The person's own fields that are versioned (everything a unit may correct).
 PERSON_FIELDS = (
@@ -297,7 +305,12 @@ def record_service(
         organisation_id=person.unit_id,
         entity_type="archive_person",
         entity_id=person.id,
-        after={"kind": kind, "date": service_date.isoformat(), "amount": amount},
+        # The amount as text: the audit record refuses floats, and JSON has no decimals.
+        after={
+            "kind": kind,
+            "date": service_date.isoformat(),
+            "amount": None if amount is None else str(amount),
+        },
         comment=note,
         now=now,
     )
@@ -368,3 +381,312 @@ def level_of_title(title: str) -> str:
     if title.startswith(("首都", "北京市")):
         return "capital"
     return "district"
+
+
+# --- masking, merges and innovation studios ---------------------------------------------------
+
+
+def mask_id_number(value: str | None) -> str:
+    """Return an ID number with all but its first 3 and last 4 characters hidden."""
+    if not value:
+        return ""
+    if len(value) <= 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_phone(value: str | None) -> str:
+    """Return a phone number with its middle 4 digits hidden (139****0000)."""
+    if not value:
+        return ""
+    if len(value) < 8:
+        return "*" * len(value)
+    return value[:-8] + "****" + value[-4:]
+
+
+def require_current(person: ArchivePerson) -> None:
+    """Refuse a change to a duplicate that was merged away: its record lives on elsewhere."""
+    if person.merged_into_id is not None:
+        raise Conflict(
+            f"this record was merged into record {person.merged_into_id}; change that one",
+            merged_into_id=person.merged_into_id,
+        )
+
+
+def merge_people(
+    session: Session,
+    duplicate: ArchivePerson,
+    into: ArchivePerson,
+    actor: Any,
+    *,
+    note: str | None = None,
+    version: int | None = None,
+    now: datetime | None = None,
+) -> dict[str, list[int]]:
+    """Move a duplicate's honours, statuses, services and studios to ``into``; keep it, pointing.
+
+    The duplicate stays (its versions tell what it said), with ``merged_into_id`` set, so
+    that a link to it or a search by its ID number leads on. Returns the ids moved.
+    """
+    if duplicate.id == into.id:
+        raise InvalidData(
+            "a record cannot be merged into itself", fields={"into_id": ["is this record"]}
+        )
+    if duplicate.federation_id != into.federation_id:
+        raise InvalidData(
+            "the records belong to different archives", fields={"into_id": ["another archive"]}
+        )
+    if into.merged_into_id is not None:
+        raise InvalidData(
+            "that record was itself merged away",
+            fields={"into_id": [f"merged into record {into.merged_into_id}; use that one"]},
+        )
+    require_current(duplicate)
+    if version is not None and version != duplicate.version:
+        raise Conflict(
+            "the record was changed by someone else; reload it", version=duplicate.version
+        )
+    now = now or utcnow()
+    members = session.scalars(select(StudioMember).where(StudioMember.person_id == duplicate.id))
+    led = session.scalars(select(Studio).where(Studio.leader_id == duplicate.id))
+    moved: dict[str, list[int]] = {
+        "honours": [],
+        "statuses": [],
+        "services": [],
+        "studio_members": [],
+        "studios_led": [],
+    }
+    for honour in list(duplicate.honours):
+        honour.person = into
+        moved["honours"].append(honour.id)
+    for status in list(duplicate.statuses):
+        status.person = into
+        moved["statuses"].append(status.id)
+    for service in list(duplicate.services):
+        service.person = into
+        moved["services"].append(service.id)
+    for member in members:
+        member.person_id = into.id
+        moved["studio_members"].append(member.id)
+    for studio in led:
+        studio.leader_id = into.id
+        moved["studios_led"].append(studio.id)
+    duplicate.merged_into_id = into.id
+    latest = max(into.statuses, key=lambda s: (s.effective_date, s.reported_at), default=None)
+    if latest is not None:
+        into.status = latest.status
+    with stale_is_conflict():
+        session.flush()
+    append_event(
+        session,
+        action="archive.person_merge",
+        **_actor_fields(actor),
+        organisation_id=into.unit_id,
+        entity_type="archive_person",
+        entity_id=duplicate.id,
+        after={"into": into.id, **moved, "version": duplicate.version},
+        comment=note,
+        now=now,
+    )
+    return moved
+
+
+#: Outcomes of a studio inspection: passed (合格), to be rectified (限期整改), failed (不合格).
+INSPECTION_RESULTS = ("passed", "rectify", "failed")
+#: A studio needs a team of at least this many (DOMAIN.md §8).
+STUDIO_MIN_TEAM = 3
+
+
+def studios_of(session: Session, person: ArchivePerson) -> list[tuple[Studio, str]]:
+    """Return the studios ``person`` leads or belongs to, each with "leader" or "member"."""
+    led = session.scalars(select(Studio).where(Studio.leader_id == person.id).order_by(Studio.name))
+    out = [(studio, "leader") for studio in led]
+    seen = {studio.id for studio, _ in out}
+    member_of = session.scalars(
+        select(Studio)
+        .join(StudioMember, StudioMember.studio_id == Studio.id)
+        .where(StudioMember.person_id == person.id)
+        .order_by(Studio.name)
+    )
+    out.extend((studio, "member") for studio in member_of if studio.id not in seen)
+    return out
+
+
+def _in_archive(person: ArchivePerson | None, federation_id: int, name: str) -> None:
+    if person is not None and (
+        person.federation_id != federation_id or person.merged_into_id is not None
+    ):
+        raise InvalidData(
+            "no such person in this archive", fields={name: ["no such record in this archive"]}
+        )
+
+
+def create_studio(
+    session: Session,
+    federation: Organisation,
+    actor: Any,
+    *,
+    name: str,
+    unit: Organisation | None = None,
+    leader: ArchivePerson | None = None,
+    founded_on: date | None = None,
+    level: str | None = None,
+    now: datetime | None = None,
+) -> Studio:
+    """Register an innovation studio (劳模创新工作室) of ``federation``."""
+    errors: dict[str, list[str]] = {}
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = ["required"]
+    if level is not None and level not in HONOUR_LEVELS:
+        errors["level"] = ["one of " + ", ".join(HONOUR_LEVELS)]
+    if unit is not None and not unit.path.startswith(federation.path):
+        errors["unit_id"] = ["not a unit of this federation"]
+    if errors:
+        raise InvalidData("some fields are invalid", fields=errors)
+    _in_archive(leader, federation.id, "leader_id")
+    now = now or utcnow()
+    studio = Studio(
+        federation_id=federation.id,
+        name=name,
+        unit=unit,
+        leader=leader,
+        founded_on=founded_on,
+        level=level,
+        created_at=now,
+    )
+    session.add(studio)
+    session.flush()
+    append_event(
+        session,
+        action="archive.studio_create",
+        **_actor_fields(actor),
+        organisation_id=unit.id if unit else federation.id,
+        entity_type="archive_studio",
+        entity_id=studio.id,
+        after={
+            "name": name,
+            "unit_id": studio.unit_id,
+            "leader_id": studio.leader_id,
+            "founded_on": founded_on,
+            "level": level,
+        },
+        now=now,
+    )
+    return studio
+
+
+def add_studio_member(
+    session: Session,
+    studio: Studio,
+    actor: Any,
+    *,
+    name: str | None = None,
+    person: ArchivePerson | None = None,
+    role: str = "",
+    joined_on: date | None = None,
+    now: datetime | None = None,
+) -> StudioMember:
+    """Add a member to a studio: an archived person, or someone named only."""
+    _in_archive(person, studio.federation_id, "person_id")
+    name = (name or "").strip() or (person.name if person is not None else "")
+    if not name:
+        raise InvalidData("name the member", fields={"name": ["required without a record"]})
+    if person is not None and any(
+        m.person_id == person.id and m.left_on is None for m in studio.members
+    ):
+        raise InvalidData("already a member", fields={"person_id": ["already a member"]})
+    now = now or utcnow()
+    member = StudioMember(
+        studio=studio,
+        person_id=person.id if person else None,
+        name=name,
+        role=role or "",
+        joined_on=joined_on,
+    )
+    session.add(member)
+    session.flush()
+    append_event(
+        session,
+        action="archive.studio_member_add",
+        **_actor_fields(actor),
+        organisation_id=studio.unit_id,
+        entity_type="archive_studio",
+        entity_id=studio.id,
+        after={
+            "member_id": member.id,
+            "person_id": member.person_id,
+            "role": member.role,
+            "joined_on": joined_on,
+        },
+        now=now,
+    )
+    return member
+
+
+def record_inspection(
+    session: Session,
+    studio: Studio,
+    actor: Any,
+    *,
+    inspected_on: date,
+    result: str,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> StudioInspection:
+    """Record an inspection of a studio (考核, 复查) and its result."""
+    now = now or utcnow()
+    errors: dict[str, list[str]] = {}
+    if result not in INSPECTION_RESULTS:
+        errors["result"] = ["one of " + ", ".join(INSPECTION_RESULTS)]
+    if inspected_on > now.date() + timedelta(days=1):
+        errors["inspected_on"] = ["must not be in the future"]
+    if errors:
+        raise InvalidData("some fields are invalid", fields=errors)
+    inspection = StudioInspection(
+        studio=studio,
+        inspected_on=inspected_on,
+        result=result,
+        note=note,
+        recorded_by_id=getattr(actor, "id", None),
+        recorded_at=now,
+    )
+    session.add(inspection)
+    session.flush()
+    append_event(
+        session,
+        action="archive.studio_inspection",
+        **_actor_fields(actor),
+        organisation_id=studio.unit_id,
+        entity_type="archive_studio",
+        entity_id=studio.id,
+        after={"inspection_id": inspection.id, "date": inspected_on, "result": result},
+        comment=note,
+        now=now,
+    )
+    return inspection
+
+
+def unit_honours(session: Session, org: Organisation) -> list[HonourRecord]:
+    """Return the certificates (奖状) and pioneer titles (工人先锋号) of a unit and its teams."""
+    return list(
+        session.scalars(
+            select(HonourRecord)
+            .where(HonourRecord.unit_id == org.id, HonourRecord.kind.in_(("unit", "team")))
+            .order_by(HonourRecord.year.desc(), HonourRecord.decision_date.desc())
+        )
+    )
+
+
+def federation_of(org: Organisation) -> Organisation | None:
+    """Return the federation an organisation belongs to (itself when it is one)."""
+    node: Organisation | None = org
+    while node is not None and node.kind != "federation":
+        node = node.parent
+    return node
+
+
+def statuses_as_of(person: ArchivePerson, day: date) -> list[PersonStatus]:
+    """Return the status entries that had begun and been reported by the end of ``day``."""
+    end = _end_of(day)
+    return [s for s in person.statuses if s.effective_date <= day and s.reported_at < end]

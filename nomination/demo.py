@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 from stdnum.cn import ric, uscc
 from werkzeug.security import generate_password_hash
 
-from nomination import consultations, engine, selection
+from nomination import archive, consultations, engine, selection
 from nomination.actors import PUBLIC, SYSTEM
 from nomination.models import (
+    ArchivePerson,
     Campaign,
     Nomination,
     Organisation,
@@ -1001,6 +1002,7 @@ def load_demo(session: Session, password: str, now: datetime | None = None) -> b
         schedule,
     ).run(PREVIOUS)
     close_campaign(previous, actor=admin)
+    _look_after_honoured(session, fed, users, last)
 
     # This year's campaign, open today: the units' own notices ran over the last working days.
     current = _campaign(session, admin, orgs, today.year, today + timedelta(weeks=4))
@@ -1016,6 +1018,58 @@ def load_demo(session: Session, password: str, now: datetime | None = None) -> b
     _open_selection_round(session, current, users, now.astimezone(UTC) if now else None)
     session.flush()
     return True
+
+
+def _look_after_honoured(
+    session: Session, federation: Organisation, users: dict[str, User], year: int
+) -> None:
+    """Give last year's honoured people a year of care: health checks, a visit, a retirement."""
+    people = session.scalars(
+        select(ArchivePerson)
+        .where(ArchivePerson.federation_id == federation.id)
+        .order_by(ArchivePerson.id)
+    ).all()
+    federation_user = users["federation"]
+    for i, person in enumerate(people):
+        at = _local(date(year, 9, 10), 10) + timedelta(minutes=7 * i)
+        archive.record_service(
+            session,
+            person,
+            federation_user,
+            kind="health_check",
+            service_date=date(year, 9, 10),
+            note="劳模年度健康体检",
+            now=at,
+        )
+        if i == 0:
+            archive.record_service(
+                session,
+                person,
+                federation_user,
+                kind="visit",
+                service_date=date(year, 12, 28),
+                note="元旦春节走访慰问",
+                now=_local(date(year, 12, 28), 15),
+            )
+        if i == len(people) - 1 and i > 0:
+            unit_user = next(
+                u
+                for u in users.values()
+                if any(
+                    r.role == "unit_submitter" and r.organisation_id == person.unit_id
+                    for r in u.roles
+                )
+            )
+            archive.report_status(
+                session,
+                person,
+                unit_user,
+                status="retired",
+                effective_date=date(year, 11, 30),
+                known_date=date(year, 11, 30),
+                note="到龄退休",
+                now=_local(date(year, 12, 2), 9),
+            )
 
 
 def _open_selection_round(

@@ -442,3 +442,106 @@ def audit_events(
 def audit_head(session: Session) -> AuditHead | None:
     """Return the row holding the chain's last sequence number and hash."""
     return session.get(AuditHead, 1)
+
+
+# --- the archive's person records and studios (劳模档案) ---------------------------------------
+
+
+def _below(paths: list[str]) -> Select:
+    """Return a query of the ids of the organisations at or below any of ``paths``."""
+    return select(Organisation.id).where(or_(*(Organisation.path.startswith(p) for p in paths)))
+
+
+def _archive_clauses(user: Any, federation_col: Any, unit_col: Any) -> list[ColumnElement[bool]]:
+    """Return the WHERE clauses giving ``user`` a federation's archive rows or a unit's own."""
+    # Imported here so that this section stays apart from the module's shared import lines.
+    from nomination.permissions import ARCHIVE_MANAGERS, ARCHIVE_READERS
+
+    clauses: list[ColumnElement[bool]] = []
+    # A federation's managers and readers: every row of a federation at or below their role.
+    paths = [p for role in (*ARCHIVE_MANAGERS, *ARCHIVE_READERS) for p in role_paths(user, role)]
+    if paths:
+        clauses.append(federation_col.in_(_below(paths)))
+    units = role_paths(user, "unit_submitter")
+    if units:
+        clauses.append(unit_col.in_(_below(units)))
+    return clauses
+
+
+def person_scope(user: Any) -> ColumnElement[bool]:
+    """Return a WHERE clause limiting a query over ArchivePerson to what ``user`` may see.
+
+    The same rule as ``can_view_person``: a unit's submitters see the people working there
+    or holding an honour of theirs; the federation's managers, approvers and auditors all.
+    """
+    from sqlalchemy import false
+
+    from nomination.models import ArchivePerson
+
+    clauses = _archive_clauses(user, ArchivePerson.federation_id, ArchivePerson.unit_id)
+    units = role_paths(user, "unit_submitter")
+    if units:
+        honoured_here = exists().where(
+            HonourRecord.person_id == ArchivePerson.id, HonourRecord.unit_id.in_(_below(units))
+        )
+        clauses.append(honoured_here)
+    return or_(*clauses) if clauses else false()
+
+
+def load_person(session: Session, person_id: int, user: Any) -> Any:
+    """Return the archived person if ``user`` may see them; 404 alike when absent or hidden."""
+    from nomination.models import ArchivePerson
+    from nomination.permissions import can_view_person
+
+    person = session.get(ArchivePerson, person_id)
+    if person is None:
+        raise NotFound("no such person")
+    if not can_view_person(user, person):
+        raise OutOfScope("no such person")
+    return person
+
+
+def visible_studios(session: Session, user: Any) -> list[Any]:
+    """Return the innovation studios ``user`` may see, by name."""
+    from nomination.models import Studio
+
+    clauses = _archive_clauses(user, Studio.federation_id, Studio.unit_id)
+    if not clauses:
+        return []
+    return list(session.scalars(select(Studio).where(or_(*clauses)).order_by(Studio.name)))
+
+
+def load_studio(session: Session, studio_id: int, user: Any) -> Any:
+    """Return the studio if ``user`` may see it; 404 alike when absent or hidden."""
+    from nomination.models import Studio
+    from nomination.permissions import can_view_studio
+
+    studio = session.get(Studio, studio_id)
+    if studio is None:
+        raise NotFound("no such studio")
+    if not can_view_studio(user, studio):
+        raise OutOfScope("no such studio")
+    return studio
+
+
+def managed_federations(session: Session, user: Any) -> list[Organisation]:
+    """Return the federations whose archive ``user`` manages, by code."""
+    from nomination.permissions import can_manage_archive
+
+    rows = session.scalars(
+        select(Organisation).where(Organisation.kind == "federation").order_by(Organisation.code)
+    )
+    return [f for f in rows if can_manage_archive(user, f)]
+
+
+def units_below(session: Session, orgs: Collection[Organisation]) -> list[Organisation]:
+    """Return the units at or below any of ``orgs``, by code."""
+    if not orgs:
+        return []
+    return list(
+        session.scalars(
+            select(Organisation)
+            .where(Organisation.kind == "unit", Organisation.id.in_(_below([o.path for o in orgs])))
+            .order_by(Organisation.code)
+        )
+    )

@@ -114,6 +114,11 @@ def _requests(endpoint: str, method: str, world: dict[str, Any]) -> list[dict[st
         "round_id": 1,
         "request_id": 1,
         "notification_id": 1,
+        "case_id": 1,
+        "item_id": 1,
+        "entry_id": 1,
+        "person_id": 1,
+        "studio_id": 1,
     }
     if endpoint.startswith("api."):
         bodies = {

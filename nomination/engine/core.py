@@ -243,9 +243,7 @@ def stale_is_conflict() -> Iterator[None]:
     try:
         yield
     except StaleDataError:
-        raise Conflict(
-            "the nomination was changed by someone else; reload it and try again"
-        ) from None
+        raise Conflict("it was changed by someone else; reload it and try again") from None
 
 
 def fire(

@@ -183,12 +183,16 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = _local_time
     app.config.setdefault("TZ", ZoneInfo(app.config["TIMEZONE"]))
 
+    from nomination.api import archive as _api_archive  # noqa: F401  (its routes)
+    from nomination.api import archive_search as _api_archive_search  # noqa: F401  (its routes)
     from nomination.api import bulk as _api_bulk  # noqa: F401  (its routes)
     from nomination.api import consultations as _api_consultations  # noqa: F401  (its routes)
     from nomination.api import notifications as _api_notifications  # noqa: F401  (its routes)
     from nomination.api import selection as _api_selection  # noqa: F401  (its routes)
+    from nomination.api import verification as _api_verification  # noqa: F401  (its routes)
     from nomination.api.views import bp as api_bp
     from nomination.web.archive import bp as archive_bp
+    from nomination.web.archive_tools import bp as archive_tools_bp
     from nomination.web.attachments import bp as attachments_bp
     from nomination.web.audit import bp as audit_bp
     from nomination.web.auth import bp as auth_bp
@@ -201,18 +205,23 @@ def init_app(app: Flask) -> None:
     from nomination.web.overview import bp as overview_bp
     from nomination.web.printform import bp as printform_bp
     from nomination.web.public import bp as public_bp
+    from nomination.web.revocation import bp as revocation_bp
     from nomination.web.selection import bp as selection_bp
+    from nomination.web.verification import bp as verification_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(nominations_bp)
     app.register_blueprint(printform_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(archive_bp)
+    app.register_blueprint(archive_tools_bp)
+    app.register_blueprint(revocation_bp)
     app.register_blueprint(attachments_bp)
     app.register_blueprint(imports_bp)
     app.register_blueprint(composition_bp)
     app.register_blueprint(overview_bp)
     app.register_blueprint(selection_bp)
+    app.register_blueprint(verification_bp)
     app.register_blueprint(consultations_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(notifications_bp)
