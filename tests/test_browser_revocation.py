@@ -104,7 +104,7 @@ def test_federation_proposes_and_the_approver_revokes(server, browser):
     assert row.get_attribute("data-state") == "revoked"
     assert f"已撤销(自 {today.isoformat()} 起)" in row.inner_text()
     federation.goto(f"{url}/archive/")
-    listed = federation.locator(f'#archive tr[data-honour="{honour_id}"]')
+    listed = federation.locator(f'#archive [data-honour="{honour_id}"]')
     assert listed.count() == 1 and decision in listed.inner_text()
     assert any(word in listed.inner_text() for word in ("撤销", "revoked"))
     federation.screenshot(path=str(ARTIFACTS / "revocation-archive.png"), full_page=True)

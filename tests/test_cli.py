@@ -28,7 +28,7 @@ from nomination.engine.definitions import load_all
 NOMINATION = Path(sys.executable).with_name("nomination")
 DATABASE = "nomination.sqlite3"
 PASSWORD = "cli-test-password"
-WORKFLOWS = ("individual", "unit", "team")
+WORKFLOWS = ("individual", "unit", "team", "revocation", "verification")
 #: Logins the README and the demo's help text promise.
 DEMO_LOGINS = (
     "admin",

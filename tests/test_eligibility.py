@@ -82,7 +82,8 @@ def test_a_revoked_honour_does_not_count(session, tree, create_nomination_for):
     walk_to_notice(first, tree)
     apply_due_timers(session, first.timer_due_at)
     fire(first, "approve", tree.users["approver"], data=DECISION)
-    honour_of(session, first).status = "revoked"
+    revoked = honour_of(session, first)
+    revoked.status, revoked.revoked_on = "revoked", revoked.decision_date
     session.flush()
     again = create_nomination_for("unit1")
     fire(again, "recommend", tree.users["unit1"], data=recommendation())
