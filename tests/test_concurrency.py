@@ -3,28 +3,22 @@
 from __future__ import annotations
 
 import threading
-import uuid
-from datetime import date
 
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
+from threads import CommittedFederation, race
 
 from nomination import db
 from nomination.actors import SYSTEM
 from nomination.audit import verify_chain
 from nomination.engine import apply_due_timers, fire
-from nomination.errors import Conflict, GuardBlocked, NotFound
 from nomination.models import (
     AuditEvent,
     HonourRecord,
     Nomination,
     Objection,
-    Organisation,
-    RoleAssignment,
     User,
 )
 from nomination.operations import (
-    create_campaign,
     create_nomination,
     file_objection,
     set_quota,
@@ -53,50 +47,18 @@ OBJECTION = {
 
 def _commit_federation(app, state):
     """Commit for real a small federation (unique codes) with a nomination in ``state``."""
-    tag = uuid.uuid4().hex[:8]
     with app.app_context():
         s = db.session
-
-        def org(code, kind, parent=None):
-            o = Organisation(code=f"{code}-{tag}", name=code, kind=kind, parent=parent)
-            s.add(o)
-            s.flush()
-            o.path = (parent.path if parent else "/") + f"{o.id}/"
-            return o
-
-        fed = org("F", "federation")
-        committee = org("C", "committee", fed)
-        unit = org("U", "unit", committee)
-        pw = generate_password_hash("x", method="pbkdf2:sha256:1000")
-
-        def user(name, role, where):
-            u = User(username=f"{name}-{tag}", display_name=name, password_hash=pw)
-            u.roles.append(RoleAssignment(role=role, organisation=where))
-            s.add(u)
-            return u
-
-        users = {
-            "unit": user("unit", "unit_submitter", unit),
-            "committee": user("committee", "committee_reviewer", committee),
-            "federation": user("federation", "federation_reviewer", fed),
-            "approver": user("approver", "approver", fed),
-        }
-        campaign = create_campaign(
-            s,
-            actor=SYSTEM,
-            year=2026,
-            name=f"并发测试 {tag}",
-            federation=fed,
-            nomination_deadline=date(2026, 12, 31),
-            awards={"individual": ("首都劳动奖章", "Capital Labour Medal")},
-            objection_contact={"body": "劳模办", "phone": "010-65099999"},
-        )
+        f = CommittedFederation(s)
+        users = f.users
+        users["approver"] = f.user("approver", "approver", f.fed)
+        campaign = f.campaign("并发测试")
         n = create_nomination(
             s,
             actor=users["unit"],
             campaign=campaign,
             kind="individual",
-            unit=unit,
+            unit=f.unit,
             data=person_data(),
         )
         for trigger, role, data in PATH:
@@ -110,56 +72,6 @@ def _commit_federation(app, state):
         ids = {"nomination": n.id, **{role: u.username for role, u in users.items()}}
         db.session.remove()
     return ids
-
-
-def _outcome(exc: BaseException) -> str:
-    """Name an expected refusal; anything else is reported as the error it was."""
-    if isinstance(exc, Conflict):
-        return "conflict"
-    if isinstance(exc, NotFound):
-        return "not_found"
-    if isinstance(exc, GuardBlocked):
-        return "blocked"
-    return f"error: {exc!r}"
-
-
-def _race(app, act) -> list[str]:
-    """Run ``act(start, meet)`` in two threads at once, each its own request; return outcomes.
-
-    Each ``act`` reads what it needs and commits (as the page the user submits from did), waits
-    at ``start``, then calls ``meet(nomination)`` before acting. On PostgreSQL ``meet`` reads the
-    nomination in the new transaction and waits until the other thread has read it too, so both
-    really act on the same version and one's UPDATE waits for the other's row lock. On SQLite,
-    BEGIN IMMEDIATE lets one writer in at a time, so the second reads after the first committed.
-    """
-    results: list[str] = []
-    start = threading.Barrier(2)
-    both_read = threading.Barrier(2)
-    postgres = app.config["BACKEND"] == "postgresql"
-
-    def meet(nomination: Nomination) -> None:
-        assert nomination.version  # expired at the commit: read again in this transaction
-        if postgres:
-            both_read.wait(timeout=30)
-
-    def run() -> None:
-        with app.app_context():
-            try:
-                act(start, meet)
-                db.session.commit()
-                results.append("ok")
-            except Exception as exc:  # every outcome is reported, not only refusals
-                db.session.rollback()
-                results.append(_outcome(exc))
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 def _version(app, nomination_id: int) -> int:
@@ -196,7 +108,7 @@ def test_two_reviewers_forward_at_once(app):
         meet(n)
         fire(n, "forward", reviewer, version=version, data={"comment": "同意"}, now=NOW)
 
-    results = _race(app, forward)
+    results = race(app, forward)
     assert sorted(results) == ["conflict", "ok"], results
     with app.app_context():
         n = db.session.get(Nomination, ids["nomination"])
@@ -246,7 +158,7 @@ def test_two_submitters_recommend_into_one_place_at_once(app):
         meet(n)
         fire(n, "recommend", submitter, data=recommendation(), now=NOW)
 
-    results = _race(app, recommend)
+    results = race(app, recommend)
     # The unit's allocation row is locked by the first: the second counts after it.
     assert sorted(results) == ["blocked", "ok"], results
     with app.app_context():
@@ -268,7 +180,7 @@ def test_two_objections_filed_at_once(app):
         meet(n)
         file_objection(n, data=dict(OBJECTION))
 
-    results = _race(app, object_to)
+    results = race(app, object_to)
     assert len(results) == 2
     # SQLite lets one writer in at a time: the second objection finds the review under way and
     # joins it. On PostgreSQL both acted on the same version: the second gets a conflict (the
@@ -298,7 +210,7 @@ def test_two_objections_sent_at_once_through_the_pages_are_both_kept(app):
         # What the objection page and the API call: a conflict is tried once more.
         file_with_retry(ids["nomination"], data=dict(OBJECTION))
 
-    results = _race(app, object_to)
+    results = race(app, object_to)
     assert results == ["ok", "ok"], results
     with app.app_context():
         n = db.session.get(Nomination, ids["nomination"])
@@ -323,7 +235,7 @@ def test_two_approvers_approve_at_once(app):
         meet(n)
         fire(n, "approve", approver, version=version, data=decision, now=NOW)
 
-    results = _race(app, approve)
+    results = race(app, approve)
     assert sorted(results) == ["conflict", "ok"], results
     with app.app_context():
         n = db.session.get(Nomination, ids["nomination"])

@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import io
 import threading
-import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from jsonschema import Draft202012Validator
 from sqlalchemy import func, select
-from test_concurrency import _race
-from werkzeug.security import generate_password_hash
+from threads import CommittedFederation, race
 
 from nomination import db
-from nomination.actors import SYSTEM
 from nomination.api.consultations import CONSULTATION_SCHEMA
 from nomination.api.openapi import document
 from nomination.audit import verify_chain
@@ -38,10 +35,9 @@ from nomination.models import (
     ConsultationRequest,
     Nomination,
     Organisation,
-    RoleAssignment,
     User,
 )
-from nomination.operations import create_campaign, create_nomination
+from nomination.operations import create_nomination
 from nomination.permissions import can_download_attachment, can_read_consultation
 from nomination.queries import history
 
@@ -590,56 +586,24 @@ def test_opinions_are_refused_to_other_departments_by_the_operation(session, web
 
 def _commit_consultation(app, departments: int, people: int) -> dict:
     """Commit for real a federation whose rules consult ``departments``, ``people`` each."""
-    tag = uuid.uuid4().hex[:8]
     with app.app_context():
         s = db.session
-
-        def org(code, kind, parent=None):
-            o = Organisation(code=f"{code}-{tag}", name=code, kind=kind, parent=parent)
-            s.add(o)
-            s.flush()
-            o.path = (parent.path if parent else "/") + f"{o.id}/"
-            return o
-
-        fed = org("F", "federation")
-        committee = org("C", "committee", fed)
-        unit = org("U", "unit", committee)
-        pw = generate_password_hash("x", method="pbkdf2:sha256:1000")
-
-        def user(name, role, where):
-            u = User(username=f"{name}-{tag}", display_name=name, password_hash=pw)
-            u.roles.append(RoleAssignment(role=role, organisation=where))
-            s.add(u)
-            return u
-
-        users = {
-            "unit": user("unit", "unit_submitter", unit),
-            "committee": user("committee", "committee_reviewer", committee),
-            "federation": user("federation", "federation_reviewer", fed),
-        }
+        f = CommittedFederation(s)
+        users = f.users
         codes = []
         for d in range(departments):
-            department = org(f"D{d}", "department", fed)
+            department = f.org(f"D{d}", "department", f.fed)
             codes.append(department.code)
             for p in range(people):
-                users[f"d{d}p{p}"] = user(f"d{d}p{p}", "department", department)
-        campaign = create_campaign(
-            s,
-            actor=SYSTEM,
-            year=2026,
-            name=f"征求意见并发 {tag}",
-            federation=fed,
-            nomination_deadline=date(2026, 12, 31),
-            awards={"individual": ("首都劳动奖章", "Capital Labour Medal")},
-            objection_contact={"body": "劳模办", "phone": "010-65099999"},
-        )
+                users[f"d{d}p{p}"] = f.user(f"d{d}p{p}", "department", department)
+        campaign = f.campaign("征求意见并发")
         campaign.consultation_rules = [{"when": {}, "departments": codes}]
         n = create_nomination(
             s,
             actor=users["unit"],
             campaign=campaign,
             kind="individual",
-            unit=unit,
+            unit=f.unit,
             data=person_data(),
         )
         fire(n, "recommend", users["unit"], data=recommendation(), now=NOW)
@@ -681,7 +645,7 @@ def _answer_at_once(app, ids, who: list[tuple[str, int]], opinion: str) -> list[
         )
         assert seen  # held until here, as a page or a listener would hold them
 
-    return _race(app, answer)
+    return race(app, answer)
 
 
 def test_two_people_of_one_department_answer_at_once(app):

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from test_concurrency import _commit_federation, _race, _user
+from test_concurrency import _commit_federation, _user
+from threads import race
 
 from nomination import archive, db
 from nomination.actors import SYSTEM
@@ -322,7 +323,7 @@ def test_two_proposals_at_once_make_one_case(app):
         start.wait(timeout=30)
         propose(db.session, honour, user, grounds="fraud", facts=FACTS)
 
-    assert sorted(_race(app, act)) == ["conflict", "ok"]
+    assert sorted(race(app, act)) == ["conflict", "ok"]
     with app.app_context():
         cases = db.session.scalars(
             select(ArchiveCase).where(ArchiveCase.honour_record_id == honour_id)

@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 import threading
 import time
-import uuid
-from datetime import date
 
 import pytest
 from jsonschema import Draft202012Validator
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
+from threads import CommittedFederation, in_threads
 
 from nomination import db, signals
 from nomination.actors import SYSTEM
@@ -21,15 +19,13 @@ from nomination.errors import Conflict, GuardBlocked, InvalidData, PermissionDen
 from nomination.models import (
     AuditEvent,
     Nomination,
-    Organisation,
-    RoleAssignment,
     SelectionEntry,
     SelectionRecusal,
     SelectionRound,
     SelectionVote,
     User,
 )
-from nomination.operations import create_api_token, create_campaign, create_nomination, set_quota
+from nomination.operations import create_api_token, create_nomination, set_quota
 from nomination.selection import (
     cast_vote,
     close_round,
@@ -816,46 +812,14 @@ def test_the_api_opens_votes_closes_and_never_shows_another_judges_vote(session,
 
 def _commit_round(app, judges=3):
     """Commit for real a federation (unique codes), judges, a nomination in an open round."""
-    tag = uuid.uuid4().hex[:8]
     with app.app_context():
         s = db.session
-
-        def org(code, kind, parent=None):
-            o = Organisation(code=f"{code}-{tag}", name=code, kind=kind, parent=parent)
-            s.add(o)
-            s.flush()
-            o.path = (parent.path if parent else "/") + f"{o.id}/"
-            return o
-
-        fed = org("F", "federation")
-        committee = org("C", "committee", fed)
-        unit = org("U", "unit", committee)
-        pw = generate_password_hash("x", method="pbkdf2:sha256:1000")
-
-        def user(name, role, where):
-            u = User(username=f"{name}-{tag}", display_name=name, password_hash=pw)
-            u.roles.append(RoleAssignment(role=role, organisation=where))
-            s.add(u)
-            return u
-
-        users = {
-            "unit": user("unit", "unit_submitter", unit),
-            "committee": user("committee", "committee_reviewer", committee),
-            "federation": user("federation", "federation_reviewer", fed),
-        }
-        panel = [user(f"judge{i}", "judge", fed) for i in range(judges)]
-        campaign = create_campaign(
-            s,
-            actor=SYSTEM,
-            year=2026,
-            name=f"评审并发测试 {tag}",
-            federation=fed,
-            nomination_deadline=date(2026, 12, 31),
-            awards={"individual": ("首都劳动奖章", "Capital Labour Medal")},
-            objection_contact={"body": "劳模办", "phone": "010-65099999"},
-        )
+        f = CommittedFederation(s)
+        users = f.users
+        panel = [f.user(f"judge{i}", "judge", f.fed) for i in range(judges)]
+        campaign = f.campaign("评审并发测试")
         n = create_nomination(
-            s, actor=users["unit"], campaign=campaign, kind="individual", unit=unit,
+            s, actor=users["unit"], campaign=campaign, kind="individual", unit=f.unit,
             data=person_data(),
         )  # fmt: skip
         fire(n, "recommend", users["unit"], data=recommendation(), now=NOW)
@@ -876,31 +840,6 @@ def _commit_round(app, judges=3):
         }
         db.session.remove()
     return ids
-
-
-def _in_threads(app, *acts):
-    """Run each ``act(barrier)`` in its own thread and transaction; return their outcomes."""
-    results: dict[int, str] = {}
-    barrier = threading.Barrier(len(acts))
-
-    def run(i, act):
-        with app.app_context():
-            try:
-                act(barrier)
-                db.session.commit()
-                results[i] = "ok"
-            except Exception as exc:  # every outcome is reported, not only refusals
-                db.session.rollback()
-                results[i] = "conflict" if isinstance(exc, Conflict) else f"error: {exc!r}"
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(acts)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return [results.get(i, "hung") for i in range(len(acts))]
 
 
 def _voter(ids, judge, vote):
@@ -929,7 +868,7 @@ def _votes(app, ids):
 def test_two_judges_voting_at_once_are_both_kept(app):
     ids = _commit_round(app)
     j1, j2 = ids["judges"][:2]
-    results = _in_threads(app, _voter(ids, j1, "yes"), _voter(ids, j2, "no"))
+    results = in_threads(app, _voter(ids, j1, "yes"), _voter(ids, j2, "no"))
     assert results == ["ok", "ok"], results
     assert _votes(app, ids) == sorted([(j1, "yes"), (j2, "no")])
 
@@ -937,7 +876,7 @@ def test_two_judges_voting_at_once_are_both_kept(app):
 def test_one_judge_voting_twice_at_once_keeps_one_vote(app):
     ids = _commit_round(app)
     j1 = ids["judges"][0]
-    results = _in_threads(app, _voter(ids, j1, "yes"), _voter(ids, j1, "no"))
+    results = in_threads(app, _voter(ids, j1, "yes"), _voter(ids, j1, "no"))
     assert "ok" in results and set(results) <= {"ok", "conflict"}, results
     votes = _votes(app, ids)
     assert len(votes) == 1 and votes[0][0] == j1
@@ -959,7 +898,7 @@ def test_a_vote_waiting_for_the_close_is_refused(app):
         user = db.session.get(User, ids["judges"][1])
         cast_vote(db.session, round_, user, nomination_id=ids["nomination"], vote="yes")
 
-    assert _in_threads(app, closer, judge) == ["ok", "conflict"]
+    assert in_threads(app, closer, judge) == ["ok", "conflict"]
     assert _votes(app, ids) == []
     with app.app_context():
         entry = db.session.scalar(

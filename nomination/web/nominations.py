@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -40,7 +39,6 @@ from nomination.engine.definitions import StateDef, TransitionDef, Workflow
 from nomination.engine.diagram import svg
 from nomination.errors import (
     Conflict,
-    GuardBlocked,
     InvalidData,
     OperationError,
     PermissionDenied,
@@ -53,7 +51,6 @@ from nomination.operations import create_nomination, transition_nomination, upda
 from nomination.permissions import (
     can_act_in_bulk,
     can_edit_nomination,
-    can_fire,
     can_handle_objections,
     composition_scopes,
 )
@@ -78,6 +75,7 @@ from nomination.web.forms import (
 )
 from nomination.web.public import OBJECTION_STATUS
 from nomination.web.setup import org_name, tr
+from nomination.web.transitions import Posted, fire_posted, transition_form_class
 
 bp = Blueprint("nominations", __name__)
 
@@ -765,21 +763,6 @@ def new() -> ResponseReturnValue:
 # --- the nomination page ---------------------------------------------------------------------
 
 
-@dataclass
-class Posted:
-    """A transition form the user submitted, shown again with its errors and what they typed."""
-
-    trigger: str
-    label: str
-    form: Form
-
-
-def _transition_form_class(wf: Workflow, transition: TransitionDef) -> type[VersionedForm]:
-    if transition.form:
-        return form_class(wf.forms[transition.form], strict=True, base=VersionedForm)
-    return VersionedForm
-
-
 def _prepared(form: Form, wf: Workflow, transition: TransitionDef) -> Form:
     """Fit a transition's form to this nomination: remarks by field only on a return.
 
@@ -815,7 +798,7 @@ def _render_page(
             form = posted.form
         else:
             # formdata=None: never fill the other cards from the request that was posted.
-            form = _transition_form_class(wf, t)(formdata=None, version=nomination.version)
+            form = transition_form_class(wf, t)(formdata=None, version=nomination.version)
             form = _prepared(form, wf, t)
         cards.append((option, form))
     # A submitted form whose transition is not open now is still shown, so nothing is lost.
@@ -862,55 +845,17 @@ def view(nomination_id: int) -> ResponseReturnValue:
 @login_required
 def fire(nomination_id: int, trigger: str) -> ResponseReturnValue:
     """Fire ``trigger`` with its form; on refusal show the page again with what was typed."""
-    user = _user()
     nomination = _nomination_or_abort(nomination_id)
-    wf = engine.workflow_for(nomination)
-    transition = wf.transition(nomination.state, trigger)
-    known = transition or next((t for t in wf.transitions if t.trigger == trigger), None)
-    if known is None:
-        abort(404, tr("没有这个操作", "No such action"))
-    form = _prepared(_transition_form_class(wf, known)(), wf, known)
-    posted = Posted(trigger, pick(known.label), form)
-    if transition is None:
-        # The nomination moved on since the page was read.
-        posted.form = _prepared(with_version(form, nomination.version), wf, known)
-        alerts = [_conflict_message(nomination, wf)]
-        return _render_page(nomination, posted=posted, alerts=alerts, status=409)
-    if not can_fire(user, nomination, transition):
-        abort(403, tr("您不能执行此操作", "You may not do this"))
-    if not form.validate():
-        return _render_page(nomination, posted=posted, status=422)
-
-    data = clean_data(wf.forms[transition.form], form) if transition.form else None
-    try:
-        transition_nomination(
-            nomination, actor=user, trigger=trigger, version=form.version.data, data=data
-        )
-    except PermissionDenied as exc:
-        abort(403, exc.message)
-    except Conflict:
-        # Show the nomination as it is now; the next submission is a decision on that.
-        db.session.rollback()
-        posted.form = _prepared(with_version(form, nomination.version), wf, known)
-        alerts = [_conflict_message(nomination, wf)]
-        return _render_page(nomination, posted=posted, alerts=alerts, status=409)
-    except InvalidData as exc:
-        db.session.rollback()
-        alerts = attach_errors(form, exc.fields)
-        return _render_page(nomination, posted=posted, alerts=alerts, status=422)
-    except GuardBlocked as exc:
-        db.session.rollback()
-        reasons = exc.extra.get("reasons") or [exc.message]
-        return _render_page(nomination, posted=posted, reasons=reasons, status=422)
-    now = wf.state(nomination.state).label
-    flash(
-        tr(
-            f"已执行:{pick(transition.label, 'zh')}。当前状态:{pick(now, 'zh')}",
-            f"Done: {pick(transition.label, 'en')}. Now: {pick(now, 'en')}",
-        ),
-        "success",
+    return fire_posted(
+        nomination,
+        trigger,
+        user=_user(),
+        fit=_prepared,
+        operation=transition_nomination,
+        render=_render_page,
+        conflict_message=_conflict_message,
+        done_url=url_for(".view", nomination_id=nomination.id),
     )
-    return redirect(url_for(".view", nomination_id=nomination.id))
 
 
 # --- editing the nominee data ----------------------------------------------------------------

@@ -23,7 +23,6 @@ it) and import ``honour_status`` from ``revocation/_honour.html`` to show "revok
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -39,7 +38,6 @@ from nomination.audit import event_views
 from nomination.engine.definitions import TransitionDef, Workflow
 from nomination.errors import (
     Conflict,
-    GuardBlocked,
     InvalidData,
     NotFound,
     OperationError,
@@ -48,7 +46,6 @@ from nomination.errors import (
 from nomination.formdefs import FormDef, clean_data, form_class
 from nomination.i18n import lazy, pick
 from nomination.models import ArchiveCase, HonourRecord, ReturnItem, User
-from nomination.permissions import can_fire
 from nomination.revocation import (
     PROPOSED_BY,
     WORKFLOW,
@@ -73,8 +70,9 @@ from nomination.revocation import (
     transition_case,
     visible_cases,
 )
-from nomination.web.forms import VersionedForm, attach_errors, with_version
+from nomination.web.forms import attach_errors
 from nomination.web.setup import tr
+from nomination.web.transitions import Posted, fire_posted, transition_form_class
 
 bp = Blueprint("revocation", __name__, url_prefix="/revocations")
 
@@ -167,13 +165,10 @@ def _decision_form(wf: Workflow) -> FormDef:
     return wf.forms[transition.form]
 
 
-def _transition_form(wf: Workflow, transition: TransitionDef, **kwargs: Any) -> Form:
-    """Return the transition's form; remarks by field are for nominations, so left out."""
-    if not transition.form:
-        return VersionedForm(**kwargs)
-    defn = wf.forms[transition.form]
-    form = form_class(defn, strict=True, base=VersionedForm)(**kwargs)
-    for fd in defn.fields:
+def _prepared(form: Form, wf: Workflow, transition: TransitionDef) -> Form:
+    """Leave out per-field remarks: they ask a nomination's unit to revise, not a case."""
+    defn = wf.forms.get(transition.form or "")
+    for fd in defn.fields if defn is not None else ():
         if fd.type == "remarks" and fd.name in form:
             del form[fd.name]
     return form
@@ -395,15 +390,6 @@ def _lookup(user: User) -> ResponseReturnValue:
 # --- the case page ---------------------------------------------------------------------------
 
 
-@dataclass
-class Posted:
-    """A transition form the user submitted, shown again with its errors and what they typed."""
-
-    trigger: str
-    label: str
-    form: Form
-
-
 #: Guards that refuse a step to a role for good on this case, not for now: a card blocked
 #: only by these is not shown (the approver never reviews a single case).
 _NOT_OFFERED = {"approver_reviews_batch_only"}
@@ -439,7 +425,8 @@ def _render_case(
         if posted is not None and posted.trigger == t.trigger:
             form = posted.form
         else:
-            form = _transition_form(wf, t, formdata=None, version=case.version)
+            form = transition_form_class(wf, t)(formdata=None, version=case.version)
+            form = _prepared(form, wf, t)
         cards.append((option, form))
     offered = {option.transition.trigger for option, _ in cards if option.allowed}
     may_return = can_record_return(user, case)
@@ -501,49 +488,17 @@ def view(case_id: int) -> ResponseReturnValue:
 @login_required
 def fire(case_id: int, trigger: str) -> ResponseReturnValue:
     """Fire ``trigger`` with its form; on refusal show the page again with what was typed."""
-    user = _user()
     case = _case_or_abort(case_id)
-    wf = engine.workflow_for(case)
-    transition = wf.transition(case.state, trigger)
-    known = transition or next((t for t in wf.transitions if t.trigger == trigger), None)
-    if known is None:
-        abort(404, tr("没有这个操作", "No such action"))
-    form = _transition_form(wf, known)
-    posted = Posted(trigger, pick(known.label), form)
-    if transition is None:
-        # The case moved on since the page was read.
-        posted.form = with_version(form, case.version)
-        return _render_case(case, posted=posted, alerts=[_conflict_message(case, wf)], status=409)
-    if not can_fire(user, case, transition):
-        abort(403, tr("您不能执行此操作", "You may not do this"))
-    if not form.validate():
-        return _render_case(case, posted=posted, status=422)
-    data = clean_data(wf.forms[transition.form], form) if transition.form else None
-    try:
-        transition_case(case, actor=user, trigger=trigger, version=form.version.data, data=data)
-    except PermissionDenied as exc:
-        abort(403, exc.message)
-    except Conflict:
-        db.session.rollback()
-        posted.form = with_version(form, case.version)
-        return _render_case(case, posted=posted, alerts=[_conflict_message(case, wf)], status=409)
-    except InvalidData as exc:
-        db.session.rollback()
-        alerts = attach_errors(form, exc.fields)
-        return _render_case(case, posted=posted, alerts=alerts, status=422)
-    except GuardBlocked as exc:
-        db.session.rollback()
-        reasons = exc.extra.get("reasons") or [exc.message]
-        return _render_case(case, posted=posted, reasons=reasons, status=422)
-    now = wf.state(case.state).label
-    flash(
-        tr(
-            f"已执行:{pick(transition.label, 'zh')}。当前状态:{pick(now, 'zh')}",
-            f"Done: {pick(transition.label, 'en')}. Now: {pick(now, 'en')}",
-        ),
-        "success",
+    return fire_posted(
+        case,
+        trigger,
+        user=_user(),
+        fit=_prepared,
+        operation=transition_case,
+        render=_render_case,
+        conflict_message=_conflict_message,
+        done_url=url_for(".view", case_id=case.id),
     )
-    return redirect(url_for(".view", case_id=case.id))
 
 
 @bp.route("/<int:case_id>/items/<int:item_id>/returned", methods=["POST"])

@@ -20,7 +20,6 @@ URL table (each view is load → check → act → respond; :mod:`nomination.ver
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -40,14 +39,14 @@ from wtforms import (
 from nomination import db, engine, verification
 from nomination.db import local_today, utcnow
 from nomination.engine.definitions import TransitionDef, Workflow
-from nomination.errors import Conflict, GuardBlocked, InvalidData, PermissionDenied
+from nomination.errors import Conflict, InvalidData
 from nomination.formdefs import clean_data, form_class, to_formdata
 from nomination.i18n import lazy, pick
 from nomination.models import ArchiveCase, Organisation, User, VerificationRound
 from nomination.models.archive import PERSON_STATUSES
-from nomination.permissions import can_fire
 from nomination.web.forms import VersionedForm, attach_errors, with_version
 from nomination.web.setup import org_name, tr
+from nomination.web.transitions import Posted, fire_posted, transition_form_class
 
 bp = Blueprint("verification", __name__, url_prefix="/verification")
 
@@ -142,12 +141,6 @@ class CorrectionForm(VersionedForm):
 
 def _contact_form_class(wf: Workflow) -> type[VersionedForm]:
     return form_class(wf.nominee_form, strict=False, base=VersionedForm)
-
-
-def _transition_form_class(wf: Workflow, transition: TransitionDef) -> type[VersionedForm]:
-    if transition.form:
-        return form_class(wf.forms[transition.form], strict=True, base=VersionedForm)
-    return VersionedForm
 
 
 def _prepared(form: Form, wf: Workflow, transition: TransitionDef) -> Form:
@@ -344,15 +337,6 @@ def print_report(round_id: int) -> ResponseReturnValue:
 # --- one unit's case -------------------------------------------------------------------------
 
 
-@dataclass
-class Posted:
-    """A form the user submitted, shown again with its errors and what they typed."""
-
-    trigger: str
-    label: str
-    form: Form
-
-
 def _case_or_404(case_id: int) -> ArchiveCase:
     return verification.load_case(db.session, case_id, _user())
 
@@ -391,7 +375,7 @@ def _render_case(
         if posted is not None and posted.trigger == t.trigger:
             form = posted.form
         else:
-            form = _transition_form_class(wf, t)(formdata=None, version=case.version)
+            form = transition_form_class(wf, t)(formdata=None, version=case.version)
             form = _prepared(form, wf, t)
         cards.append((option, form))
     offered = {option.transition.trigger for option, _ in cards if option.allowed}
@@ -592,47 +576,14 @@ def correct(case_id: int, entry_id: int) -> ResponseReturnValue:
 @login_required
 def fire(case_id: int, trigger: str) -> ResponseReturnValue:
     """Fire ``trigger`` with its form; on refusal show the case again with what was typed."""
-    user = _user()
     case = _case_or_404(case_id)
-    wf = engine.workflow_for(case)
-    transition = wf.transition(case.state, trigger)
-    known = transition or next((t for t in wf.transitions if t.trigger == trigger), None)
-    if known is None:
-        abort(404, tr("没有这个操作", "No such action"))
-    form = _prepared(_transition_form_class(wf, known)(), wf, known)
-    posted = Posted(trigger, pick(known.label), form)
-    if transition is None:
-        posted.form = _prepared(with_version(form, case.version), wf, known)
-        return _render_case(case, posted=posted, alerts=[_conflict_message(case, wf)], status=409)
-    if not can_fire(user, case, transition):
-        abort(403, tr("您不能执行此操作", "You may not do this"))
-    if not form.validate():
-        return _render_case(case, posted=posted, status=422)
-    data = clean_data(wf.forms[transition.form], form) if transition.form else None
-    try:
-        verification.transition_case(
-            case, actor=user, trigger=trigger, version=form.version.data, data=data
-        )
-    except PermissionDenied as exc:
-        abort(403, exc.message)
-    except Conflict:
-        db.session.rollback()
-        posted.form = _prepared(with_version(form, case.version), wf, known)
-        return _render_case(case, posted=posted, alerts=[_conflict_message(case, wf)], status=409)
-    except InvalidData as exc:
-        db.session.rollback()
-        alerts = attach_errors(form, exc.fields)
-        return _render_case(case, posted=posted, alerts=alerts, status=422)
-    except GuardBlocked as exc:
-        db.session.rollback()
-        reasons = exc.extra.get("reasons") or [exc.message]
-        return _render_case(case, posted=posted, reasons=reasons, status=422)
-    now = wf.state(case.state).label
-    flash(
-        tr(
-            f"已执行:{pick(transition.label, 'zh')}。当前状态:{pick(now, 'zh')}",
-            f"Done: {pick(transition.label, 'en')}. Now: {pick(now, 'en')}",
-        ),
-        "success",
+    return fire_posted(
+        case,
+        trigger,
+        user=_user(),
+        fit=_prepared,
+        operation=verification.transition_case,
+        render=_render_case,
+        conflict_message=_conflict_message,
+        done_url=url_for(".case_view", case_id=case.id),
     )
-    return redirect(url_for(".case_view", case_id=case.id))

@@ -1,0 +1,110 @@
+"""Firing a transition from its posted form: one path for nominations, revocation and verification.
+
+Each blueprint keeps its own loading (with its scope checks), its page and where it goes after;
+this module holds what lies between: finding the transition, validating its form, calling the
+operation, and turning a refusal (a conflict, invalid data, a blocked guard) into the page again
+with what was typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import abort, flash, redirect
+from flask.typing import ResponseReturnValue
+from wtforms import Form
+
+from nomination import db, engine
+from nomination.engine.definitions import TransitionDef, Workflow
+from nomination.errors import Conflict, GuardBlocked, InvalidData, PermissionDenied
+from nomination.formdefs import clean_data, form_class
+from nomination.i18n import pick
+from nomination.models import ArchiveCase, Nomination, User
+from nomination.permissions import can_fire
+from nomination.web.forms import VersionedForm, attach_errors, with_version
+from nomination.web.setup import tr
+
+#: Fits a transition's form to the workflow it is shown in (which remarks it offers).
+Fit = Callable[[Form, Workflow, TransitionDef], Form]
+
+
+@dataclass
+class Posted:
+    """A transition form the user submitted, shown again with its errors and what they typed."""
+
+    trigger: str
+    label: str
+    form: Form
+
+
+def transition_form_class(wf: Workflow, transition: TransitionDef) -> type[VersionedForm]:
+    """Return the form class of ``transition``: its definition's fields and the version."""
+    if transition.form:
+        return form_class(wf.forms[transition.form], strict=True, base=VersionedForm)
+    return VersionedForm
+
+
+def fire_posted(
+    record: Nomination | ArchiveCase,
+    trigger: str,
+    *,
+    user: User,
+    fit: Fit,
+    operation: Callable[..., Any],
+    render: Callable[..., ResponseReturnValue],
+    conflict_message: Callable[[Any, Workflow], str],
+    done_url: str,
+) -> ResponseReturnValue:
+    """Fire ``trigger`` on ``record`` with the posted form; on refusal ``render`` the page again.
+
+    ``operation`` is the business action (``transition_nomination``, ``transition_case``),
+    called as ``operation(record, actor=, trigger=, version=, data=)``; ``render`` is the view's
+    page, called as ``render(record, posted=, alerts=, reasons=, status=)``.
+    """
+    wf = engine.workflow_for(record)
+    transition = wf.transition(record.state, trigger)
+    known = transition or next((t for t in wf.transitions if t.trigger == trigger), None)
+    if known is None:
+        abort(404, tr("没有这个操作", "No such action"))
+    form = fit(transition_form_class(wf, known)(), wf, known)
+    posted = Posted(trigger, pick(known.label), form)
+
+    def conflict() -> ResponseReturnValue:
+        # Show the record as it is now; the next submission is a decision on that.
+        posted.form = fit(with_version(form, record.version), wf, known)
+        return render(record, posted=posted, alerts=[conflict_message(record, wf)], status=409)
+
+    if transition is None:
+        # The record moved on since the page was read.
+        return conflict()
+    if not can_fire(user, record, transition):
+        abort(403, tr("您不能执行此操作", "You may not do this"))
+    if not form.validate():
+        return render(record, posted=posted, status=422)
+    data = clean_data(wf.forms[transition.form], form) if transition.form else None
+    try:
+        operation(record, actor=user, trigger=trigger, version=form.version.data, data=data)
+    except PermissionDenied as exc:
+        abort(403, exc.message)
+    except Conflict:
+        db.session.rollback()
+        return conflict()
+    except InvalidData as exc:
+        db.session.rollback()
+        alerts = attach_errors(form, exc.fields)
+        return render(record, posted=posted, alerts=alerts, status=422)
+    except GuardBlocked as exc:
+        db.session.rollback()
+        reasons = exc.extra.get("reasons") or [exc.message]
+        return render(record, posted=posted, reasons=reasons, status=422)
+    now = wf.state(record.state).label
+    flash(
+        tr(
+            f"已执行:{pick(transition.label, 'zh')}。当前状态:{pick(now, 'zh')}",
+            f"Done: {pick(transition.label, 'en')}. Now: {pick(now, 'en')}",
+        ),
+        "success",
+    )
+    return redirect(done_url)
