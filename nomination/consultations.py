@@ -244,41 +244,19 @@ def _attach_opinion_file(
     now: datetime,
 ) -> Attachment:
     """Record a stored file as given with ``request``'s opinion, and audit it with its hash."""
-    nomination = request.nomination
-    attachment = Attachment(
-        nomination=nomination,
-        consultation_request_id=request.id,
-        sha256=stored.sha256,
-        filename=stored.filename,
-        content_type=stored.content_type,
-        size=stored.size,
-        purpose=OPINION_FILE_PURPOSE,
-        uploaded_by_id=actor.id,
-        uploaded_at=now,
-    )
-    session.add(attachment)
-    session.flush()
-    append_event(
+    # Imported here: operations imports this module (a campaign checks its rules).
+    from nomination.operations import record_attachment
+
+    return record_attachment(
         session,
-        action="attachment.add",
-        actor_id=actor.id,
-        actor_name=actor.name,
+        request.nomination,
+        stored,
+        OPINION_FILE_PURPOSE,
+        actor=actor,
         role="department",
-        organisation_id=nomination.unit_id,
-        campaign_id=nomination.campaign_id,
-        entity_type="nomination",
-        entity_id=nomination.id,
-        after={
-            "attachment_id": attachment.id,
-            "purpose": OPINION_FILE_PURPOSE,
-            "sha256": stored.sha256,
-            "size": stored.size,
-            "content_type": stored.content_type,
-            "consultation_request_id": request.id,
-        },
+        consultation_request=request,
         now=now,
     )
-    return attachment
 
 
 def follow_up(

@@ -305,7 +305,7 @@ def file_objection(
         )
     objection.client_key = client
     for stored, purpose in files:
-        _attach(session, nomination, stored, purpose, objection=objection, now=now)
+        record_attachment(session, nomination, stored, purpose, objection=objection, now=now)
     session.flush()
     return objection
 
@@ -323,20 +323,26 @@ def _was_published(session: Session, nomination: Nomination) -> bool:
     )
 
 
-def _attach(
+def record_attachment(
     session: Session,
     nomination: Nomination,
     stored: StoredFile,
     purpose: str,
     *,
     actor: Any = PUBLIC,
+    role: str | None = None,
     objection: Objection | None = None,
+    consultation_request: Any = None,
     now: Any = None,
 ) -> Attachment:
-    """Record a stored file as the nomination's, and audit it with its hash."""
+    """Record a stored file as the nomination's, and audit it with its hash.
+
+    Given with an objection or with a department's opinion, it is linked to that.
+    """
     attachment = Attachment(
         nomination=nomination,
         objection=objection,
+        consultation_request_id=consultation_request.id if consultation_request else None,
         sha256=stored.sha256,
         filename=stored.filename,
         content_type=stored.content_type,
@@ -351,7 +357,7 @@ def _attach(
         session,
         action="attachment.add",
         **_actor_fields(actor),
-        role="public" if actor is PUBLIC else None,
+        role=role or ("public" if actor is PUBLIC else None),
         organisation_id=nomination.unit_id,
         campaign_id=nomination.campaign_id,
         entity_type="nomination",
@@ -365,6 +371,9 @@ def _attach(
             "size": stored.size,
             "content_type": stored.content_type,
             "objection_id": objection.id if objection else None,
+            **(
+                {"consultation_request_id": consultation_request.id} if consultation_request else {}
+            ),
         },
         now=now,
     )
@@ -380,7 +389,7 @@ def attach_file(
     editable = engine.workflow_for(nomination).state(nomination.state).editable
     if not can_attach(actor, nomination, purpose, editable):
         raise PermissionDenied("you cannot attach this file to this nomination now")
-    return _attach(session, nomination, stored, purpose, actor=actor)
+    return record_attachment(session, nomination, stored, purpose, actor=actor)
 
 
 def objection_status(session: Session, reference: str) -> Objection:
