@@ -32,13 +32,13 @@ def main() -> None:
 @contextlib.contextmanager
 def transaction() -> Iterator[None]:
     """Commit once at the end of a command, or roll everything back."""
+    from nomination.calendar.workdays import DateOutOfRange
     from nomination.errors import OperationError
-    from nomination.workdays import UnknownCalendarYear
 
     try:
         yield
         db.session.commit()
-    except (OperationError, UnknownCalendarYear) as exc:
+    except (OperationError, DateOutOfRange) as exc:
         # A refusal the user can act on: say it plainly, without a traceback.
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
@@ -144,6 +144,8 @@ def tick(now_text: str | None) -> None:
     ``nomination.web.kept_forms``), writes the reminders of near and missed deadlines and
     sends the notification mails waiting (see ``nomination.notifications``).
     """
+    from nomination.actors import SYSTEM
+    from nomination.db import utcnow
     from nomination.engine import apply_due_timers
 
     try:
@@ -156,9 +158,27 @@ def tick(now_text: str | None) -> None:
         raise click.BadParameter(
             "give a time zone, e.g. 2026-12-04T17:00:00+08:00", param_hint="--now"
         )
+    from nomination.calendar import store
+    from nomination.calendar.operations import recount_stale
+    from nomination.calendar.queries import remind_missing
+
+    with transaction():
+        # A period another host opened on an older calendar is counted on today's first.
+        recounted = recount_stale(db.session, actor=SYSTEM, now=now)
+    if recounted:
+        click.echo(f"{len(recounted)} period(s) recounted on the calendar in force")
     with transaction():
         fired = apply_due_timers(db.session, now)
     click.echo(f"{len(fired)} timer(s) fired")
+    with transaction():
+        missing = remind_missing(db.session, store.current(), now or utcnow())
+    if missing:
+        click.echo(
+            "warning: the official holiday arrangement of "
+            + ", ".join(str(y) for y in missing)
+            + " is not entered: periods into it are provisional (nomination calendar set YEAR)",
+            err=True,
+        )
     for n in fired:
         click.echo(f"  nomination {n.id}: now {n.state}")
     _daily_checkpoint()
@@ -578,6 +598,15 @@ def campaign_bar(org_code: str, year: int, reason: str) -> None:
     with transaction():
         bar_unit(db.session, actor=SYSTEM, unit=_organisation(org_code), year=year, reason=reason)
     click.echo(f"{org_code} may not nominate in {year}: {reason}")
+
+
+def _add_area_commands() -> None:
+    from nomination.calendar.commands import calendar_group
+
+    main.add_command(calendar_group)
+
+
+_add_area_commands()
 
 
 def register_commands(app: Flask) -> None:

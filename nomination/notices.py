@@ -27,11 +27,10 @@ from sqlalchemy.orm import Session
 
 from nomination import strokes
 from nomination.audit import canonical_json, sha256_hex
-from nomination.errors import NotConfigured
+from nomination.calendar.workdays import WorkCalendar
 from nomination.i18n import pick
 from nomination.models import Campaign, Nomination, NoticeEntry, Organisation
 from nomination.models.campaigns import AWARD_KINDS
-from nomination.workdays import UnknownCalendarYear, WorkCalendar
 
 #: The languages a snapshot keeps every label and value in.
 LANGUAGES = ("zh", "en")
@@ -129,12 +128,10 @@ def publish(
     another length (a notice resuming for the days it had left).
     """
     timer = workflow.state(nomination.state).timer
-    ends_at = None
+    period = None
     if timer is not None:
-        try:
-            ends_at = calendar.period_end(at, working_days or timer.days(nomination.campaign))
-        except UnknownCalendarYear as exc:
-            raise NotConfigured(str(exc)) from None
+        working_days = working_days or timer.days(nomination.campaign)
+        period = calendar.period(at, working_days)
     # An entry left open by a definition that does not close it is ended by the new one.
     end(session, nomination, at=at)
     previous = session.scalar(
@@ -145,9 +142,11 @@ def publish(
         nomination,
         workflow,
         published_at=at,
-        ends_at=ends_at,
+        ends_at=period.ends_at if period else None,
         sequence=(previous or 0) + 1,
     )
+    entry.working_days = working_days if period else None
+    entry.ends_provisional = bool(period and period.provisional)
     session.add(entry)
     session.flush()
     return entry

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, aliased, object_session
 from werkzeug.routing import BuildError
 
 from nomination import engine, signals
+from nomination.calendar.workdays import WorkCalendar
 from nomination.db import utcnow
 from nomination.errors import NotFound
 from nomination.models import (
@@ -39,7 +40,6 @@ from nomination.models import (
     User,
 )
 from nomination.permissions import can_view_nomination
-from nomination.workdays import UnknownCalendarYear, WorkCalendar
 
 _log = logging.getLogger(__name__)
 
@@ -406,11 +406,7 @@ def connect() -> None:
 
 
 def _due_soon(cal: WorkCalendar, now: datetime, due_at: datetime) -> bool:
-    try:
-        return 0 < cal.remaining_working_days(now, due_at) <= DUE_SOON_WORKING_DAYS
-    except UnknownCalendarYear:
-        # The deadline lies in a year with no calendar yet: nothing to remind of before then.
-        return False
+    return 0 < cal.remaining_working_days(now, due_at) <= DUE_SOON_WORKING_DAYS
 
 
 def _sweep_nominations(session: Session, cal: WorkCalendar, now: datetime) -> int:

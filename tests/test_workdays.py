@@ -1,4 +1,4 @@
-"""Working days on the official calendar: holidays, 调休, the 17:00 closing hour, unknown years."""
+"""Working days: holidays, 调休, the closing hour; official, provisional and confirmed years."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from nomination.workdays import UnknownCalendarYear, WorkCalendar
+from nomination.calendar.workdays import Arrangement, DateOutOfRange, Grade, WorkCalendar
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
@@ -77,21 +77,76 @@ def test_working_days_between_counts_adjusted_days(cal):
     assert cal.working_days_between(date(2026, 10, 1), date(2026, 10, 7)) == 0
 
 
-def test_unknown_year_is_an_error_not_a_guess(cal):
-    with pytest.raises(UnknownCalendarYear) as err:
-        cal.period_end(bj(2026, 12, 30, 10), 5)
-    assert "2027" in str(err.value)
-
-
-def test_override_file_supplies_a_new_year(tmp_path):
-    path = tmp_path / "holidays.toml"
-    path.write_text(
-        '[2027]\nholidays = ["2027-01-01"]\nworkdays = ["2027-01-03"]\n', encoding="utf-8"
-    )
-    cal = WorkCalendar.from_file(path)
-    # Wed Dec 30, Thu Dec 31, (Fri Jan 1 off), Sun Jan 3 worked, Mon Jan 4, Tue Jan 5.
-    assert cal.period_end(bj(2026, 12, 30, 10), 5) == bj(2027, 1, 5, 17)
-    assert cal.is_workday(date(2027, 1, 3))
+def test_a_year_after_the_package_is_provisional_on_the_statutory_holidays(cal):
+    assert cal.grade(2026) is Grade.OFFICIAL
+    assert cal.grade(2027) is Grade.PROVISIONAL
+    # 元旦 (Fri Jan 1) is off; Sat Jan 2 and Sun Jan 3 are weekends; no adjusted working days.
     assert not cal.is_workday(date(2027, 1, 1))
-    with pytest.raises(UnknownCalendarYear):
-        cal.is_workday(date(2028, 3, 1))
+    assert not cal.is_workday(date(2027, 1, 3))
+    assert cal.is_workday(date(2027, 1, 4))
+    # 春节: New Year's Eve (Fri Feb 5) and the three days after it; Tue Feb 9 is worked.
+    assert not cal.is_workday(date(2027, 2, 5))
+    assert not cal.is_workday(date(2027, 2, 8))
+    assert cal.is_workday(date(2027, 2, 9))
+    # 清明 on the solar term (Mon Apr 5), 端午 (Wed Jun 9), 中秋 (Wed Sep 15), 国庆 Oct 1-3.
+    for day in (date(2027, 4, 5), date(2027, 6, 9), date(2027, 9, 15), date(2027, 10, 1)):
+        assert not cal.is_workday(day)
+    assert cal.is_workday(date(2027, 10, 4))
+
+
+def test_the_statutory_days_follow_the_2024_revision():
+    import chinese_calendar
+
+    from nomination.calendar.provisional import statutory_holidays
+
+    for year in (2025, 2026):
+        # The official years under the revision give every statutory day off.
+        days = statutory_holidays(year)
+        assert len(days) == 13
+        assert all(not chinese_calendar.is_workday(d) for d in days)
+    assert len(statutory_holidays(2040)) == 13
+
+
+@pytest.mark.parametrize(
+    ("opened", "closes"),
+    [
+        # Wed Dec 30 before 17:00 counts: Dec 30, 31, (Jan 1 off, weekend), Jan 4, 5, 6.
+        (bj(2026, 12, 30, 16, 59), bj(2027, 1, 6, 17)),
+        # At 17:00 counting starts the next day: Dec 31, Jan 4, 5, 6, 7.
+        (bj(2026, 12, 30, 17, 0), bj(2027, 1, 7, 17)),
+    ],
+)
+def test_a_period_across_the_year_boundary_is_provisional(cal, opened, closes):
+    period = cal.period(opened, 5)
+    assert period.ends_at == closes
+    assert period.provisional_years == (2027,)
+    assert cal.period(bj(2026, 12, 1, 10), 5).provisional is False
+
+
+def test_an_entered_arrangement_makes_a_year_official():
+    arrangement = Arrangement(frozenset({date(2027, 1, 4)}), frozenset({date(2027, 1, 9)}))
+    cal = WorkCalendar({2027: arrangement})
+    assert cal.grade(2027) is Grade.OFFICIAL
+    assert not cal.is_workday(date(2027, 1, 4))
+    assert cal.is_workday(date(2027, 1, 9))
+    period = cal.period(bj(2026, 12, 30, 10), 5)
+    # Dec 30, 31, Jan 1 (a weekday the entered arrangement does not give off), Jan 5, 6.
+    assert period.ends_at == bj(2027, 1, 6, 17)
+    assert period.provisional is False
+
+
+def test_a_confirmed_year_counts_provisionally_but_is_not_provisional():
+    cal = WorkCalendar(confirmed={2027})
+    assert cal.grade(2027) is Grade.CONFIRMED
+    period = cal.period(bj(2026, 12, 30, 10), 5)
+    assert period.ends_at == WorkCalendar().period_end(bj(2026, 12, 30, 10), 5)
+    assert period.ends_at == bj(2027, 1, 6, 17)
+    assert period.provisional is False
+
+
+@pytest.mark.parametrize("day", [date(2000, 3, 1), date(2003, 12, 31), date(2100, 1, 4)])
+def test_a_date_outside_the_known_years_is_a_typing_error(cal, day):
+    with pytest.raises(DateOutOfRange) as err:
+        cal.is_workday(day)
+    assert day.isoformat() in err.value.message["zh"]
+    assert "typing error" in err.value.message["en"]

@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.exc import StaleDataError
@@ -28,6 +26,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from nomination import signals
 from nomination.actors import SYSTEM
 from nomination.audit import append_event
+from nomination.calendar import store as calendar_store
+from nomination.calendar.workdays import WorkCalendar
 from nomination.db import utcnow
 from nomination.engine.definitions import (
     TransitionDef,
@@ -41,14 +41,12 @@ from nomination.errors import (
     Conflict,
     GuardBlocked,
     InvalidData,
-    NotConfigured,
     PermissionDenied,
 )
 from nomination.formdefs import forms_dir, validate
 from nomination.i18n import pick
 from nomination.models import DefinitionVersion, Nomination
 from nomination.permissions import firing_role
-from nomination.workdays import UnknownCalendarYear, WorkCalendar
 
 _log = logging.getLogger(__name__)
 
@@ -56,22 +54,9 @@ _log = logging.getLogger(__name__)
 _WORKFLOWS: dict[str, Workflow] = {}
 
 
-_CALENDARS: dict[tuple, WorkCalendar] = {}
-
-
 def calendar() -> WorkCalendar:
-    """Return the working-day calendar configured for the application (re-read when changed)."""
-    if not has_app_context():
-        return _CALENDARS.setdefault(("default",), WorkCalendar())
-    cfg = current_app.config
-    path = cfg.get("HOLIDAYS_FILE")
-    stat = os.stat(path) if path and os.path.isfile(path) else None
-    key = (path, stat and stat.st_mtime_ns, cfg["TIMEZONE"], int(cfg["CLOSING_HOUR"]))
-    if key not in _CALENDARS:
-        _CALENDARS[key] = WorkCalendar.from_file(
-            path, timezone=cfg["TIMEZONE"], closing_hour=int(cfg["CLOSING_HOUR"])
-        )
-    return _CALENDARS[key]
+    """Return the working-day calendar in force (the packaged years and those entered)."""
+    return calendar_store.current()
 
 
 _FILES_CACHE: dict[tuple, dict[str, Workflow]] = {}
@@ -228,13 +213,17 @@ def _schedule_timer(
     if timer is None:
         nomination.timer_trigger = None
         nomination.timer_due_at = None
+        nomination.timer_started_at = None
+        nomination.timer_working_days = None
+        nomination.timer_provisional = False
         return
     nomination.timer_trigger = timer.trigger
-    try:
-        due = calendar().period_end(entered_at, days or timer.days(nomination.campaign))
-    except UnknownCalendarYear as exc:
-        raise NotConfigured(str(exc)) from None
-    nomination.timer_due_at = due
+    working_days = days or timer.days(nomination.campaign)
+    period = calendar().period(entered_at, working_days)
+    nomination.timer_due_at = period.ends_at
+    nomination.timer_started_at = entered_at
+    nomination.timer_working_days = working_days
+    nomination.timer_provisional = period.provisional
 
 
 @contextlib.contextmanager
@@ -347,7 +336,12 @@ def apply_due_timers(
     # do it, and this caller must not wait for it or fail with it.
     query = (
         select(Nomination)
-        .where(Nomination.timer_due_at.is_not(None), Nomination.timer_due_at <= now)
+        .where(
+            Nomination.timer_due_at.is_not(None),
+            Nomination.timer_due_at <= now,
+            # A due time counted on a provisional year waits until the year is official.
+            Nomination.timer_provisional.is_(False),
+        )
         .order_by(Nomination.timer_due_at, Nomination.id)
         .with_for_update(of=Nomination, skip_locked=True)
     )
@@ -361,6 +355,7 @@ def apply_due_timers(
             nomination.timer_due_at is not None
             and nomination.timer_due_at <= now
             and nomination.timer_trigger
+            and not nomination.timer_provisional
         ):
             trigger = nomination.timer_trigger
             try:
@@ -375,11 +370,6 @@ def apply_due_timers(
                     )
             except (GuardBlocked, Conflict):
                 # A guard holds the timer, or another transaction fired it first.
-                break
-            except NotConfigured as exc:
-                # The next state's period reaches a year with no holiday calendar yet: leave
-                # this nomination as it is (nothing half-done) and go on with the others.
-                _log.warning("timer %s of nomination %s not fired: %s", trigger, nomination.id, exc)
                 break
             fired.append(nomination)
     return fired

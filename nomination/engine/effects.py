@@ -194,6 +194,7 @@ def resume_notice(ctx: Context) -> None:
 def record_verification_request(ctx: Context) -> None:
     """Keep the federation's request to the unit: what to verify, and by when."""
     days = ctx.nomination.campaign.objection_answer_working_days
+    period = ctx.calendar.period(ctx.now, days)
     _add_evidence(
         ctx,
         "verifications",
@@ -201,7 +202,9 @@ def record_verification_request(ctx: Context) -> None:
             "requested_at": ctx.now.isoformat(),
             "requested_by": ctx.actor.name,
             "questions": ctx.data["questions"],
-            "due_at": ctx.calendar.period_end(ctx.now, days).isoformat(),
+            "due_at": period.ends_at.isoformat(),
+            "working_days": days,
+            "provisional": period.provisional,
         },
         append=True,
     )
@@ -289,18 +292,20 @@ def end_notice(ctx: Context) -> None:
 def open_consultation(ctx: Context) -> None:
     """Send one opinion request to each department the campaign's rules name (征求意见)."""
     from nomination.consultations import open_requests
-    from nomination.errors import NotConfigured
-    from nomination.workdays import UnknownCalendarYear
 
-    campaign = ctx.nomination.campaign
-    try:
-        due_at = ctx.calendar.period_end(ctx.now, campaign.consultation_working_days)
-    except UnknownCalendarYear as exc:
-        raise NotConfigured(str(exc)) from None
-    requests = open_requests(ctx.session, ctx.nomination, now=ctx.now, due_at=due_at)
+    days = ctx.nomination.campaign.consultation_working_days
+    period = ctx.calendar.period(ctx.now, days)
+    requests = open_requests(ctx.session, ctx.nomination, now=ctx.now, due_at=period.ends_at)
+    for request in requests:
+        request.working_days = days
+        request.due_provisional = period.provisional
     # Which departments stays out of the event: the unit reads its nomination's history.
     # Each opinion's own event names its department.
-    ctx.notes["consultation"] = {"requests": [r.id for r in requests], "due_at": due_at.isoformat()}
+    ctx.notes["consultation"] = {
+        "requests": [r.id for r in requests],
+        "due_at": period.ends_at.isoformat(),
+        "provisional": period.provisional,
+    }
 
 
 @effect("close_consultation")

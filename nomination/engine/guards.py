@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 
+from nomination.calendar.workdays import DateOutOfRange
 from nomination.engine.registry import Context, guard
 from nomination.formdefs import missing_required
 from nomination.i18n import pick
@@ -19,7 +20,6 @@ from nomination.models import (
     Quota,
     UnitBar,
 )
-from nomination.workdays import UnknownCalendarYear
 
 
 def _reason(zh: str, en: str) -> dict[str, str]:
@@ -95,8 +95,15 @@ def unit_notice_complete(ctx: Context) -> dict[str, str] | None:
     needed = ctx.nomination.campaign.unit_notice_working_days
     try:
         days = ctx.calendar.working_days_between(start, end)
-    except UnknownCalendarYear as exc:
-        return _reason(str(exc), str(exc))
+    except DateOutOfRange as exc:
+        return exc.message
+    provisional = ctx.calendar.provisional_years(start, end)
+    if provisional:
+        # Counted on the statutory holidays alone: said in the recommendation's event.
+        ctx.notes["unit_notice_calendar"] = {
+            "working_days": days,
+            "provisional_years": list(provisional),
+        }
     if days < needed:
         return _reason(
             f"本单位公示仅 {days} 个工作日,不少于 {needed} 个工作日",

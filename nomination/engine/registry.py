@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from nomination.calendar.workdays import WorkCalendar
     from nomination.engine.definitions import TransitionDef, Workflow
     from nomination.models import Nomination
-    from nomination.workdays import WorkCalendar
 
 
 @dataclass

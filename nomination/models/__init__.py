@@ -11,6 +11,7 @@ from nomination.models.archive import (
     StudioMember,
 )
 from nomination.models.audit import AuditEvent, AuditHead
+from nomination.models.calendar import CalendarYear
 from nomination.models.campaigns import (
     Campaign,
     CampaignAward,
@@ -43,6 +44,7 @@ __all__ = [
     "Attachment",
     "AuditEvent",
     "AuditHead",
+    "CalendarYear",
     "Campaign",
     "CampaignAward",
     "Checkpoint",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from nomination.db import Base, UTCDateTime, utcnow
@@ -36,6 +36,10 @@ class ConsultationRequest(Base):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The end of the department's period (working days from the campaign's rules).
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: The period's length in working days, and whether the due time was counted on a
+    #: provisional year (recounted when the year becomes official).
+    working_days: Mapped[int | None] = mapped_column(Integer)
+    due_provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Incremented on every change: two answers at once give a conflict, never two opinions.
     version: Mapped[int] = mapped_column(Integer, nullable=False)

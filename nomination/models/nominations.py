@@ -61,6 +61,13 @@ class Nomination(Base):
     #: The pending timer of the current state, if any: fired by tick or lazily on read.
     timer_trigger: Mapped[str | None] = mapped_column(String(64))
     timer_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: What the timer's period was counted from, so that it can be counted again when a
+    #: year of the calendar changes grade: its start and length in working days.
+    timer_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    timer_working_days: Mapped[int | None] = mapped_column(Integer)
+    #: The due time was counted on a provisional year: the timer waits until it is official
+    #: or confirmed, so that it never fires earlier than the official calendar allows.
+    timer_provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     #: When the current state was entered.
     state_entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

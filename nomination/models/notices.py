@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from nomination.db import Base, JSONType, UTCDateTime
@@ -15,7 +25,8 @@ class NoticeEntry(Base):
     """What the public was shown of one nomination on notice, fixed when it was published.
 
     Written by the transition that publishes the notice and never changed afterwards, except
-    that ``closed_at`` is set once when the nomination leaves the notice. Pages, the print
+    that ``closed_at`` is set once when the nomination leaves the notice, and that a provisional
+    end is recounted (audited) when its year's official arrangement is entered. Pages, the print
     version, the PDF, the feed and the archive are rendered from these rows, never from the
     nomination's current data.
     """
@@ -40,6 +51,10 @@ class NoticeEntry(Base):
     published_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: When the period was announced to close (None: the state has no period).
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The period's length in working days, and whether its end was counted on a provisional
+    #: year (shown as 暂定; recounted, and audited, when the year becomes official).
+    working_days: Mapped[int | None] = mapped_column(Integer)
+    ends_provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     #: When the nomination left the notice (its period ended, or an objection interrupted it).
     #: Says nothing about the outcome.
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)

@@ -1,0 +1,473 @@
+"""Calendar actions: enter a year's official arrangement, confirm a provisional year, recount.
+
+Entering or confirming a year recounts, in the same transaction, every open period that ran on
+a provisional year or touches the year: the nominations' timers, the notice board's entries,
+the departments' answer deadlines and the units' verification deadlines. Each period that moves
+is audited on its own and its people are told; a period is never moved to before the moment
+of the entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from nomination.actors import SystemActor
+from nomination.audit import append_event
+from nomination.calendar import store
+from nomination.calendar.announcements import announce
+from nomination.calendar.workdays import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    Arrangement,
+    Grade,
+    WorkCalendar,
+)
+from nomination.db import utcnow
+from nomination.errors import Conflict, InvalidData, PermissionDenied
+from nomination.models import CalendarYear, ConsultationRequest, Nomination, NoticeEntry
+from nomination.permissions import can_administer
+
+#: What each kind of period is called, for the audit trail, the preview and the notifications.
+PERIOD_LABELS = {
+    "timer": {"zh": "本阶段截止时间", "en": "end of the stage"},
+    "notice": {"zh": "公示截止时间", "en": "end of the public notice"},
+    "consultation": {"zh": "部门回复期限", "en": "department's answer deadline"},
+    "verification": {"zh": "单位核实报送期限", "en": "unit's verification deadline"},
+}
+
+
+@dataclass
+class Recount:
+    """One open period counted again on a changed calendar."""
+
+    period: str
+    nomination_id: int
+    ends_before: datetime
+    ends_after: datetime
+    provisional_before: bool
+    provisional_after: bool
+    #: The row the period lives in: a nomination, a notice entry or a consultation request.
+    row: Any = field(repr=False, default=None)
+
+    @property
+    def moved(self) -> bool:
+        """Whether the end moved (not only its grade)."""
+        return self.ends_before != self.ends_after
+
+    @property
+    def changed(self) -> bool:
+        """Whether anything about the period changed."""
+        return self.moved or self.provisional_before != self.provisional_after
+
+
+# --- entering a year ---------------------------------------------------------------------------
+
+
+def _dates(
+    year: int, lines: Iterable[str | date], field_name: str, weekend: bool
+) -> tuple[set[date], list[str]]:
+    """Parse dates and ranges (``2027-02-09/2027-02-12``: its weekdays, or weekend days)."""
+    days: set[date] = set()
+    errors: list[str] = []
+    for raw in lines:
+        text = raw.isoformat() if isinstance(raw, date) else str(raw).strip()
+        if not text:
+            continue
+        try:
+            if "/" in text:
+                first, last = (date.fromisoformat(p.strip()) for p in text.split("/", 1))
+                if last < first:
+                    raise ValueError
+                span = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+                # A range names the days of the kind the field asks for: a holiday range its
+                # weekdays, an adjusted working days range its weekend days.
+                found = [d for d in span if (d.weekday() >= 5) == weekend]
+            else:
+                found = [date.fromisoformat(text)]
+        except ValueError:
+            errors.append(f"「{text}」不是日期(YYYY-MM-DD)/ '{text}' is not a date (YYYY-MM-DD)")
+            continue
+        for day in found:
+            if day.year != year:
+                errors.append(f"{day} 不在 {year} 年 / {day} is not in {year}")
+            elif weekend and day.weekday() < 5:
+                errors.append(
+                    f"{day} 是工作日,调休上班日应为周末 / {day} is a weekday: an adjusted "
+                    "working day must be a Saturday or Sunday"
+                )
+            elif not weekend and day.weekday() >= 5:
+                errors.append(
+                    f"{day} 是周末,本来就休息:只需列出放假的工作日 / {day} is a weekend day, "
+                    "off anyway: list only the weekdays that are days off"
+                )
+            else:
+                days.add(day)
+    return days, errors
+
+
+def parse_arrangement(
+    year: int, holidays: Iterable[str | date], workdays: Iterable[str | date]
+) -> Arrangement:
+    """Check a year's arrangement; raise InvalidData naming each field with its errors."""
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InvalidData(
+            f"the year must be from {FIRST_YEAR} to {LAST_YEAR}",
+            fields={
+                "year": [
+                    f"年份应在 {FIRST_YEAR}–{LAST_YEAR} 之间 / from {FIRST_YEAR} to {LAST_YEAR}"
+                ]
+            },
+        )
+    off, off_errors = _dates(year, holidays, "holidays", weekend=False)
+    worked, worked_errors = _dates(year, workdays, "workdays", weekend=True)
+    fields = {}
+    if off_errors:
+        fields["holidays"] = off_errors
+    if worked_errors:
+        fields["workdays"] = worked_errors
+    if not off and not off_errors:
+        fields["holidays"] = ["至少应有一个放假的工作日 / at least one weekday off is required"]
+    if fields:
+        raise InvalidData("the arrangement has errors", fields=fields)
+    return Arrangement(frozenset(off), frozenset(worked))
+
+
+def _require_admin(actor: Any) -> None:
+    if not (isinstance(actor, SystemActor) or can_administer(actor)):
+        raise PermissionDenied("only administrators may enter the calendar")
+
+
+def _actor_fields(actor: Any) -> dict[str, Any]:
+    return {"actor_id": getattr(actor, "id", None), "actor_name": actor.name}
+
+
+def year_row(session: Session, year: int, *, lock: bool = False) -> CalendarYear | None:
+    """Return the entered version of ``year``, if any."""
+    query = select(CalendarYear).where(CalendarYear.year == year)
+    if lock:
+        query = query.with_for_update()
+    return session.scalar(query)
+
+
+def _check_version(row: CalendarYear | None, expected: str | None) -> None:
+    """Refuse a form posted against a version of the year that has changed since."""
+    if expected is None:
+        return
+    if (row.event_hash if row else "") != expected:
+        raise Conflict("the year's calendar was changed by someone else; look at it again")
+
+
+def _with_year(
+    session: Session, cal_rows: list[CalendarYear], replacement: CalendarYear
+) -> WorkCalendar:
+    rows = [r for r in cal_rows if r.year != replacement.year] + [replacement]
+    base = store.current(session)
+    return store.build(rows, str(base.tz), base.closing_hour)
+
+
+def preview_arrangement(
+    session: Session, year: int, arrangement: Arrangement, *, now: datetime | None = None
+) -> list[Recount]:
+    """Return the open periods whose end or grade would change if ``arrangement`` were entered."""
+    now = now or utcnow()
+    candidate = CalendarYear(
+        year=year,
+        grade="official",
+        holidays=sorted(d.isoformat() for d in arrangement.holidays),
+        workdays=sorted(d.isoformat() for d in arrangement.workdays),
+    )
+    cal = _with_year(session, list(session.scalars(select(CalendarYear))), candidate)
+    return [r for r in recount(session, cal, years=[year], now=now) if r.changed]
+
+
+def set_arrangement(
+    session: Session,
+    *,
+    actor: Any,
+    year: int,
+    holidays: Iterable[str | date],
+    workdays: Iterable[str | date],
+    source: str,
+    expected_version: str | None = None,
+    now: datetime | None = None,
+) -> list[Recount]:
+    """Enter ``year``'s official arrangement and recount its open periods; return those changed."""
+    _require_admin(actor)
+    now = now or utcnow()
+    arrangement = parse_arrangement(year, holidays, workdays)
+    source = (source or "").strip()
+    if not source:
+        raise InvalidData(
+            "name the notice the arrangement comes from",
+            fields={"source": ["请填写放假安排的通知文号 / name the State Council's notice"]},
+        )
+    row = year_row(session, year, lock=True)
+    _check_version(row, expected_version)
+    before = _year_record(row)
+    if row is None:
+        row = CalendarYear(year=year, event_hash="")
+        session.add(row)
+    row.grade = "official"
+    row.holidays = sorted(d.isoformat() for d in arrangement.holidays)
+    row.workdays = sorted(d.isoformat() for d in arrangement.workdays)
+    row.source = source
+    row.entered_by_id = getattr(actor, "id", None)
+    row.entered_at = now
+    appended = append_event(
+        session,
+        action="calendar.set",
+        **_actor_fields(actor),
+        entity_type="calendar_year",
+        entity_id=year,
+        before=before,
+        after=_year_record(row),
+        now=now,
+    )
+    row.event_hash = appended.hash
+    session.flush()
+    return _recount_and_record(session, actor, [year], now, reason=f"{year} official: {source}")
+
+
+def confirm_year(
+    session: Session,
+    *,
+    actor: Any,
+    year: int,
+    reason: str,
+    expected_version: str | None = None,
+    now: datetime | None = None,
+) -> list[Recount]:
+    """Accept ``year``'s provisional calendar for its periods, so that they may close."""
+    _require_admin(actor)
+    now = now or utcnow()
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidData(
+            "a reason is required", fields={"reason": ["请说明确认的理由 / give the reason"]}
+        )
+    grade = store.current(session).grade(year)
+    row = year_row(session, year, lock=True)
+    _check_version(row, expected_version)
+    if grade is not Grade.PROVISIONAL:
+        raise Conflict(f"{year} is not provisional: it is {grade.value}")
+    row = CalendarYear(
+        year=year,
+        grade="confirmed",
+        holidays=[],
+        workdays=[],
+        source=reason,
+        entered_by_id=getattr(actor, "id", None),
+        entered_at=now,
+        event_hash="",
+    )
+    session.add(row)
+    appended = append_event(
+        session,
+        action="calendar.confirm",
+        **_actor_fields(actor),
+        entity_type="calendar_year",
+        entity_id=year,
+        after=_year_record(row),
+        comment=reason,
+        now=now,
+    )
+    row.event_hash = appended.hash
+    session.flush()
+    return _recount_and_record(session, actor, [year], now, reason=f"{year} confirmed: {reason}")
+
+
+def _year_record(row: CalendarYear | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {
+        "year": row.year,
+        "grade": row.grade,
+        "holidays": list(row.holidays),
+        "workdays": list(row.workdays),
+        "source": row.source,
+    }
+
+
+# --- recounting open periods -------------------------------------------------------------------
+
+
+def _touches(start_col: Any, end_col: Any, flag_col: Any, years: list[int] | None) -> Any:
+    """Rows whose period ran on a provisional year, or overlaps one of ``years``."""
+    if not years:
+        return flag_col.is_(True)
+    # A day's margin either side: the columns are UTC, the years local.
+    first = datetime(min(years), 1, 1, tzinfo=UTC) - timedelta(days=1)
+    last = datetime(max(years) + 1, 1, 1, tzinfo=UTC) + timedelta(days=1)
+    return or_(flag_col.is_(True), and_(end_col >= first, start_col < last))
+
+
+def _counted(
+    cal: WorkCalendar, start: datetime, days: int, old: datetime, now: datetime
+) -> tuple[datetime, bool]:
+    period = cal.period(start, days)
+    ends = period.ends_at
+    if ends != old and ends < now:
+        # The official calendar ends it earlier than announced, and that moment has passed:
+        # it ends now, never before the entry that moved it.
+        ends = now
+    return ends, period.provisional
+
+
+def recount(
+    session: Session, cal: WorkCalendar, *, years: list[int] | None, now: datetime
+) -> list[Recount]:
+    """Count every open period that ran on a provisional year or touches ``years`` on ``cal``."""
+    out: list[Recount] = []
+    timers = select(Nomination).where(
+        Nomination.timer_due_at.is_not(None),
+        Nomination.timer_started_at.is_not(None),
+        Nomination.timer_working_days.is_not(None),
+        _touches(
+            Nomination.timer_started_at,
+            Nomination.timer_due_at,
+            Nomination.timer_provisional,
+            years,
+        ),
+    )
+    for n in session.scalars(timers.order_by(Nomination.id)):
+        ends, provisional = _counted(
+            cal, n.timer_started_at, n.timer_working_days, n.timer_due_at, now
+        )
+        out.append(
+            Recount("timer", n.id, n.timer_due_at, ends, n.timer_provisional, provisional, n)
+        )
+    entries = select(NoticeEntry).where(
+        NoticeEntry.closed_at.is_(None),
+        NoticeEntry.ends_at.is_not(None),
+        NoticeEntry.working_days.is_not(None),
+        _touches(
+            NoticeEntry.published_at, NoticeEntry.ends_at, NoticeEntry.ends_provisional, years
+        ),
+    )
+    for e in session.scalars(entries.order_by(NoticeEntry.id)):
+        ends, provisional = _counted(cal, e.published_at, e.working_days, e.ends_at, now)
+        out.append(
+            Recount("notice", e.nomination_id, e.ends_at, ends, e.ends_provisional, provisional, e)
+        )
+    requests = select(ConsultationRequest).where(
+        ConsultationRequest.status == "open",
+        ConsultationRequest.working_days.is_not(None),
+        _touches(
+            ConsultationRequest.created_at,
+            ConsultationRequest.due_at,
+            ConsultationRequest.due_provisional,
+            years,
+        ),
+    )
+    for r in session.scalars(requests.order_by(ConsultationRequest.id)):
+        ends, provisional = _counted(cal, r.created_at, r.working_days, r.due_at, now)
+        out.append(
+            Recount(
+                "consultation", r.nomination_id, r.due_at, ends, r.due_provisional, provisional, r
+            )
+        )
+    out.extend(_recount_verifications(session, cal, years, now))
+    return out
+
+
+def _open_verification(n: Nomination) -> dict[str, Any] | None:
+    requests = (n.evidence or {}).get("verifications") or []
+    last = requests[-1] if requests else None
+    if not last or "answer" in last or not last.get("working_days") or not last.get("due_at"):
+        return None
+    return last
+
+
+def _recount_verifications(
+    session: Session, cal: WorkCalendar, years: list[int] | None, now: datetime
+) -> list[Recount]:
+    out = []
+    # Only nominations waiting for a unit's answer carry an open request; few at any time.
+    for n in session.scalars(
+        select(Nomination).where(Nomination.timer_due_at.is_not(None)).order_by(Nomination.id)
+    ):
+        last = _open_verification(n)
+        if last is None:
+            continue
+        start = datetime.fromisoformat(last["requested_at"])
+        old = datetime.fromisoformat(last["due_at"])
+        was = bool(last.get("provisional"))
+        touched = was or (years and any(start.year <= y <= old.year for y in years))
+        if not touched:
+            continue
+        ends, provisional = _counted(cal, start, int(last["working_days"]), old, now)
+        out.append(Recount("verification", n.id, old, ends, was, provisional, n))
+    return out
+
+
+def _apply(recount_: Recount) -> None:
+    row, ends, provisional = recount_.row, recount_.ends_after, recount_.provisional_after
+    if recount_.period == "timer":
+        row.timer_due_at, row.timer_provisional = ends, provisional
+    elif recount_.period == "notice":
+        row.ends_at, row.ends_provisional = ends, provisional
+    elif recount_.period == "consultation":
+        row.due_at, row.due_provisional = ends, provisional
+    else:
+        evidence = dict(row.evidence)
+        requests = [dict(r) for r in evidence["verifications"]]
+        requests[-1].update(due_at=ends.isoformat(), provisional=provisional)
+        evidence["verifications"] = requests
+        row.evidence = evidence
+
+
+def _recount_and_record(
+    session: Session, actor: Any, years: list[int] | None, now: datetime, *, reason: str
+) -> list[Recount]:
+    """Recount on the calendar this transaction sees, audit and announce each change."""
+    cal = store.uncached(session)
+    store.use(cal)
+    changed = [r for r in recount(session, cal, years=years, now=now) if r.changed]
+    nominations = (
+        {
+            n.id: n
+            for n in session.scalars(
+                select(Nomination).where(Nomination.id.in_({r.nomination_id for r in changed}))
+            )
+        }
+        if changed
+        else {}
+    )
+    for r in changed:
+        _apply(r)
+        session.flush()
+        nomination = nominations[r.nomination_id]
+        append_event(
+            session,
+            action="calendar.recount",
+            **_actor_fields(actor),
+            organisation_id=nomination.unit_id,
+            campaign_id=nomination.campaign_id,
+            entity_type="nomination",
+            entity_id=nomination.id,
+            before={
+                "period": r.period,
+                "ends_at": r.ends_before,
+                "provisional": r.provisional_before,
+            },
+            after={"period": r.period, "ends_at": r.ends_after, "provisional": r.provisional_after},
+            comment=reason,
+            now=now,
+        )
+        if r.moved:
+            announce(session, nomination, r, cal)
+    return changed
+
+
+def recount_stale(session: Session, *, actor: Any, now: datetime | None = None) -> list[Recount]:
+    """Recount provisional periods the calendar in force no longer counts the same (``tick``).
+
+    Catches a period opened by another host while a year was being entered there.
+    """
+    return _recount_and_record(session, actor, None, now or utcnow(), reason="tick")
