@@ -86,9 +86,19 @@ def check_rules(session: Session, federation: Organisation, rules: Any) -> list[
 
 
 def open_requests(
-    session: Session, nomination: Nomination, *, now: datetime, due_at: datetime
+    session: Session,
+    nomination: Nomination,
+    *,
+    now: datetime,
+    due_at: datetime,
+    working_days: int | None = None,
+    provisional: bool = False,
 ) -> list[ConsultationRequest]:
-    """Create the opinion requests for ``nomination`` entering consultation."""
+    """Create the opinion requests for ``nomination`` entering consultation.
+
+    ``working_days`` and ``provisional`` say how ``due_at`` was counted, so that it can be
+    counted again when a year of the calendar becomes official.
+    """
     codes = department_codes(nomination.campaign, nomination)
     departments = {
         d.code: d
@@ -113,6 +123,8 @@ def open_requests(
             department=departments[code],
             status="open",
             due_at=due_at,
+            working_days=working_days,
+            due_provisional=provisional,
             created_at=now,
         )
         for code in codes

@@ -220,6 +220,11 @@ class Period:
     entries: list[NoticeEntry]
 
     @property
+    def provisional(self) -> bool:
+        """Whether the end was counted on a provisional year (shown as 暂定)."""
+        return any(e.ends_provisional for e in self.entries)
+
+    @property
     def contact(self) -> dict[str, Any]:
         """Return where objections went, as the latest entry published it."""
         return max(self.entries, key=lambda e: e.published_at).objection_contact
@@ -271,7 +276,7 @@ class Notice:
         tz = timezone()
         buckets: dict[tuple[date, datetime | None], list[NoticeEntry]] = {}
         for entry in self.entries:
-            key = (entry.published_at.astimezone(tz).date(), entry.ends_at)
+            key = (entry.published_at.astimezone(tz).date(), entry.ends_at)  # grade follows end
             buckets.setdefault(key, []).append(entry)
         never = datetime.max.replace(tzinfo=tz)
         return [

@@ -232,6 +232,16 @@ def can_administer(user: Any) -> bool:
     return has_role(user, "admin")
 
 
+def can_manage_calendar(user: Any) -> bool:
+    """Return whether ``user`` may enter a year's arrangement or confirm a provisional year."""
+    return has_role(user, "admin")
+
+
+def can_see_calendar_warning(user: Any) -> bool:
+    """Return whether ``user`` is told that next year's arrangement is missing."""
+    return has_role(user, "admin") or has_role(user, "federation_reviewer")
+
+
 def nomination_scope(user: Any) -> ColumnElement[bool]:
     """Return a WHERE clause limiting a query over Nomination (joined to its unit) to ``user``."""
     if not _is_user(user):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from nomination import engine, notices
@@ -99,6 +99,8 @@ class Deadline:
 
     at: datetime | None
     overdue: bool
+    #: Counted on a provisional year (shown as 暂定).
+    provisional: bool = False
 
 
 def deadlines(
@@ -112,24 +114,35 @@ def deadlines(
         return {}
     now = now or utcnow()
     ids = list(ids)
-    requests = dict(
-        session.execute(
-            select(ConsultationRequest.nomination_id, func.min(ConsultationRequest.due_at))
+    requests = {
+        nomination_id: (due, bool(provisional))
+        for nomination_id, due, provisional in session.execute(
+            select(
+                ConsultationRequest.nomination_id,
+                func.min(ConsultationRequest.due_at),
+                func.max(case((ConsultationRequest.due_provisional.is_(True), 1), else_=0)),
+            )
             .where(ConsultationRequest.nomination_id.in_(ids), _open_request())
             .group_by(ConsultationRequest.nomination_id)
-        ).all()
-    )
-    out = {}
-    for nomination_id, state, timer_due_at in session.execute(
-        select(Nomination.id, Nomination.state, Nomination.timer_due_at).where(
-            Nomination.id.in_(ids)
         )
+    }
+    out = {}
+    for nomination_id, state, timer_due_at, timer_provisional in session.execute(
+        select(
+            Nomination.id, Nomination.state, Nomination.timer_due_at, Nomination.timer_provisional
+        ).where(Nomination.id.in_(ids))
     ):
-        consulting = requests.get(nomination_id) if state == "consultation" else None
+        consulting, consulting_provisional = (
+            requests.get(nomination_id, (None, False)) if state == "consultation" else (None, False)
+        )
         late = (consulting is not None and consulting <= now) or (
             timer_due_at is not None and timer_due_at <= now
         )
-        out[nomination_id] = Deadline(at=consulting or timer_due_at, overdue=late)
+        out[nomination_id] = Deadline(
+            at=consulting or timer_due_at,
+            overdue=late,
+            provisional=consulting_provisional if consulting else bool(timer_provisional),
+        )
     return out
 
 

@@ -21,8 +21,18 @@ from flask_login import current_user
 
 from nomination import consultations, db, engine
 from nomination.api import openapi, serialise
-from nomination.api.openapi import _body, _json, _nullable, _object, _op, _query, _ref
+from nomination.api.openapi import (
+    PROVISIONAL_PROPERTIES,
+    _body,
+    _json,
+    _nullable,
+    _object,
+    _op,
+    _query,
+    _ref,
+)
 from nomination.api.views import _json_body, _top_level, bp
+from nomination.calendar.presenters import provisional_fields
 from nomination.db import utcnow
 from nomination.models import ConsultationRequest, User
 
@@ -41,6 +51,7 @@ def consultation(req: ConsultationRequest, now: datetime) -> dict[str, Any]:
         "department": serialise.organisation(req.department),
         "status": req.status,
         "due_at": serialise.iso(req.due_at),
+        **provisional_fields(req.due_provisional, req.due_at),
         "overdue": req.overdue(now),
         "version": req.version,
         "campaign": {
@@ -132,6 +143,7 @@ CONSULTATION_SCHEMA = _object(
             "with its reason; closed: no longer needed.",
         },
         "due_at": _DATE_TIME,
+        **PROVISIONAL_PROPERTIES,
         "overdue": {"type": "boolean", "description": "Still open after its deadline."},
         "version": {
             "type": "integer",

@@ -31,6 +31,22 @@ def _object(
     return schema
 
 
+#: Beside a date counted on working days: whether a provisional year was used, and why.
+PROVISIONAL_PROPERTIES: dict[str, Any] = {
+    "provisional": {
+        "type": "boolean",
+        "description": "Counted on a provisional year (暂定): the statutory holidays alone, "
+        "until the official arrangement is entered; the date may still move.",
+    },
+    "provisional_reason": {
+        "type": ["object", "null"],
+        "properties": {"zh": {"type": "string"}, "en": {"type": "string"}},
+        "required": ["zh", "en"],
+        "description": "The one-line reason, when provisional.",
+    },
+}
+
+
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
@@ -278,6 +294,7 @@ def _schemas() -> dict[str, Any]:
                                 {
                                     "trigger": {"type": "string"},
                                     "due_at": {"type": "string", "format": "date-time"},
+                                    **PROVISIONAL_PROPERTIES,
                                 }
                             )
                         ),
@@ -369,6 +386,7 @@ def _schemas() -> dict[str, Any]:
                 },
                 "published_at": {"type": "string", "format": "date-time"},
                 "notice_ends_at": {"type": ["string", "null"], "format": "date-time"},
+                **PROVISIONAL_PROPERTIES,
                 "objection_contact": {"type": "object"},
             }
         ),

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from nomination import engine
 from nomination.audit import EventView, VerifyResult, event_view
+from nomination.calendar.presenters import provisional_fields
 from nomination.engine.definitions import Workflow
 from nomination.formdefs import FormDef
 from nomination.models import (
@@ -167,7 +168,11 @@ def nomination(
         "data": n.data or {},
         "evidence": n.evidence or {},
         "state_entered_at": iso(n.state_entered_at),
-        "timer": {"trigger": n.timer_trigger, "due_at": iso(n.timer_due_at)}
+        "timer": {
+            "trigger": n.timer_trigger,
+            "due_at": iso(n.timer_due_at),
+            **provisional_fields(n.timer_provisional, n.timer_due_at),
+        }
         if n.timer_trigger
         else None,
         "decision_number": n.decision_number,
@@ -227,6 +232,7 @@ def notice(entry: NoticeEntry, campaign: Campaign, position: int) -> dict[str, A
         "sequence": entry.sequence,
         "published_at": iso(entry.published_at),
         "notice_ends_at": iso(entry.ends_at),
+        **provisional_fields(entry.ends_provisional, entry.ends_at),
         "objection_contact": entry.objection_contact or {},
     }
 

@@ -295,10 +295,14 @@ def open_consultation(ctx: Context) -> None:
 
     days = ctx.nomination.campaign.consultation_working_days
     period = ctx.calendar.period(ctx.now, days)
-    requests = open_requests(ctx.session, ctx.nomination, now=ctx.now, due_at=period.ends_at)
-    for request in requests:
-        request.working_days = days
-        request.due_provisional = period.provisional
+    requests = open_requests(
+        ctx.session,
+        ctx.nomination,
+        now=ctx.now,
+        due_at=period.ends_at,
+        working_days=days,
+        provisional=period.provisional,
+    )
     # Which departments stays out of the event: the unit reads its nomination's history.
     # Each opinion's own event names its department.
     ctx.notes["consultation"] = {

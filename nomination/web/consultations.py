@@ -350,6 +350,7 @@ def consultation_panel(nomination: Nomination) -> dict[str, Any] | None:
             "department": r.department,
             "status": _status(r.status),
             "due_at": r.due_at,
+            "provisional": r.due_provisional,
             "overdue": r.overdue(now),
             "answered_by": r.answered_by.name if r.answered_by else "",
             "answered_at": r.answered_at,

@@ -34,7 +34,9 @@ from nomination import db, engine
 from nomination.audit import event_views
 from nomination.audit_views import field_changes
 from nomination.bulk import ItemResult, transition_each
+from nomination.calendar.queries import missing_message, missing_years
 from nomination.consultations import visible_events
+from nomination.db import utcnow
 from nomination.engine.definitions import StateDef, TransitionDef, Workflow
 from nomination.engine.diagram import svg
 from nomination.errors import (
@@ -52,6 +54,8 @@ from nomination.permissions import (
     can_act_in_bulk,
     can_edit_nomination,
     can_handle_objections,
+    can_manage_calendar,
+    can_see_calendar_warning,
     composition_scopes,
 )
 from nomination.queries import (
@@ -249,6 +253,7 @@ def _verifications(wf: Workflow, requests: list[dict[str, Any]]) -> list[dict[st
                 "requested_by": r.get("requested_by"),
                 "questions": r.get("questions", ""),
                 "due_at": _as_time(r.get("due_at")),
+                "provisional": bool(r.get("provisional")),
                 "answer": answer
                 and {
                     "at": _as_time(answer.get("answered_at")),
@@ -535,9 +540,19 @@ def _render_dashboard(
             categories=_categories(campaigns),
             units=units,
             open_campaigns=open_campaigns(db.session) if units else [],
+            calendar_missing=_calendar_missing(user),
+            can_manage_calendar=can_manage_calendar(user),
         ),
         status,
     )
+
+
+def _calendar_missing(user: User) -> dict[str, str] | None:
+    """The warning that this or next year's arrangement is missing, for those who act on it."""
+    if not can_see_calendar_warning(user):
+        return None
+    years = missing_years(engine.calendar(), utcnow())
+    return missing_message(years) if years else None
 
 
 def _filter_units(user: User) -> list[Organisation]:

@@ -47,6 +47,7 @@ from flask_babel import format_date, format_time
 from markupsafe import escape
 
 from nomination import db, notices, queries
+from nomination.calendar.presenters import provisional_note
 from nomination.errors import InvalidData, NotFound
 from nomination.formdefs import clean_data, form_class
 from nomination.i18n import current_language, pick
@@ -114,6 +115,7 @@ def _entry_view(entry: NoticeEntry) -> dict[str, Any]:
         "period": tr("{0} 至 {1}", "{0} to {1}").format(
             _date_text(entry.published_at), _end_text(entry.ends_at)
         ),
+        "provisional": entry.ends_provisional,
         "fields": fields,
         "shown": {name: value for name, _label, value in fields},
     }
@@ -124,6 +126,8 @@ def _period_view(period: notices.Period, anchor: str) -> dict[str, Any]:
         "anchor": anchor,
         "published_on": _date_text(period.published_on),
         "ends_at": _end_text(period.ends_at),
+        "ends_moment": period.ends_at,
+        "provisional": period.provisional,
         "columns": period.columns(),
         "entries": [_entry_view(e) for e in period.entries],
         "contact": period.contact,
@@ -365,9 +369,12 @@ def _feed_entry(feed: ElementTree.Element, entries: list[NoticeEntry], campaign:
             f"<li>{escape(entry.nominee_name)}({escape(entry.unit_name)})"
             f"<br><small>{escape(shown)}</small></li>"
         )
+    ends = max((e.ends_at for e in entries if e.ends_at), default=None)
     period = tr("公示期:{0} 至 {1}", "Notice period: {0} to {1}").format(
-        _date_text(day), _end_text(max((e.ends_at for e in entries if e.ends_at), default=None))
+        _date_text(day), _end_text(ends)
     )
+    if any(e.ends_provisional for e in entries):
+        period += f"({tr('暂定', 'provisional')}:{provisional_note(ends)})"
     _sub(item, "content", f"<p>{escape(period)}</p><ul>{''.join(lines)}</ul>", type="html")
 
 

@@ -12,11 +12,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from nomination import db
+from nomination.calendar.presenters import provisional_note
 from nomination.extensions import babel, bootstrap, csrf, login_manager
 from nomination.i18n import current_language, pick
 from nomination.models import ApiToken, User
 from nomination.operations import hash_token
-from nomination.permissions import can_audit, can_view_archive
+from nomination.permissions import can_audit, can_manage_calendar, can_view_archive
 
 
 def _select_locale() -> str:
@@ -155,6 +156,7 @@ def _navigation() -> dict[str, Any]:
     return {
         "nav_can_audit": signed_in and can_audit(user),
         "nav_can_archive": signed_in and can_view_archive(user),
+        "nav_can_calendar": signed_in and can_manage_calendar(user),
     }
 
 
@@ -172,6 +174,7 @@ def init_app(app: Flask) -> None:
     app.teardown_appcontext(_remove_session)
 
     app.jinja_env.globals.update(pick=pick, current_language=current_language)
+    app.jinja_env.globals.update(provisional_note=provisional_note)
     app.jinja_env.globals.update(
         tr=tr,
         role_label=role_label,
@@ -196,6 +199,7 @@ def init_app(app: Flask) -> None:
     from nomination.web.attachments import bp as attachments_bp
     from nomination.web.audit import bp as audit_bp
     from nomination.web.auth import bp as auth_bp
+    from nomination.web.calendar import bp as calendar_bp
     from nomination.web.composition import bp as composition_bp
     from nomination.web.consultations import bp as consultations_bp
     from nomination.web.errors import register as register_errors
@@ -224,6 +228,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(verification_bp)
     app.register_blueprint(consultations_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(calendar_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(api_bp)
     register_errors(app)

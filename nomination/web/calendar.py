@@ -1,0 +1,220 @@
+"""The calendar's administration: each year's grade, entering the arrangement, confirming a year.
+
+URL table:
+
+    /admin/calendar                    the years around today with their grades (administrators)
+    /admin/calendar/<year>             one year: its days off; enter or correct its arrangement,
+                                       with a preview of the open periods whose end would move
+    /admin/calendar/<year>/confirm     accept the year's provisional calendar (POST, a reason)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField, TextAreaField, validators
+
+from nomination import db
+from nomination.calendar import store
+from nomination.calendar.operations import (
+    PERIOD_LABELS,
+    confirm_year,
+    parse_arrangement,
+    preview_arrangement,
+    set_arrangement,
+)
+from nomination.calendar.queries import listed_years, missing_years, year_view
+from nomination.calendar.workdays import FIRST_YEAR, LAST_YEAR, Grade
+from nomination.db import utcnow
+from nomination.errors import Conflict, InvalidData
+from nomination.i18n import lazy
+from nomination.permissions import can_manage_calendar
+from nomination.web.forms import attach_errors
+from nomination.web.setup import tr
+
+bp = Blueprint("calendar", __name__, url_prefix="/admin/calendar")
+
+
+class ArrangementForm(FlaskForm):
+    """A year's official arrangement, as the State Council's notice gives it."""
+
+    holidays = TextAreaField(
+        lazy({"zh": "放假的工作日", "en": "Weekdays off"}),
+        description=lazy(
+            {
+                "zh": "每行一个日期(2027-01-04),或一段日期(2027-02-08/2027-02-11,取其中的工作日)",
+                "en": "One date a line (2027-01-04), or a range (2027-02-08/2027-02-11: its "
+                "weekdays)",
+            }
+        ),
+        render_kw={"rows": 8},
+    )
+    workdays = TextAreaField(
+        lazy({"zh": "调休上班的周末", "en": "Weekend days worked (调休)"}),
+        description=lazy(
+            {
+                "zh": "每行一个周六或周日(2027-02-20),或一段日期(取其中的周末)",
+                "en": "One Saturday or Sunday a line (2027-02-20), or a range (its weekend days)",
+            }
+        ),
+        render_kw={"rows": 4},
+    )
+    source = StringField(
+        lazy({"zh": "通知文号", "en": "The State Council's notice"}),
+        description=lazy({"zh": "例如:国办发明电〔2026〕X号", "en": "e.g. 国办发明电〔2026〕X号"}),
+        validators=[validators.InputRequired(), validators.Length(max=300)],
+    )
+    version = HiddenField()
+
+
+class ConfirmForm(FlaskForm):
+    """Accept a year's provisional calendar for the periods that run into it."""
+
+    reason = TextAreaField(
+        lazy({"zh": "确认理由", "en": "Reason"}),
+        validators=[validators.InputRequired(), validators.Length(max=1000)],
+        render_kw={"rows": 3},
+    )
+    version = HiddenField()
+
+
+def _require_manager() -> None:
+    if not can_manage_calendar(current_user):
+        abort(403, tr("仅系统管理员可以管理日历", "Only administrators manage the calendar"))
+
+
+def _year(year: int) -> None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        abort(404)
+
+
+def _lines(text: str | None) -> list[str]:
+    return [line for line in (text or "").replace(",", "\n").splitlines() if line.strip()]
+
+
+@bp.route("/")
+@login_required
+def index() -> ResponseReturnValue:
+    """List the years around today with their grades."""
+    _require_manager()
+    cal = store.current()
+    today = cal.local(utcnow()).date()
+    years = [year_view(db.session, cal, y) for y in listed_years(db.session, cal, today)]
+    return render_template(
+        "calendar/index.html", years=years, missing=missing_years(cal, utcnow()), Grade=Grade
+    )
+
+
+def _render_year(
+    year: int,
+    form: ArrangementForm | None = None,
+    confirm: ConfirmForm | None = None,
+    preview: list[Any] | None = None,
+    alerts: list[str] | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    cal = store.current()
+    view = year_view(db.session, cal, year)
+    if form is None:
+        form = ArrangementForm(formdata=None)
+        if view.row is not None and view.row.grade == "official":
+            form.holidays.data = "\n".join(view.row.holidays)
+            form.workdays.data = "\n".join(view.row.workdays)
+            form.source.data = view.row.source
+        form.version.data = view.version
+    if confirm is None:
+        confirm = ConfirmForm(formdata=None)
+        confirm.version.data = view.version
+    return (
+        render_template(
+            "calendar/year.html",
+            view=view,
+            form=form,
+            confirm=confirm,
+            preview=preview,
+            alerts=alerts or [],
+            labels=PERIOD_LABELS,
+            cal=cal,
+            Grade=Grade,
+        ),
+        status,
+    )
+
+
+@bp.route("/<int:year>", methods=["GET", "POST"])
+@login_required
+def year_page(year: int) -> ResponseReturnValue:
+    """Show a year; preview or save its arrangement."""
+    _require_manager()
+    _year(year)
+    if request.method == "GET":
+        return _render_year(year)
+    form = ArrangementForm()
+    if not form.validate():
+        return _render_year(year, form=form, status=422)
+    holidays, workdays = _lines(form.holidays.data), _lines(form.workdays.data)
+    try:
+        if request.form.get("action") != "save":
+            arrangement = parse_arrangement(year, holidays, workdays)
+            preview = preview_arrangement(db.session, year, arrangement)
+            return _render_year(year, form=form, preview=preview)
+        moved = set_arrangement(
+            db.session,
+            actor=current_user,
+            year=year,
+            holidays=holidays,
+            workdays=workdays,
+            source=form.source.data,
+            expected_version=form.version.data or "",
+        )
+    except InvalidData as exc:
+        db.session.rollback()
+        return _render_year(year, form=form, alerts=attach_errors(form, exc.fields), status=422)
+    except Conflict as exc:
+        db.session.rollback()
+        return _render_year(year, form=form, alerts=[str(exc)], status=409)
+    flash(
+        tr(
+            f"{year} 年放假安排已录入;{len(moved)} 个进行中的期限已重新计算。",
+            f"The {year} arrangement is entered; {len(moved)} open period(s) recounted.",
+        ),
+        "success",
+    )
+    return redirect(url_for(".year_page", year=year))
+
+
+@bp.route("/<int:year>/confirm", methods=["POST"])
+@login_required
+def confirm(year: int) -> ResponseReturnValue:
+    """Accept the year's provisional calendar: its periods may close at their provisional end."""
+    _require_manager()
+    _year(year)
+    form = ConfirmForm()
+    if not form.validate():
+        return _render_year(year, confirm=form, status=422)
+    try:
+        moved = confirm_year(
+            db.session,
+            actor=current_user,
+            year=year,
+            reason=form.reason.data,
+            expected_version=form.version.data or "",
+        )
+    except InvalidData as exc:
+        db.session.rollback()
+        return _render_year(year, confirm=form, alerts=attach_errors(form, exc.fields), status=422)
+    except Conflict as exc:
+        db.session.rollback()
+        return _render_year(year, confirm=form, alerts=[str(exc)], status=409)
+    flash(
+        tr(
+            f"已确认 {year} 年暂定日历;{len(moved)} 个期限可按暂定日期结束。",
+            f"{year}'s provisional calendar is confirmed; {len(moved)} period(s) may now close.",
+        ),
+        "success",
+    )
+    return redirect(url_for(".year_page", year=year))
