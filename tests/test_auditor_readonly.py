@@ -119,6 +119,8 @@ def _requests(endpoint: str, method: str, world: dict[str, Any]) -> list[dict[st
         "entry_id": 1,
         "person_id": 1,
         "studio_id": 1,
+        # A provisional year: entering or confirming it would succeed for an administrator.
+        "year": 2027,
     }
     if endpoint.startswith("api."):
         bodies = {
@@ -144,6 +146,13 @@ def _requests(endpoint: str, method: str, world: dict[str, Any]) -> list[dict[st
         "nominations.new": as_form({"unit_id": draft.unit_id, **person_data()}),
         "nominations.edit": as_form({"version": draft.version, **person_data(post="变更")}),
         "nominations.fire": as_form({"version": draft.version, **recommendation()}),
+        "calendar.year_page": {
+            "holidays": "2027-01-01",
+            "workdays": "",
+            "source": "国办发明电〔2026〕1号",
+            "action": "save",
+        },
+        "calendar.confirm": {"reason": "通知尚未发布"},
     }
     out = [{"args": args, "data": forms.get(endpoint, {})}]
     if endpoint == "nominations.new":
