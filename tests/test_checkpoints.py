@@ -14,7 +14,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select, text, update
-from test_cli import PASSWORD, clone, connect, query, run, skip_if_calendar_unknown
+from test_cli import PASSWORD, clone, connect, query, run
 from test_engine_path import walk_to_notice
 
 from nomination import checkpoints, merkle
@@ -519,7 +519,6 @@ def signed_demo(tmp_path_factory):
     keygen = run(instance, "audit", "keygen")
     assert keygen.returncode == 0, keygen.stderr
     demo = run(instance, "demo", "--password", PASSWORD)
-    skip_if_calendar_unknown(demo)
     assert demo.returncode == 0, demo.stderr
     return instance
 

@@ -37,10 +37,11 @@ class StatutoryDaysUnknown(RuntimeError):
 def statutory_holidays(year: int) -> frozenset[date]:
     """Return the statutory days off of ``year`` (weekend days among them too)."""
     found = holidays.China(years=year, observed=False, language="en_US")
-    days = frozenset(d for d, name in found.items() if name in STATUTORY)
-    if len(days) != DAYS_A_YEAR:
+    # Two festivals may fall on one day (中秋 on 3 October 2028): the package joins their names.
+    named = [(d, name) for d in found for name in found.get_list(d) if name in STATUTORY]
+    if len(named) != DAYS_A_YEAR:
         # A newer package that names or counts them otherwise must not shorten a notice silently.
         raise StatutoryDaysUnknown(
-            f"the holidays package gave {len(days)} statutory days for {year}, not {DAYS_A_YEAR}"
+            f"the holidays package gave {len(named)} statutory days for {year}, not {DAYS_A_YEAR}"
         )
-    return days
+    return frozenset(d for d, _ in named)
