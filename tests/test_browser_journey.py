@@ -144,6 +144,67 @@ def _submit_new_form(page, values: dict[str, str], choices: dict[str, str]) -> N
         page.click('form[action*="/nominations/new"] button[type="submit"]')
 
 
+def _timer(instance: Path, nomination_id: int) -> tuple[datetime, bool]:
+    with sqlite3.connect(instance / "nomination.sqlite3") as conn:
+        due, provisional = conn.execute(
+            "SELECT timer_due_at, timer_provisional FROM nomination WHERE id = ?",
+            (nomination_id,),
+        ).fetchone()
+    return datetime.fromisoformat(due).replace(tzinfo=UTC), bool(provisional)
+
+
+def _stored_state(instance: Path, nomination_id: int) -> str:
+    with sqlite3.connect(instance / "nomination.sqlite3") as conn:
+        return conn.execute(
+            "SELECT state FROM nomination WHERE id = ?", (nomination_id,)
+        ).fetchone()[0]
+
+
+def _close_notice(browser, url: str, instance: Path, nomination_id: int) -> None:
+    """Tick past the notice's end; the notice closes then.
+
+    A notice that runs into a year whose official arrangement is not known yet ends on a
+    provisional date (暂定): the tick leaves it open, the public board says so, and the
+    administrator enters the year's arrangement in the browser, after which it closes.
+    """
+    due, provisional = _timer(instance, nomination_id)
+    _run(instance, "tick", "--now", (due + timedelta(minutes=1)).isoformat())
+    if provisional:
+        assert _stored_state(instance, nomination_id) == "public_notice"
+        public = browser.new_context(locale="zh-CN").new_page()
+        public.goto(f"{url}/notices/")
+        entry = public.locator(f'[data-notice="{nomination_id}"]')
+        assert entry.locator("[data-provisional]").count() == 1
+        assert "放假安排尚未公布" in entry.locator("[data-provisional-reason]").inner_text()
+        public.context.close()
+        _enter_arrangement(browser, url, due.astimezone(ZoneInfo("Asia/Shanghai")).year)
+        due, provisional = _timer(instance, nomination_id)
+        assert not provisional
+        _run(instance, "tick", "--now", (due + timedelta(minutes=1)).isoformat())
+    assert _stored_state(instance, nomination_id) != "public_notice"
+
+
+def _enter_arrangement(browser, url: str, year: int) -> None:
+    """The administrator enters ``year``'s arrangement: previewed, then saved."""
+    from nomination.calendar.provisional import statutory_holidays
+
+    admin = _login(browser, url, "admin")
+    admin.click("#nav-calendar")
+    admin.click(f'[data-year="{year}"] a')
+    assert admin.locator("#grade").get_attribute("data-grade") == "provisional"
+    weekdays = sorted(d for d in statutory_holidays(year) if d.weekday() < 5)
+    admin.fill('[name="holidays"]', "\n".join(d.isoformat() for d in weekdays))
+    admin.fill('[name="source"]', f"国办发明电〔{year - 1}〕7号")
+    with admin.expect_navigation():
+        admin.click("#preview-button")
+    assert admin.locator('#preview [data-period="notice"]').count() >= 1
+    admin.screenshot(path=str(ARTIFACTS / "calendar-preview.png"), full_page=True)
+    with admin.expect_navigation():
+        admin.click("#save-button")
+    assert admin.locator("#grade").get_attribute("data-grade") == "official"
+    admin.context.close()
+
+
 def _state(page) -> str:
     return page.locator("[data-state]").first.get_attribute("data-state")
 
@@ -223,12 +284,7 @@ def test_objection_journey_to_final_approval(server, browser, tmp_path):
     with public.expect_navigation():
         public.click('form button[type="submit"]')
     assert "异议不成立" in public.content()
-    with sqlite3.connect(instance / "nomination.sqlite3") as conn:
-        (due,) = conn.execute(
-            "SELECT timer_due_at FROM nomination WHERE id = ?", (nomination_id,)
-        ).fetchone()
-    after = datetime.fromisoformat(due).replace(tzinfo=UTC) + timedelta(minutes=1)
-    _run(instance, "tick", "--now", after.isoformat())
+    _close_notice(browser, url, instance, nomination_id)
     federation.goto(nomination_url)
     assert _state(federation) == "final_approval"
 
@@ -460,12 +516,7 @@ def test_nomination_journey_to_the_archive(server, browser):
     assert "周卫东" in board and "110105198010151232" not in board and "13910001234" not in board
 
     # The notice closes when its period is over.
-    with sqlite3.connect(instance / "nomination.sqlite3") as conn:
-        (due,) = conn.execute(
-            "SELECT timer_due_at FROM nomination WHERE id = ?", (nomination_id,)
-        ).fetchone()
-    after = datetime.fromisoformat(due).replace(tzinfo=UTC) + timedelta(minutes=1)
-    _run(instance, "tick", "--now", after.isoformat())
+    _close_notice(browser, url, instance, nomination_id)
 
     # The approver approves; the archive record is shown.
     approver = _login(browser, url, "approver")

@@ -362,17 +362,15 @@ def test_data_edit_is_audited_with_before_and_after(session, tree, create_nomina
         update_nomination(n, actor=tree.users["unit1"], data=person_data(), version=n.version - 1)
 
 
-def test_a_period_into_an_unconfigured_year_is_refused_cleanly(
+def test_a_period_into_an_unpublished_year_is_provisional_not_refused(
     session, tree, create_nomination_for
 ):
     from datetime import UTC, datetime
 
-    from nomination.errors import NotConfigured
-
     n = create_nomination_for()
     advance(n, tree, "selection")
-    version = n.version
     late = datetime(2026, 12, 28, 2, 0, tzinfo=UTC)  # a five-day notice from here ends in 2027
-    with pytest.raises(NotConfigured, match="2027"), session.begin_nested():
-        fire(n, "select", tree.users["federation"], data={"comment": "评审通过"}, now=late)
-    assert (n.state, n.version) == ("selection", version)
+    fire(n, "select", tree.users["federation"], data={"comment": "评审通过"}, now=late)
+    assert n.state == "public_notice"
+    assert n.timer_provisional is True
+    assert (n.timer_started_at, n.timer_working_days) == (late, 5)
