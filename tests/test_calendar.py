@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -367,3 +367,25 @@ def test_the_dashboard_warns_administrators_and_the_federation(tree, web_client,
         assert 'id="calendar-missing"' not in other.get("/").text
     finally:
         app.config["FROZEN_TIME"] = before
+
+
+def test_a_unit_notice_on_a_provisional_year_is_counted_and_said(
+    session, tree, create_nomination_for, web_client
+):
+    tree.campaign.nomination_deadline = date(2027, 2, 26)
+    n = create_nomination_for()
+    # Mon 4 to Fri 8 January 2027: five working days on the statutory holidays.
+    fire(
+        n,
+        "recommend",
+        tree.users["unit1"],
+        data=recommendation(notice_start="2027-01-04", notice_end="2027-01-08"),
+        now=bj(2027, 1, 11, 10),
+    )
+    session.flush()
+    [event] = [e for e in events(session, "transition.recommend") if e.entity_id == str(n.id)]
+    assert event.after["unit_notice_calendar"] == {"working_days": 5, "provisional_years": [2027]}
+    session.commit()
+    login(web_client, "unit1")
+    page = web_client.get(f"/nominations/{n.id}").text
+    assert 'id="unit-notice-provisional"' in page

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import graphviz
@@ -35,6 +35,7 @@ from nomination.audit import event_views
 from nomination.audit_views import field_changes
 from nomination.bulk import ItemResult, transition_each
 from nomination.calendar.queries import missing_message, missing_years
+from nomination.calendar.workdays import provisional_reason
 from nomination.consultations import visible_events
 from nomination.db import utcnow
 from nomination.engine.definitions import StateDef, TransitionDef, Workflow
@@ -184,9 +185,21 @@ def _evidence(wf: Workflow, nomination: Nomination) -> dict[str, Any]:
     ]
     return {
         "recommendation": _rows(defn, recommendation) if recommendation else [],
+        "unit_notice_provisional": _unit_notice_provisional(recommendation),
         "opinions": opinions,
         "verifications": _verifications(wf, evidence.get("verifications", [])),
     }
+
+
+def _unit_notice_provisional(recommendation: dict[str, Any] | None) -> str:
+    """The reason the unit's notice was counted provisionally, if it ran on such a year."""
+    try:
+        start = date.fromisoformat((recommendation or {}).get("notice_start", ""))
+        end = date.fromisoformat((recommendation or {}).get("notice_end", ""))
+        years = engine.calendar().provisional_years(start, end)
+    except (TypeError, ValueError):
+        return ""
+    return pick(provisional_reason(years)) if years else ""
 
 
 def _remark_rows(wf: Workflow, remarks: dict[str, str] | None) -> list[dict[str, str]]:
