@@ -16,7 +16,7 @@ from nomination.calendar.operations import confirm_year, parse_arrangement, set_
 from nomination.calendar.queries import missing_years, remind_missing
 from nomination.engine import apply_due_timers, fire
 from nomination.errors import Conflict, GuardBlocked, InvalidData
-from nomination.models import AuditEvent, NoticeEntry, Notification
+from nomination.models import AuditEvent, CalendarYear, NoticeEntry, Notification
 
 from factories import NOW, recommendation
 from test_api_support import Api
@@ -34,18 +34,23 @@ def bj(*args: int) -> datetime:
     return datetime(*args, tzinfo=BEIJING)
 
 
-@pytest.fixture
-def on_notice(session, tree, create_nomination_for):
-    """A nomination put on public notice on 28 December 2026, for five working days."""
-    n = create_nomination_for()
+def to_notice(n, tree, published_at: datetime):
+    """Walk ``n`` through every level at the fixed clock; publish it at ``published_at``."""
     u = tree.users
     fire(n, "recommend", u["unit1"], data=recommendation(), now=NOW)
     fire(n, "forward", u["committee1"], data={"comment": "同意"}, now=NOW)
     fire(n, "accept", u["federation"], data={"comment": "符合条件"}, now=NOW)
     fire(n, "consultation_clear", u["federation"], data={"comment": "无异议"}, now=NOW)
-    fire(n, "select", u["federation"], data={"comment": "评审通过"}, now=DECEMBER)
-    session.flush()
+    fire(n, "select", u["federation"], data={"comment": "评审通过"}, now=published_at)
     assert n.state == "public_notice"
+    return n
+
+
+@pytest.fixture
+def on_notice(session, tree, create_nomination_for):
+    """A nomination put on public notice on 28 December 2026, for five working days."""
+    n = to_notice(create_nomination_for(), tree, DECEMBER)
+    session.flush()
     return n
 
 
@@ -81,13 +86,7 @@ def test_a_provisional_notice_does_not_close_at_its_provisional_end(session, on_
 
 
 def test_a_notice_within_an_official_year_is_not_provisional(session, tree, create_nomination_for):
-    n = create_nomination_for()
-    u = tree.users
-    fire(n, "recommend", u["unit1"], data=recommendation(), now=NOW)
-    fire(n, "forward", u["committee1"], data={"comment": "同意"}, now=NOW)
-    fire(n, "accept", u["federation"], data={"comment": "符合条件"}, now=NOW)
-    fire(n, "consultation_clear", u["federation"], data={"comment": "无异议"}, now=NOW)
-    fire(n, "select", u["federation"], data={"comment": "评审通过"}, now=NOW)
+    n = to_notice(create_nomination_for(), tree, NOW)
     assert n.timer_provisional is False
     assert apply_due_timers(session, n.timer_due_at + timedelta(seconds=1)) == [n]
     assert n.state != "public_notice"
@@ -331,6 +330,7 @@ def test_a_stale_form_is_a_conflict(session, tree, web_client):
     set_arrangement(
         session, actor=SYSTEM, year=2027, holidays=["2027-01-01"], workdays=[], source=SOURCE
     )
+    session.commit()
     page = web_client.post(
         "/admin/calendar/2027",
         data={
@@ -342,6 +342,21 @@ def test_a_stale_form_is_a_conflict(session, tree, web_client):
         },
     )
     assert page.status_code == 409
+    assert "刚被他人修改" in page.text
+    # Sent again as shown (with the version the page now carries), it goes through.
+    version = session.get(CalendarYear, 2027).event_hash
+    assert f'value="{version}"' in page.text
+    again = web_client.post(
+        "/admin/calendar/2027",
+        data={
+            "holidays": "2027-01-01\n2027-01-04",
+            "workdays": "",
+            "source": SOURCE,
+            "version": version,
+            "action": "save",
+        },
+    )
+    assert again.status_code == 302
 
 
 @pytest.mark.parametrize("username", ["federation", "auditor", "unit1"])

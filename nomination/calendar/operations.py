@@ -31,7 +31,8 @@ from nomination.calendar.workdays import (
 from nomination.db import utcnow
 from nomination.errors import Conflict, InvalidData, PermissionDenied
 from nomination.models import CalendarYear, ConsultationRequest, Nomination, NoticeEntry
-from nomination.permissions import can_administer
+from nomination.operations import _actor_fields
+from nomination.permissions import can_manage_calendar
 
 #: What each kind of period is called, for the audit trail, the preview and the notifications.
 PERIOD_LABELS = {
@@ -139,12 +140,8 @@ def parse_arrangement(
 
 
 def _require_admin(actor: Any) -> None:
-    if not (isinstance(actor, SystemActor) or can_administer(actor)):
+    if not (isinstance(actor, SystemActor) or can_manage_calendar(actor)):
         raise PermissionDenied("only administrators may enter the calendar")
-
-
-def _actor_fields(actor: Any) -> dict[str, Any]:
-    return {"actor_id": getattr(actor, "id", None), "actor_name": actor.name}
 
 
 def year_row(session: Session, year: int, *, lock: bool = False) -> CalendarYear | None:

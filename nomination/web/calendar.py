@@ -145,6 +145,21 @@ def _render_year(
     )
 
 
+def _refused(year: int, exc: InvalidData | Conflict, **forms: FlaskForm) -> ResponseReturnValue:
+    """Show the year again with the refused form as typed: errors beside fields, or a conflict."""
+    (form,) = forms.values()
+    if isinstance(exc, InvalidData):
+        return _render_year(year, alerts=attach_errors(form, exc.fields), status=422, **forms)
+    # What was typed stays; the hidden version becomes the current one, so that a second
+    # submission, made knowingly, goes through.
+    form.version.data = year_view(db.session, store.current(), year).version
+    message = tr(
+        f"{year} 年的日历刚被他人修改或确认:请核对当前内容后再提交。",
+        f"{year}'s calendar was just changed or confirmed by someone else: check it, submit again.",
+    )
+    return _render_year(year, alerts=[f"{message} ({exc})"], status=409, **forms)
+
+
 @bp.route("/<int:year>", methods=["GET", "POST"])
 @login_required
 def year_page(year: int) -> ResponseReturnValue:
@@ -157,6 +172,7 @@ def year_page(year: int) -> ResponseReturnValue:
     if not form.validate():
         return _render_year(year, form=form, status=422)
     holidays, workdays = _lines(form.holidays.data), _lines(form.workdays.data)
+    # A refusal answers 4xx, so the request boundary rolls back whatever was begun.
     try:
         if request.form.get("action") != "save":
             arrangement = parse_arrangement(year, holidays, workdays)
@@ -171,12 +187,8 @@ def year_page(year: int) -> ResponseReturnValue:
             source=form.source.data,
             expected_version=form.version.data or "",
         )
-    except InvalidData as exc:
-        db.session.rollback()
-        return _render_year(year, form=form, alerts=attach_errors(form, exc.fields), status=422)
-    except Conflict as exc:
-        db.session.rollback()
-        return _render_year(year, form=form, alerts=[str(exc)], status=409)
+    except (InvalidData, Conflict) as exc:
+        return _refused(year, exc, form=form)
     flash(
         tr(
             f"{year} 年放假安排已录入;{len(moved)} 个进行中的期限已重新计算。",
@@ -204,12 +216,8 @@ def confirm(year: int) -> ResponseReturnValue:
             reason=form.reason.data,
             expected_version=form.version.data or "",
         )
-    except InvalidData as exc:
-        db.session.rollback()
-        return _render_year(year, confirm=form, alerts=attach_errors(form, exc.fields), status=422)
-    except Conflict as exc:
-        db.session.rollback()
-        return _render_year(year, confirm=form, alerts=[str(exc)], status=409)
+    except (InvalidData, Conflict) as exc:
+        return _refused(year, exc, confirm=form)
     flash(
         tr(
             f"已确认 {year} 年暂定日历;{len(moved)} 个期限可按暂定日期结束。",
