@@ -159,8 +159,7 @@ def tick(now_text: str | None) -> None:
             "give a time zone, e.g. 2026-12-04T17:00:00+08:00", param_hint="--now"
         )
     from nomination.calendar import store
-    from nomination.calendar.operations import recount_stale
-    from nomination.calendar.queries import remind_missing
+    from nomination.calendar.operations import recount_stale, remind_missing
 
     with transaction():
         # A period another host opened on an older calendar is counted on today's first.

@@ -12,8 +12,13 @@ from test_notice_board import _pdf_streams, _pdf_unicode_text
 from nomination.actors import SYSTEM
 from nomination.audit import verify_chain
 from nomination.calendar import store
-from nomination.calendar.operations import confirm_year, parse_arrangement, set_arrangement
-from nomination.calendar.queries import missing_years, remind_missing
+from nomination.calendar.operations import (
+    confirm_year,
+    parse_arrangement,
+    remind_missing,
+    set_arrangement,
+)
+from nomination.calendar.queries import missing_years
 from nomination.engine import apply_due_timers, fire
 from nomination.errors import Conflict, GuardBlocked, InvalidData
 from nomination.models import AuditEvent, CalendarYear, NoticeEntry, Notification

@@ -21,6 +21,7 @@ from nomination.actors import SystemActor
 from nomination.audit import append_event
 from nomination.calendar import store
 from nomination.calendar.announcements import announce
+from nomination.calendar.queries import missing_message, missing_years
 from nomination.calendar.workdays import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -30,7 +31,15 @@ from nomination.calendar.workdays import (
 )
 from nomination.db import utcnow
 from nomination.errors import Conflict, InvalidData, PermissionDenied
-from nomination.models import CalendarYear, ConsultationRequest, Nomination, NoticeEntry
+from nomination.models import (
+    CalendarYear,
+    ConsultationRequest,
+    Nomination,
+    NoticeEntry,
+    RoleAssignment,
+    User,
+)
+from nomination.notifications import notify
 from nomination.operations import _actor_fields
 from nomination.permissions import can_manage_calendar
 
@@ -468,3 +477,49 @@ def recount_stale(session: Session, *, actor: Any, now: datetime | None = None) 
     Catches a period opened by another host while a year was being entered there.
     """
     return _recount_and_record(session, actor, None, now or utcnow(), reason="tick")
+
+
+# --- reminding of a missing year ------------------------------------------------------------
+
+
+def _holders(session: Session, roles: tuple[str, ...]) -> list[User]:
+    return list(
+        session.scalars(
+            select(User)
+            .where(
+                User.active.is_(True),
+                User.id.in_(select(RoleAssignment.user_id).where(RoleAssignment.role.in_(roles))),
+            )
+            .order_by(User.id)
+        )
+    )
+
+
+def remind_missing(session: Session, cal: WorkCalendar, now: datetime) -> list[int]:
+    """Remind of missing years: administrators once a day, the federation once a year.
+
+    Return the years reminded of for the first time today (``tick`` logs them).
+    """
+    years = missing_years(cal, now)
+    if not years:
+        return []
+    today = cal.local(now).date().isoformat()
+    message = missing_message(years)
+    written = 0
+    for user in _holders(session, ("admin",)):
+        key = f"calendar:missing:{years[-1]}:{today}"
+        written += (
+            notify(session, user, kind="queue", key=key, message=message, url="/admin/calendar")
+            is not None
+        )
+    for user in _holders(session, ("federation_reviewer",)):
+        notify(
+            session,
+            user,
+            kind="queue",
+            key=f"calendar:missing:{years[-1]}",
+            message=message,
+            url="/",
+        )
+    first_today = written > 0 or not _holders(session, ("admin",))
+    return years if first_today else []

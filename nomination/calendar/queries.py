@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -18,10 +17,7 @@ from nomination.calendar.workdays import (
     WorkCalendar,
     provisional_reason,
 )
-from nomination.models import CalendarYear, RoleAssignment, User
-from nomination.notifications import notify
-
-_log = logging.getLogger(__name__)
+from nomination.models import CalendarYear
 
 #: From this month on, next year's missing arrangement is announced.
 WARN_FROM_MONTH = 11
@@ -100,48 +96,3 @@ def missing_message(years: list[int]) -> dict[str, str]:
         "en": f"The {', '.join(str(y) for y in years)} holiday arrangement is not entered. "
         f"{reason['en']}. Enter it once the State Council publishes it.",
     }
-
-
-def _holders(session: Session, roles: tuple[str, ...]) -> list[User]:
-    return list(
-        session.scalars(
-            select(User)
-            .where(
-                User.active.is_(True),
-                User.id.in_(select(RoleAssignment.user_id).where(RoleAssignment.role.in_(roles))),
-            )
-            .order_by(User.id)
-        )
-    )
-
-
-def remind_missing(session: Session, cal: WorkCalendar, now: datetime) -> list[int]:
-    """Remind of missing years: administrators once a day, the federation once a year.
-
-    Return the years reminded of for the first time today (``tick`` logs them).
-    """
-    years = missing_years(cal, now)
-    if not years:
-        return []
-    today = cal.local(now).date().isoformat()
-    message = missing_message(years)
-    written = 0
-    for user in _holders(session, ("admin",)):
-        key = f"calendar:missing:{years[-1]}:{today}"
-        written += (
-            notify(session, user, kind="queue", key=key, message=message, url="/admin/calendar")
-            is not None
-        )
-    for user in _holders(session, ("federation_reviewer",)):
-        notify(
-            session,
-            user,
-            kind="queue",
-            key=f"calendar:missing:{years[-1]}",
-            message=message,
-            url="/",
-        )
-    first_today = written > 0 or not _holders(session, ("admin",))
-    if first_today:
-        _log.warning(missing_message(years)["en"])
-    return years if first_today else []
