@@ -366,9 +366,7 @@ def department_counts(session: Session, user: Any, *, now: datetime) -> dict[str
         elif status in OPINIONS:
             counts["answered"] += count
     counts["overdue"] = session.scalar(
-        select(func.count()).where(
-            mine, ConsultationRequest.status == "open", ConsultationRequest.due_at <= now
-        )
+        select(func.count()).where(mine, ConsultationRequest.overdue_at(now))
     )
     return counts
 

@@ -74,8 +74,9 @@ def visible_nominations(
 
 def _open_request(now: datetime | None = None) -> ColumnElement[bool]:
     """Return the condition on ConsultationRequest: open (and past due at ``now``, if given)."""
-    clause = ConsultationRequest.status == "open"
-    return and_(clause, ConsultationRequest.due_at <= now) if now is not None else clause
+    if now is not None:
+        return ConsultationRequest.overdue_at(now)
+    return ConsultationRequest.status == "open"
 
 
 def overdue_clause(now: datetime) -> ColumnElement[bool]:
@@ -89,7 +90,12 @@ def overdue_clause(now: datetime) -> ColumnElement[bool]:
     )
     return or_(
         and_(Nomination.state == "consultation", late_request),
-        and_(Nomination.timer_due_at.is_not(None), Nomination.timer_due_at <= now),
+        and_(
+            Nomination.timer_due_at.is_not(None),
+            Nomination.timer_due_at <= now,
+            # A provisional end waits for its year: not late.
+            Nomination.timer_provisional.is_(False),
+        ),
     )
 
 
@@ -135,8 +141,8 @@ def deadlines(
         consulting, consulting_provisional = (
             requests.get(nomination_id, (None, False)) if state == "consultation" else (None, False)
         )
-        late = (consulting is not None and consulting <= now) or (
-            timer_due_at is not None and timer_due_at <= now
+        late = (consulting is not None and consulting <= now and not consulting_provisional) or (
+            timer_due_at is not None and timer_due_at <= now and not timer_provisional
         )
         out[nomination_id] = Deadline(
             at=consulting or timer_due_at,

@@ -147,7 +147,8 @@ def _requests(endpoint: str, method: str, world: dict[str, Any]) -> list[dict[st
         "nominations.edit": as_form({"version": draft.version, **person_data(post="变更")}),
         "nominations.fire": as_form({"version": draft.version, **recommendation()}),
         "calendar.year_page": {
-            "holidays": "2027-01-01",
+            "holidays": "2027-01-01\n2027-02-05\n2027-02-08\n2027-04-05\n2027-06-09\n"
+            "2027-09-15\n2027-10-01",
             "workdays": "",
             "source": "国办发明电〔2026〕1号",
             "action": "save",

@@ -21,7 +21,13 @@ from nomination.calendar.operations import (
 from nomination.calendar.queries import missing_years
 from nomination.engine import apply_due_timers, fire
 from nomination.errors import Conflict, GuardBlocked, InvalidData
-from nomination.models import AuditEvent, CalendarYear, NoticeEntry, Notification
+from nomination.models import (
+    AuditEvent,
+    CalendarYear,
+    ConsultationRequest,
+    NoticeEntry,
+    Notification,
+)
 
 from factories import NOW, recommendation
 from test_api_support import Api
@@ -33,6 +39,16 @@ BEIJING = ZoneInfo("Asia/Shanghai")
 #: Monday 28 December 2026, 10:00 in Beijing: a five-day notice runs into 2027.
 DECEMBER = datetime(2026, 12, 28, 10, tzinfo=BEIJING)
 SOURCE = "国办发明电〔2026〕7号"
+#: The statutory days of 2027 that fall on weekdays: every arrangement gives them off.
+STATUTORY = [
+    "2027-01-01",
+    "2027-02-05",
+    "2027-02-08",
+    "2027-04-05",
+    "2027-06-09",
+    "2027-09-15",
+    "2027-10-01",
+]
 
 
 def bj(*args: int) -> datetime:
@@ -104,7 +120,7 @@ def test_a_holiday_entered_inside_the_notice_moves_its_end_by_one_working_day(
         session,
         actor=tree.users["admin"],
         year=2027,
-        holidays=["2027-01-01", "2027-01-04"],
+        holidays=[*STATUTORY, "2027-01-04"],
         workdays=[],
         source=SOURCE,
         now=bj(2026, 12, 29, 9),
@@ -116,7 +132,7 @@ def test_a_holiday_entered_inside_the_notice_moves_its_end_by_one_working_day(
     assert (entry.ends_at, entry.ends_provisional) == (bj(2027, 1, 5, 17), False)
     # One event for the year, one per period, in the same transaction; the chain still holds.
     [year_event] = events(session, "calendar.set")
-    assert year_event.after["holidays"] == ["2027-01-01", "2027-01-04"]
+    assert year_event.after["holidays"] == sorted([*STATUTORY, "2027-01-04"])
     recounts = events(session, "calendar.recount")
     assert sorted(e.after["period"] for e in recounts) == ["notice", "timer"]
     assert all(e.entity_id == str(on_notice.id) for e in recounts)
@@ -137,7 +153,7 @@ def test_a_weekend_working_day_shortens_the_notice(session, tree, on_notice):
         session,
         actor=SYSTEM,
         year=2027,
-        holidays=["2027-01-01"],
+        holidays=STATUTORY,
         workdays=["2027-01-02"],
         source=SOURCE,
         now=bj(2026, 12, 29, 9),
@@ -147,22 +163,46 @@ def test_a_weekend_working_day_shortens_the_notice(session, tree, on_notice):
     assert entry_of(session, on_notice).ends_at == bj(2027, 1, 2, 17)
 
 
-def test_a_shortened_notice_never_ends_before_the_entry(session, tree, on_notice):
+def test_a_shortened_notice_keeps_the_next_working_day_after_the_entry(session, on_notice):
+    # Entered on Sunday 3 January: the official count (Sat 2 January worked) ended the notice
+    # on the 2nd, but the public was told Monday 4th; it keeps that day, not a second less.
     entered = bj(2027, 1, 3, 10)
     moved = set_arrangement(
         session,
         actor=SYSTEM,
         year=2027,
-        holidays=["2027-01-01"],
+        holidays=STATUTORY,
         workdays=["2027-01-02"],
         source=SOURCE,
         now=entered,
     )
-    assert moved
-    assert on_notice.timer_due_at == entered
-    assert entry_of(session, on_notice).ends_at == entered
-    assert apply_due_timers(session, entered) == [on_notice]
-    assert entry_of(session, on_notice).closed_at == entered
+    assert {r.period for r in moved} == {"timer", "notice"}
+    assert on_notice.timer_due_at == bj(2027, 1, 4, 17)
+    assert on_notice.timer_provisional is False
+    assert apply_due_timers(session, entered + timedelta(minutes=1)) == []
+    assert apply_due_timers(session, bj(2027, 1, 4, 17, 1)) == [on_notice]
+
+
+def test_a_recounted_end_is_never_before_the_entry():
+    from nomination.calendar.operations import recounted_end
+    from nomination.calendar.workdays import Arrangement, WorkCalendar
+
+    start = bj(2026, 12, 28, 10)
+    provisional = WorkCalendar()
+    old = provisional.period_end(start, 11)
+    assert old == bj(2027, 1, 12, 17)
+    worked = {date(2027, 1, 2), date(2027, 1, 3)}
+    official = WorkCalendar({2027: Arrangement(frozenset({date(2027, 1, 1)}), frozenset(worked))})
+    # Counted officially it ends on Friday 8 January at 17:00.
+    assert recounted_end(official, start, 11, old, bj(2027, 1, 7, 9)) == (bj(2027, 1, 8, 17), False)
+    # Entered after that: the close of the next working day, Monday 11th.
+    assert recounted_end(official, start, 11, old, bj(2027, 1, 8, 18)) == (
+        bj(2027, 1, 11, 17),
+        False,
+    )
+    # Entered after the announced end too: it ends at the entry.
+    late = bj(2027, 1, 13, 9)
+    assert recounted_end(official, start, 11, old, late) == (late, False)
 
 
 def test_confirming_the_year_lets_the_provisional_notice_close(session, tree, on_notice):
@@ -183,7 +223,7 @@ def test_confirming_the_year_lets_the_provisional_notice_close(session, tree, on
     with pytest.raises(Conflict):
         confirm_year(session, actor=SYSTEM, year=2027, reason="again")
     set_arrangement(
-        session, actor=SYSTEM, year=2027, holidays=["2027-01-01"], workdays=[], source=SOURCE
+        session, actor=SYSTEM, year=2027, holidays=STATUTORY, workdays=[], source=SOURCE
     )
     assert store.current(session).grade(2027).value == "official"
 
@@ -199,11 +239,13 @@ def test_only_administrators_enter_the_calendar(session, tree):
 @pytest.mark.parametrize(
     ("holidays", "workdays", "field", "says"),
     [
-        (["2027-01-02"], [], "holidays", "weekend"),
-        (["2027-01-01"], ["2027-01-04"], "workdays", "weekday"),
-        (["2026-12-31"], [], "holidays", "not in 2027"),
-        (["1 January"], [], "holidays", "not a date"),
-        ([], [], "holidays", "at least one"),
+        (["2027-01-02"], [], "holidays", "2027-01-02 是周末"),
+        (STATUTORY, ["2027-01-04"], "workdays", "2027-01-04 是工作日"),
+        (["2026-12-31"], [], "holidays", "2026-12-31 不在 2027 年"),
+        (["1 January"], [], "holidays", "不是日期"),
+        ([], [], "holidays", "至少应有一个"),
+        # 元旦 falls on a Friday in 2027: leaving it out would shorten every notice over it.
+        (STATUTORY[1:], [], "holidays", "缺少法定节假日 2027-01-01"),
     ],
 )
 def test_an_arrangement_is_validated_field_by_field(holidays, workdays, field, says):
@@ -213,9 +255,11 @@ def test_an_arrangement_is_validated_field_by_field(holidays, workdays, field, s
 
 
 def test_a_range_names_its_weekdays_or_its_weekend_days():
-    arrangement = parse_arrangement(2027, ["2027-02-05/2027-02-12"], ["2027-02-13/2027-02-21"])
-    # Fri 5 to Fri 12 February: the weekdays 5, 8, 9, 10, 11, 12.
-    assert len(arrangement.holidays) == 6
+    arrangement = parse_arrangement(
+        2027, [*STATUTORY, "2027-02-05/2027-02-12"], ["2027-02-13/2027-02-21"]
+    )
+    # Fri 5 to Fri 12 February: the weekdays 5, 8, 9, 10, 11, 12; five more statutory days.
+    assert len(arrangement.holidays) == 11
     # Sat 13 to Sun 21 February: its four weekend days.
     assert len(arrangement.workdays) == 4
 
@@ -249,7 +293,7 @@ def test_the_warning_starts_on_the_first_of_november(session, tree):
     confirm_year(session, actor=SYSTEM, year=2027, reason="通知未发布")
     assert missing_years(store.current(session), bj(2026, 12, 1, 9)) == [2027]
     set_arrangement(
-        session, actor=SYSTEM, year=2027, holidays=["2027-01-01"], workdays=[], source=SOURCE
+        session, actor=SYSTEM, year=2027, holidays=STATUTORY, workdays=[], source=SOURCE
     )
     assert missing_years(store.current(session), bj(2026, 12, 1, 9)) == []
 
@@ -303,7 +347,7 @@ def test_the_administrator_previews_then_saves(session, tree, on_notice, web_cli
     page = web_client.get("/admin/calendar/")
     assert page.status_code == 200
     assert 'data-year="2027" data-grade="provisional"' in page.text
-    typed = {"holidays": "2027-01-01\n2027-01-04", "workdays": "", "source": SOURCE}
+    typed = {"holidays": "\n".join([*STATUTORY, "2027-01-04"]), "workdays": "", "source": SOURCE}
     preview = web_client.post("/admin/calendar/2027", data={**typed, "action": "preview"})
     assert preview.status_code == 200
     assert 'data-period="notice"' in preview.text
@@ -333,13 +377,13 @@ def test_a_wrong_date_is_shown_beside_its_field_and_nothing_typed_is_lost(
 def test_a_stale_form_is_a_conflict(session, tree, web_client):
     login(web_client, "admin")
     set_arrangement(
-        session, actor=SYSTEM, year=2027, holidays=["2027-01-01"], workdays=[], source=SOURCE
+        session, actor=SYSTEM, year=2027, holidays=STATUTORY, workdays=[], source=SOURCE
     )
     session.commit()
     page = web_client.post(
         "/admin/calendar/2027",
         data={
-            "holidays": "2027-01-01",
+            "holidays": "\n".join(STATUTORY),
             "workdays": "",
             "source": SOURCE,
             "version": "",
@@ -354,7 +398,7 @@ def test_a_stale_form_is_a_conflict(session, tree, web_client):
     again = web_client.post(
         "/admin/calendar/2027",
         data={
-            "holidays": "2027-01-01\n2027-01-04",
+            "holidays": "\n".join([*STATUTORY, "2027-01-04"]),
             "workdays": "",
             "source": SOURCE,
             "version": version,
@@ -409,3 +453,55 @@ def test_a_unit_notice_on_a_provisional_year_is_counted_and_said(
     login(web_client, "unit1")
     page = web_client.get(f"/nominations/{n.id}").text
     assert 'id="unit-notice-provisional"' in page
+
+
+@pytest.fixture
+def consulting(session, tree, create_nomination_for):
+    """A nomination whose consultation opened on 28 December 2026: answers due in 2027."""
+    tree.campaign.consultation_rules = [{"when": {"kind": ["individual"]}, "departments": ["D-HR"]}]
+    n = create_nomination_for()
+    u = tree.users
+    fire(n, "recommend", u["unit1"], data=recommendation(), now=NOW)
+    fire(n, "forward", u["committee1"], data={"comment": "同意"}, now=NOW)
+    fire(n, "accept", u["federation"], data={"comment": "符合条件"}, now=DECEMBER)
+    session.flush()
+    assert n.state == "consultation"
+    [request] = session.scalars(
+        select(ConsultationRequest).where(ConsultationRequest.nomination_id == n.id)
+    ).all()
+    assert (request.due_at, request.due_provisional) == (bj(2027, 1, 4, 17), True)
+    return n, request
+
+
+def test_a_provisional_answer_deadline_is_not_overdue(session, consulting):
+    from nomination.notifications import sweep
+    from nomination.queries import deadlines
+
+    n, request = consulting
+    after = bj(2027, 1, 5, 9)
+    assert request.overdue(after) is False
+    assert deadlines(session, [n.id], after)[n.id].overdue is False
+    sweep(session, after)
+    assert not session.scalars(select(Notification).where(Notification.kind == "overdue")).all()
+
+
+def test_a_department_is_told_of_its_new_deadline_on_its_request_page(session, tree, consulting):
+    n, request = consulting
+    set_arrangement(
+        session,
+        actor=tree.users["admin"],
+        year=2027,
+        holidays=[*STATUTORY, "2027-01-04"],
+        workdays=[],
+        source=SOURCE,
+        now=bj(2026, 12, 29, 9),
+    )
+    assert (request.due_at, request.due_provisional) == (bj(2027, 1, 5, 17), False)
+    told = {
+        (m.user.username, m.url)
+        for m in session.scalars(select(Notification).where(Notification.key.like("calendar:%")))
+    }
+    assert ("dept-hr", f"/consultations/{request.id}") in told
+    assert ("federation", f"/nominations/{n.id}") in told
+    # The administrator who entered it is not told of their own change.
+    assert not [u for u, _ in told if u == "admin"]

@@ -499,7 +499,8 @@ def test_calendar_commands_show_set_and_confirm(tmp_path):
     assert "holidays: 2027-01-02" in refused.stderr and "Traceback" not in refused.stderr
     good = tmp_path / "holidays.toml"
     good.write_text(
-        '[2027]\nholidays = ["2027-01-01", "2027-02-05/2027-02-11"]\n'
+        '[2027]\nholidays = ["2027-01-01", "2027-02-05/2027-02-11", "2027-04-05", '
+        '"2027-06-09", "2027-09-15", "2027-10-01"]\n'
         'workdays = ["2027-02-20"]\nsource = "国办发明电〔2026〕7号"\n',
         encoding="utf-8",
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -11,6 +11,7 @@ from nomination.models import Nomination
 from nomination.notifications import (
     _named,
     _tell,
+    consultation_path,
     department_users,
     nomination_path,
     submitters,
@@ -21,31 +22,50 @@ if TYPE_CHECKING:
     from nomination.calendar.operations import Recount
 
 
-def announce(session: Session, nomination: Nomination, recount: Recount, cal: WorkCalendar) -> int:
-    """Notify the unit, the federation (and a consulted department) of the period's new end."""
+def announce(
+    session: Session, nomination: Nomination, recount: Recount, cal: WorkCalendar, actor: Any
+) -> int:
+    """Notify the unit and the federation of the period's new end; a department of its own."""
     from nomination.calendar.operations import PERIOD_LABELS
 
     label = PERIOD_LABELS[recount.period]
     when = cal.local(recount.ends_after).strftime("%Y-%m-%d %H:%M")
-    users = submitters(session, nomination) + users_with_role_over(
-        session, ["federation_reviewer", "admin"], nomination.unit
-    )
-    if recount.period == "consultation":
-        users += department_users(session, recount.row.department_id)
 
     def message(user: object) -> dict[str, str]:
         zh, en = _named(user, nomination)  # type: ignore[arg-type]
         return {
-            "zh": f"{zh}的{label['zh']}按新的放假安排调整为 {when}",
+            "zh": f"{zh} 的{label['zh']}按新的放假安排调整为 {when}",
             "en": f"The {label['en']} of {en} moved with the holiday arrangement to {when}",
         }
 
-    stamp = int(recount.ends_after.timestamp())
-    return _tell(
+    key = f"calendar:{recount.period}:{nomination.id}:{int(recount.ends_after.timestamp())}"
+    written = 0
+    if recount.period == "consultation":
+        # The department answers on its request's page; it cannot open the nomination.
+        request = recount.row
+        written += _tell(
+            session,
+            department_users(session, request.department_id),
+            kind="result",
+            key=f"{key}:{request.id}",
+            url=consultation_path(request),
+            message={
+                "zh": f"征求意见请求 #{request.id} 的回复期限按新的放假安排调整为 {when}",
+                "en": f"The answer deadline of consultation request #{request.id} moved with "
+                f"the holiday arrangement to {when}",
+            },
+            skip=actor,
+        )
+    users = submitters(session, nomination) + users_with_role_over(
+        session, ["federation_reviewer"], nomination.unit
+    )
+    written += _tell(
         session,
         {u.id: u for u in users}.values(),
         kind="result",
-        key=f"calendar:{recount.period}:{nomination.id}:{stamp}",
+        key=key,
         url=nomination_path(nomination),
         message=message,
+        skip=actor,
     )
+    return written

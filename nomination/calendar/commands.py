@@ -29,10 +29,10 @@ def _print_recounts(recounts: list[Recount], *, would: bool) -> None:
     for r in recounts:
         before = cal.local(r.ends_before).strftime("%Y-%m-%d %H:%M")
         after = cal.local(r.ends_after).strftime("%Y-%m-%d %H:%M")
-        grade = " (provisional)" if r.provisional_after else ""
+        grade = "provisional" if r.provisional_after else "settled"
+        change = f"{before} -> {after}" if r.moved else f"{before}, unchanged"
         click.echo(
-            f"  nomination {r.nomination_id}: {PERIOD_LABELS[r.period]['en']} "
-            f"{before} -> {after}{grade}"
+            f"  nomination {r.nomination_id}: {PERIOD_LABELS[r.period]['en']} {change} ({grade})"
         )
 
 
@@ -53,7 +53,7 @@ def calendar_show(year: int) -> None:
         view = year_view(db.session, store.current(), year)
     except DateOutOfRange as exc:
         raise click.BadParameter(exc.message["en"], param_hint="YEAR") from None
-    click.echo(f"{year}: {view.grade.value} ({view.label['zh']}) — {view.source}")
+    click.echo(f"{year}: {view.grade.value} ({view.label['zh']}) — {view.source['zh']}")
     title = "days off" if view.grade.value == "official" else "statutory days off"
     click.echo(f"{title}: " + (", ".join(d.isoformat() for d in view.holidays) or "none"))
     click.echo(

@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from nomination.actors import SystemActor
 from nomination.audit import append_event
 from nomination.calendar import store
 from nomination.calendar.announcements import announce
+from nomination.calendar.provisional import StatutoryDaysUnknown, statutory_holidays
 from nomination.calendar.queries import missing_message, missing_years
 from nomination.calendar.workdays import (
     FIRST_YEAR,
@@ -31,11 +32,13 @@ from nomination.calendar.workdays import (
 )
 from nomination.db import utcnow
 from nomination.errors import Conflict, InvalidData, PermissionDenied
+from nomination.i18n import pick
 from nomination.models import (
     CalendarYear,
     ConsultationRequest,
     Nomination,
     NoticeEntry,
+    Notification,
     RoleAssignment,
     User,
 )
@@ -79,9 +82,7 @@ class Recount:
 # --- entering a year ---------------------------------------------------------------------------
 
 
-def _dates(
-    year: int, lines: Iterable[str | date], field_name: str, weekend: bool
-) -> tuple[set[date], list[str]]:
+def _dates(year: int, lines: Iterable[str | date], weekend: bool) -> tuple[set[date], list[str]]:
     """Parse dates and ranges (``2027-02-09/2027-02-12``: its weekdays, or weekend days)."""
     days: set[date] = set()
     errors: list[str] = []
@@ -101,48 +102,117 @@ def _dates(
             else:
                 found = [date.fromisoformat(text)]
         except ValueError:
-            errors.append(f"「{text}」不是日期(YYYY-MM-DD)/ '{text}' is not a date (YYYY-MM-DD)")
+            errors.append(
+                pick(
+                    {
+                        "zh": f"「{text}」不是日期(应为 YYYY-MM-DD)",
+                        "en": f"'{text}' is not a date (YYYY-MM-DD)",
+                    }
+                )
+            )
             continue
         for day in found:
             if day.year != year:
-                errors.append(f"{day} 不在 {year} 年 / {day} is not in {year}")
+                errors.append(
+                    pick({"zh": f"{day} 不在 {year} 年", "en": f"{day} is not in {year}"})
+                )
             elif weekend and day.weekday() < 5:
                 errors.append(
-                    f"{day} 是工作日,调休上班日应为周末 / {day} is a weekday: an adjusted "
-                    "working day must be a Saturday or Sunday"
+                    pick(
+                        {
+                            "zh": f"{day} 是工作日:调休上班日应为周六或周日",
+                            "en": f"{day} is a weekday: an adjusted working day is a Saturday "
+                            "or Sunday",
+                        }
+                    )
                 )
             elif not weekend and day.weekday() >= 5:
                 errors.append(
-                    f"{day} 是周末,本来就休息:只需列出放假的工作日 / {day} is a weekend day, "
-                    "off anyway: list only the weekdays that are days off"
+                    pick(
+                        {
+                            "zh": f"{day} 是周末,本来就休息:只需列出放假的工作日",
+                            "en": f"{day} is a weekend day, off anyway: list only the weekdays "
+                            "that are days off",
+                        }
+                    )
                 )
             else:
                 days.add(day)
     return days, errors
 
 
+def _statutory_missing(year: int, off: set[date]) -> list[str]:
+    """Name the statutory days on weekdays that the arrangement does not give off.
+
+    Since the 2024 revision (in force from 2025) they are days off by law, whatever the
+    State Council's notice adds: leaving one out is a slip that would shorten notices.
+    """
+    if year < 2025:
+        return []
+    try:
+        statutory = statutory_holidays(year)
+    except StatutoryDaysUnknown:
+        return []
+    missing = sorted(d for d in statutory if d.weekday() < 5 and d not in off)
+    if not missing:
+        return []
+    days = "、".join(d.isoformat() for d in missing)
+    return [
+        pick(
+            {
+                "zh": f"缺少法定节假日 {days}:法定节假日逢工作日必须放假",
+                "en": f"Statutory holidays missing: {days}; on a weekday they are days off by law",
+            }
+        )
+    ]
+
+
 def parse_arrangement(
-    year: int, holidays: Iterable[str | date], workdays: Iterable[str | date]
+    year: int,
+    holidays: Iterable[str | date],
+    workdays: Iterable[str | date],
+    source: str | None = None,
 ) -> Arrangement:
-    """Check a year's arrangement; raise InvalidData naming each field with its errors."""
+    """Check a year's arrangement (and its source, when given) field by field.
+
+    Raise InvalidData naming every field with all its errors at once.
+    """
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise InvalidData(
             f"the year must be from {FIRST_YEAR} to {LAST_YEAR}",
             fields={
                 "year": [
-                    f"年份应在 {FIRST_YEAR}–{LAST_YEAR} 之间 / from {FIRST_YEAR} to {LAST_YEAR}"
+                    pick(
+                        {
+                            "zh": f"年份应在 {FIRST_YEAR}–{LAST_YEAR} 之间",
+                            "en": f"The year must be from {FIRST_YEAR} to {LAST_YEAR}",
+                        }
+                    )
                 ]
             },
         )
-    off, off_errors = _dates(year, holidays, "holidays", weekend=False)
-    worked, worked_errors = _dates(year, workdays, "workdays", weekend=True)
+    off, off_errors = _dates(year, holidays, weekend=False)
+    worked, worked_errors = _dates(year, workdays, weekend=True)
+    if not off and not off_errors:
+        off_errors.append(
+            pick({"zh": "至少应有一个放假的工作日", "en": "At least one weekday off is required"})
+        )
+    elif not off_errors:
+        off_errors.extend(_statutory_missing(year, off))
     fields = {}
     if off_errors:
         fields["holidays"] = off_errors
     if worked_errors:
         fields["workdays"] = worked_errors
-    if not off and not off_errors:
-        fields["holidays"] = ["至少应有一个放假的工作日 / at least one weekday off is required"]
+    if source is not None and not source.strip():
+        fields["source"] = [
+            pick(
+                {
+                    "zh": "请填写放假安排的通知文号",
+                    "en": "Name the State Council's notice it comes from",
+                }
+            )
+        ]
     if fields:
         raise InvalidData("the arrangement has errors", fields=fields)
     return Arrangement(frozenset(off), frozenset(worked))
@@ -206,13 +276,8 @@ def set_arrangement(
     """Enter ``year``'s official arrangement and recount its open periods; return those changed."""
     _require_admin(actor)
     now = now or utcnow()
-    arrangement = parse_arrangement(year, holidays, workdays)
     source = (source or "").strip()
-    if not source:
-        raise InvalidData(
-            "name the notice the arrangement comes from",
-            fields={"source": ["请填写放假安排的通知文号 / name the State Council's notice"]},
-        )
+    arrangement = parse_arrangement(year, holidays, workdays, source)
     row = year_row(session, year, lock=True)
     _check_version(row, expected_version)
     before = _year_record(row)
@@ -237,6 +302,12 @@ def set_arrangement(
     )
     row.event_hash = appended.hash
     session.flush()
+    # The reminders that the year is missing have done their work.
+    session.execute(
+        update(Notification)
+        .where(Notification.key.like(f"calendar:missing:{year}%"), Notification.read_at.is_(None))
+        .values(read_at=now)
+    )
     return _recount_and_record(session, actor, [year], now, reason=f"{year} official: {source}")
 
 
@@ -255,7 +326,8 @@ def confirm_year(
     reason = (reason or "").strip()
     if not reason:
         raise InvalidData(
-            "a reason is required", fields={"reason": ["请说明确认的理由 / give the reason"]}
+            "a reason is required",
+            fields={"reason": [pick({"zh": "请说明确认的理由", "en": "Give the reason"})]},
         )
     grade = store.current(session).grade(year)
     row = year_row(session, year, lock=True)
@@ -291,6 +363,8 @@ def confirm_year(
 def _year_record(row: CalendarYear | None) -> dict[str, Any] | None:
     if row is None:
         return None
+    if row.grade == "confirmed":
+        return {"year": row.year, "grade": row.grade, "reason": row.source}
     return {
         "year": row.year,
         "grade": row.grade,
@@ -313,15 +387,20 @@ def _touches(start_col: Any, end_col: Any, flag_col: Any, years: list[int] | Non
     return or_(flag_col.is_(True), and_(end_col >= first, start_col < last))
 
 
-def _counted(
+def recounted_end(
     cal: WorkCalendar, start: datetime, days: int, old: datetime, now: datetime
 ) -> tuple[datetime, bool]:
+    """Return a period's end counted on ``cal`` at ``now``, and whether it is provisional.
+
+    When the new count ends it before ``now``, the moment of the entry, people have been
+    told another end: it then ends at the close of the next working day from the entry
+    (today's, before the closing hour), and never later than announced; a period whose
+    announced end has passed too ends at the entry.
+    """
     period = cal.period(start, days)
     ends = period.ends_at
     if ends != old and ends < now:
-        # The official calendar ends it earlier than announced, and that moment has passed:
-        # it ends now, never before the entry that moved it.
-        ends = now
+        ends = max(now, min(old, cal.period_end(now, 1)))
     return ends, period.provisional
 
 
@@ -342,7 +421,7 @@ def recount(
         ),
     )
     for n in session.scalars(timers.order_by(Nomination.id)):
-        ends, provisional = _counted(
+        ends, provisional = recounted_end(
             cal, n.timer_started_at, n.timer_working_days, n.timer_due_at, now
         )
         out.append(
@@ -357,7 +436,7 @@ def recount(
         ),
     )
     for e in session.scalars(entries.order_by(NoticeEntry.id)):
-        ends, provisional = _counted(cal, e.published_at, e.working_days, e.ends_at, now)
+        ends, provisional = recounted_end(cal, e.published_at, e.working_days, e.ends_at, now)
         out.append(
             Recount("notice", e.nomination_id, e.ends_at, ends, e.ends_provisional, provisional, e)
         )
@@ -372,7 +451,7 @@ def recount(
         ),
     )
     for r in session.scalars(requests.order_by(ConsultationRequest.id)):
-        ends, provisional = _counted(cal, r.created_at, r.working_days, r.due_at, now)
+        ends, provisional = recounted_end(cal, r.created_at, r.working_days, r.due_at, now)
         out.append(
             Recount(
                 "consultation", r.nomination_id, r.due_at, ends, r.due_provisional, provisional, r
@@ -407,7 +486,7 @@ def _recount_verifications(
         touched = was or (years and any(start.year <= y <= old.year for y in years))
         if not touched:
             continue
-        ends, provisional = _counted(cal, start, int(last["working_days"]), old, now)
+        ends, provisional = recounted_end(cal, start, int(last["working_days"]), old, now)
         out.append(Recount("verification", n.id, old, ends, was, provisional, n))
     return out
 
@@ -445,6 +524,7 @@ def _recount_and_record(
         if changed
         else {}
     )
+    periods = {(r.nomination_id, r.period) for r in changed if r.moved}
     for r in changed:
         _apply(r)
         session.flush()
@@ -466,8 +546,9 @@ def _recount_and_record(
             comment=reason,
             now=now,
         )
-        if r.moved:
-            announce(session, nomination, r, cal)
+        # The stage timer and the notice it runs are one period to the people concerned.
+        if r.moved and not (r.period == "timer" and (r.nomination_id, "notice") in periods):
+            announce(session, nomination, r, cal, actor)
     return changed
 
 

@@ -15,7 +15,6 @@ from nomination.calendar.workdays import (
     LAST_YEAR,
     Grade,
     WorkCalendar,
-    provisional_reason,
 )
 from nomination.models import CalendarYear
 
@@ -37,13 +36,24 @@ class YearView:
     row: CalendarYear | None
 
     @property
-    def source(self) -> str:
-        """Where the year's calendar comes from."""
+    def source(self) -> dict[str, str]:
+        """Where the year's calendar comes from, said for people."""
+        if self.row is not None and self.row.grade == "confirmed":
+            return {
+                "zh": f"按法定节假日暂定,经确认:{self.row.source}",
+                "en": f"Statutory holidays, confirmed: {self.row.source}",
+            }
         if self.row is not None:
-            return self.row.source
+            return {"zh": self.row.source, "en": self.row.source}
         if self.grade is Grade.OFFICIAL:
-            return "chinese-calendar"
-        return "《全国年节及纪念日放假办法》(2024)"
+            return {
+                "zh": "国务院办公厅当年通知(随 chinese-calendar 软件包提供)",
+                "en": "The State Council's notice of the year (shipped in chinese-calendar)",
+            }
+        return {
+            "zh": "《全国年节及纪念日放假办法》(2024年修订)的法定节假日",
+            "en": "The statutory holidays of the 2024 holiday regulations",
+        }
 
     @property
     def version(self) -> str:
@@ -89,10 +99,11 @@ def missing_years(cal: WorkCalendar, now: datetime) -> list[int]:
 
 def missing_message(years: list[int]) -> dict[str, str]:
     """Return the warning shown to administrators and the federation."""
-    reason = provisional_reason(years)
+    zh = "、".join(str(y) for y in years)
+    en = ", ".join(str(y) for y in years)
     return {
-        "zh": f"{'、'.join(str(y) for y in years)}年放假安排尚未录入。{reason['zh']}。"
-        "请在国务院办公厅通知发布后录入。",
-        "en": f"The {', '.join(str(y) for y in years)} holiday arrangement is not entered. "
-        f"{reason['en']}. Enter it once the State Council publishes it.",
+        "zh": f"{zh}年放假安排尚未录入:跨入该年的公示期和期限暂按法定节假日计算(标为“暂定”),"
+        "录入后自动重新计算。",
+        "en": f"The {en} holiday arrangement is not entered yet: periods running into it are "
+        "counted on the statutory holidays for now (marked provisional) and recounted once it is.",
     }

@@ -54,16 +54,21 @@ PROVISIONAL_REASON = {
 class DateOutOfRange(ValueError):
     """A date lies outside the years the calendar can count: almost always a typing error."""
 
-    def __init__(self, day: date):
+    def __init__(self, day: date, *, year_only: bool = False):
         self.day = day
+        what = (
+            (f"{day.year} 年", f"The year {day.year}")
+            if year_only
+            else (
+                f"日期 {day.isoformat()}",
+                f"The date {day.isoformat()}",
+            )
+        )
         self.message = {
-            "zh": (
-                f"日期 {day.isoformat()} 超出可计算的年份({FIRST_YEAR}–{LAST_YEAR}年),"
-                "请检查日期是否输入有误"
-            ),
+            "zh": f"{what[0]}超出可计算的年份({FIRST_YEAR}–{LAST_YEAR}年),请检查是否输入有误",
             "en": (
-                f"The date {day.isoformat()} lies outside the years {FIRST_YEAR}–{LAST_YEAR} the "
-                "calendar counts: please check it for a typing error"
+                f"{what[1]} lies outside the years {FIRST_YEAR}–{LAST_YEAR} the calendar "
+                "counts: please check it for a typing error"
             ),
         }
         super().__init__(self.message["en"])
@@ -122,7 +127,7 @@ class WorkCalendar:
     def grade(self, year: int) -> Grade:
         """Return the grade of ``year``; raise :class:`DateOutOfRange` outside the known years."""
         if not FIRST_YEAR <= year <= LAST_YEAR:
-            raise DateOutOfRange(date(max(1, min(year, 9999)), 1, 1))
+            raise DateOutOfRange(date(max(1, min(year, 9999)), 1, 1), year_only=True)
         if year in self.arrangements or _packaged(year):
             return Grade.OFFICIAL
         if year in self.confirmed:

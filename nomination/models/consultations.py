@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, false
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    and_,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from nomination.db import Base, UTCDateTime, utcnow
@@ -51,5 +62,13 @@ class ConsultationRequest(Base):
     __mapper_args__ = {"version_id_col": version}
 
     def overdue(self, now: datetime) -> bool:
-        """Return whether the request is still open after its deadline."""
-        return self.status == "open" and self.due_at <= now
+        """Return whether the request is still open after its deadline.
+
+        A deadline counted on a provisional year is never overdue: it may still move later.
+        """
+        return self.status == "open" and self.due_at <= now and not self.due_provisional
+
+    @classmethod
+    def overdue_at(cls, now: datetime) -> ColumnElement[bool]:
+        """Return the WHERE clause of :meth:`overdue`."""
+        return and_(cls.status == "open", cls.due_at <= now, cls.due_provisional.is_(False))

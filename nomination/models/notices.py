@@ -73,5 +73,10 @@ class NoticeEntry(Base):
     #: Where objections went: body, address, phone, email.
     objection_contact: Mapped[dict[str, Any]] = mapped_column(JSONType)
 
+    @property
+    def shows_provisional(self) -> bool:
+        """Whether the entry is still on the board with an end that may move."""
+        return self.ends_provisional and self.closed_at is None
+
     def __repr__(self) -> str:
         return f"<NoticeEntry {self.id} nomination {self.nomination_id} #{self.sequence}>"

@@ -44,29 +44,16 @@ class ArrangementForm(FlaskForm):
 
     holidays = TextAreaField(
         lazy({"zh": "放假的工作日", "en": "Weekdays off"}),
-        description=lazy(
-            {
-                "zh": "每行一个日期(2027-01-04),或一段日期(2027-02-08/2027-02-11,取其中的工作日)",
-                "en": "One date a line (2027-01-04), or a range (2027-02-08/2027-02-11: its "
-                "weekdays)",
-            }
-        ),
         render_kw={"rows": 8},
     )
     workdays = TextAreaField(
         lazy({"zh": "调休上班的周末", "en": "Weekend days worked (调休)"}),
-        description=lazy(
-            {
-                "zh": "每行一个周六或周日(2027-02-20),或一段日期(取其中的周末)",
-                "en": "One Saturday or Sunday a line (2027-02-20), or a range (its weekend days)",
-            }
-        ),
         render_kw={"rows": 4},
     )
     source = StringField(
         lazy({"zh": "通知文号", "en": "The State Council's notice"}),
-        description=lazy({"zh": "例如:国办发明电〔2026〕X号", "en": "e.g. 国办发明电〔2026〕X号"}),
-        validators=[validators.InputRequired(), validators.Length(max=300)],
+        # Required: the operation says so beside the field, with the dates' errors.
+        validators=[validators.Length(max=300)],
     )
     version = HiddenField()
 
@@ -101,11 +88,35 @@ def _lines(text: str | None) -> list[str]:
 def index() -> ResponseReturnValue:
     """List the years around today with their grades."""
     _require_manager()
+    wanted = request.args.get("year", type=int)
+    if wanted is not None and FIRST_YEAR <= wanted <= LAST_YEAR:
+        return redirect(url_for(".year_page", year=wanted))
     cal = store.current()
     today = cal.local(utcnow()).date()
     years = [year_view(db.session, cal, y) for y in listed_years(db.session, cal, today)]
     return render_template(
-        "calendar/index.html", years=years, missing=missing_years(cal, utcnow()), Grade=Grade
+        "calendar/index.html",
+        years=years,
+        missing=missing_years(cal, utcnow()),
+        Grade=Grade,
+        first_year=FIRST_YEAR,
+        last_year=LAST_YEAR,
+        asked=request.args.get("year"),
+    )
+
+
+def _describe(form: ArrangementForm, year: int) -> None:
+    """Give the fields' hints with dates of the year shown."""
+    form.holidays.description = tr(
+        f"每行一个日期({year}-01-01),或一段日期({year}-10-01/{year}-10-07,取其中的工作日)",
+        f"One date a line ({year}-01-01), or a range ({year}-10-01/{year}-10-07: its weekdays)",
+    )
+    form.workdays.description = tr(
+        "每行一个周六或周日,或一段日期(取其中的周末)",
+        "One Saturday or Sunday a line, or a range (its weekend days)",
+    )
+    form.source.description = tr(
+        f"例如:国办发明电〔{year - 1}〕X号", f"e.g. 国办发明电〔{year - 1}〕X号"
     )
 
 
@@ -121,11 +132,13 @@ def _render_year(
     view = year_view(db.session, cal, year)
     if form is None:
         form = ArrangementForm(formdata=None)
-        if view.row is not None and view.row.grade == "official":
-            form.holidays.data = "\n".join(view.row.holidays)
-            form.workdays.data = "\n".join(view.row.workdays)
-            form.source.data = view.row.source
+        if view.grade is Grade.OFFICIAL:
+            # A correction starts from the days in force.
+            form.holidays.data = "\n".join(d.isoformat() for d in view.holidays)
+            form.workdays.data = "\n".join(d.isoformat() for d in view.workdays)
+            form.source.data = view.row.source if view.row is not None else ""
         form.version.data = view.version
+    _describe(form, year)
     if confirm is None:
         confirm = ConfirmForm(formdata=None)
         confirm.version.data = view.version
@@ -169,13 +182,15 @@ def year_page(year: int) -> ResponseReturnValue:
     if request.method == "GET":
         return _render_year(year)
     form = ArrangementForm()
-    if not form.validate():
-        return _render_year(year, form=form, status=422)
+    form.validate()
     holidays, workdays = _lines(form.holidays.data), _lines(form.workdays.data)
     # A refusal answers 4xx, so the request boundary rolls back whatever was begun.
     try:
+        # Every field is checked at once: the dates as well as the form's own rules.
+        arrangement = parse_arrangement(year, holidays, workdays, form.source.data or "")
+        if form.errors:
+            return _render_year(year, form=form, status=422)
         if request.form.get("action") != "save":
-            arrangement = parse_arrangement(year, holidays, workdays)
             preview = preview_arrangement(db.session, year, arrangement)
             return _render_year(year, form=form, preview=preview)
         moved = set_arrangement(

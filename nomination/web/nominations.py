@@ -560,12 +560,12 @@ def _render_dashboard(
     )
 
 
-def _calendar_missing(user: User) -> dict[str, str] | None:
+def _calendar_missing(user: User) -> dict[str, Any] | None:
     """The warning that this or next year's arrangement is missing, for those who act on it."""
     if not can_see_calendar_warning(user):
         return None
     years = missing_years(engine.calendar(), utcnow())
-    return missing_message(years) if years else None
+    return {"message": missing_message(years), "year": years[-1]} if years else None
 
 
 def _filter_units(user: User) -> list[Organisation]:

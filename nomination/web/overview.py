@@ -22,7 +22,7 @@ from typing import Any
 from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 
 from nomination import db, engine
 from nomination.charts import Bar, horizontal_bars
@@ -104,7 +104,7 @@ def _consultation(scoped: Any) -> dict[str, int]:
     counts["overdue"] = db.session.scalar(
         select(func.count(ConsultationRequest.id)).where(
             of_scope,
-            and_(ConsultationRequest.status == "open", ConsultationRequest.due_at <= utcnow()),
+            ConsultationRequest.overdue_at(utcnow()),
         )
     )
     return counts

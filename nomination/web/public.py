@@ -115,7 +115,7 @@ def _entry_view(entry: NoticeEntry) -> dict[str, Any]:
         "period": tr("{0} 至 {1}", "{0} to {1}").format(
             _date_text(entry.published_at), _end_text(entry.ends_at)
         ),
-        "provisional": entry.ends_provisional,
+        "provisional": entry.shows_provisional,
         "fields": fields,
         "shown": {name: value for name, _label, value in fields},
     }
@@ -373,7 +373,7 @@ def _feed_entry(feed: ElementTree.Element, entries: list[NoticeEntry], campaign:
     period = tr("公示期:{0} 至 {1}", "Notice period: {0} to {1}").format(
         _date_text(day), _end_text(ends)
     )
-    if any(e.ends_provisional for e in entries):
+    if any(e.shows_provisional for e in entries):
         period += f"({tr('暂定', 'provisional')}:{provisional_note(ends)})"
     _sub(item, "content", f"<p>{escape(period)}</p><ul>{''.join(lines)}</ul>", type="html")
 
