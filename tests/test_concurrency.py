@@ -249,3 +249,36 @@ def test_two_approvers_approve_at_once(app):
         assert _events(n, "transition.approve") == 1
         assert verify_chain(db.session).ok
         db.session.remove()
+
+
+def test_two_administrators_confirm_a_year_at_once(app):
+    from sqlalchemy import delete
+    from threads import in_threads
+
+    from nomination.calendar.operations import confirm_year
+    from nomination.models import CalendarYear
+
+    # A year no other test uses: the row is committed for real, and removed at the end.
+    year = 2098
+
+    def confirm(start):
+        start.wait(timeout=30)
+        confirm_year(db.session, actor=SYSTEM, year=year, reason="通知尚未发布")
+
+    try:
+        assert sorted(in_threads(app, confirm, confirm)) == ["conflict", "ok"]
+        with app.app_context():
+            [row] = db.session.scalars(select(CalendarYear).where(CalendarYear.year == year))
+            assert row.grade == "confirmed"
+            confirmations = db.session.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.action == "calendar.confirm", AuditEvent.entity_id == str(year))
+            )
+            assert confirmations == 1
+            db.session.remove()
+    finally:
+        with app.app_context():
+            db.session.execute(delete(CalendarYear).where(CalendarYear.year == year))
+            db.session.commit()
+            db.session.remove()

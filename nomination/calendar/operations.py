@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from nomination.actors import SystemActor
@@ -282,8 +283,7 @@ def set_arrangement(
     _check_version(row, expected_version)
     before = _year_record(row)
     if row is None:
-        row = CalendarYear(year=year, event_hash="")
-        session.add(row)
+        row = _insert_year(session, CalendarYear(year=year, grade="official", event_hash=""))
     row.grade = "official"
     row.holidays = sorted(d.isoformat() for d in arrangement.holidays)
     row.workdays = sorted(d.isoformat() for d in arrangement.workdays)
@@ -334,17 +334,19 @@ def confirm_year(
     _check_version(row, expected_version)
     if grade is not Grade.PROVISIONAL:
         raise Conflict(f"{year} is not provisional: it is {grade.value}")
-    row = CalendarYear(
-        year=year,
-        grade="confirmed",
-        holidays=[],
-        workdays=[],
-        source=reason,
-        entered_by_id=getattr(actor, "id", None),
-        entered_at=now,
-        event_hash="",
+    row = _insert_year(
+        session,
+        CalendarYear(
+            year=year,
+            grade="confirmed",
+            holidays=[],
+            workdays=[],
+            source=reason,
+            entered_by_id=getattr(actor, "id", None),
+            entered_at=now,
+            event_hash="",
+        ),
     )
-    session.add(row)
     appended = append_event(
         session,
         action="calendar.confirm",
@@ -358,6 +360,21 @@ def confirm_year(
     row.event_hash = appended.hash
     session.flush()
     return _recount_and_record(session, actor, [year], now, reason=f"{year} confirmed: {reason}")
+
+
+def _insert_year(session: Session, row: CalendarYear) -> CalendarYear:
+    """Add a year's row; another administrator entering the same year at once is a conflict."""
+    if row.source is None:
+        row.source = ""
+    if row.entered_at is None:
+        row.entered_at = utcnow()
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        raise Conflict(f"{row.year} was entered by someone else at the same time") from None
+    return row
 
 
 def _year_record(row: CalendarYear | None) -> dict[str, Any] | None:
@@ -473,10 +490,12 @@ def _recount_verifications(
     session: Session, cal: WorkCalendar, years: list[int] | None, now: datetime
 ) -> list[Recount]:
     out = []
-    # Only nominations waiting for a unit's answer carry an open request; few at any time.
-    for n in session.scalars(
-        select(Nomination).where(Nomination.timer_due_at.is_not(None)).order_by(Nomination.id)
-    ):
+    # Only nominations waiting for a unit's answer carry an open request, under its lapse
+    # timer, counted from the same moment: a provisional request has a provisional timer.
+    waiting = select(Nomination).where(Nomination.timer_due_at.is_not(None))
+    if not years:
+        waiting = waiting.where(Nomination.timer_provisional.is_(True))
+    for n in session.scalars(waiting.order_by(Nomination.id)):
         last = _open_verification(n)
         if last is None:
             continue
