@@ -80,6 +80,19 @@ def api(client, session, tree) -> Api:
     return Api(client, session, tree)
 
 
+def enter_2027(session, *, actor=SYSTEM, extra=(), workdays=(), now=None):
+    """Enter 2027's arrangement: the statutory weekdays off and ``extra`` ones."""
+    return set_arrangement(
+        session,
+        actor=actor,
+        year=2027,
+        holidays=[*STATUTORY, *extra],
+        workdays=list(workdays),
+        source=SOURCE,
+        now=now,
+    )
+
+
 def entry_of(session, nomination) -> NoticeEntry:
     return session.scalars(
         select(NoticeEntry).where(NoticeEntry.nomination_id == nomination.id)
@@ -116,14 +129,8 @@ def test_a_notice_within_an_official_year_is_not_provisional(session, tree, crea
 def test_a_holiday_entered_inside_the_notice_moves_its_end_by_one_working_day(
     session, tree, on_notice
 ):
-    moved = set_arrangement(
-        session,
-        actor=tree.users["admin"],
-        year=2027,
-        holidays=[*STATUTORY, "2027-01-04"],
-        workdays=[],
-        source=SOURCE,
-        now=bj(2026, 12, 29, 9),
+    moved = enter_2027(
+        session, extra=["2027-01-04"], actor=tree.users["admin"], now=bj(2026, 12, 29, 9)
     )
     assert {r.period for r in moved} == {"timer", "notice"}
     assert on_notice.timer_due_at == bj(2027, 1, 5, 17)
@@ -149,15 +156,7 @@ def test_a_holiday_entered_inside_the_notice_moves_its_end_by_one_working_day(
 
 
 def test_a_weekend_working_day_shortens_the_notice(session, tree, on_notice):
-    set_arrangement(
-        session,
-        actor=SYSTEM,
-        year=2027,
-        holidays=STATUTORY,
-        workdays=["2027-01-02"],
-        source=SOURCE,
-        now=bj(2026, 12, 29, 9),
-    )
+    enter_2027(session, workdays=["2027-01-02"], now=bj(2026, 12, 29, 9))
     # Dec 28, 29, 30, 31, Sat Jan 2 (worked).
     assert on_notice.timer_due_at == bj(2027, 1, 2, 17)
     assert entry_of(session, on_notice).ends_at == bj(2027, 1, 2, 17)
@@ -167,15 +166,7 @@ def test_a_shortened_notice_keeps_the_next_working_day_after_the_entry(session, 
     # Entered on Sunday 3 January: the official count (Sat 2 January worked) ended the notice
     # on the 2nd, but the public was told Monday 4th; it keeps that day, not a second less.
     entered = bj(2027, 1, 3, 10)
-    moved = set_arrangement(
-        session,
-        actor=SYSTEM,
-        year=2027,
-        holidays=STATUTORY,
-        workdays=["2027-01-02"],
-        source=SOURCE,
-        now=entered,
-    )
+    moved = enter_2027(session, workdays=["2027-01-02"], now=entered)
     assert {r.period for r in moved} == {"timer", "notice"}
     assert on_notice.timer_due_at == bj(2027, 1, 4, 17)
     assert on_notice.timer_provisional is False
@@ -222,9 +213,7 @@ def test_confirming_the_year_lets_the_provisional_notice_close(session, tree, on
     # Confirmed once: a second confirmation is a conflict, an official arrangement still enters.
     with pytest.raises(Conflict):
         confirm_year(session, actor=SYSTEM, year=2027, reason="again")
-    set_arrangement(
-        session, actor=SYSTEM, year=2027, holidays=STATUTORY, workdays=[], source=SOURCE
-    )
+    enter_2027(session)
     assert store.current(session).grade(2027).value == "official"
 
 
@@ -292,9 +281,7 @@ def test_the_warning_starts_on_the_first_of_november(session, tree):
     # A confirmed year still lacks its arrangement; an entered one does not.
     confirm_year(session, actor=SYSTEM, year=2027, reason="通知未发布")
     assert missing_years(store.current(session), bj(2026, 12, 1, 9)) == [2027]
-    set_arrangement(
-        session, actor=SYSTEM, year=2027, holidays=STATUTORY, workdays=[], source=SOURCE
-    )
+    enter_2027(session)
     assert missing_years(store.current(session), bj(2026, 12, 1, 9)) == []
 
 
@@ -376,9 +363,7 @@ def test_a_wrong_date_is_shown_beside_its_field_and_nothing_typed_is_lost(
 
 def test_a_stale_form_is_a_conflict(session, tree, web_client):
     login(web_client, "admin")
-    set_arrangement(
-        session, actor=SYSTEM, year=2027, holidays=STATUTORY, workdays=[], source=SOURCE
-    )
+    enter_2027(session)
     session.commit()
     page = web_client.post(
         "/admin/calendar/2027",
@@ -487,15 +472,7 @@ def test_a_provisional_answer_deadline_is_not_overdue(session, consulting):
 
 def test_a_department_is_told_of_its_new_deadline_on_its_request_page(session, tree, consulting):
     n, request = consulting
-    set_arrangement(
-        session,
-        actor=tree.users["admin"],
-        year=2027,
-        holidays=[*STATUTORY, "2027-01-04"],
-        workdays=[],
-        source=SOURCE,
-        now=bj(2026, 12, 29, 9),
-    )
+    enter_2027(session, extra=["2027-01-04"], actor=tree.users["admin"], now=bj(2026, 12, 29, 9))
     assert (request.due_at, request.due_provisional) == (bj(2027, 1, 5, 17), False)
     told = {
         (m.user.username, m.url)
