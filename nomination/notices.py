@@ -222,7 +222,12 @@ class Period:
     @property
     def provisional(self) -> bool:
         """Whether the end was counted on a provisional year (shown as 暂定)."""
-        return any(e.shows_provisional for e in self.entries)
+        return any(e.ends_provisional for e in self.entries)
+
+    @property
+    def closed(self) -> bool:
+        """Whether every entry has left the board."""
+        return all(e.closed_at is not None for e in self.entries)
 
     @property
     def contact(self) -> dict[str, Any]:

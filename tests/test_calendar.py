@@ -235,6 +235,8 @@ def test_only_administrators_enter_the_calendar(session, tree):
         ([], [], "holidays", "至少应有一个"),
         # 元旦 falls on a Friday in 2027: leaving it out would shorten every notice over it.
         (STATUTORY[1:], [], "holidays", "缺少法定节假日 2027-01-01"),
+        # 6 February is a Saturday of 春节: never a working day.
+        (STATUTORY, ["2027-02-06"], "workdays", "2027-02-06 是法定节假日"),
     ],
 )
 def test_an_arrangement_is_validated_field_by_field(holidays, workdays, field, says):
@@ -482,3 +484,30 @@ def test_a_department_is_told_of_its_new_deadline_on_its_request_page(session, t
     assert ("federation", f"/nominations/{n.id}") in told
     # The administrator who entered it is not told of their own change.
     assert not [u for u, _ in told if u == "admin"]
+
+
+def test_the_feed_says_when_a_notice_end_moved(session, tree, on_notice, web_client):
+    before = web_client.get("/notices/feed.atom").text
+    # (The Atom namespace's prefix depends on what else the process registered.)
+    assert "updated>2026-12-28T02:00:00Z</" in before
+    enter_2027(session, extra=["2027-01-04"], now=bj(2026, 12, 29, 9))
+    session.commit()
+    after = web_client.get("/notices/feed.atom").text
+    assert "updated>2026-12-29T01:00:00Z</" in after
+    assert "暂定" not in after
+
+
+def test_a_notice_interrupted_while_provisional_says_so_in_the_past(
+    session, tree, on_notice, web_client
+):
+    from nomination.actors import PUBLIC
+
+    from factories import OBJECTION
+
+    fire(on_notice, "object", PUBLIC, data=dict(OBJECTION), now=bj(2026, 12, 29, 9))
+    session.commit()
+    entry = entry_of(session, on_notice)
+    assert entry.closed_at is not None and entry.ends_provisional
+    archive = web_client.get(f"/notices/archive/{on_notice.campaign_id}/individual").text
+    assert "发布时2027年放假安排尚未公布" in archive
+    assert "公布后重新计算" not in archive

@@ -232,7 +232,9 @@ def notice(entry: NoticeEntry, campaign: Campaign, position: int) -> dict[str, A
         "sequence": entry.sequence,
         "published_at": iso(entry.published_at),
         "notice_ends_at": iso(entry.ends_at),
-        **provisional_fields(entry.shows_provisional, entry.ends_at),
+        **provisional_fields(
+            entry.ends_provisional, entry.ends_at, closed=entry.closed_at is not None
+        ),
         "objection_contact": entry.objection_contact or {},
     }
 

@@ -142,18 +142,37 @@ def _dates(year: int, lines: Iterable[str | date], weekend: bool) -> tuple[set[d
     return days, errors
 
 
-def _statutory_missing(year: int, off: set[date]) -> list[str]:
+def _statutory(year: int) -> frozenset[date]:
+    """The statutory days of ``year`` under the 2024 revision (in force from 2025)."""
+    if year < 2025:
+        return frozenset()
+    try:
+        return statutory_holidays(year)
+    except StatutoryDaysUnknown:
+        return frozenset()
+
+
+def _statutory_worked(statutory: frozenset[date], worked: set[date]) -> list[str]:
+    """Name the statutory days an arrangement would have worked: by law they never are."""
+    days = "、".join(d.isoformat() for d in sorted(worked & statutory))
+    if not days:
+        return []
+    return [
+        pick(
+            {
+                "zh": f"{days} 是法定节假日,不能调休上班",
+                "en": f"{days}: a statutory holiday is never a working day",
+            }
+        )
+    ]
+
+
+def _statutory_missing(statutory: frozenset[date], off: set[date]) -> list[str]:
     """Name the statutory days on weekdays that the arrangement does not give off.
 
-    Since the 2024 revision (in force from 2025) they are days off by law, whatever the
-    State Council's notice adds: leaving one out is a slip that would shorten notices.
+    They are days off by law, whatever the State Council's notice adds: leaving one out is
+    a slip that would shorten notices.
     """
-    if year < 2025:
-        return []
-    try:
-        statutory = statutory_holidays(year)
-    except StatutoryDaysUnknown:
-        return []
     missing = sorted(d for d in statutory if d.weekday() < 5 and d not in off)
     if not missing:
         return []
@@ -199,7 +218,9 @@ def parse_arrangement(
             pick({"zh": "至少应有一个放假的工作日", "en": "At least one weekday off is required"})
         )
     elif not off_errors:
-        off_errors.extend(_statutory_missing(year, off))
+        off_errors.extend(_statutory_missing(_statutory(year), off))
+    if not worked_errors:
+        worked_errors.extend(_statutory_worked(_statutory(year), worked))
     fields = {}
     if off_errors:
         fields["holidays"] = off_errors
@@ -510,12 +531,13 @@ def _recount_verifications(
     return out
 
 
-def _apply(recount_: Recount) -> None:
+def _apply(recount_: Recount, now: datetime) -> None:
     row, ends, provisional = recount_.row, recount_.ends_after, recount_.provisional_after
     if recount_.period == "timer":
         row.timer_due_at, row.timer_provisional = ends, provisional
     elif recount_.period == "notice":
         row.ends_at, row.ends_provisional = ends, provisional
+        row.ends_recounted_at = now
     elif recount_.period == "consultation":
         row.due_at, row.due_provisional = ends, provisional
     else:
@@ -545,7 +567,7 @@ def _recount_and_record(
     )
     periods = {(r.nomination_id, r.period) for r in changed if r.moved}
     for r in changed:
-        _apply(r)
+        _apply(r, now)
         session.flush()
         nomination = nominations[r.nomination_id]
         append_event(
@@ -609,7 +631,14 @@ def remind_missing(session: Session, cal: WorkCalendar, now: datetime) -> list[i
     for user in _holders(session, ("admin",)):
         key = f"calendar:missing:{years[-1]}:{today}"
         written += (
-            notify(session, user, kind="queue", key=key, message=message, url="/admin/calendar")
+            notify(
+                session,
+                user,
+                kind="queue",
+                key=key,
+                message=message,
+                url=f"/admin/calendar/{years[-1]}",
+            )
             is not None
         )
     for user in _holders(session, ("federation_reviewer",)):

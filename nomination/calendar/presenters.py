@@ -18,18 +18,23 @@ def provisional_years_until(at: datetime) -> list[int]:
     return years or [last]
 
 
-def provisional_note(at: datetime | None, language: str | None = None) -> str:
-    """Return the one-line reason for a provisional end at ``at``, in the current language."""
+def provisional_note(
+    at: datetime | None, language: str | None = None, *, closed: bool = False
+) -> str:
+    """Return the one-line reason for a provisional end at ``at``, in the current language.
+
+    ``closed``: the period ended (or was interrupted) while its end was still provisional.
+    """
     if at is None:
         return ""
-    return pick(provisional_reason(provisional_years_until(at)), language)
+    return pick(provisional_reason(provisional_years_until(at), closed=closed), language)
 
 
-def provisional_fields(flag: bool, at: datetime | None) -> dict[str, Any]:
+def provisional_fields(flag: bool, at: datetime | None, *, closed: bool = False) -> dict[str, Any]:
     """Return the API's ``provisional`` and ``provisional_reason`` for one date."""
     if not flag or at is None:
         return {"provisional": False, "provisional_reason": None}
     return {
         "provisional": True,
-        "provisional_reason": provisional_reason(provisional_years_until(at)),
+        "provisional_reason": provisional_reason(provisional_years_until(at), closed=closed),
     }

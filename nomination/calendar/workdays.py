@@ -95,12 +95,24 @@ class Period:
         return bool(self.provisional_years)
 
 
-def provisional_reason(years: tuple[int, ...] | list[int]) -> dict[str, str]:
+#: The same, said of a period that ended (or was interrupted) while its end was provisional.
+PROVISIONAL_CLOSED_REASON = {
+    "zh": "发布时{years}年放假安排尚未公布,截止时间按法定节假日暂定计算",
+    "en": (
+        "When published, the {years} holiday arrangement was not yet known: the end was counted "
+        "on the statutory holidays"
+    ),
+}
+
+
+def provisional_reason(
+    years: tuple[int, ...] | list[int], *, closed: bool = False
+) -> dict[str, str]:
     """Return the one-line reason for dates counted on the provisional ``years``."""
-    text = "、".join(str(y) for y in years)
+    reason = PROVISIONAL_CLOSED_REASON if closed else PROVISIONAL_REASON
     return {
-        "zh": PROVISIONAL_REASON["zh"].format(years=text),
-        "en": PROVISIONAL_REASON["en"].format(years=", ".join(str(y) for y in years)),
+        "zh": reason["zh"].format(years="、".join(str(y) for y in years)),
+        "en": reason["en"].format(years=", ".join(str(y) for y in years)),
     }
 
 

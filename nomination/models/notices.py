@@ -55,6 +55,9 @@ class NoticeEntry(Base):
     #: year (shown as 暂定; recounted, and audited, when the year becomes official).
     working_days: Mapped[int | None] = mapped_column(Integer)
     ends_provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: When the end was last recounted (a year's arrangement entered or confirmed): the feed
+    #: tells its readers the entry changed.
+    ends_recounted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: When the nomination left the notice (its period ended, or an objection interrupted it).
     #: Says nothing about the outcome.
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
@@ -74,9 +77,9 @@ class NoticeEntry(Base):
     objection_contact: Mapped[dict[str, Any]] = mapped_column(JSONType)
 
     @property
-    def shows_provisional(self) -> bool:
-        """Whether the entry is still on the board with an end that may move."""
-        return self.ends_provisional and self.closed_at is None
+    def changed_at(self) -> datetime:
+        """When what the entry shows last changed: published, or its end recounted."""
+        return max(self.published_at, self.ends_recounted_at or self.published_at)
 
     def __repr__(self) -> str:
         return f"<NoticeEntry {self.id} nomination {self.nomination_id} #{self.sequence}>"

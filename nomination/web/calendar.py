@@ -47,7 +47,7 @@ class ArrangementForm(FlaskForm):
         render_kw={"rows": 8},
     )
     workdays = TextAreaField(
-        lazy({"zh": "调休上班的周末", "en": "Weekend days worked (调休)"}),
+        lazy({"zh": "调休上班的周末", "en": "Weekend days worked"}),
         render_kw={"rows": 4},
     )
     source = StringField(
@@ -170,7 +170,7 @@ def _refused(year: int, exc: InvalidData | Conflict, **forms: FlaskForm) -> Resp
         f"{year} 年的日历刚被他人修改或确认:请核对当前内容后再提交。",
         f"{year}'s calendar was just changed or confirmed by someone else: check it, submit again.",
     )
-    return _render_year(year, alerts=[f"{message} ({exc})"], status=409, **forms)
+    return _render_year(year, alerts=[message], status=409, **forms)
 
 
 @bp.route("/<int:year>", methods=["GET", "POST"])

@@ -115,7 +115,8 @@ def _entry_view(entry: NoticeEntry) -> dict[str, Any]:
         "period": tr("{0} 至 {1}", "{0} to {1}").format(
             _date_text(entry.published_at), _end_text(entry.ends_at)
         ),
-        "provisional": entry.shows_provisional,
+        "provisional": entry.ends_provisional,
+        "closed": entry.closed_at is not None,
         "fields": fields,
         "shown": {name: value for name, _label, value in fields},
     }
@@ -128,6 +129,7 @@ def _period_view(period: notices.Period, anchor: str) -> dict[str, Any]:
         "ends_at": _end_text(period.ends_at),
         "ends_moment": period.ends_at,
         "provisional": period.provisional,
+        "closed": period.closed,
         "columns": period.columns(),
         "entries": [_entry_view(e) for e in period.entries],
         "contact": period.contact,
@@ -342,7 +344,7 @@ def _feed_groups(entries: list[NoticeEntry]) -> list[list[NoticeEntry]]:
 def _feed_entry(feed: ElementTree.Element, entries: list[NoticeEntry], campaign: Any) -> None:
     first = entries[0]
     day = _local_date(min(e.published_at for e in entries))
-    updated = max(e.published_at for e in entries)
+    updated = max(e.changed_at for e in entries)
     kind_anchor = f"notice-{campaign.id}-{first.kind}"
     if all(e.closed_at is not None for e in entries):
         link = url_for(".archived_notice", campaign_id=campaign.id, kind=first.kind, _external=True)
@@ -373,8 +375,9 @@ def _feed_entry(feed: ElementTree.Element, entries: list[NoticeEntry], campaign:
     period = tr("公示期:{0} 至 {1}", "Notice period: {0} to {1}").format(
         _date_text(day), _end_text(ends)
     )
-    if any(e.shows_provisional for e in entries):
-        period += f"({tr('暂定', 'provisional')}:{provisional_note(ends)})"
+    if any(e.ends_provisional for e in entries):
+        closed = all(e.closed_at is not None for e in entries)
+        period += f"({tr('暂定', 'provisional')}:{provisional_note(ends, closed=closed)})"
     _sub(item, "content", f"<p>{escape(period)}</p><ul>{''.join(lines)}</ul>", type="html")
 
 
@@ -394,7 +397,7 @@ def feed() -> ResponseReturnValue:
         root, "link", rel="self", type="application/atom+xml", href=url_for(".feed", _external=True)
     )
     _sub(root, "link", rel="alternate", type="text/html", href=url_for(".notices", _external=True))
-    newest = max((e.published_at for g in groups for e in g), default=None)
+    newest = max((e.changed_at for g in groups for e in g), default=None)
     _sub(root, "updated", _atom_time(newest or datetime(2000, 1, 1, tzinfo=UTC)))
     if groups:
         author = _sub(root, "author")

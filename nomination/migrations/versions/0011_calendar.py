@@ -47,6 +47,9 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("ends_provisional", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
+        batch_op.add_column(
+            sa.Column("ends_recounted_at", nomination.db.UTCDateTime(), nullable=True)
+        )
     with op.batch_alter_table("consultation_request", schema=None) as batch_op:
         batch_op.add_column(sa.Column("working_days", sa.Integer(), nullable=True))
         batch_op.add_column(
@@ -59,6 +62,7 @@ def downgrade() -> None:
         batch_op.drop_column("due_provisional")
         batch_op.drop_column("working_days")
     with op.batch_alter_table("notice_entry", schema=None) as batch_op:
+        batch_op.drop_column("ends_recounted_at")
         batch_op.drop_column("ends_provisional")
         batch_op.drop_column("working_days")
     with op.batch_alter_table("nomination", schema=None) as batch_op:
