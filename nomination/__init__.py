@@ -45,4 +45,22 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Once per process: the listeners write notifications in the operations' transactions.
     notifications.connect()
     setup.init_app(app)
+    _follow_first_start(app)
     return app
+
+
+def _follow_first_start(app: Flask) -> None:
+    """Take the time zone and closing hour the first start set (when the database has them)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from nomination import db
+    from nomination.administration.first_start import apply_settings
+
+    with app.app_context():
+        try:
+            apply_settings(app, db.session)
+        except SQLAlchemyError:
+            # The database is not reachable yet: each request looks again until it is.
+            db.session.rollback()
+        finally:
+            db.session.remove()

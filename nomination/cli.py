@@ -127,8 +127,57 @@ def serve(host: str, port: int, workers: int | None) -> None:
 
     _upgrade()
     click.echo(f"serving on http://{host}:{port}/")
+    _print_first_start(f"http://{host}:{port}")
     sys.stdout.flush()
     run(host, port, workers or os.cpu_count() or 1)
+
+
+def _print_first_start(base: str) -> None:
+    """Print the set-up address while the instance has not been set up."""
+    from nomination.administration.first_start import is_set_up, setup_token
+
+    with current_app.app_context():
+        if is_set_up(db.session):
+            return
+        token = setup_token(current_app.config["SECRET_KEY"])
+    click.echo(f"first start: set the instance up at {base}/setup?token={token}")
+    click.echo("  (or run `nomination init` on this server)")
+
+
+@main.command("init")
+@click.option("--federation-code", required=True, help="The federation's code, e.g. CY-ZGH.")
+@click.option("--federation-name", required=True, help="Its name, e.g. 北京市朝阳区总工会.")
+@click.option("--federation-name-en", default=None, help="Its name in English.")
+@click.option("--admin", "username", required=True, help="The first administrator's user name.")
+@click.option("--admin-name", "display_name", required=True, help="The administrator's name.")
+@click.option("--email", default=None, help="The administrator's e-mail address.")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    envvar="NOMINATION_INIT_PASSWORD",
+    help="The administrator's password (asked for; or NOMINATION_INIT_PASSWORD).",
+)
+@click.option("--timezone", default="Asia/Shanghai", show_default=True)
+@click.option("--closing-hour", type=int, default=17, show_default=True)
+@with_appcontext
+def init(**details: object) -> None:
+    """Set a fresh instance up: its federation and first administrator (once only)."""
+    from nomination.administration.first_start import set_up_instance
+    from nomination.errors import InvalidData
+
+    _upgrade()
+    with transaction():
+        try:
+            admin = set_up_instance(db.session, **details)  # type: ignore[arg-type]
+        except InvalidData as exc:
+            for name, messages in exc.fields.items():
+                for message in messages:
+                    click.echo(f"{name}: {message}", err=True)
+            raise
+        username = admin.username
+    click.echo(f"set up: log in as {username}")
 
 
 # --- timers ----------------------------------------------------------------------------------

@@ -52,10 +52,13 @@ DEMO_LOGINS = (
 )
 
 
-def run(instance: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+def run(
+    instance: Path, *args: str, timeout: float = 60, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     """Run ``nomination ARGS`` with ``instance`` as its instance folder and working directory."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NOMINATION_")}
-    env["NOMINATION_INSTANCE_PATH"] = str(instance)
+    instance.mkdir(parents=True, exist_ok=True)
+    full = {k: v for k, v in os.environ.items() if not k.startswith("NOMINATION_")}
+    env = {**full, **(env or {}), "NOMINATION_INSTANCE_PATH": str(instance)}
     return subprocess.run(
         [str(NOMINATION), *args],
         cwd=instance,
@@ -673,3 +676,20 @@ def test_campaign_quota_and_bar_commands(demo, tmp_path):
     federation = query(instance, "SELECT code FROM organisation WHERE kind = 'federation'")[0][0]
     refused = run(instance, "campaign", "quota", str(campaign_id), federation, "individual", "3")
     assert refused.returncode == 1 and "Traceback" not in refused.stderr
+
+
+def test_init_sets_a_fresh_instance_up_once(tmp_path):
+    env = {"NOMINATION_INIT_PASSWORD": "first-start-password"}
+    args = ["--federation-code", "CY-ZGH", "--federation-name", "北京市朝阳区总工会"]
+    args += ["--admin", "admin", "--admin-name", "张建华", "--closing-hour", "18"]
+    first = run(tmp_path, "init", *args, env=env)
+    assert first.returncode == 0, first.stderr
+    assert "log in as admin" in first.stdout
+    assert query(tmp_path, "SELECT timezone, closing_hour FROM instance_settings") == [
+        ("Asia/Shanghai", 18)
+    ]
+    again = run(tmp_path, "init", *args, env=env)
+    assert again.returncode == 1 and "Traceback" not in again.stderr
+    assert query(tmp_path, "SELECT count(*) FROM user_account") == [(1,)]
+    wrong = run(tmp_path / "other", "init", *args[:4], "--admin", "a", "--admin-name", "x", env=env)
+    assert wrong.returncode == 1 and "username:" in wrong.stderr

@@ -22,6 +22,7 @@ from nomination.models.campaigns import (
 from nomination.models.cases import ArchiveCase, ReturnItem, VerificationEntry, VerificationRound
 from nomination.models.checkpoints import Checkpoint
 from nomination.models.consultations import ConsultationRequest
+from nomination.models.instance import InstanceSettings
 from nomination.models.nominations import Attachment, Nomination, Objection
 from nomination.models.notices import NoticeEntry
 from nomination.models.notifications import Notification
@@ -51,6 +52,7 @@ __all__ = [
     "ConsultationRequest",
     "DefinitionVersion",
     "HonourRecord",
+    "InstanceSettings",
     "Nomination",
     "NoticeEntry",
     "Notification",

@@ -130,7 +130,11 @@ def login() -> str | Response:
         form.password.errors.append(
             pick({"zh": "用户名或密码错误", "en": "Wrong user name or password"})
         )
-    return render_template("auth/login.html", form=form)
+    return render_template(
+        "auth/login.html",
+        form=form,
+        not_set_up=not current_app.extensions.get("nomination.set_up"),
+    )
 
 
 @bp.route("/logout", methods=["POST"])

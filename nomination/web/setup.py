@@ -160,15 +160,30 @@ def _navigation() -> dict[str, Any]:
     }
 
 
+def _follow_first_start() -> None:
+    # Until the instance is set up (perhaps in another worker), look again at each request.
+    if not current_app.extensions.get("nomination.set_up"):
+        from nomination.administration.first_start import apply_settings
+
+        apply_settings(current_app, db.session)
+
+
 def init_app(app: Flask) -> None:
     """Initialise extensions and register blueprints and hooks."""
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale, default_timezone=app.config["TIMEZONE"])
+    # The time zone follows the configuration, which the first start may set after start-up.
+    babel.init_app(
+        app,
+        locale_selector=_select_locale,
+        timezone_selector=lambda: current_app.config["TIMEZONE"],
+        default_timezone=app.config["TIMEZONE"],
+    )
     bootstrap.init_app(app)
 
+    app.before_request(_follow_first_start)
     app.before_request(_check_csrf)
     app.after_request(_commit_or_rollback)
     app.teardown_appcontext(_remove_session)
@@ -203,6 +218,7 @@ def init_app(app: Flask) -> None:
     from nomination.web.composition import bp as composition_bp
     from nomination.web.consultations import bp as consultations_bp
     from nomination.web.errors import register as register_errors
+    from nomination.web.first_start import bp as first_start_bp
     from nomination.web.imports import bp as imports_bp
     from nomination.web.nominations import bp as nominations_bp
     from nomination.web.notifications import bp as notifications_bp
@@ -229,6 +245,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(consultations_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(calendar_bp)
+    app.register_blueprint(first_start_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(api_bp)
     register_errors(app)

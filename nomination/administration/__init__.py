@@ -1,0 +1,1 @@
+"""Administration: the first start, and (to come) organisations, people and campaigns."""

@@ -1,0 +1,155 @@
+"""The first start in the browser: a fresh instance's one-time set-up page.
+
+URL table:
+
+    /setup?token=T     the set-up form, while the instance has no users; the token is the one
+                       ``nomination serve`` prints. Gone (404) once the instance is set up.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import login_user
+from flask_wtf import FlaskForm
+from wtforms import (
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    StringField,
+    validators,
+)
+
+from nomination import db
+from nomination.administration.first_start import (
+    apply_settings,
+    is_set_up,
+    set_up_instance,
+    setup_token,
+)
+from nomination.errors import Conflict, InvalidData
+from nomination.i18n import lazy
+from nomination.web.forms import attach_errors
+from nomination.web.setup import tr
+
+bp = Blueprint("first_start", __name__)
+
+
+class SetUpForm(FlaskForm):
+    """The federation, its first administrator, and the instance's clock."""
+
+    federation_name = StringField(
+        lazy({"zh": "总工会名称", "en": "Federation's name"}),
+        description=lazy({"zh": "例如:北京市朝阳区总工会", "en": "e.g. 北京市朝阳区总工会"}),
+        validators=[validators.Length(max=200)],
+    )
+    federation_name_en = StringField(
+        lazy({"zh": "英文名称(可选)", "en": "Name in English (optional)"}),
+        validators=[validators.Length(max=200)],
+    )
+    federation_code = StringField(
+        lazy({"zh": "总工会代码", "en": "Federation's code"}),
+        description=lazy(
+            {"zh": "字母、数字或 - _ .,例如 CY-ZGH", "en": "Letters, digits or - _ ., e.g. CY-ZGH"}
+        ),
+        validators=[validators.Length(max=32)],
+    )
+    username = StringField(
+        lazy({"zh": "管理员用户名", "en": "Administrator's user name"}),
+        validators=[validators.Length(max=64)],
+    )
+    display_name = StringField(
+        lazy({"zh": "管理员姓名", "en": "Administrator's name"}),
+        validators=[validators.Length(max=100)],
+    )
+    email = EmailField(
+        lazy({"zh": "电子邮箱(可选)", "en": "E-mail (optional)"}),
+        validators=[validators.Optional(), validators.Email(), validators.Length(max=200)],
+    )
+    password = PasswordField(
+        lazy({"zh": "密码", "en": "Password"}),
+        description=lazy({"zh": "至少 10 个字符", "en": "At least 10 characters"}),
+    )
+    confirm = PasswordField(
+        lazy({"zh": "确认密码", "en": "Confirm the password"}),
+        validators=[
+            validators.EqualTo(
+                "password", message=lazy({"zh": "两次输入不一致", "en": "Does not match"})
+            )
+        ],
+    )
+    timezone = StringField(
+        lazy({"zh": "时区", "en": "Time zone"}),
+        default="Asia/Shanghai",
+        validators=[validators.InputRequired(), validators.Length(max=64)],
+    )
+    closing_hour = IntegerField(
+        lazy({"zh": "每日截止时刻(点)", "en": "Daily closing hour"}),
+        description=lazy(
+            {
+                "zh": "公示期和各项期限在最后一个工作日的这一时刻结束",
+                "en": "Notice periods and deadlines end at this hour of their last working day",
+            }
+        ),
+        default=17,
+        validators=[validators.InputRequired(), validators.NumberRange(min=0, max=23)],
+    )
+    token = HiddenField()
+
+
+def _token_ok(token: str | None) -> bool:
+    expected = setup_token(current_app.config["SECRET_KEY"])
+    return bool(token) and hmac.compare_digest(token, expected)
+
+
+@bp.route("/setup", methods=["GET", "POST"])
+def set_up() -> ResponseReturnValue:
+    """Set the fresh instance up, once; then log its administrator in."""
+    if is_set_up(db.session):
+        abort(404)
+    form = SetUpForm()
+    token = request.values.get("token") or form.token.data
+    if not _token_ok(token):
+        abort(
+            403,
+            tr(
+                "请打开 nomination serve 输出的设置地址,或在服务器上运行 nomination init。",
+                "Open the set-up address `nomination serve` printed, or run `nomination init` "
+                "on the server.",
+            ),
+        )
+    form.token.data = token
+    if request.method == "GET":
+        return render_template("first_start/set_up.html", form=form)
+    form.validate()
+    try:
+        admin = set_up_instance(
+            db.session,
+            federation_code=form.federation_code.data or "",
+            federation_name=form.federation_name.data or "",
+            federation_name_en=form.federation_name_en.data,
+            username=form.username.data or "",
+            display_name=form.display_name.data or "",
+            email=form.email.data,
+            password=form.password.data or "",
+            timezone=form.timezone.data or "",
+            closing_hour=form.closing_hour.data if form.closing_hour.data is not None else -1,
+        )
+        if form.errors:
+            raise InvalidData("the set-up has errors")
+    except InvalidData as exc:
+        alerts = attach_errors(form, exc.fields)
+        return render_template("first_start/set_up.html", form=form, alerts=alerts), 422
+    except Conflict:
+        # Someone set it up a moment ago: the set-up is gone.
+        abort(404)
+    apply_settings(current_app, db.session)
+    login_user(admin)
+    flash(
+        tr("初始设置完成,欢迎使用。", "The instance is set up. Welcome."),
+        "success",
+    )
+    return redirect(url_for("nominations.dashboard"))
