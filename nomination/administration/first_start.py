@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import re
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
@@ -54,7 +55,7 @@ def setup_token(secret_key: str) -> str:
     return hmac.new(secret_key.encode(), b"nomination first start", hashlib.sha256).hexdigest()[:24]
 
 
-def _errors(
+def set_up_errors(
     *,
     federation_code: str,
     federation_name: str,
@@ -63,7 +64,9 @@ def _errors(
     password: str,
     timezone: str,
     closing_hour: int,
+    **_: Any,
 ) -> dict[str, list[str]]:
+    """Return each wrong field of a set-up with its messages (empty: nothing is wrong)."""
     fields: dict[str, list[str]] = {}
 
     def say(name: str, zh: str, en: str) -> None:
@@ -122,7 +125,7 @@ def set_up_instance(
     if is_set_up(session):
         raise Conflict(pick(ALREADY_SET_UP))
     federation_code, username = federation_code.strip(), username.strip()
-    fields = _errors(
+    fields = set_up_errors(
         federation_code=federation_code,
         federation_name=federation_name,
         username=username,

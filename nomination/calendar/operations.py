@@ -303,14 +303,19 @@ def set_arrangement(
     row = year_row(session, year, lock=True)
     _check_version(row, expected_version)
     before = _year_record(row)
+    values = {
+        "grade": "official",
+        "holidays": sorted(d.isoformat() for d in arrangement.holidays),
+        "workdays": sorted(d.isoformat() for d in arrangement.workdays),
+        "source": source,
+        "entered_by_id": getattr(actor, "id", None),
+        "entered_at": now,
+    }
     if row is None:
-        row = _insert_year(session, CalendarYear(year=year, grade="official", event_hash=""))
-    row.grade = "official"
-    row.holidays = sorted(d.isoformat() for d in arrangement.holidays)
-    row.workdays = sorted(d.isoformat() for d in arrangement.workdays)
-    row.source = source
-    row.entered_by_id = getattr(actor, "id", None)
-    row.entered_at = now
+        row = _insert_year(session, CalendarYear(year=year, event_hash="", **values))
+    else:
+        for name, value in values.items():
+            setattr(row, name, value)
     appended = append_event(
         session,
         action="calendar.set",
@@ -385,10 +390,6 @@ def confirm_year(
 
 def _insert_year(session: Session, row: CalendarYear) -> CalendarYear:
     """Add a year's row; another administrator entering the same year at once is a conflict."""
-    if row.source is None:
-        row.source = ""
-    if row.entered_at is None:
-        row.entered_at = utcnow()
     try:
         with session.begin_nested():
             session.add(row)

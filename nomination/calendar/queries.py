@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from nomination.calendar.provisional import statutory_holidays
 from nomination.calendar.workdays import (
     FIRST_YEAR,
     GRADE_LABELS,
@@ -72,8 +73,6 @@ def year_view(session: Session, cal: WorkCalendar, year: int) -> YearView:
     holidays = [d for d in days if d.weekday() < 5 and not cal.is_workday(d)]
     workdays = [d for d in days if d.weekday() >= 5 and cal.is_workday(d)]
     if grade is not Grade.OFFICIAL:
-        from nomination.calendar.provisional import statutory_holidays
-
         holidays = sorted(statutory_holidays(year))
     return YearView(year, grade, GRADE_LABELS[grade], holidays, workdays, row)
 

@@ -62,13 +62,9 @@ def current(session: Session | None = None) -> WorkCalendar:
     return cal
 
 
-def use(cal: WorkCalendar | None) -> None:
-    """Use ``cal`` for the rest of this request (None: read it again when next asked)."""
-    if not has_app_context():
-        return
-    if cal is None:
-        g.pop(_G_KEY, None)
-    else:
+def use(cal: WorkCalendar) -> None:
+    """Use ``cal`` for the rest of this request or command."""
+    if has_app_context():
         setattr(g, _G_KEY, cal)
 
 

@@ -27,10 +27,11 @@ from nomination import db
 from nomination.administration.first_start import (
     apply_settings,
     is_set_up,
+    set_up_errors,
     set_up_instance,
     setup_token,
 )
-from nomination.errors import Conflict, InvalidData
+from nomination.errors import Conflict
 from nomination.i18n import lazy
 from nomination.web.forms import attach_errors
 from nomination.web.setup import tr
@@ -124,25 +125,24 @@ def set_up() -> ResponseReturnValue:
     form.token.data = token
     if request.method == "GET":
         return render_template("first_start/set_up.html", form=form)
+    details = {
+        "federation_code": form.federation_code.data or "",
+        "federation_name": form.federation_name.data or "",
+        "federation_name_en": form.federation_name_en.data,
+        "username": form.username.data or "",
+        "display_name": form.display_name.data or "",
+        "email": form.email.data,
+        "password": form.password.data or "",
+        "timezone": form.timezone.data or "",
+        "closing_hour": form.closing_hour.data if form.closing_hour.data is not None else -1,
+    }
+    # The form's rules and the operation's, checked together before anything is written.
     form.validate()
-    try:
-        admin = set_up_instance(
-            db.session,
-            federation_code=form.federation_code.data or "",
-            federation_name=form.federation_name.data or "",
-            federation_name_en=form.federation_name_en.data,
-            username=form.username.data or "",
-            display_name=form.display_name.data or "",
-            email=form.email.data,
-            password=form.password.data or "",
-            timezone=form.timezone.data or "",
-            closing_hour=form.closing_hour.data if form.closing_hour.data is not None else -1,
-        )
-        if form.errors:
-            raise InvalidData("the set-up has errors")
-    except InvalidData as exc:
-        alerts = attach_errors(form, exc.fields)
+    alerts = attach_errors(form, set_up_errors(**details))
+    if form.errors:
         return render_template("first_start/set_up.html", form=form, alerts=alerts), 422
+    try:
+        admin = set_up_instance(db.session, **details)
     except Conflict:
         # Someone set it up a moment ago: the set-up is gone.
         abort(404)
