@@ -81,6 +81,11 @@ PERSONAL_PATHS: dict[str, tuple[tuple[str, str], ...]] = {
     # The network address a user signed in from (the subject is the user, ``user:7``).
     "auth.login": (("after", "client"),),
     "auth.login_failed": (("after", "client"),),
+    # A unit's contact person and phone; a user's name and e-mail address.
+    "organisation.create": (("after", "contact"),),
+    "organisation.update": (("before", "contact"), ("after", "contact")),
+    "user.create": (("after", "person"),),
+    "user.update": (("before", "person"), ("after", "person")),
 }
 
 

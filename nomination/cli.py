@@ -614,8 +614,8 @@ def _organisation(code: str):
 def campaign_quota(campaign_id: int, org_code: str, kind: str, places: int) -> None:
     """Set how many KIND nominations a working committee forwards, or a unit recommends."""
     from nomination.actors import SYSTEM
+    from nomination.administration.campaigns import set_quota
     from nomination.models import Campaign
-    from nomination.operations import set_quota
 
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:
@@ -641,7 +641,7 @@ def campaign_quota(campaign_id: int, org_code: str, kind: str, places: int) -> N
 def campaign_bar(org_code: str, year: int, reason: str) -> None:
     """Bar a unit (or every unit of a working committee) from nominating in YEAR."""
     from nomination.actors import SYSTEM
-    from nomination.operations import bar_unit
+    from nomination.administration.campaigns import bar_unit
 
     with transaction():
         bar_unit(db.session, actor=SYSTEM, unit=_organisation(org_code), year=year, reason=reason)

@@ -20,6 +20,9 @@ from werkzeug.security import generate_password_hash
 
 from nomination import archive, consultations, engine, selection
 from nomination.actors import PUBLIC, SYSTEM
+from nomination.administration.campaigns import close_campaign, create_campaign, set_quota
+from nomination.administration.organisations import create_organisation, create_team
+from nomination.administration.people import create_user
 from nomination.models import (
     ArchivePerson,
     Campaign,
@@ -28,15 +31,7 @@ from nomination.models import (
     Team,
     User,
 )
-from nomination.operations import (
-    close_campaign,
-    create_campaign,
-    create_nomination,
-    create_organisation,
-    create_team,
-    create_user,
-    set_quota,
-)
+from nomination.operations import create_nomination
 
 #: The federation's code: its presence means the demo is loaded.
 FEDERATION_CODE = "CY-ZGH"

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from nomination import engine, signals
-from nomination.actors import PUBLIC, SystemActor
+from nomination.actors import PUBLIC
+from nomination.administration.authority import actor_fields as _actor_fields
 from nomination.audit import append_event
-from nomination.consultations import check_rules
 from nomination.db import utcnow
 from nomination.engine.effects import new_objection_reference
 from nomination.errors import Conflict, InvalidData, NotFound, PermissionDenied
@@ -27,18 +26,13 @@ from nomination.models import (
     ApiToken,
     Attachment,
     Campaign,
-    CampaignAward,
     Nomination,
     Objection,
     Organisation,
-    Quota,
-    RoleAssignment,
     Team,
-    UnitBar,
     User,
 )
 from nomination.permissions import (
-    can_administer,
     can_attach,
     can_create_nomination,
     can_edit_nomination,
@@ -46,71 +40,9 @@ from nomination.permissions import (
 from nomination.uploads import StoredFile
 
 
-def _actor_fields(actor: Any) -> dict[str, Any]:
-    return {"actor_id": getattr(actor, "id", None), "actor_name": actor.name}
-
-
-def _require_admin(actor: Any) -> None:
-    """Refuse administration to anyone but administrators and the command line (SYSTEM)."""
-    if not (isinstance(actor, SystemActor) or can_administer(actor)):
-        raise PermissionDenied("only administrators may do this")
-
-
 def _nominee_name(wf: engine.core.Workflow, data: dict[str, Any]) -> str:
     field = wf.nominee_form.title_field
     return str(data.get(field, "")) if field else ""
-
-
-def create_campaign(
-    session: Session,
-    *,
-    actor: Any,
-    year: int,
-    name: str,
-    federation: Organisation,
-    nomination_deadline: date,
-    awards: dict[str, tuple[str, str]],
-    **settings: Any,
-) -> Campaign:
-    """Open a campaign offering ``awards`` ({kind: (title, title_en)}), pinning definitions."""
-    _require_admin(actor)
-    problems = check_rules(session, federation, settings.get("consultation_rules", []))
-    if problems:
-        raise InvalidData(
-            "the consultation rules are invalid", fields={"consultation_rules": problems}
-        )
-    campaign = Campaign(
-        year=year,
-        name=name,
-        federation_id=federation.id,
-        nomination_deadline=nomination_deadline,
-        **settings,
-    )
-    session.add(campaign)
-    for kind, (title, title_en) in awards.items():
-        wf = engine.pin_definition(session, kind)
-        campaign.awards.append(
-            CampaignAward(kind=kind, title=title, title_en=title_en, definition_hash=wf.hash)
-        )
-    session.flush()
-    append_event(
-        session,
-        action="campaign.create",
-        **_actor_fields(actor),
-        role="admin",
-        organisation_id=federation.id,
-        campaign_id=campaign.id,
-        entity_type="campaign",
-        entity_id=campaign.id,
-        after={
-            "year": year,
-            "name": name,
-            "awards": {a.kind: a.definition_hash for a in campaign.awards},
-            # The rules the campaign runs by (notice length and order, objections, pool, caps).
-            "settings": settings,
-        },
-    )
-    return campaign
 
 
 def create_nomination(
@@ -475,6 +407,7 @@ def change_password(user: User, *, actor: Any, password: str) -> None:
     session = object_session(user)
     assert session is not None
     user.set_password(password)
+    user.must_change_password = False
     append_event(
         session,
         action="user.password_changed",
@@ -524,189 +457,3 @@ def revoke_api_tokens(session: Session, user: User, *, actor: Any, name: str | N
             entity_id=row.id,
         )
     return len(rows)
-
-
-# --- administration -------------------------------------------------------------------------
-
-
-def create_organisation(
-    session: Session,
-    *,
-    actor: Any,
-    code: str,
-    name: str,
-    kind: str,
-    parent: Organisation | None = None,
-    name_en: str | None = None,
-    comment: str | None = None,
-) -> Organisation:
-    """Add an organisation to the tree below ``parent``."""
-    _require_admin(actor)
-    org = Organisation(code=code, name=name, name_en=name_en, kind=kind, parent=parent)
-    session.add(org)
-    session.flush()
-    # The path holds the ids from the root: it can only be written once the id is known.
-    org.path = (parent.path if parent else "/") + f"{org.id}/"
-    append_event(
-        session,
-        action="organisation.create",
-        **_actor_fields(actor),
-        organisation_id=org.id,
-        entity_type="organisation",
-        entity_id=org.id,
-        after={"code": code, "name": name, "kind": kind, "parent": parent and parent.code},
-        comment=comment,
-    )
-    return org
-
-
-def create_team(session: Session, *, actor: Any, unit: Organisation, code: str, name: str) -> Team:
-    """Add a team (班组) to ``unit``."""
-    _require_admin(actor)
-    team = Team(code=code, name=name, unit=unit)
-    session.add(team)
-    session.flush()
-    append_event(
-        session,
-        action="team.create",
-        **_actor_fields(actor),
-        organisation_id=unit.id,
-        entity_type="team",
-        entity_id=team.id,
-        after={"code": code, "name": name, "unit": unit.code},
-    )
-    return team
-
-
-def create_user(
-    session: Session,
-    *,
-    actor: Any,
-    username: str,
-    display_name: str,
-    roles: list[tuple[str, Organisation]],
-    password: str | None = None,
-    password_hash: str | None = None,
-    email: str | None = None,
-    workplace: Organisation | None = None,
-) -> User:
-    """Add a user holding ``roles`` [(role, organisation)]; give a password or its hash.
-
-    ``workplace`` is where the person works, when it matters (a judge's recusal).
-    """
-    _require_admin(actor)
-    user = User(username=username, display_name=display_name, email=email, workplace=workplace)
-    if password_hash is not None:
-        user.password_hash = password_hash
-    elif password is not None:
-        user.set_password(password)
-    else:
-        raise InvalidData("a password is required", fields={"password": ["required"]})
-    for role, org in roles:
-        user.roles.append(RoleAssignment(role=role, organisation=org))
-    session.add(user)
-    session.flush()
-    append_event(
-        session,
-        action="user.create",
-        **_actor_fields(actor),
-        entity_type="user",
-        entity_id=user.id,
-        after={
-            "username": username,
-            "roles": [[role, org.code] for role, org in roles],
-            "workplace": workplace.code if workplace else None,
-        },
-    )
-    return user
-
-
-def set_quota(
-    session: Session,
-    *,
-    actor: Any,
-    campaign: Campaign,
-    committee: Organisation,
-    kind: str,
-    places: int,
-) -> Quota:
-    """Set how many nominations of ``kind`` an organisation may put forward in ``campaign``.
-
-    A working committee's quota bounds what it forwards; a unit's, what it recommends.
-    """
-    _require_admin(actor)
-    if committee.kind not in ("committee", "unit"):
-        raise InvalidData(
-            "quotas are set for working committees and units",
-            fields={"committee": ["a working committee or a unit"]},
-        )
-    quota = session.scalar(
-        select(Quota).where(
-            Quota.campaign_id == campaign.id,
-            Quota.committee_id == committee.id,
-            Quota.kind == kind,
-        )
-    )
-    before = None if quota is None else {"places": quota.places}
-    if quota is None:
-        quota = Quota(campaign=campaign, committee_id=committee.id, kind=kind, places=places)
-        session.add(quota)
-    quota.places = places
-    session.flush()
-    append_event(
-        session,
-        action="quota.set",
-        **_actor_fields(actor),
-        organisation_id=committee.id,
-        campaign_id=campaign.id,
-        entity_type="quota",
-        entity_id=quota.id,
-        before=before,
-        after={"committee": committee.code, "kind": kind, "places": places},
-    )
-    return quota
-
-
-def bar_unit(
-    session: Session, *, actor: Any, unit: Organisation, year: int, reason: str
-) -> UnitBar:
-    """Bar a unit from nominating in ``year``, for a recorded reason (audited)."""
-    _require_admin(actor)
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidData("a reason is required", fields={"reason": ["required"]})
-    bar = UnitBar(organisation_id=unit.id, year=year, reason=reason, recorded_at=utcnow())
-    session.add(bar)
-    session.flush()
-    append_event(
-        session,
-        action="unit.bar",
-        **_actor_fields(actor),
-        organisation_id=unit.id,
-        entity_type="unit_bar",
-        entity_id=bar.id,
-        after={"unit": unit.code, "year": year, "reason": reason},
-    )
-    return bar
-
-
-def close_campaign(campaign: Campaign, *, actor: Any) -> None:
-    """Close a campaign: it no longer accepts nominations or shows notices."""
-    _require_admin(actor)
-    session = object_session(campaign)
-    assert session is not None
-    if campaign.status == "closed":
-        raise Conflict("the campaign is already closed")
-    campaign.status = "closed"
-    session.flush()
-    append_event(
-        session,
-        action="campaign.close",
-        **_actor_fields(actor),
-        organisation_id=campaign.federation_id,
-        campaign_id=campaign.id,
-        entity_type="campaign",
-        entity_id=campaign.id,
-        before={"status": "open"},
-        after={"status": "closed"},
-    )

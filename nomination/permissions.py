@@ -61,7 +61,12 @@ def has_role_over(user: Any, role: str, org: Organisation) -> bool:
 
 
 def firing_role(actor: Any, nomination: Nomination, transition: TransitionDef) -> str | None:
-    """Return the role in which ``actor`` may fire ``transition`` on ``nomination``, or None."""
+    """Return the role in which ``actor`` may fire ``transition`` on ``nomination``, or None.
+
+    An administrator never does (separation of duties), whatever roles the data gives him.
+    """
+    if has_role(actor, "admin"):
+        return None
     for role in transition.roles:
         if role == "system" and isinstance(actor, SystemActor):
             return role
@@ -199,8 +204,8 @@ def can_view_nomination(user: Any, nomination: Nomination) -> bool:
 
 
 def can_create_nomination(user: Any, unit: Organisation) -> bool:
-    """Return whether ``user`` may start a nomination for ``unit``."""
-    return unit.kind == "unit" and has_role_over(user, "unit_submitter", unit)
+    """Return whether ``user`` may start a nomination for ``unit`` (an active unit)."""
+    return unit.kind == "unit" and unit.active and has_role_over(user, "unit_submitter", unit)
 
 
 def can_edit_nomination(user: Any, nomination: Nomination, editable: bool) -> bool:
@@ -230,6 +235,18 @@ def can_export_personal_data(user: Any) -> bool:
 def can_administer(user: Any) -> bool:
     """Return whether ``user`` may manage organisations, users and campaigns."""
     return has_role(user, "admin")
+
+
+def can_administer_org(user: Any, org: Organisation) -> bool:
+    """Return whether ``user`` administers ``org`` (holds the administrator role over it)."""
+    return has_role_over(user, "admin", org)
+
+
+def administered_roots(user: Any) -> list[Organisation]:
+    """Return the organisations (federations) at which ``user`` holds the administrator role."""
+    if not _is_user(user):
+        return []
+    return [r.organisation for r in user.roles if r.role == "admin"]
 
 
 def can_manage_calendar(user: Any) -> bool:
@@ -305,7 +322,12 @@ def is_round_member(user: Any, round_: Any) -> bool:
 
 
 def can_vote(user: Any, round_: Any) -> bool:
-    """Return whether ``user`` votes in ``round_``: a member who still holds the judge role."""
+    """Return whether ``user`` votes in ``round_``: a member who still holds the judge role.
+
+    Never an administrator (separation of duties).
+    """
+    if has_role(user, "admin"):
+        return False
     return is_round_member(user, round_) and has_role_over(
         user, "judge", round_.campaign.federation
     )

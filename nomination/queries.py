@@ -364,7 +364,11 @@ def submitter_unit_choices(session: Session, user: Any) -> list[Organisation]:
         return []
     units = session.scalars(
         select(Organisation)
-        .where(Organisation.kind == "unit", or_(*(Organisation.path.startswith(p) for p in paths)))
+        .where(
+            Organisation.kind == "unit",
+            Organisation.active,
+            or_(*(Organisation.path.startswith(p) for p in paths)),
+        )
         .order_by(Organisation.code)
     )
     return submitter_units(user, list(units))

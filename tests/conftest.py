@@ -20,16 +20,13 @@ from werkzeug.security import generate_password_hash
 
 from nomination import create_app, db
 from nomination.actors import SYSTEM
+from nomination.administration.campaigns import create_campaign, set_quota
+from nomination.administration.organisations import create_organisation
+from nomination.administration.people import create_user as create_user_operation
 from nomination.db import make_engine
 from nomination.migrate import upgrade
 from nomination.models import Campaign, Nomination, Organisation, User
-from nomination.operations import (
-    create_campaign,
-    create_nomination,
-    create_organisation,
-    set_quota,
-)
-from nomination.operations import create_user as create_user_operation
+from nomination.operations import create_nomination
 
 from clients import WebClient
 from factories import NOW, PASSWORD, person_data

@@ -20,12 +20,12 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from nomination.actors import SYSTEM
+from nomination.administration.organisations import create_organisation
 from nomination.audit import append_event, verify_chain
 from nomination.erasure import erase_person
 from nomination.migrate import alembic_config
 from nomination.models import AuditEvent, AuditHead
 from nomination.models.audit import AuditPersonal
-from nomination.operations import create_organisation
 
 REFUSALS = {
     "UPDATE audit_event SET comment = 'changed' WHERE seq = :seq": "audit_event is append-only",

@@ -189,7 +189,8 @@ def _enter_arrangement(browser, url: str, year: int) -> None:
     from nomination.calendar.provisional import statutory_holidays
 
     admin = _login(browser, url, "admin")
-    admin.click("#nav-calendar")
+    admin.click("#nav-admin")
+    admin.click("#admin-tab-calendar")
     admin.click(f'[data-year="{year}"] a')
     assert admin.locator("#grade").get_attribute("data-grade") == "provisional"
     weekdays = sorted(d for d in statutory_holidays(year) if d.weekday() < 5)

@@ -9,6 +9,7 @@ from threads import CommittedFederation, race
 
 from nomination import db
 from nomination.actors import SYSTEM
+from nomination.administration.campaigns import set_quota
 from nomination.audit import verify_chain
 from nomination.engine import apply_due_timers, fire
 from nomination.models import (
@@ -18,11 +19,7 @@ from nomination.models import (
     Objection,
     User,
 )
-from nomination.operations import (
-    create_nomination,
-    file_objection,
-    set_quota,
-)
+from nomination.operations import create_nomination, file_objection
 from nomination.queries import load_on_notice
 from nomination.web.objection_form import file_with_retry
 

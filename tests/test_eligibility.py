@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from nomination.actors import SYSTEM
+from nomination.administration.campaigns import bar_unit, set_quota
 from nomination.engine import apply_due_timers, available, fire
 from nomination.errors import GuardBlocked, InvalidData, PermissionDenied
-from nomination.operations import bar_unit, set_quota
 from nomination.queries import honour_of
 
 from factories import person_data, recommendation

@@ -14,16 +14,12 @@ from sqlalchemy import delete, select
 
 from nomination import notices, strokes
 from nomination.actors import PUBLIC, SYSTEM
+from nomination.administration.campaigns import close_campaign, create_campaign, set_quota
 from nomination.demo import UNITS, credit_code
 from nomination.engine import apply_due_timers, current_definitions, fire
 from nomination.errors import InvalidData
 from nomination.models import AuditEvent, Campaign, Nomination, NoticeEntry
-from nomination.operations import (
-    close_campaign,
-    create_campaign,
-    create_nomination,
-    set_quota,
-)
+from nomination.operations import create_nomination
 
 from factories import NOW, OBJECTION, person_data, recommendation
 from test_web_support import walk_to_notice

@@ -9,17 +9,14 @@ from sqlalchemy import select
 from test_engine_rules import advance
 
 from nomination.actors import PUBLIC, SYSTEM
+from nomination.administration.campaigns import create_campaign
+from nomination.administration.organisations import create_organisation
+from nomination.administration.people import create_user
 from nomination.audit import REDACTED, event_views, verify_chain
 from nomination.engine import fire
 from nomination.erasure import erase_person
 from nomination.models import ApiToken, AuditEvent
-from nomination.operations import (
-    change_password,
-    create_api_token,
-    create_campaign,
-    create_organisation,
-    create_user,
-)
+from nomination.operations import change_password, create_api_token
 from nomination.permissions import can_view_nomination
 from nomination.queries import visible_nominations
 

@@ -13,6 +13,7 @@ from threads import CommittedFederation, in_threads
 
 from nomination import db, signals
 from nomination.actors import SYSTEM
+from nomination.administration.campaigns import set_quota
 from nomination.api.openapi import document
 from nomination.engine import fire
 from nomination.errors import Conflict, GuardBlocked, InvalidData, PermissionDenied
@@ -25,7 +26,7 @@ from nomination.models import (
     SelectionVote,
     User,
 )
-from nomination.operations import create_api_token, create_nomination, set_quota
+from nomination.operations import create_api_token, create_nomination
 from nomination.selection import (
     cast_vote,
     close_round,

@@ -17,9 +17,9 @@ from werkzeug.security import generate_password_hash
 
 from nomination import db
 from nomination.actors import SYSTEM
+from nomination.administration.campaigns import create_campaign
 from nomination.errors import Conflict, GuardBlocked, NotFound
 from nomination.models import Campaign, Nomination, Organisation, RoleAssignment, User
-from nomination.operations import create_campaign
 
 
 class CommittedFederation:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,18 +19,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from nomination.actors import SYSTEM
+from nomination.administration.checks import CODE, USERNAME
+from nomination.administration.organisations import create_organisation
+from nomination.administration.people import MIN_PASSWORD, create_user
 from nomination.audit import append_event
 from nomination.db import utcnow
 from nomination.errors import Conflict, InvalidData
 from nomination.i18n import pick
 from nomination.models import InstanceSettings, User
-from nomination.operations import create_organisation, create_user
-
-#: Organisation codes and user names: letters, digits and - _ . as in the demo's.
-_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
-_USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{1,63}")
-#: As the password form asks (``nomination.web.forms.PasswordForm``).
-MIN_PASSWORD = 10
 
 ALREADY_SET_UP = {
     "zh": "本系统已完成初始设置,不能再次设置",
@@ -72,7 +67,7 @@ def set_up_errors(
     def say(name: str, zh: str, en: str) -> None:
         fields.setdefault(name, []).append(pick({"zh": zh, "en": en}))
 
-    if not _CODE.fullmatch(federation_code):
+    if not CODE.fullmatch(federation_code):
         say(
             "federation_code",
             "代码为 1–32 个字母、数字或 - _ .,例如 CY-ZGH",
@@ -80,7 +75,7 @@ def set_up_errors(
         )
     if not federation_name.strip():
         say("federation_name", "请填写总工会名称", "The federation's name is required")
-    if not _USERNAME.fullmatch(username):
+    if not USERNAME.fullmatch(username):
         say(
             "username",
             "用户名为 2–64 个字母、数字或 - _ .",

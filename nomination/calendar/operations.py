@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from nomination.actors import SystemActor
+from nomination.administration.authority import actor_fields as _actor_fields
 from nomination.audit import append_event
 from nomination.calendar import store
 from nomination.calendar.announcements import announce
@@ -44,7 +45,6 @@ from nomination.models import (
     User,
 )
 from nomination.notifications import notify
-from nomination.operations import _actor_fields
 from nomination.permissions import can_manage_calendar
 
 #: What each kind of period is called, for the audit trail, the preview and the notifications.

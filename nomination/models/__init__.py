@@ -15,6 +15,7 @@ from nomination.models.calendar import CalendarYear
 from nomination.models.campaigns import (
     Campaign,
     CampaignAward,
+    CampaignJudge,
     DefinitionVersion,
     Quota,
     UnitBar,
@@ -35,7 +36,7 @@ from nomination.models.selection import (
     SelectionRound,
     SelectionVote,
 )
-from nomination.models.users import ROLES, ApiToken, RoleAssignment, User
+from nomination.models.users import ROLES, ApiToken, RecoveryCode, RoleAssignment, User
 
 __all__ = [
     "ROLES",
@@ -48,6 +49,7 @@ __all__ = [
     "CalendarYear",
     "Campaign",
     "CampaignAward",
+    "CampaignJudge",
     "Checkpoint",
     "ConsultationRequest",
     "DefinitionVersion",
@@ -63,6 +65,7 @@ __all__ = [
     "PersonStatus",
     "PersonVersion",
     "Quota",
+    "RecoveryCode",
     "ReturnItem",
     "RoleAssignment",
     "SelectionEntry",

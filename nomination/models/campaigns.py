@@ -23,8 +23,12 @@ from nomination.errors import InvalidData
 
 if TYPE_CHECKING:
     from nomination.models.orgs import Organisation
+    from nomination.models.users import User
 
 AWARD_KINDS = ("individual", "unit", "team")
+#: draft: being prepared, no nominations; open: units nominate and the work runs; closed: no
+#: new nominations or notices; archived: the year is over and kept for reference only.
+CAMPAIGN_STATUSES = ("draft", "open", "closed", "archived")
 #: How a public notice orders its entries: by nominating unit (in the order of the
 #: organisation tree, so by working committee), or by surname strokes (姓氏笔画).
 NOTICE_ORDERS = ("unit", "stroke")
@@ -47,7 +51,7 @@ class Campaign(Base):
 
     __tablename__ = "campaign"
     __table_args__ = (
-        CheckConstraint("status IN ('open', 'closed')", name="valid_status"),
+        CheckConstraint("status IN ('draft', 'open', 'closed', 'archived')", name="valid_status"),
         CheckConstraint("notice_working_days >= 1", name="notice_days_positive"),
         CheckConstraint("notice_order IN ('unit', 'stroke')", name="valid_notice_order"),
         CheckConstraint("objection_resume IN ('extend', 'restart')", name="valid_objection_resume"),
@@ -125,6 +129,9 @@ class Campaign(Base):
         back_populates="campaign", order_by="CampaignAward.id"
     )
     quotas: Mapped[list[Quota]] = relationship(back_populates="campaign")
+    judges: Mapped[list[CampaignJudge]] = relationship(
+        back_populates="campaign", order_by="CampaignJudge.id", cascade="all, delete-orphan"
+    )
 
     @validates("notice_order")
     def _check_notice_order(self, _key: str, value: str) -> str:
@@ -198,3 +205,18 @@ class UnitBar(Base):
     year: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CampaignJudge(Base):
+    """A member of a campaign's selection committee (评审委员会); one of them is its chair."""
+
+    __tablename__ = "campaign_judge"
+    __table_args__ = (UniqueConstraint("campaign_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    chair: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    campaign: Mapped[Campaign] = relationship(back_populates="judges")
+    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from nomination.db import Base, UTCDateTime
+from nomination.db import Base, JSONType, UTCDateTime
 
 
 class InstanceSettings(Base):
@@ -28,3 +28,5 @@ class InstanceSettings(Base):
     closing_hour: Mapped[int] = mapped_column(Integer)
     set_up_at: Mapped[datetime] = mapped_column(UTCDateTime)
     set_up_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    #: The roles whose holders must log in with a second factor (TOTP), e.g. ["admin"].
+    totp_roles: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default="[]")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from nomination.db import Base
@@ -29,6 +29,13 @@ class Organisation(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     #: Materialised path of ids, "/1/4/12/": a subtree is a prefix match on an index.
     path: Mapped[str] = mapped_column(String(255), index=True, default="")
+    #: A unit's unified social credit code (统一社会信用代码), checked with python-stdnum.
+    uscc: Mapped[str | None] = mapped_column(String(18), unique=True)
+    #: Who to call about the organisation's nominations (personal data: audited as commitments).
+    contact_person: Mapped[str | None] = mapped_column(String(100))
+    contact_phone: Mapped[str | None] = mapped_column(String(32))
+    #: A deactivated organisation takes no new nominations, users or quotas; history keeps it.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     parent: Mapped[Organisation | None] = relationship(remote_side=[id])
     teams: Mapped[list[Team]] = relationship(back_populates="unit")

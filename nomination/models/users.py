@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -48,6 +48,14 @@ class User(UserMixin, Base):
     #: working committee stands aside (回避) on that nomination.
     workplace_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Set with a temporary password an administrator printed: the next login must change it.
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    #: The TOTP second factor's secret (base32), once the user started enrolling.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: When the user proved the enrolment with a first code: from then on a login asks for one.
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     workplace: Mapped[Organisation | None] = relationship()
     roles: Mapped[list[RoleAssignment]] = relationship(
@@ -119,3 +127,14 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+class RecoveryCode(Base):
+    """A one-time code that stands in for a lost TOTP device; only its hash is kept."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -19,11 +19,21 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required, login_user, logout_user
+from markupsafe import Markup
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from nomination import db
+from nomination.administration.people import set_password_from_link, user_for_link
+from nomination.administration.security import (
+    check_second_factor,
+    confirm_enrolment,
+    qr_svg,
+    requires_second_factor,
+    start_enrolment,
+)
 from nomination.db import utcnow
+from nomination.errors import Conflict, InvalidData
 from nomination.i18n import pick
 from nomination.models import AuditEvent, User
 from nomination.operations import (
@@ -34,9 +44,13 @@ from nomination.operations import (
     record_logout,
 )
 from nomination.web import kept_forms
-from nomination.web.forms import LoginForm, PasswordForm
+from nomination.web.forms import CodeForm, LinkPasswordForm, LoginForm, PasswordForm
 
 bp = Blueprint("auth", __name__)
+
+#: In the session while a login still owes its second factor: "code", or "enrol" when a
+#: role requires one and the user has none yet.
+SECOND_FACTOR_KEY = "second_factor"
 
 
 def _failures(**match: str | None) -> int:
@@ -120,6 +134,10 @@ def login() -> str | Response:
             login_user(user)
             session[kept_forms.USER_KEY] = user.id
             record_login(db.session, user, address=request.remote_addr)
+            # Until the second factor is given (or enrolled, where a role requires it) the
+            # session reaches nothing else: see ``login_steps`` in web/setup.py.
+            if requires_second_factor(db.session, user):
+                session[SECOND_FACTOR_KEY] = "code" if user.totp_confirmed_at else "enrol"
             return redirect(_safe_next(request.args.get("next")))
         record_failed_login(
             db.session,
@@ -162,7 +180,92 @@ def password() -> str | Response:
             login_user(user)
             flash(pick({"zh": "密码已修改", "en": "Password changed"}), "success")
             return redirect(url_for("nominations.dashboard"))
-    return render_template("auth/password.html", form=form)
+    return render_template(
+        "auth/password.html", form=form, temporary=current_user.must_change_password
+    )
+
+
+@bp.route("/password/link/<token>", methods=["GET", "POST"])
+def password_link(token: str) -> str | Response:
+    """Set a password with the one-time link an administrator handed over."""
+    form = LinkPasswordForm()
+    try:
+        user = user_for_link(db.session, token)
+    except Conflict as exc:
+        return render_template("auth/password_link.html", form=None, problem=str(exc)), 410
+    if form.validate_on_submit():
+        set_password_from_link(db.session, token, form.new.data)
+        flash(
+            pick({"zh": "密码已设置,请登录", "en": "Your password is set; log in with it"}),
+            "success",
+        )
+        if current_user.is_authenticated:
+            logout_user()
+        return redirect(url_for("auth.login"))
+    return render_template("auth/password_link.html", form=form, user=user, problem=None)
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@login_required
+def second_factor() -> str | Response:
+    """Ask for the code of the authenticator app (or a recovery code) after the password."""
+    if session.get(SECOND_FACTOR_KEY) != "code":
+        return redirect(url_for("nominations.dashboard"))
+    form = CodeForm()
+    user = current_user._get_current_object()
+    if form.validate_on_submit():
+        try:
+            how = check_second_factor(user, form.code.data)
+        except InvalidData as exc:
+            form.code.errors = exc.fields["code"]
+            record_failed_login(
+                db.session,
+                user.username,
+                address=request.remote_addr,
+                client=client_key(request.remote_addr),
+            )
+        else:
+            session.pop(SECOND_FACTOR_KEY, None)
+            if how == "recovery":
+                flash(
+                    pick(
+                        {
+                            "zh": "已使用一个恢复码;它不能再次使用",
+                            "en": "A recovery code was used; it cannot be used again",
+                        }
+                    ),
+                    "warning",
+                )
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/second_factor.html", form=form)
+
+
+@bp.route("/account/second-factor", methods=["GET", "POST"])
+@login_required
+def enrol() -> str | Response:
+    """Enrol an authenticator app: scan the QR code, confirm with a first code."""
+    user = current_user._get_current_object()
+    if user.totp_confirmed_at is not None and session.get(SECOND_FACTOR_KEY) != "enrol":
+        return render_template("auth/enrol.html", enrolled=True, form=None, codes=None)
+    form = CodeForm()
+    uri = start_enrolment(user)
+    if form.validate_on_submit():
+        try:
+            codes = confirm_enrolment(user, form.code.data)
+        except InvalidData as exc:
+            form.code.errors = exc.fields["code"]
+        else:
+            session.pop(SECOND_FACTOR_KEY, None)
+            return render_template("auth/enrol.html", enrolled=True, form=None, codes=codes)
+    return render_template(
+        "auth/enrol.html",
+        enrolled=False,
+        form=form,
+        codes=None,
+        qr=Markup(qr_svg(uri)),
+        secret=user.totp_secret,
+        required=session.get(SECOND_FACTOR_KEY) == "enrol",
+    )
 
 
 @bp.route("/language/<lang>")

@@ -105,6 +105,40 @@ class ObjectionLookupForm(FlaskForm):
     )
 
 
+class LinkPasswordForm(FlaskForm):
+    """Set a password through a one-time link."""
+
+    new = PasswordField(
+        lazy({"zh": "新密码", "en": "New password"}),
+        validators=[validators.InputRequired(), validators.Length(min=10, max=200)],
+    )
+    confirm = PasswordField(
+        lazy({"zh": "确认新密码", "en": "Confirm new password"}),
+        validators=[
+            validators.InputRequired(),
+            validators.EqualTo(
+                "new", message=lazy({"zh": "两次输入不一致", "en": "Does not match"})
+            ),
+        ],
+    )
+
+
+class CodeForm(FlaskForm):
+    """A code of the authenticator app, or a recovery code."""
+
+    code = StringField(
+        lazy({"zh": "验证码", "en": "Code"}),
+        description=lazy(
+            {
+                "zh": "身份验证器应用显示的 6 位数字,或一个恢复码",
+                "en": "The 6 digits your authenticator app shows, or a recovery code",
+            }
+        ),
+        validators=[validators.InputRequired(), validators.Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
 def attach_errors(form: Form, fields: dict[str, list[str]]) -> list[str]:
     """Put an operation's field errors next to the form's fields; return those it has not."""
     rest = []

@@ -17,7 +17,7 @@ from nomination.extensions import babel, bootstrap, csrf, login_manager
 from nomination.i18n import current_language, pick
 from nomination.models import ApiToken, User
 from nomination.operations import hash_token
-from nomination.permissions import can_audit, can_manage_calendar, can_view_archive
+from nomination.permissions import can_administer, can_audit, can_view_archive
 
 
 def _select_locale() -> str:
@@ -156,7 +156,7 @@ def _navigation() -> dict[str, Any]:
     return {
         "nav_can_audit": signed_in and can_audit(user),
         "nav_can_archive": signed_in and can_view_archive(user),
-        "nav_can_calendar": signed_in and can_manage_calendar(user),
+        "nav_can_administer": signed_in and can_administer(user),
     }
 
 
@@ -166,6 +166,62 @@ def _follow_first_start() -> None:
         from nomination.administration.first_start import apply_settings
 
         apply_settings(current_app, db.session)
+
+
+#: What a login that still owes a step (second factor, password change) may reach.
+_STEP_ENDPOINTS = frozenset(
+    {
+        "auth.logout",
+        "auth.language",
+        "auth.second_factor",
+        "auth.enrol",
+        "auth.password",
+        "auth.password_link",
+        "static",
+        "bootstrap.static",
+    }
+)
+
+
+def _login_steps() -> Response | tuple[Response, int] | None:
+    """Hold a cookie session at its second factor, then at a temporary password's change.
+
+    A bearer token is a credential of its own and is not held: it is revoked whenever an
+    administrator hands over a new password.
+    """
+    if not current_user.is_authenticated or g.get("bearer_token"):
+        return None
+    if request.endpoint in _STEP_ENDPOINTS:
+        return None
+    step = session.get("second_factor")
+    if step:
+        target, message = (
+            ("auth.second_factor", tr("请输入动态验证码", "Enter your code"))
+            if step == "code"
+            else (
+                "auth.enrol",
+                tr(
+                    "您的角色须使用动态验证码登录,请先绑定身份验证器",
+                    "Your role requires a second factor: enrol an authenticator app first",
+                ),
+            )
+        )
+    elif current_user.must_change_password:
+        target, message = (
+            "auth.password",
+            tr(
+                "这是临时密码,请先设置您自己的密码",
+                "This is a temporary password: set your own first",
+            ),
+        )
+    else:
+        return None
+    if request.blueprint == "api":
+        from nomination.web.errors import json_error
+
+        return json_error(403, "login_step_required", message)
+    flash(message, "warning")
+    return redirect(url_for(target, next=request.full_path if request.method == "GET" else None))
 
 
 def init_app(app: Flask) -> None:
@@ -185,6 +241,7 @@ def init_app(app: Flask) -> None:
 
     app.before_request(_follow_first_start)
     app.before_request(_check_csrf)
+    app.before_request(_login_steps)
     app.after_request(_commit_or_rollback)
     app.teardown_appcontext(_remove_session)
 
@@ -209,6 +266,8 @@ def init_app(app: Flask) -> None:
     from nomination.api import selection as _api_selection  # noqa: F401  (its routes)
     from nomination.api import verification as _api_verification  # noqa: F401  (its routes)
     from nomination.api.views import bp as api_bp
+    from nomination.web.admin_organisations import bp as admin_organisations_bp
+    from nomination.web.admin_people import bp as admin_people_bp
     from nomination.web.archive import bp as archive_bp
     from nomination.web.archive_tools import bp as archive_tools_bp
     from nomination.web.attachments import bp as attachments_bp
@@ -246,6 +305,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(audit_bp)
     app.register_blueprint(calendar_bp)
     app.register_blueprint(first_start_bp)
+    app.register_blueprint(admin_organisations_bp)
+    app.register_blueprint(admin_people_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(api_bp)
     register_errors(app)

@@ -1,0 +1,176 @@
+"""The optional second factor: TOTP codes from an authenticator app, and recovery codes.
+
+An administrator chooses the roles whose holders must use it; anyone may enrol. The secret
+is shown once as a QR code; a first correct code confirms the enrolment and yields ten
+recovery codes, of which only hashes are kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+from typing import Any
+
+import pyotp
+import segno
+from sqlalchemy import select
+from sqlalchemy.orm import Session, object_session
+
+from nomination.administration.authority import actor_fields, require_admin
+from nomination.audit import append_event
+from nomination.db import utcnow
+from nomination.errors import InvalidData
+from nomination.i18n import pick
+from nomination.models import InstanceSettings, RecoveryCode, User
+
+#: Roles an administrator may require a second factor of.
+STRONG_ROLES = ("admin", "federation_reviewer", "approver", "auditor", "committee_reviewer")
+RECOVERY_CODES = 10
+ISSUER = "nomination"
+
+WRONG_CODE = {"zh": "验证码不正确或已过期", "en": "The code is wrong or expired"}
+
+
+def totp_roles(session: Session) -> list[str]:
+    """Return the roles whose holders must log in with a second factor."""
+    settings = session.get(InstanceSettings, 1)
+    return list(settings.totp_roles or []) if settings is not None else []
+
+
+def set_totp_roles(session: Session, *, actor: Any, roles: list[str]) -> None:
+    """Require a second factor of the holders of ``roles`` (audited)."""
+    require_admin(actor)
+    unknown = sorted(set(roles) - set(STRONG_ROLES))
+    if unknown:
+        raise InvalidData("unknown roles", fields={"roles": [f"unknown: {', '.join(unknown)}"]})
+    settings = session.get(InstanceSettings, 1)
+    if settings is None:
+        raise InvalidData(
+            "the instance is not set up",
+            fields={"roles": [pick({"zh": "系统尚未完成初始设置", "en": "Not set up yet"})]},
+        )
+    before = sorted(settings.totp_roles or [])
+    settings.totp_roles = sorted(set(roles))
+    session.flush()
+    append_event(
+        session,
+        action="security.totp_roles",
+        **actor_fields(actor),
+        role="admin",
+        entity_type="instance",
+        entity_id=1,
+        before={"roles": before},
+        after={"roles": settings.totp_roles},
+    )
+
+
+def requires_second_factor(session: Session, user: User) -> bool:
+    """Return whether ``user`` must give a code at login: enrolled, or holding a required role."""
+    if user.totp_confirmed_at is not None:
+        return True
+    required = set(totp_roles(session))
+    return any(r.role in required for r in user.roles)
+
+
+def start_enrolment(user: User) -> str:
+    """Give ``user`` a new, unconfirmed secret; return its otpauth:// address."""
+    session = object_session(user)
+    assert session is not None
+    if user.totp_confirmed_at is None or user.totp_secret is None:
+        user.totp_secret = pyotp.random_base32()
+        session.flush()
+    return provisioning_uri(user)
+
+
+def provisioning_uri(user: User) -> str:
+    """Return the otpauth:// address an authenticator app reads from the QR code."""
+    assert user.totp_secret is not None
+    return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.username, issuer_name=ISSUER)
+
+
+def qr_svg(uri: str) -> str:
+    """Return the QR code of ``uri`` as inline SVG (no external service sees the secret)."""
+    return segno.make(uri, error="m").svg_inline(scale=5, title="otpauth")
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.replace("-", "").strip().lower().encode()).hexdigest()
+
+
+def confirm_enrolment(user: User, code: str, *, now: datetime | None = None) -> list[str]:
+    """Confirm the enrolment with a first code; return the recovery codes (shown once)."""
+    session = object_session(user)
+    assert session is not None
+    if user.totp_secret is None or not pyotp.TOTP(user.totp_secret).verify(
+        code.strip(), for_time=now or utcnow(), valid_window=1
+    ):
+        raise InvalidData("wrong code", fields={"code": [pick(WRONG_CODE)]})
+    user.totp_confirmed_at = now or utcnow()
+    codes = _new_recovery_codes(session, user)
+    append_event(
+        session,
+        action="auth.totp_enrol",
+        actor_id=user.id,
+        actor_name=user.name,
+        entity_type="user",
+        entity_id=user.id,
+    )
+    return codes
+
+
+def _new_recovery_codes(session: Session, user: User) -> list[str]:
+    for old in session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user.id)):
+        session.delete(old)
+    codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODES)]
+    session.add_all(RecoveryCode(user_id=user.id, code_hash=_hash(c)) for c in codes)
+    session.flush()
+    return codes
+
+
+def check_second_factor(user: User, code: str, *, now: datetime | None = None) -> str:
+    """Return "totp" or "recovery" for a good code (a recovery code is used up); else raise."""
+    session = object_session(user)
+    assert session is not None
+    code = (code or "").strip()
+    if (
+        user.totp_secret
+        and user.totp_confirmed_at
+        and pyotp.TOTP(user.totp_secret).verify(code, for_time=now or utcnow(), valid_window=1)
+    ):
+        return "totp"
+    row = session.scalar(
+        select(RecoveryCode)
+        .where(
+            RecoveryCode.user_id == user.id,
+            RecoveryCode.code_hash == _hash(code),
+            RecoveryCode.used_at.is_(None),
+        )
+        .with_for_update()
+    )
+    if row is None:
+        raise InvalidData("wrong code", fields={"code": [pick(WRONG_CODE)]})
+    row.used_at = now or utcnow()
+    session.flush()
+    return "recovery"
+
+
+def remove_second_factor(user: User, *, actor: Any) -> None:
+    """Remove a user's enrolment (a lost device); the user enrols again at the next login."""
+    require_admin(actor)
+    session = object_session(user)
+    assert session is not None
+    user.totp_secret = None
+    user.totp_confirmed_at = None
+    for old in session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user.id)):
+        session.delete(old)
+    user.rotate_session()
+    session.flush()
+    append_event(
+        session,
+        action="auth.totp_remove",
+        **actor_fields(actor),
+        role="admin",
+        entity_type="user",
+        entity_id=user.id,
+    )
