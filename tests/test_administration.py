@@ -65,9 +65,7 @@ def _unit(session, tree, code="U9", **kw):
 # --- organisations -------------------------------------------------------------------------
 
 
-def test_a_unit_is_created_with_its_credit_code_and_contact_kept_as_personal_data(
-    session, tree
-):
+def test_a_unit_is_created_with_its_credit_code_and_contact_kept_as_personal_data(session, tree):
     unit = _unit(
         session, tree, uscc=USCC.lower(), contact_person="王联络", contact_phone="13910000001"
     )
@@ -102,14 +100,16 @@ def test_only_an_administrator_administers_organisations(session, tree):
     for name in ("federation", "auditor", "unit1", "approver"):
         with pytest.raises(PermissionDenied):
             create_organisation(
-                session, actor=tree.users[name], code="X1", name="X", kind="unit",
+                session,
+                actor=tree.users[name],
+                code="X1",
+                name="X",
+                kind="unit",
                 parent=tree.committee1,
             )
 
 
-def test_renaming_is_audited_with_before_and_after_and_a_stale_form_is_a_conflict(
-    session, tree
-):
+def test_renaming_is_audited_with_before_and_after_and_a_stale_form_is_a_conflict(session, tree):
     seen = fingerprint(tree.unit1)
     changed = update_organisation(
         tree.unit1, actor=tree.users["admin"], name="单位一(更名)", expected=seen
@@ -199,8 +199,9 @@ def test_duties_stay_separate(session, tree, roles):
             roles=[(role, getattr(tree, org)) for role, org in roles],
             password=PASSWORD,
         )
-    assert "separation of duties" in caught.value.fields["roles"][0] or "职责分离" in (
-        caught.value.fields["roles"][0]
+    assert (
+        "separation of duties" in caught.value.fields["roles"][0]
+        or "职责分离" in (caught.value.fields["roles"][0])
     )
 
 
@@ -303,8 +304,12 @@ def test_a_draft_takes_no_nomination_until_it_opens(session, tree):
     draft = _draft(session, tree)
     with pytest.raises(Conflict):
         create_nomination(
-            session, actor=tree.users["unit1"], campaign=draft, kind="individual",
-            unit=tree.unit1, data=person_data(),
+            session,
+            actor=tree.users["unit1"],
+            campaign=draft,
+            kind="individual",
+            unit=tree.unit1,
+            data=person_data(),
         )
     move_campaign(draft, actor=tree.users["admin"], action="open")
     assert draft.status == "open"
@@ -351,8 +356,12 @@ def test_what_nominations_rely_on_cannot_change(session, tree, create_nomination
     assert quota_used(session, tree.campaign, tree.unit1, "individual") == 1
     with pytest.raises(InvalidData) as caught:
         set_quota(
-            session, actor=tree.users["admin"], campaign=tree.campaign, committee=tree.unit1,
-            kind="individual", places=0,
+            session,
+            actor=tree.users["admin"],
+            campaign=tree.campaign,
+            committee=tree.unit1,
+            kind="individual",
+            places=0,
         )
     assert "places" in caught.value.fields
     with pytest.raises(InvalidData):

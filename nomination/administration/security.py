@@ -77,7 +77,7 @@ def start_enrolment(user: User) -> str:
     """Give ``user`` a new, unconfirmed secret; return its otpauth:// address."""
     session = object_session(user)
     assert session is not None
-    if user.totp_confirmed_at is None or user.totp_secret is None:
+    if user.totp_secret is None:
         user.totp_secret = pyotp.random_base32()
         session.flush()
     return provisioning_uri(user)
@@ -103,7 +103,7 @@ def confirm_enrolment(user: User, code: str, *, now: datetime | None = None) -> 
     session = object_session(user)
     assert session is not None
     if user.totp_secret is None or not pyotp.TOTP(user.totp_secret).verify(
-        code.strip(), for_time=now or utcnow(), valid_window=1
+        code.strip(), for_time=int((now or utcnow()).timestamp()), valid_window=1
     ):
         raise InvalidData("wrong code", fields={"code": [pick(WRONG_CODE)]})
     user.totp_confirmed_at = now or utcnow()
@@ -136,7 +136,9 @@ def check_second_factor(user: User, code: str, *, now: datetime | None = None) -
     if (
         user.totp_secret
         and user.totp_confirmed_at
-        and pyotp.TOTP(user.totp_secret).verify(code, for_time=now or utcnow(), valid_window=1)
+        and pyotp.TOTP(user.totp_secret).verify(
+            code, for_time=int((now or utcnow()).timestamp()), valid_window=1
+        )
     ):
         return "totp"
     row = session.scalar(

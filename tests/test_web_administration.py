@@ -1,0 +1,273 @@
+"""The administration pages: who reaches them, and what an administrator does there.
+
+Also the login steps an administrator's actions lead to: a temporary password that must be
+changed, a one-time password link, and the TOTP second factor.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pyotp
+import pytest
+from sqlalchemy import select
+
+from nomination.models import InstanceSettings, Organisation, User
+
+from factories import NOW, PASSWORD
+from test_web_support import login
+
+pytest_plugins = ["test_web_support"]
+
+#: Every administration page an administrator opens (GET), with {unit} and {user} filled in.
+ADMIN_PAGES = (
+    "/admin/",
+    "/admin/organisations/",
+    "/admin/organisations/new",
+    "/admin/organisations/{unit}",
+    "/admin/users/",
+    "/admin/users/new",
+    "/admin/users/{user}",
+    "/admin/security",
+    "/admin/calendar/",
+)
+#: Every state-changing administration route (POST).
+ADMIN_ACTIONS = (
+    "/admin/organisations/new",
+    "/admin/organisations/{unit}",
+    "/admin/organisations/{unit}/move",
+    "/admin/organisations/{unit}/active",
+    "/admin/users/new",
+    "/admin/users/{user}",
+    "/admin/users/{user}/password",
+    "/admin/users/{user}/active",
+    "/admin/users/{user}/second-factor",
+    "/admin/security",
+)
+NOT_ADMINS = (
+    "unit1",
+    "committee1",
+    "federation",
+    "approver",
+    "auditor",
+    "judge1",
+    "dept-hr",
+)
+
+
+def _fill(path: str, web) -> str:
+    return path.format(unit=web.unit1.id, user=web.users["unit2"].id)
+
+
+@pytest.mark.parametrize("username", NOT_ADMINS)
+def test_no_role_but_administrator_reaches_the_administration(web, web_client, username):
+    login(web_client, username)
+    for path in ADMIN_PAGES:
+        assert web_client.get(_fill(path, web)).status_code == 403, path
+    for path in ADMIN_ACTIONS:
+        assert web_client.post(_fill(path, web), data={}).status_code in (403, 404), path
+
+
+def test_the_anonymous_are_sent_to_log_in(web, web_client):
+    for path in ADMIN_PAGES:
+        response = web_client.get(_fill(path, web))
+        assert response.status_code == 302 and "/login" in response.location, path
+
+
+def test_an_administrator_reaches_every_page(web, web_client):
+    login(web_client, "admin")
+    for path in ADMIN_PAGES:
+        assert web_client.get(_fill(path, web)).status_code == 200, path
+    page = web_client.get("/admin/").get_data(as_text=True)
+    assert 'id="count-unit">3<' in page
+
+
+def test_an_organisation_of_another_federation_is_not_found(web, web_client, create_org):
+    other = create_org("F2", "federation", name="另一总工会")
+    unit = create_org("F2-U", "unit", other)
+    web_client.application.extensions["nomination.engine"]  # the same database
+    from nomination import db
+
+    db.session.commit()
+    login(web_client, "admin")
+    assert web_client.get(f"/admin/organisations/{unit.id}").status_code == 404
+
+
+def test_adding_a_unit_keeps_what_was_typed_when_a_field_is_wrong(web, web_client, session):
+    login(web_client, "admin")
+    form = {
+        "kind": "unit",
+        "parent": str(web.committee1.id),
+        "code": "U-NEW",
+        "name": "新建单位",
+        "uscc": "911100006000373410",
+        "contact_person": "王联络",
+        "contact_phone": "13910000001",
+    }
+    response = web_client.post("/admin/organisations/new", data=form)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "统一社会信用代码无效" in page and 'value="王联络"' in page and 'value="U-NEW"' in page
+    form["uscc"] = "91110000600037341L"
+    response = web_client.post("/admin/organisations/new", data=form)
+    assert response.status_code == 302
+    unit = session.scalar(select(Organisation).where(Organisation.code == "U-NEW"))
+    assert unit.parent_id == web.committee1.id and unit.contact_phone == "+8613910000001"
+
+
+def test_moving_a_unit_through_the_page(web, web_client, session):
+    login(web_client, "admin")
+    page = web_client.get(f"/admin/organisations/{web.unit1.id}").get_data(as_text=True)
+    expected = re.search(r'id="move-form".*?name="expected"[^>]*value="([0-9a-f]+)"', page, re.S)
+    response = web_client.post(
+        f"/admin/organisations/{web.unit1.id}/move",
+        data={"parent": str(web.committee2.id), "reason": "", "expected": expected.group(1)},
+    )
+    assert response.status_code == 422 and "请说明调整原因" in response.get_data(as_text=True)
+    response = web_client.post(
+        f"/admin/organisations/{web.unit1.id}/move",
+        data={"parent": str(web.committee2.id), "reason": "调整", "expected": expected.group(1)},
+    )
+    assert response.status_code == 302
+    session.expire_all()
+    assert session.get(Organisation, web.unit1.id).parent_id == web.committee2.id
+
+
+def _new_user(web_client, web, **extra):
+    data = {
+        "username": "wang.wu",
+        "display_name": "王五",
+        "email": "",
+        "workplace": "",
+        "roles-0-role": "unit_submitter",
+        "roles-0-organisation": str(web.unit1.id),
+        "roles-1-role": "",
+        "roles-1-organisation": "",
+        **extra,
+    }
+    return web_client.post("/admin/users/new", data=data)
+
+
+def test_separation_of_duties_is_said_beside_the_roles(web, web_client):
+    login(web_client, "admin")
+    response = _new_user(
+        web_client,
+        web,
+        **{
+            "roles-0-role": "admin",
+            "roles-0-organisation": str(web.federation.id),
+            "roles-1-role": "auditor",
+            "roles-1-organisation": str(web.federation.id),
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="roles-errors"' in page and "职责分离" in page and 'value="wang.wu"' in page
+
+
+def test_a_new_user_logs_in_with_the_temporary_password_and_must_change_it(
+    web, web_client, new_web_client
+):
+    login(web_client, "admin")
+    response = _new_user(web_client, web)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    temporary = re.search(r'id="temporary-password">([^<]+)<', page).group(1)
+    browser = new_web_client()
+    response = login(browser, "wang.wu", temporary)
+    assert response.status_code == 302
+    response = browser.get("/")
+    assert response.status_code == 302 and "/password" in response.location
+    # The API with the session cookie is held at the same step.
+    assert browser.get("/api/v1/me").status_code == 403
+    response = browser.post(
+        "/password",
+        data={
+            "current": temporary,
+            "new": "wang wu's own password",
+            "confirm": "wang wu's own password",
+        },
+    )
+    assert response.status_code == 302
+    assert browser.get("/").status_code in (200, 302)
+    assert browser.get("/api/v1/me").status_code == 200
+
+
+def test_a_one_time_link_sets_a_password_once(web, web_client, new_web_client):
+    login(web_client, "admin")
+    page = web_client.post(
+        f"/admin/users/{web.users['unit2'].id}/password", data={"how": "link"}
+    ).get_data(as_text=True)
+    link = re.search(r'id="password-link"[^>]*>([^<]+)<', page).group(1)
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    browser = new_web_client()
+    assert browser.get("/" + path).status_code == 200
+    response = browser.post(
+        "/" + path, data={"new": "linked new password", "confirm": "linked new password"}
+    )
+    assert response.status_code == 302
+    assert browser.get("/" + path).status_code == 410
+    assert login(browser, "unit2", "linked new password").status_code == 302
+    assert login(new_web_client(), "unit2", PASSWORD).status_code == 200  # refused, form again
+
+
+def test_deactivating_a_user_ends_the_session(web, web_client, new_web_client, session):
+    victim = new_web_client()
+    login(victim, "unit1")
+    assert victim.get("/api/v1/me").status_code == 200
+    login(web_client, "admin")
+    page = web_client.get(f"/admin/users/{web.users['unit1'].id}").get_data(as_text=True)
+    expected = re.search(r'id="active-form".*?name="expected"[^>]*value="([0-9a-f]+)"', page, re.S)
+    response = web_client.post(
+        f"/admin/users/{web.users['unit1'].id}/active",
+        data={"reason": "离职", "expected": expected.group(1)},
+    )
+    assert response.status_code == 302
+    assert victim.get("/api/v1/me").status_code == 401
+
+
+def test_totp_required_for_a_role_enrols_then_asks_for_the_code(
+    web, web_client, new_web_client, session
+):
+    session.add(
+        InstanceSettings(
+            id=1,
+            federation_id=web.federation.id,
+            timezone="Asia/Shanghai",
+            closing_hour=17,
+            set_up_at=web.campaign.created_at,
+        )
+    )
+    session.commit()
+    login(web_client, "admin")
+    response = web_client.post("/admin/security", data={"roles": ["federation_reviewer"]})
+    assert response.status_code == 302
+    browser = new_web_client()
+    login(browser, "federation")
+    response = browser.get("/")
+    assert response.status_code == 302 and "/account/second-factor" in response.location
+    page = browser.get("/account/second-factor").get_data(as_text=True)
+    assert "<svg" in page
+    secret = re.search(r'id="totp-secret"[^>]*>([A-Z2-7]+)<', page).group(1)
+    response = browser.post("/account/second-factor", data={"code": "000000"})
+    assert "验证码不正确" in response.get_data(as_text=True)
+    # The application runs on the tests' fixed clock.
+    code = pyotp.TOTP(secret).at(int(NOW.timestamp()))
+    page = browser.post("/account/second-factor", data={"code": code}).get_data(as_text=True)
+    recovery = re.findall(r"<li>([0-9a-f]{6}-[0-9a-f]{6})</li>", page)
+    assert len(recovery) == 10
+    assert browser.get("/api/v1/me").status_code == 200
+    # The next login asks for a code; a recovery code works once.
+    again = new_web_client()
+    login(again, "federation")
+    assert "/login/code" in again.get("/").location
+    assert again.get("/api/v1/me").status_code == 403
+    response = again.post("/login/code", data={"code": recovery[0]})
+    assert response.status_code == 302
+    assert again.get("/api/v1/me").status_code == 200
+    third = new_web_client()
+    login(third, "federation")
+    response = third.post("/login/code", data={"code": recovery[0]})
+    assert response.status_code == 200 and third.get("/api/v1/me").status_code == 403
+    user = session.scalar(select(User).where(User.username == "federation"))
+    assert user.totp_confirmed_at is not None
