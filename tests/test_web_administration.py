@@ -10,7 +10,7 @@ import re
 
 import pyotp
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from nomination.models import InstanceSettings, Organisation, User
 
@@ -30,6 +30,9 @@ ADMIN_PAGES = (
     "/admin/users/{user}",
     "/admin/security",
     "/admin/calendar/",
+    "/admin/import/",
+    "/admin/import/template.xlsx",
+    "/admin/import/export.xlsx",
 )
 #: Every state-changing administration route (POST).
 ADMIN_ACTIONS = (
@@ -43,6 +46,7 @@ ADMIN_ACTIONS = (
     "/admin/users/{user}/active",
     "/admin/users/{user}/second-factor",
     "/admin/security",
+    "/admin/import/",
 )
 NOT_ADMINS = (
     "unit1",
@@ -271,3 +275,106 @@ def test_totp_required_for_a_role_enrols_then_asks_for_the_code(
     assert response.status_code == 200 and third.get("/api/v1/me").status_code == 403
     user = session.scalar(select(User).where(User.username == "federation"))
     assert user.totp_confirmed_at is not None
+
+
+# --- units and users from a sheet ---------------------------------------------------------
+
+
+def _sheet(rows):
+    import io
+
+    import openpyxl
+
+    from nomination.administration.sheets import COLUMNS
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append([zh for _, zh, _ in COLUMNS])
+    ws.append([key for key, _, _ in COLUMNS])
+    for row in rows:
+        ws.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _unit_rows(count, committee="C1"):
+    return [
+        [
+            committee,
+            f"S-{i:03d}",
+            f"导入单位{i}",
+            "",
+            "",
+            "联系人",
+            "",
+            f"s{i:03d}",
+            f"填报员{i}",
+            "",
+        ]
+        for i in range(1, count + 1)
+    ]
+
+
+def test_thirty_units_and_their_users_import_after_a_clean_dry_run(
+    web, web_client, new_web_client, session
+):
+    import io
+
+    login(web_client, "admin")
+    template = web_client.get("/admin/import/template.xlsx")
+    assert template.status_code == 200 and template.data.startswith(b"PK")
+    rows = _unit_rows(30)
+    rows[4][0] = "NOPE"  # no such committee
+    rows[7][6] = "12"  # not a phone number
+    response = web_client.post(
+        "/admin/import/",
+        data={"action": "check", "sheet": (io.BytesIO(_sheet(rows)), "units.xlsx")},
+        content_type="multipart/form-data",
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'id="import-errors"' in page
+    assert "没有代码为「NOPE」的工委" in page and "电话号码无效" in page
+    assert (
+        session.scalar(select(func.count(Organisation.id)).where(Organisation.code.like("S-%")))
+        == 0
+    )
+    rows = _unit_rows(30)
+    response = web_client.post(
+        "/admin/import/",
+        data={"action": "check", "sheet": (io.BytesIO(_sheet(rows)), "units.xlsx")},
+        content_type="multipart/form-data",
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert (
+        session.scalar(select(func.count(Organisation.id)).where(Organisation.code.like("S-%")))
+        == 0
+    ), "the dry run creates nothing"
+    sha256 = re.search(r'name="sheet_sha256" value="([0-9a-f]{64})"', page).group(1)
+    response = web_client.post("/admin/import/", data={"action": "import", "sheet_sha256": sha256})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="import-done"' in page
+    assert (
+        session.scalar(select(func.count(Organisation.id)).where(Organisation.code.like("S-%")))
+        == 30
+    )
+    password = re.search(r'data-username="s017">([^<]+)<', page).group(1)
+    browser = new_web_client()
+    assert login(browser, "s017", password).status_code == 302
+    assert "/password" in browser.get("/").location
+    exported = web_client.get("/admin/import/export.xlsx")
+    assert exported.status_code == 200 and exported.data.startswith(b"PK")
+
+
+def test_a_file_that_is_no_workbook_is_refused_beside_the_field(web, web_client):
+    import io
+
+    login(web_client, "admin")
+    response = web_client.post(
+        "/admin/import/",
+        data={"action": "check", "sheet": (io.BytesIO(b"code,name\nU,x\n"), "units.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert 'data-field="sheet"' in response.get_data(as_text=True)

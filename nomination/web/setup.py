@@ -268,6 +268,7 @@ def init_app(app: Flask) -> None:
     from nomination.api.views import bp as api_bp
     from nomination.web.admin_organisations import bp as admin_organisations_bp
     from nomination.web.admin_people import bp as admin_people_bp
+    from nomination.web.admin_sheets import bp as admin_sheets_bp
     from nomination.web.archive import bp as archive_bp
     from nomination.web.archive_tools import bp as archive_tools_bp
     from nomination.web.attachments import bp as attachments_bp
@@ -307,6 +308,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(first_start_bp)
     app.register_blueprint(admin_organisations_bp)
     app.register_blueprint(admin_people_bp)
+    app.register_blueprint(admin_sheets_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(api_bp)
     register_errors(app)

@@ -1,0 +1,248 @@
+"""Units and their users in one Excel sheet: a template, a dry run, an all-or-nothing import.
+
+A row is a unit (its working committee's code, its code, names, credit code, contact) and,
+optionally, one user who submits for it. A unit with several users takes several rows that
+repeat the unit's code. The dry run and the import run the very same operations, each row in
+a savepoint; the dry run, or any row refused, rolls everything back.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+import openpyxl
+from openpyxl.styles import Font
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from nomination.administration.organisations import create_organisation
+from nomination.administration.people import create_user, temporary_password
+from nomination.errors import InvalidData
+from nomination.i18n import pick
+from nomination.imports import check_workbook
+from nomination.models import Organisation, RoleAssignment, User
+
+#: The sheet's columns: (key, Chinese heading, English heading).
+COLUMNS = (
+    ("committee", "所属工委代码", "Committee code"),
+    ("code", "单位代码", "Unit code"),
+    ("name", "单位名称", "Unit name"),
+    ("name_en", "英文名称", "Name in English"),
+    ("uscc", "统一社会信用代码", "Credit code"),
+    ("contact_person", "联系人", "Contact person"),
+    ("contact_phone", "联系电话", "Contact phone"),
+    ("username", "填报员用户名", "Submitter user name"),
+    ("display_name", "填报员姓名", "Submitter name"),
+    ("email", "填报员电子邮件", "Submitter e-mail"),
+)
+SHEET_TITLE = "单位和用户"
+MAX_ROWS = 5000
+
+
+@dataclass
+class Row:
+    """One row of the sheet and what the import does with it."""
+
+    number: int
+    values: dict[str, str]
+    unit: str = ""  # "new", "exists"
+    user: str = ""  # "new", "exists", ""
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    password: str | None = None
+
+
+def template() -> bytes:
+    """Return the empty sheet with its headings and one example row."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = SHEET_TITLE
+    ws.append([zh for _, zh, _ in COLUMNS])
+    ws.append([key for key, _, _ in COLUMNS])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    ws.append(
+        [
+            "C1",
+            "U-0001",
+            "示例单位工会",
+            "",
+            "91110000600037341L",
+            "王联络",
+            "13910000001",
+            "u0001",
+            "李填报",
+            "",
+        ]
+    )
+    for column, width in zip("ABCDEFGHIJ", (14, 14, 30, 24, 22, 10, 16, 16, 12, 24), strict=True):
+        ws.column_dimensions[column].width = width
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def export(session: Session, root: Organisation) -> bytes:
+    """Return the units below ``root`` and their submitters, in the template's layout."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = SHEET_TITLE
+    ws.append([zh for _, zh, _ in COLUMNS])
+    ws.append([key for key, _, _ in COLUMNS])
+    units = session.scalars(
+        select(Organisation)
+        .where(Organisation.kind == "unit", Organisation.path.startswith(root.path))
+        .order_by(Organisation.path)
+    )
+    for unit in units:
+        parent = unit.parent.code if unit.parent is not None else ""
+        base = [
+            parent,
+            unit.code,
+            unit.name,
+            unit.name_en or "",
+            unit.uscc or "",
+            unit.contact_person or "",
+            unit.contact_phone or "",
+        ]
+        users = session.scalars(
+            select(User)
+            .join(RoleAssignment)
+            .where(
+                RoleAssignment.organisation_id == unit.id, RoleAssignment.role == "unit_submitter"
+            )
+            .order_by(User.username)
+        ).all()
+        for user in users or [None]:
+            ws.append(
+                base
+                + ([user.username, user.display_name, user.email or ""] if user else ["", "", ""])
+            )
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def read(data: bytes) -> list[Row]:
+    """Return the sheet's rows; raise SheetRejected when it is not a plain, intact workbook."""
+    check_workbook(data)
+    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        ws = wb[SHEET_TITLE] if SHEET_TITLE in wb.sheetnames else wb.worksheets[0]
+        rows = []
+        keys = [key for key, _, _ in COLUMNS]
+        for number, cells in enumerate(ws.iter_rows(values_only=True), start=1):
+            if number <= 2 or len(rows) > MAX_ROWS:
+                continue
+            values = {
+                k: ("" if v is None else str(v).strip()) for k, v in zip(keys, cells, strict=False)
+            }
+            if any(values.values()):
+                rows.append(Row(number, {k: values.get(k, "") for k in keys}))
+        return rows
+    finally:
+        wb.close()
+
+
+def _say(zh: str, en: str) -> str:
+    return pick({"zh": zh, "en": en})
+
+
+def run(session: Session, *, actor: Any, root: Organisation, rows: list[Row], commit: bool) -> bool:
+    """Create the rows' units and users; return whether all were accepted.
+
+    Every row runs in its own savepoint, so that each one's errors are found; all rows run
+    inside one more, rolled back unless ``commit`` and every row was accepted.
+    """
+    outer = session.begin_nested()
+    seen_units: dict[str, Organisation] = {}
+    for row in rows:
+        v = row.values
+        inner = session.begin_nested()
+        try:
+            unit = seen_units.get(v["code"].lower()) or session.scalar(
+                select(Organisation).where(func.lower(Organisation.code) == v["code"].lower())
+            )
+            if unit is not None:
+                if unit.kind != "unit" or not unit.path.startswith(root.path):
+                    raise InvalidData(
+                        "x", fields={"code": [_say("代码已被其他组织使用", "The code is taken")]}
+                    )
+                if (unit.parent.code if unit.parent else "") != v["committee"]:
+                    raise InvalidData(
+                        "x",
+                        fields={
+                            "committee": [
+                                "该单位属于另一工委,请在单位页面调整 / "
+                                "the unit is in another committee"
+                            ]
+                        },
+                    )
+                row.unit = "exists"
+            else:
+                parent = session.scalar(
+                    select(Organisation).where(
+                        func.lower(Organisation.code) == v["committee"].lower(),
+                        Organisation.path.startswith(root.path),
+                    )
+                )
+                if parent is None:
+                    raise InvalidData(
+                        "x",
+                        fields={
+                            "committee": [
+                                f"没有代码为「{v['committee']}」的工委 / no such committee"
+                            ]
+                        },
+                    )
+                unit = create_organisation(
+                    session,
+                    actor=actor,
+                    code=v["code"],
+                    name=v["name"],
+                    kind="unit",
+                    parent=parent,
+                    name_en=v["name_en"],
+                    uscc=v["uscc"],
+                    contact_person=v["contact_person"],
+                    contact_phone=v["contact_phone"],
+                    comment="sheet import",
+                )
+                row.unit = "new"
+            if v["username"]:
+                existing = session.scalar(
+                    select(User).where(func.lower(User.username) == v["username"].lower())
+                )
+                if existing is not None and any(
+                    r.role == "unit_submitter" and r.organisation_id == unit.id
+                    for r in existing.roles
+                ):
+                    row.user = "exists"
+                else:
+                    row.password = temporary_password()
+                    create_user(
+                        session,
+                        actor=actor,
+                        username=v["username"],
+                        display_name=v["display_name"],
+                        email=v["email"],
+                        roles=[("unit_submitter", unit)],
+                        password=row.password,
+                        must_change=True,
+                    )
+                    row.user = "new"
+            inner.commit()
+            seen_units[v["code"].lower()] = unit
+        except InvalidData as exc:
+            inner.rollback()
+            row.errors = dict(exc.fields)
+            row.password = None
+    accepted = all(not r.errors for r in rows) and bool(rows)
+    if commit and accepted:
+        outer.commit()
+    else:
+        outer.rollback()
+        for row in rows:
+            row.password = None
+    return accepted
