@@ -33,6 +33,13 @@ ADMIN_PAGES = (
     "/admin/import/",
     "/admin/import/template.xlsx",
     "/admin/import/export.xlsx",
+    "/admin/campaigns/",
+    "/admin/campaigns/new",
+    "/admin/campaigns/{campaign}",
+    "/admin/campaigns/{campaign}/quotas",
+    "/admin/campaigns/{campaign}/quotas.xlsx",
+    "/admin/campaigns/{campaign}/judges",
+    "/admin/campaigns/{campaign}/bars",
 )
 #: Every state-changing administration route (POST).
 ADMIN_ACTIONS = (
@@ -47,6 +54,14 @@ ADMIN_ACTIONS = (
     "/admin/users/{user}/second-factor",
     "/admin/security",
     "/admin/import/",
+    "/admin/campaigns/new",
+    "/admin/campaigns/{campaign}",
+    "/admin/campaigns/{campaign}/copy",
+    "/admin/campaigns/{campaign}/status",
+    "/admin/campaigns/{campaign}/quotas",
+    "/admin/campaigns/{campaign}/quotas.xlsx",
+    "/admin/campaigns/{campaign}/judges",
+    "/admin/campaigns/{campaign}/bars",
 )
 NOT_ADMINS = (
     "unit1",
@@ -60,7 +75,7 @@ NOT_ADMINS = (
 
 
 def _fill(path: str, web) -> str:
-    return path.format(unit=web.unit1.id, user=web.users["unit2"].id)
+    return path.format(unit=web.unit1.id, user=web.users["unit2"].id, campaign=web.campaign.id)
 
 
 @pytest.mark.parametrize("username", NOT_ADMINS)
@@ -378,3 +393,127 @@ def test_a_file_that_is_no_workbook_is_refused_beside_the_field(web, web_client)
     )
     assert response.status_code == 422
     assert 'data-field="sheet"' in response.get_data(as_text=True)
+
+
+# --- campaigns -----------------------------------------------------------------------------
+
+
+def test_next_years_campaign_is_copied_given_quotas_and_opened(web, web_client, session):
+    from nomination.models import Campaign
+
+    login(web_client, "admin")
+    response = web_client.post(
+        f"/admin/campaigns/{web.campaign.id}/copy",
+        data={"year": "2027", "name": "2027年评选", "name_en": "", "nomination_deadline": ""},
+    )
+    assert response.status_code == 422 and 'value="2027年评选"' in response.get_data(as_text=True)
+    response = web_client.post(
+        f"/admin/campaigns/{web.campaign.id}/copy",
+        data={"year": "2027", "name": "2027年评选", "nomination_deadline": "2027-12-31"},
+    )
+    assert response.status_code == 302
+    draft = session.scalar(select(Campaign).where(Campaign.name == "2027年评选"))
+    assert draft.status == "draft" and len(draft.awards) == 3
+    page = web_client.get(f"/admin/campaigns/{draft.id}").get_data(as_text=True)
+    assert 'id="campaign-open"' in page
+    # Quotas: a wrong cell is named and nothing is saved; then they are saved.
+    key = f"q-{web.committee2.id}-individual"
+    response = web_client.post(
+        f"/admin/campaigns/{draft.id}/quotas", data={key: "-3", f"q-{web.committee1.id}-unit": "4"}
+    )
+    assert response.status_code == 422 and f'id="{key}-errors"' in response.get_data(as_text=True)
+    session.expire_all()
+    assert not [q for q in draft.quotas if q.kind == "unit"]
+    response = web_client.post(
+        f"/admin/campaigns/{draft.id}/quotas", data={key: "3", f"q-{web.committee1.id}-unit": "4"}
+    )
+    assert response.status_code == 302
+    session.expire_all()
+    assert {(q.committee_id, q.kind, q.places) for q in draft.quotas} >= {
+        (web.committee2.id, "individual", 3),
+        (web.committee1.id, "unit", 4),
+    }
+    response = web_client.post(f"/admin/campaigns/{draft.id}/status", data={"action": "open"})
+    assert response.status_code == 302
+    session.expire_all()
+    assert session.get(Campaign, draft.id).status == "open"
+
+
+def test_quotas_from_a_sheet_all_or_nothing(web, web_client, session):
+    import io
+
+    import openpyxl
+
+    login(web_client, "admin")
+    sheet = web_client.get(f"/admin/campaigns/{web.campaign.id}/quotas.xlsx").data
+    wb = openpyxl.load_workbook(io.BytesIO(sheet))
+    ws = wb.active
+    assert [c.value for c in ws[2]][:2] == ["code", "name"]
+    ws.append(["C2", "第二工委", 5, 2, "x"])
+    out = io.BytesIO()
+    wb.save(out)
+    response = web_client.post(
+        f"/admin/campaigns/{web.campaign.id}/quotas.xlsx",
+        data={"sheet": (io.BytesIO(out.getvalue()), "quotas.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422 and "须为整数" in response.get_data(as_text=True)
+    ws.cell(row=ws.max_row, column=5, value=1)
+    out = io.BytesIO()
+    wb.save(out)
+    response = web_client.post(
+        f"/admin/campaigns/{web.campaign.id}/quotas.xlsx",
+        data={"sheet": (io.BytesIO(out.getvalue()), "quotas.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    session.expire_all()
+    places = {(q.committee_id, q.kind): q.places for q in web.campaign.quotas}
+    assert places[(web.committee2.id, "individual")] == 5
+    assert places[(web.committee2.id, "team")] == 1
+
+
+def test_a_new_campaign_keeps_what_was_typed_and_names_the_wrong_fields(web, web_client):
+    login(web_client, "admin")
+    page = web_client.get("/admin/campaigns/new").get_data(as_text=True)
+    assert 'name="offer_individual"' in page
+    response = web_client.post(
+        "/admin/campaigns/new",
+        data={
+            "year": "2027",
+            "name": web.campaign.name,
+            "nomination_deadline": "2027-06-30",
+            "offer_individual": "y",
+            "award_individual": "奖章",
+            "notice_working_days": "0",
+            "consultation_rules": "kind=individual D-HR",
+            "objection_body": "劳模办",
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "已有同名的评选活动" in page and "第 1 行缺少 -&gt;" in page and 'value="劳模办"' in page
+
+
+def test_judges_and_bars_through_the_pages(web, web_client, session):
+    login(web_client, "admin")
+    judge = web.users["judge1"]
+    response = web_client.post(
+        f"/admin/campaigns/{web.campaign.id}/judges",
+        data={"member": [str(judge.id)], "chair": str(judge.id)},
+    )
+    assert response.status_code == 302
+    session.expire_all()
+    assert [(j.user_id, j.chair) for j in web.campaign.judges] == [(judge.id, True)]
+    response = web_client.post(
+        f"/admin/campaigns/{web.campaign.id}/bars", data={"unit": str(web.unit2.id), "reason": ""}
+    )
+    assert response.status_code == 422
+    response = web_client.post(
+        f"/admin/campaigns/{web.campaign.id}/bars",
+        data={"unit": str(web.unit2.id), "reason": "欠薪"},
+    )
+    assert response.status_code == 302
+    assert "欠薪" in web_client.get(f"/admin/campaigns/{web.campaign.id}/bars").get_data(
+        as_text=True
+    )

@@ -21,6 +21,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
 from wtforms import HiddenField, SelectField, StringField, TextAreaField, validators
+from wtforms.fields.choices import SelectChoice
 
 from nomination import db
 from nomination.administration.organisations import (
@@ -132,9 +133,9 @@ def _label(kind: str) -> str:
     return tr(KIND_LABELS[kind]["zh"], KIND_LABELS[kind]["en"])
 
 
-def _parents(root: Organisation, kinds: tuple[str, ...]) -> list[tuple[int, str]]:
+def _parents(root: Organisation, kinds: tuple[str, ...]) -> list[SelectChoice]:
     orgs = [o for o in tree(db.session, root, kinds=kinds) if o.active]
-    return [(o.id, f"{o.name}({_label(o.kind)} {o.code})") for o in orgs]
+    return [SelectChoice(o.id, f"{o.name}({_label(o.kind)} {o.code})") for o in orgs]
 
 
 @bp.route("/")
@@ -197,7 +198,7 @@ def organisations() -> ResponseReturnValue:
 
 
 def _new_form(root: Organisation, form: NewForm) -> NewForm:
-    form.kind.choices = [(k, _label(k)) for k in ("committee", "unit", "department")]
+    form.kind.choices = [SelectChoice(k, _label(k)) for k in ("committee", "unit", "department")]
     # Every possible parent, whatever the kind chosen: the operation says which fits.
     form.parent.choices = _parents(root, ("federation", "committee"))
     return form
@@ -219,8 +220,6 @@ def new_organisation() -> ResponseReturnValue:
     if parent is not None and not can_administer_org(current_user, parent):
         parent = None
     try:
-        if form.errors:
-            raise InvalidData("the form has errors", fields={})
         org = create_organisation(
             db.session,
             actor=current_user,
@@ -233,6 +232,9 @@ def new_organisation() -> ResponseReturnValue:
             contact_person=form.contact_person.data,
             contact_phone=form.contact_phone.data,
         )
+        if form.errors:
+            # The form's own errors too: the request rolls back what the call did.
+            raise InvalidData("the form has errors", fields={})
     except InvalidData as exc:
         alerts = attach_errors(form, exc.fields)
         return (

@@ -32,6 +32,7 @@ from wtforms import (
     validators,
     widgets,
 )
+from wtforms.fields.choices import SelectChoice
 
 from nomination import db
 from nomination.administration.organisations import tree
@@ -49,11 +50,12 @@ from nomination.administration.people import (
 from nomination.administration.people import (
     revoke_token as revoke_api_token,
 )
-from nomination.administration.security import remove_second_factor as remove_totp
 from nomination.administration.security import (
+    STRONG_ROLES,
     set_totp_roles,
     totp_roles,
 )
+from nomination.administration.security import remove_second_factor as remove_totp
 from nomination.errors import Conflict, InvalidData
 from nomination.i18n import lazy
 from nomination.models import ApiToken, Organisation, RoleAssignment, User
@@ -143,16 +145,20 @@ def _load_user(user_id: int) -> User:
     return user
 
 
-def _org_choices(root: Organisation) -> list[tuple[str, str]]:
-    return [(str(o.id), f"{o.name}({o.code})") for o in tree(db.session, root) if o.active]
+def _org_choices(root: Organisation) -> list[SelectChoice]:
+    return [
+        SelectChoice(str(o.id), f"{o.name}({o.code})") for o in tree(db.session, root) if o.active
+    ]
 
 
 def _fill_choices(form: UserForm, root: Organisation) -> UserForm:
     orgs = _org_choices(root)
-    form.workplace.choices = [("", tr("(不填)", "(none)")), *orgs]
+    form.workplace.choices = [SelectChoice("", tr("(不填)", "(none)")), *orgs]
     for row in form.roles:
-        row.form.role.choices = [("", tr("(无)", "(none)"))] + [(r, role_label(r)) for r in ROLES]
-        row.form.organisation.choices = [("", "—"), *orgs]
+        row.form.role.choices = [SelectChoice("", tr("(无)", "(none)"))] + [
+            SelectChoice(r, role_label(r)) for r in ROLES
+        ]
+        row.form.organisation.choices = [SelectChoice("", "—"), *orgs]
     return form
 
 
@@ -240,8 +246,6 @@ def new_user() -> ResponseReturnValue:
     roles = _roles_from(form)
     password = temporary_password()
     try:
-        if form.errors:
-            raise InvalidData("the form has errors", fields={})
         user = create_user(
             db.session,
             actor=current_user,
@@ -253,6 +257,9 @@ def new_user() -> ResponseReturnValue:
             password=password,
             must_change=True,
         )
+        if form.errors:
+            # The form's own errors too: the request rolls back what the call did.
+            raise InvalidData("the form has errors", fields={})
     except InvalidData as exc:
         alerts = attach_errors(form, exc.fields)
         return render_template(
@@ -316,8 +323,6 @@ def user(user_id: int) -> ResponseReturnValue:
     form.validate()
     roles = _roles_from(form)
     try:
-        if form.errors:
-            raise InvalidData("the form has errors", fields={})
         changed = update_user(
             account,
             actor=current_user,
@@ -327,6 +332,9 @@ def user(user_id: int) -> ResponseReturnValue:
             workplace=_workplace(form),
             expected=form.expected.data,
         )
+        if form.errors:
+            # The form's own errors too: the request rolls back what the call did.
+            raise InvalidData("the form has errors", fields={})
     except (InvalidData, Conflict) as exc:
         return _refused(account, exc, form=form)
     flash(
@@ -401,10 +409,7 @@ def security() -> ResponseReturnValue:
     """Choose the roles that must log in with a second factor (TOTP)."""
     require_admin_page()
     form = SecurityForm()
-    form.roles.choices = [
-        (r, role_label(r))
-        for r in ("admin", "federation_reviewer", "approver", "auditor", "committee_reviewer")
-    ]
+    form.roles.choices = [SelectChoice(r, role_label(r)) for r in STRONG_ROLES]
     if request.method == "POST" and form.validate():
         set_totp_roles(db.session, actor=current_user, roles=list(form.roles.data or []))
         flash(tr("已保存", "Saved"), "success")

@@ -261,11 +261,13 @@ def init_app(app: Flask) -> None:
     from nomination.api import archive as _api_archive  # noqa: F401  (its routes)
     from nomination.api import archive_search as _api_archive_search  # noqa: F401  (its routes)
     from nomination.api import bulk as _api_bulk  # noqa: F401  (its routes)
+    from nomination.api import administration as _api_administration  # noqa: F401  (its routes)
     from nomination.api import consultations as _api_consultations  # noqa: F401  (its routes)
     from nomination.api import notifications as _api_notifications  # noqa: F401  (its routes)
     from nomination.api import selection as _api_selection  # noqa: F401  (its routes)
     from nomination.api import verification as _api_verification  # noqa: F401  (its routes)
     from nomination.api.views import bp as api_bp
+    from nomination.web.admin_campaigns import bp as admin_campaigns_bp
     from nomination.web.admin_organisations import bp as admin_organisations_bp
     from nomination.web.admin_people import bp as admin_people_bp
     from nomination.web.admin_sheets import bp as admin_sheets_bp
@@ -309,6 +311,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin_organisations_bp)
     app.register_blueprint(admin_people_bp)
     app.register_blueprint(admin_sheets_bp)
+    app.register_blueprint(admin_campaigns_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(api_bp)
     register_errors(app)
