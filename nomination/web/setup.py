@@ -258,10 +258,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = _local_time
     app.config.setdefault("TZ", ZoneInfo(app.config["TIMEZONE"]))
 
+    from nomination.api import administration as _api_administration  # noqa: F401  (its routes)
     from nomination.api import archive as _api_archive  # noqa: F401  (its routes)
     from nomination.api import archive_search as _api_archive_search  # noqa: F401  (its routes)
     from nomination.api import bulk as _api_bulk  # noqa: F401  (its routes)
-    from nomination.api import administration as _api_administration  # noqa: F401  (its routes)
     from nomination.api import consultations as _api_consultations  # noqa: F401  (its routes)
     from nomination.api import notifications as _api_notifications  # noqa: F401  (its routes)
     from nomination.api import selection as _api_selection  # noqa: F401  (its routes)
