@@ -55,6 +55,13 @@ ALLOWED: dict[str, tuple[str, bool]] = {
         False,
     ),
     "api.file_objection": ("the same public objection through the API", False),
+    "auth.password_link": (
+        "whoever holds a one-time link sets that account's password; a bogus link changes "
+        "nothing",
+        True,
+    ),
+    "auth.second_factor": ("giving one's own second factor at login", True),
+    "auth.enrol": ("enrolling one's own second factor", False),
 }
 
 
@@ -121,6 +128,11 @@ def _requests(endpoint: str, method: str, world: dict[str, Any]) -> list[dict[st
         "studio_id": 1,
         # A provisional year: entering or confirming it would succeed for an administrator.
         "year": 2027,
+        # The administration's objects: a unit, another user, a token.
+        "org_id": draft.unit_id,
+        "user_id": draft.created_by_id,
+        "token_id": 1,
+        "token": "not-a-link",
     }
     if endpoint.startswith("api."):
         bodies = {
