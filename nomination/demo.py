@@ -21,6 +21,7 @@ from werkzeug.security import generate_password_hash
 from nomination import archive, consultations, engine, selection
 from nomination.actors import PUBLIC, SYSTEM
 from nomination.administration.campaigns import close_campaign, create_campaign, set_quota
+from nomination.administration.first_start import set_up_instance
 from nomination.administration.organisations import create_organisation, create_team
 from nomination.administration.people import create_user
 from nomination.models import (
@@ -935,14 +936,20 @@ def load_demo(session: Session, password: str, now: datetime | None = None) -> b
         return False
 
     orgs: dict[str, Organisation] = {}
-    fed = _add_org(
+    # The first start, as a real federation makes it: its federation and administrator.
+    admin_row = next(u for u in _USERS if u[2] == "admin")
+    admin = set_up_instance(
         session,
-        FEDERATION_CODE,
-        "北京市朝阳区总工会",
-        "Chaoyang District Federation of Trade Unions",
-        "federation",
-        None,
+        federation_code=FEDERATION_CODE,
+        federation_name="北京市朝阳区总工会",
+        federation_name_en="Chaoyang District Federation of Trade Unions",
+        username=admin_row[0],
+        display_name=admin_row[1],
+        email=f"{admin_row[0]}@cyzgh.example.org",
+        password=password,
+        now=now,
     )
+    fed = admin.roles[0].organisation
     orgs[FEDERATION_CODE] = fed
     for code, name, name_en, _places in COMMITTEES:
         orgs[code] = _add_org(session, code, name, name_en, "committee", fed)
@@ -955,8 +962,10 @@ def load_demo(session: Session, password: str, now: datetime | None = None) -> b
 
     # scrypt is slow on purpose: hash the one demo password once and share the hash.
     password_hash = generate_password_hash(password, method="scrypt")
-    users: dict[str, User] = {}
+    users: dict[str, User] = {admin.username: admin}
     for username, display, role, org_code, _description in _USERS:
+        if username in users:
+            continue
         users[username] = create_user(
             session,
             actor=SYSTEM,
@@ -967,7 +976,6 @@ def load_demo(session: Session, password: str, now: datetime | None = None) -> b
             roles=[(role, orgs[org_code])],
             workplace=orgs[WORKPLACES[username]] if username in WORKPLACES else None,
         )
-    admin = users["admin"]
 
     # Last year's campaign, walked on last year's calendar and closed: it fills the archive.
     cal = engine.calendar()
