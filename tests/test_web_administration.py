@@ -517,3 +517,20 @@ def test_judges_and_bars_through_the_pages(web, web_client, session):
     assert "欠薪" in web_client.get(f"/admin/campaigns/{web.campaign.id}/bars").get_data(
         as_text=True
     )
+
+
+def test_the_auditor_sees_each_administrative_change(web, web_client, new_web_client):
+    login(web_client, "admin")
+    web_client.post(
+        "/admin/organisations/new",
+        data={"kind": "unit", "parent": str(web.committee1.id), "code": "U-AUD", "name": "审计"},
+    )
+    web_client.post(
+        f"/admin/campaigns/{web.campaign.id}/quotas",
+        data={f"q-{web.committee2.id}-individual": "6"},
+    )
+    auditor = new_web_client()
+    login(auditor, "auditor")
+    for action, seen in (("organisation.create", "U-AUD"), ("quota.set", "→ 6")):
+        page = auditor.get(f"/audit/?action={action}").get_data(as_text=True)
+        assert f"data-action>{action}<" in page and seen in page, action
