@@ -56,8 +56,7 @@ ALLOWED: dict[str, tuple[str, bool]] = {
     ),
     "api.file_objection": ("the same public objection through the API", False),
     "auth.password_link": (
-        "whoever holds a one-time link sets that account's password; a bogus link changes "
-        "nothing",
+        "whoever holds a one-time link sets that account's password; a bogus link changes nothing",
         True,
     ),
     "auth.second_factor": ("giving one's own second factor at login", True),
