@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 
@@ -908,3 +909,22 @@ def test_a_vote_waiting_for_the_close_is_refused(app):
         assert entry.result == "not_selected"
         assert db.session.get(Nomination, ids["nomination"]).state == "rejected"
         db.session.remove()
+
+
+def test_the_campaigns_selection_committee_comes_ticked(session, tree, judges, web, web_client):
+    from nomination.administration.campaigns import set_judges
+
+    to_selection(session, tree, "unit3", "甲")
+    panel = [judges["P1"], judges["P2"], judges["P3"]]
+    set_judges(tree.campaign, actor=tree.users["admin"], members=panel, chair=judges["P2"])
+    session.commit()
+    login(web_client, "federation")
+    page = web_client.get(
+        f"/selection-rounds/new?campaign_id={tree.campaign.id}&kind=individual"
+    ).text
+    ticked = set(re.findall(r'name="judge_ids"[^>]*value="(\d+)"[^>]*checked', page))
+    ticked |= set(re.findall(r'checked[^>]*name="judge_ids"[^>]*value="(\d+)"', page))
+    assert ticked == {str(j.id) for j in panel}
+    assert re.search(
+        rf'<option selected value="{judges["P2"].id}"|value="{judges["P2"].id}" selected', page
+    )

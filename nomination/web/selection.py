@@ -215,10 +215,14 @@ def new() -> ResponseReturnValue:
         abort(403, tr("只有区总工会可以组织评审", "Only the federation opens selection rounds"))
     if request.method == "GET":
         shortlisted = selection.shortlist(db.session, campaign, kind)
+        # The campaign's selection committee, as the administrator named it, comes ticked.
+        chair = next((j.user_id for j in campaign.judges if j.chair), None)
         form = OpenRoundForm(
             data={
                 "nomination_ids": [n.id for n in shortlisted],
                 "places": selection.default_places(db.session, campaign, kind, len(shortlisted)),
+                "judge_ids": [j.user_id for j in campaign.judges if j.user.active],
+                "chair_id": chair,
             }
         )
     else:
