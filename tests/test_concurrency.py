@@ -279,3 +279,83 @@ def test_two_administrators_confirm_a_year_at_once(app):
             db.session.execute(delete(CalendarYear).where(CalendarYear.year == year))
             db.session.commit()
             db.session.remove()
+
+
+def _committed_admins(app):
+    """Commit a federation with two administrators and a unit; return their ids."""
+    from threads import CommittedFederation
+
+    with app.app_context():
+        fed = CommittedFederation(db.session)
+        first = fed.user("admin1", "admin", fed.fed)
+        second = fed.user("admin2", "admin", fed.fed)
+        db.session.commit()
+        ids = {"unit": fed.unit.id, "admin1": first.id, "admin2": second.id}
+        db.session.remove()
+    return ids
+
+
+def test_two_administrators_rename_one_unit_from_the_same_form(app):
+    from threads import in_threads
+
+    from nomination.administration.organisations import fingerprint, update_organisation
+    from nomination.models import Organisation
+
+    ids = _committed_admins(app)
+    with app.app_context():
+        seen = fingerprint(db.session.get(Organisation, ids["unit"]))
+        db.session.remove()
+
+    def rename(name, who):
+        def act(start):
+            unit = db.session.get(Organisation, ids["unit"])
+            admin = db.session.get(User, ids[who])
+            db.session.commit()  # end the read, as a request would
+            start.wait(timeout=30)
+            update_organisation(unit, actor=admin, name=name, expected=seen)
+
+        return act
+
+    results = in_threads(app, rename("甲单位", "admin1"), rename("乙单位", "admin2"))
+    assert sorted(results) == ["conflict", "ok"], results
+    with app.app_context():
+        renames = db.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(
+                AuditEvent.action == "organisation.update",
+                AuditEvent.entity_id == str(ids["unit"]),
+            )
+        )
+        assert renames == 1
+        db.session.remove()
+
+
+def test_two_administrators_deactivate_each_other_at_once(app):
+    from threads import in_threads
+
+    from nomination.administration.people import set_user_active
+
+    ids = _committed_admins(app)
+
+    def remove(target, who):
+        def act(start):
+            user = db.session.get(User, ids[target])
+            admin = db.session.get(User, ids[who])
+            db.session.commit()  # end the read, as a request would
+            start.wait(timeout=30)
+            set_user_active(user, actor=admin, active=False, reason="离职")
+
+        return act
+
+    results = in_threads(app, remove("admin2", "admin1"), remove("admin1", "admin2"))
+    # The second is refused: a conflict, or (where it waited for the first) no longer an
+    # administrator at all.
+    assert results.count("ok") == 1, results
+    assert {"conflict", "error: PermissionDenied('only administrators may do this')"} & set(
+        results
+    ), results
+    with app.app_context():
+        active = [db.session.get(User, ids[k]).active for k in ("admin1", "admin2")]
+        db.session.remove()
+    assert active.count(True) == 1

@@ -88,7 +88,14 @@ def fingerprint(campaign: Campaign) -> str:
 
 
 def _check_fresh(campaign: Campaign, expected: str | None) -> None:
-    if expected is not None and expected != fingerprint(campaign):
+    if expected is None:
+        return
+    # Read again under a row lock: two editors of one form are checked one after the other,
+    # and the second sees the first's change (SQLite's transactions are serial already).
+    session = object_session(campaign)
+    assert session is not None
+    session.refresh(campaign, with_for_update=True)
+    if expected != fingerprint(campaign):
         raise Conflict(pick(CHANGED_MEANWHILE))
 
 

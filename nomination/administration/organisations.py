@@ -56,7 +56,14 @@ def fingerprint(org: Organisation) -> str:
 
 
 def _check_fresh(org: Organisation, expected: str | None) -> None:
-    if expected is not None and expected != fingerprint(org):
+    if expected is None:
+        return
+    # Read again under a row lock: two editors of one form are checked one after the other,
+    # and the second sees the first's change (SQLite's transactions are serial already).
+    session = object_session(org)
+    assert session is not None
+    session.refresh(org, with_for_update=True)
+    if expected != fingerprint(org):
         raise Conflict(pick(CHANGED_MEANWHILE))
 
 

@@ -65,7 +65,14 @@ def fingerprint(user: User) -> str:
 
 
 def _check_fresh(user: User, expected: str | None) -> None:
-    if expected is not None and expected != fingerprint(user):
+    if expected is None:
+        return
+    # Read again under a row lock: two editors of one form are checked one after the other,
+    # and the second sees the first's change (SQLite's transactions are serial already).
+    session = object_session(user)
+    assert session is not None
+    session.refresh(user, with_for_update=True)
+    if expected != fingerprint(user):
         raise Conflict(pick(CHANGED_MEANWHILE))
 
 
@@ -186,23 +193,28 @@ def create_user(
     return user
 
 
-def _active_admins(session: Session, *, lock: bool) -> list[int]:
-    query = (
-        select(User.id)
-        .join(RoleAssignment, RoleAssignment.user_id == User.id)
-        .where(User.active, RoleAssignment.role == "admin")
-        .distinct()
+def _other_admins(session: Session, user: User, org: Organisation) -> list[int]:
+    """Return the other active administrators of ``org`` (holding the role there or above)."""
+    above = [f"/{part}/" for part in org.path.strip("/").split("/")]
+    paths = ["/" + "/".join(p.strip("/") for p in above[: i + 1]) + "/" for i in range(len(above))]
+    holders = (
+        select(RoleAssignment.user_id)
+        .join(Organisation, RoleAssignment.organisation_id == Organisation.id)
+        .where(RoleAssignment.role == "admin", Organisation.path.in_(paths))
     )
-    if lock:
-        # Two administrators removing each other at once are counted one after the other.
-        query = select(User.id).where(User.id.in_(query)).with_for_update()
-    return list(session.scalars(query))
+    # Every one of them locked, the user too, in one order: two administrators removing each
+    # other are counted one after the other, and neither waits for a lock the other holds.
+    query = (
+        select(User.id).where(User.id.in_(holders), User.active).order_by(User.id).with_for_update()
+    )
+    return [uid for uid in session.scalars(query) if uid != user.id]
 
 
 def _keeps_an_admin(session: Session, user: User) -> None:
-    others = [uid for uid in _active_admins(session, lock=True) if uid != user.id]
-    if not others:
-        raise Conflict(pick(LAST_ADMIN))
+    """Refuse to leave any organisation ``user`` administers without an active administrator."""
+    for held in user.roles:
+        if held.role == "admin" and not _other_admins(session, user, held.organisation):
+            raise Conflict(pick(LAST_ADMIN))
 
 
 def update_user(
