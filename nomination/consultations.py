@@ -21,6 +21,7 @@ from nomination.audit import append_event
 from nomination.db import utcnow
 from nomination.engine.core import stale_is_conflict
 from nomination.errors import Conflict, InvalidData, NotFound, OutOfScope, PermissionDenied
+from nomination.i18n import pick
 from nomination.models import (
     Attachment,
     AuditEvent,
@@ -64,7 +65,7 @@ def department_codes(campaign: Campaign, nomination: Nomination) -> list[str]:
 def check_rules(session: Session, federation: Organisation, rules: Any) -> list[str]:
     """Return what is wrong with consultation ``rules`` for ``federation`` (empty: fine)."""
     if not isinstance(rules, list):
-        return ["the rules must be a list"]
+        return [pick({"zh": "规则应为列表", "en": "The rules must be a list"})]
     problems = []
     known = set(
         session.scalars(
@@ -75,13 +76,31 @@ def check_rules(session: Session, federation: Organisation, rules: Any) -> list[
     )
     for i, rule in enumerate(rules, 1):
         if not isinstance(rule, dict) or not isinstance(rule.get("departments"), list):
-            problems.append(f"rule {i}: needs a list of departments")
+            problems.append(
+                pick(
+                    {"zh": f"第 {i} 条规则缺少部门", "en": f"Rule {i} needs a list of departments"}
+                )
+            )
             continue
         if not isinstance(rule.get("when", {}), dict):
-            problems.append(f"rule {i}: 'when' must be an object")
+            problems.append(
+                pick(
+                    {
+                        "zh": f"第 {i} 条规则的条件格式错误",
+                        "en": f"Rule {i}: 'when' must be an object",
+                    }
+                )
+            )
         for code in rule["departments"]:
             if code not in known:
-                problems.append(f"rule {i}: {code} is not a department of this federation")
+                problems.append(
+                    pick(
+                        {
+                            "zh": f"第 {i} 条规则:{code} 不是本总工会的征求意见部门",
+                            "en": f"Rule {i}: {code} is not a department of this federation",
+                        }
+                    )
+                )
     return problems
 
 

@@ -219,7 +219,13 @@ def test_the_last_active_administrator_stays(session, tree):
     with pytest.raises(Conflict):
         set_user_active(admin, actor=admin, active=False, reason="离职")
     with pytest.raises(Conflict):
-        update_user(admin, actor=admin, display_name="admin", email=None, roles=[])
+        update_user(
+            admin,
+            actor=admin,
+            display_name="admin",
+            email=None,
+            roles=[("federation_reviewer", tree.federation)],
+        )
     second = create_user(
         session,
         actor=admin,

@@ -168,7 +168,7 @@ def test_an_unknown_department_in_the_rules_refuses_the_acceptance(
     fire(n, "forward", web.users["committee1"], data={"comment": "同意"}, now=NOW)
     session.commit()
     assert check_rules(session, web.federation, web.campaign.consultation_rules) == [
-        "rule 1: D-NOPE is not a department of this federation"
+        "第 1 条规则:D-NOPE 不是本总工会的征求意见部门"
     ]
     response = api.post(
         f"/nominations/{n.id}/transitions",

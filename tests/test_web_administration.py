@@ -59,7 +59,7 @@ ADMIN_ACTIONS = (
     "/admin/campaigns/{campaign}/copy",
     "/admin/campaigns/{campaign}/status",
     "/admin/campaigns/{campaign}/quotas",
-    "/admin/campaigns/{campaign}/quotas.xlsx",
+    "/admin/campaigns/{campaign}/quotas/sheet",
     "/admin/campaigns/{campaign}/judges",
     "/admin/campaigns/{campaign}/bars",
 )
@@ -453,16 +453,16 @@ def test_quotas_from_a_sheet_all_or_nothing(web, web_client, session):
     out = io.BytesIO()
     wb.save(out)
     response = web_client.post(
-        f"/admin/campaigns/{web.campaign.id}/quotas.xlsx",
+        f"/admin/campaigns/{web.campaign.id}/quotas/sheet",
         data={"sheet": (io.BytesIO(out.getvalue()), "quotas.xlsx")},
         content_type="multipart/form-data",
     )
-    assert response.status_code == 422 and "须为整数" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "不小于 0 的整数" in response.get_data(as_text=True)
     ws.cell(row=ws.max_row, column=5, value=1)
     out = io.BytesIO()
     wb.save(out)
     response = web_client.post(
-        f"/admin/campaigns/{web.campaign.id}/quotas.xlsx",
+        f"/admin/campaigns/{web.campaign.id}/quotas/sheet",
         data={"sheet": (io.BytesIO(out.getvalue()), "quotas.xlsx")},
         content_type="multipart/form-data",
     )
@@ -534,3 +534,170 @@ def test_the_auditor_sees_each_administrative_change(web, web_client, new_web_cl
     for action, seen in (("organisation.create", "U-AUD"), ("quota.set", "→ 6")):
         page = auditor.get(f"/audit/?action={action}").get_data(as_text=True)
         assert f"data-action>{action}<" in page and seen in page, action
+
+
+# --- what trying every role found --------------------------------------------------------
+
+
+def test_a_password_link_ends_the_old_password_sessions_and_tokens(
+    web, web_client, new_web_client, session
+):
+    from nomination.models import ApiToken
+    from nomination.operations import create_api_token
+
+    token = create_api_token(session, web.users["unit2"], name="t", actor=web.users["unit2"])
+    session.commit()
+    victim = new_web_client()
+    login(victim, "unit2")
+    assert victim.get("/api/v1/me").status_code == 200
+    login(web_client, "admin")
+    web_client.post(f"/admin/users/{web.users['unit2'].id}/password", data={"how": "link"})
+    assert victim.get("/api/v1/me").status_code == 401
+    assert login(new_web_client(), "unit2").status_code == 200  # the old password: refused
+    bearer = new_web_client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert bearer.status_code == 401
+    assert session.scalar(select(func.count(ApiToken.id)).where(ApiToken.revoked_at.is_(None))) == 0
+
+
+def test_the_temporary_password_cannot_be_kept(web, web_client, new_web_client):
+    login(web_client, "admin")
+    page = web_client.post(
+        f"/admin/users/{web.users['unit1'].id}/password", data={"how": "temporary"}
+    ).get_data(as_text=True)
+    temporary = re.search(r'id="temporary-password">([^<]+)<', page).group(1)
+    browser = new_web_client()
+    login(browser, "unit1", temporary)
+    response = browser.post(
+        "/password", data={"current": temporary, "new": temporary, "confirm": temporary}
+    )
+    assert response.status_code == 200 and "新密码不能与当前密码相同" in response.get_data(
+        as_text=True
+    )
+    assert "/password" in browser.get("/").location
+
+
+def _enrolled(web, session):
+    import pyotp
+
+    from nomination.administration.security import confirm_enrolment, start_enrolment
+
+    user = web.users["federation"]
+    start_enrolment(user)
+    confirm_enrolment(user, pyotp.TOTP(user.totp_secret).at(int(NOW.timestamp())), now=NOW)
+    session.commit()
+    return user
+
+
+def test_a_totp_code_works_once(web, new_web_client, session):
+    from datetime import timedelta
+
+    import pyotp
+
+    user = _enrolled(web, session)
+    later = NOW + timedelta(seconds=60)
+    web_client_app = new_web_client().application
+    web_client_app.config["FROZEN_TIME"] = later
+    try:
+        code = pyotp.TOTP(user.totp_secret).at(int(later.timestamp()))
+        first = new_web_client()
+        login(first, "federation")
+        assert first.post("/login/code", data={"code": code}).status_code == 302
+        second = new_web_client()
+        login(second, "federation")
+        response = second.post("/login/code", data={"code": code})
+        assert response.status_code == 200 and "验证码不正确" in response.get_data(as_text=True)
+    finally:
+        web_client_app.config["FROZEN_TIME"] = NOW
+
+
+def test_guessing_the_code_is_limited_like_the_password(web, new_web_client, session):
+    _enrolled(web, session)
+    browser = new_web_client()
+    login(browser, "federation")
+    answers = [
+        browser.post("/login/code", data={"code": f"00000{i}"}).status_code for i in range(7)
+    ]
+    assert answers[:5] == [200] * 5 and answers[-1] == 429
+
+
+def test_a_unit_added_in_the_quota_table_gets_what_was_typed(web, web_client, session):
+    login(web_client, "admin")
+    response = web_client.post(
+        f"/admin/campaigns/{web.campaign.id}/quotas",
+        data={
+            "add_org": str(web.unit3.id),
+            "add_individual": "2",
+            "add_unit": "1",
+            "add_team": "1",
+        },
+    )
+    assert response.status_code == 302
+    session.expire_all()
+    places = {(q.committee_id, q.kind): q.places for q in web.campaign.quotas}
+    assert places[(web.unit3.id, "individual")] == 2
+    assert places[(web.unit3.id, "unit")] == 1 and places[(web.unit3.id, "team")] == 1
+
+
+def test_a_deactivated_unit_gets_no_quota(web, session):
+    from nomination.administration.campaigns import set_quota
+    from nomination.administration.organisations import set_organisation_active
+    from nomination.errors import InvalidData
+
+    set_organisation_active(web.unit3, actor=web.users["admin"], active=False, reason="注销")
+    with pytest.raises(InvalidData) as caught:
+        set_quota(
+            session,
+            actor=web.users["admin"],
+            campaign=web.campaign,
+            committee=web.unit3,
+            kind="individual",
+            places=1,
+        )
+    assert "committee" in caught.value.fields
+
+
+def test_clearing_a_role_row_and_keeping_at_least_one_role(web, web_client, session):
+    login(web_client, "admin")
+    user = web.users["unit2"]
+    page = web_client.get(f"/admin/users/{user.id}").get_data(as_text=True)
+    expected = re.search(r'id="user-form".*?name="expected"[^>]*value="([0-9a-f]+)"', page, re.S)
+    form = {
+        "display_name": "unit2",
+        "email": "",
+        "workplace": "",
+        "expected": expected.group(1),
+        "roles-0-role": "",
+        "roles-0-organisation": str(web.unit2.id),
+        "roles-1-role": "unit_submitter",
+        "roles-1-organisation": str(web.unit1.id),
+    }
+    assert web_client.post(f"/admin/users/{user.id}", data=form).status_code == 302
+    session.expire_all()
+    assert [(r.role, r.organisation_id) for r in user.roles] == [("unit_submitter", web.unit1.id)]
+    page = web_client.get(f"/admin/users/{user.id}").get_data(as_text=True)
+    expected = re.search(r'id="user-form".*?name="expected"[^>]*value="([0-9a-f]+)"', page, re.S)
+    form.update({"roles-1-role": "", "expected": expected.group(1)})
+    response = web_client.post(f"/admin/users/{user.id}", data=form)
+    assert response.status_code == 422 and "请至少设置一个角色" in response.get_data(as_text=True)
+
+
+def test_importing_again_updates_a_units_details(web, web_client, session):
+    import io
+
+    login(web_client, "admin")
+    rows = _unit_rows(1)
+    for name in ("导入单位1", "导入单位1(更名)"):
+        rows[0][2] = name
+        page = web_client.post(
+            "/admin/import/",
+            data={"action": "check", "sheet": (io.BytesIO(_sheet(rows)), "units.xlsx")},
+            content_type="multipart/form-data",
+        ).get_data(as_text=True)
+        sha256 = re.search(r'name="sheet_sha256" value="([0-9a-f]{64})"', page).group(1)
+        page = web_client.post(
+            "/admin/import/", data={"action": "import", "sheet_sha256": sha256}
+        ).get_data(as_text=True)
+    assert "单位已更新" in page
+    unit = session.scalar(select(Organisation).where(Organisation.code == "S-001"))
+    session.refresh(unit)
+    assert unit.name == "导入单位1(更名)"

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
+from nomination.labels import ROLE_LABELS
 from nomination.models import ROLES
-from nomination.web.setup import ROLE_LABELS
 
 from factories import PASSWORD
 from test_web_support import login

@@ -556,6 +556,8 @@ def set_quota(
     problems = Problems()
     if committee.kind not in ("committee", "unit"):
         problems.say("committee", "名额分配给工委或基层单位", "Quotas go to committees and units")
+    elif not committee.active:
+        problems.say("committee", f"{committee.name} 已停用", f"{committee.name} is deactivated")
     if campaign.award(kind) is None:
         problems.say("kind", "本次评选活动不设此奖项", "The campaign does not offer this award")
     _whole(places, problems, "places", 0, 10000)

@@ -22,6 +22,7 @@ from nomination.audit import append_event
 from nomination.db import utcnow
 from nomination.errors import Conflict, InvalidData
 from nomination.i18n import pick
+from nomination.labels import ROLE_LABELS
 from nomination.models import ApiToken, Organisation, RoleAssignment, User
 from nomination.models.users import ROLES
 from nomination.operations import change_password, revoke_api_tokens
@@ -85,8 +86,10 @@ def role_problems(roles: list[tuple[str, Organisation]], problems: Problems) -> 
         elif org.kind not in ROLE_SCOPES[role]:
             problems.say(
                 "roles",
-                f"角色 {role} 须设在{_kind_zh(ROLE_SCOPES[role])}上,而不是 {org.name}",
-                f"The role {role} is held at a {' or '.join(ROLE_SCOPES[role])}, not at {org.name}",
+                f"「{ROLE_LABELS[role]['zh']}」须设在{_kind_zh(ROLE_SCOPES[role])}上,"
+                f"而不是 {org.name}",
+                f"'{ROLE_LABELS[role]['en']}' is held at a {' or '.join(ROLE_SCOPES[role])},"
+                f" not at {org.name_en or org.name}",
             )
         elif not org.active:
             problems.say("roles", f"{org.name} 已停用", f"{org.name} is deactivated")
@@ -104,6 +107,12 @@ def role_problems(roles: list[tuple[str, Organisation]], problems: Problems) -> 
         )
     if len(set(roles)) != len(roles):
         problems.say("roles", "角色重复", "A role is given twice")
+    if not roles:
+        problems.say(
+            "roles",
+            "请至少设置一个角色;不再使用的账号请停用",
+            "Give at least one role; deactivate an account no longer used",
+        )
 
 
 def _kind_zh(kinds: tuple[str, ...]) -> str:
@@ -358,6 +367,9 @@ def password_link_token(user: User, *, actor: Any) -> str:
     require_admin(actor)
     session = object_session(user)
     assert session is not None
+    # As with a printed password, the old one and every token stop working now: the account
+    # gets a password nobody knows until the link sets one.
+    change_password(user, actor=actor, password=secrets.token_urlsafe(32))
     append_event(
         session,
         action="user.password_link",

@@ -94,6 +94,25 @@ def qr_svg(uri: str) -> str:
     return segno.make(uri, error="m").svg_inline(scale=5, title="otpauth")
 
 
+#: How many 30-second steps before and after now a code may come from (clock drift).
+DRIFT_STEPS = 1
+
+
+def _matching_step(user: User, code: str, now: datetime) -> int | None:
+    """Return the time step ``code`` belongs to, if it is a good code not used before."""
+    if not user.totp_secret or not code.isdigit():
+        return None
+    totp = pyotp.TOTP(user.totp_secret)
+    step = totp.timecode(int(now.timestamp()))
+    for offset in range(-DRIFT_STEPS, DRIFT_STEPS + 1):
+        candidate = step + offset
+        if pyotp.utils.strings_equal(code, totp.generate_otp(candidate)):
+            if user.totp_last_step is not None and candidate <= user.totp_last_step:
+                return None  # used already: a code works once
+            return candidate
+    return None
+
+
 def _hash(code: str) -> str:
     return hashlib.sha256(code.replace("-", "").strip().lower().encode()).hexdigest()
 
@@ -102,11 +121,12 @@ def confirm_enrolment(user: User, code: str, *, now: datetime | None = None) -> 
     """Confirm the enrolment with a first code; return the recovery codes (shown once)."""
     session = object_session(user)
     assert session is not None
-    if user.totp_secret is None or not pyotp.TOTP(user.totp_secret).verify(
-        code.strip(), for_time=int((now or utcnow()).timestamp()), valid_window=1
-    ):
+    now = now or utcnow()
+    step = _matching_step(user, code.strip(), now)
+    if step is None:
         raise InvalidData("wrong code", fields={"code": [pick(WRONG_CODE)]})
-    user.totp_confirmed_at = now or utcnow()
+    user.totp_last_step = step
+    user.totp_confirmed_at = now
     codes = _new_recovery_codes(session, user)
     append_event(
         session,
@@ -129,18 +149,19 @@ def _new_recovery_codes(session: Session, user: User) -> list[str]:
 
 
 def check_second_factor(user: User, code: str, *, now: datetime | None = None) -> str:
-    """Return "totp" or "recovery" for a good code (a recovery code is used up); else raise."""
+    """Return "totp" or "recovery" for a good code (either is used up); else raise."""
     session = object_session(user)
     assert session is not None
     code = (code or "").strip()
-    if (
-        user.totp_secret
-        and user.totp_confirmed_at
-        and pyotp.TOTP(user.totp_secret).verify(
-            code, for_time=int((now or utcnow()).timestamp()), valid_window=1
-        )
-    ):
-        return "totp"
+    now = now or utcnow()
+    # Locked: two logins sending one code at once are checked one after the other.
+    session.refresh(user, with_for_update=True)
+    if user.totp_confirmed_at is not None:
+        step = _matching_step(user, code, now)
+        if step is not None:
+            user.totp_last_step = step
+            session.flush()
+            return "totp"
     row = session.scalar(
         select(RecoveryCode)
         .where(
@@ -152,7 +173,7 @@ def check_second_factor(user: User, code: str, *, now: datetime | None = None) -
     )
     if row is None:
         raise InvalidData("wrong code", fields={"code": [pick(WRONG_CODE)]})
-    row.used_at = now or utcnow()
+    row.used_at = now
     session.flush()
     return "recovery"
 
@@ -164,6 +185,7 @@ def remove_second_factor(user: User, *, actor: Any) -> None:
     assert session is not None
     user.totp_secret = None
     user.totp_confirmed_at = None
+    user.totp_last_step = None
     for old in session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user.id)):
         session.delete(old)
     user.rotate_session()

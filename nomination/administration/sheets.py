@@ -17,7 +17,7 @@ from openpyxl.styles import Font
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from nomination.administration.organisations import create_organisation
+from nomination.administration.organisations import create_organisation, update_organisation
 from nomination.administration.people import create_user, temporary_password
 from nomination.errors import InvalidData
 from nomination.i18n import pick
@@ -54,7 +54,7 @@ class Row:
 
 
 def template() -> bytes:
-    """Return the empty sheet with its headings and one example row."""
+    """Return the empty sheet with its headings, and a second sheet that explains it."""
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = SHEET_TITLE
@@ -62,22 +62,33 @@ def template() -> bytes:
     ws.append([key for key, _, _ in COLUMNS])
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    ws.append(
-        [
-            "C1",
-            "U-0001",
+    for column, width in zip("ABCDEFGHIJ", (14, 14, 30, 24, 22, 10, 16, 16, 12, 24), strict=True):
+        ws.column_dimensions[column].width = width
+    notes = wb.create_sheet("填写说明")
+    for line in (
+        ("填写说明 / How to fill it in",),
+        ("从「单位和用户」表第 3 行起,每行一个基层单位;第 2 行是列的代码,请勿修改。",),
+        ("From row 3 of the first sheet, one unit a row; row 2 names the columns: keep it.",),
+        ("一个单位有多位填报员时,重复该单位代码另起一行。",),
+        ("For several submitters of one unit, repeat the unit's code on another row.",),
+        ("已有的单位按表中内容更新;空白单元格保留原值。",),
+        ("A unit that exists is updated with the row; an empty cell keeps its value.",),
+        ("示例 / Example:",),
+        (
+            "XC-GW1",
+            "XC-001",
             "示例单位工会",
             "",
             "91110000600037341L",
             "王联络",
             "13910000001",
-            "u0001",
+            "xc001",
             "李填报",
             "",
-        ]
-    )
-    for column, width in zip("ABCDEFGHIJ", (14, 14, 30, 24, 22, 10, 16, 16, 12, 24), strict=True):
-        ws.column_dimensions[column].width = width
+        ),
+    ):
+        notes.append(line)
+    notes.column_dimensions["A"].width = 90
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -92,7 +103,11 @@ def export(session: Session, root: Organisation) -> bytes:
     ws.append([key for key, _, _ in COLUMNS])
     units = session.scalars(
         select(Organisation)
-        .where(Organisation.kind == "unit", Organisation.path.startswith(root.path))
+        .where(
+            Organisation.kind == "unit",
+            Organisation.active,
+            Organisation.path.startswith(root.path),
+        )
         .order_by(Organisation.path)
     )
     for unit in units:
@@ -149,67 +164,93 @@ def _say(zh: str, en: str) -> str:
     return pick({"zh": zh, "en": en})
 
 
+def _unit_of_row(
+    session: Session, actor: Any, root: Organisation, v: dict[str, str]
+) -> tuple[Organisation, str]:
+    """Return the row's unit, created or brought up to date, and "new", "updated" or "exists"."""
+    unit = session.scalar(
+        select(Organisation).where(func.lower(Organisation.code) == v["code"].lower())
+    )
+    if unit is None:
+        parent = session.scalar(
+            select(Organisation).where(
+                func.lower(Organisation.code) == v["committee"].lower(),
+                Organisation.kind.in_(("committee", "federation")),
+                Organisation.path.startswith(root.path),
+            )
+        )
+        if parent is None:
+            raise InvalidData(
+                "no such committee",
+                fields={
+                    "committee": [
+                        _say(
+                            f"没有代码为「{v['committee']}」的工委",
+                            f"No working committee has the code {v['committee']!r}",
+                        )
+                    ]
+                },
+            )
+        unit = create_organisation(
+            session,
+            actor=actor,
+            code=v["code"],
+            name=v["name"],
+            kind="unit",
+            parent=parent,
+            name_en=v["name_en"],
+            uscc=v["uscc"],
+            contact_person=v["contact_person"],
+            contact_phone=v["contact_phone"],
+            comment="sheet import",
+        )
+        return unit, "new"
+    if unit.kind != "unit" or not unit.path.startswith(root.path):
+        raise InvalidData(
+            "code taken", fields={"code": [_say("代码已被其他组织使用", "The code is taken")]}
+        )
+    if (unit.parent.code if unit.parent else "").lower() != v["committee"].lower():
+        raise InvalidData(
+            "another committee",
+            fields={
+                "committee": [
+                    _say(
+                        "该单位属于另一工委,请先在单位页面调整所属工委",
+                        "The unit is in another committee: move it on its page first",
+                    )
+                ]
+            },
+        )
+    if not unit.active:
+        raise InvalidData(
+            "deactivated",
+            fields={"code": [_say("该单位已停用", "The unit is deactivated")]},
+        )
+    changed = update_organisation(
+        unit,
+        actor=actor,
+        name=v["name"],
+        name_en=v["name_en"] or unit.name_en,
+        uscc=v["uscc"] or unit.uscc,
+        contact_person=v["contact_person"] or unit.contact_person,
+        contact_phone=v["contact_phone"] or unit.contact_phone,
+    )
+    return unit, "updated" if changed else "exists"
+
+
 def run(session: Session, *, actor: Any, root: Organisation, rows: list[Row], commit: bool) -> bool:
-    """Create the rows' units and users; return whether all were accepted.
+    """Create or update the rows' units, create their users; return whether all were accepted.
 
     Every row runs in its own savepoint, so that each one's errors are found; all rows run
-    inside one more, rolled back unless ``commit`` and every row was accepted.
+    inside one more, rolled back unless ``commit`` and every row was accepted. A unit that
+    exists is brought up to date with what the row gives (an empty cell keeps its value).
     """
     outer = session.begin_nested()
-    seen_units: dict[str, Organisation] = {}
     for row in rows:
         v = row.values
         inner = session.begin_nested()
         try:
-            unit = seen_units.get(v["code"].lower()) or session.scalar(
-                select(Organisation).where(func.lower(Organisation.code) == v["code"].lower())
-            )
-            if unit is not None:
-                if unit.kind != "unit" or not unit.path.startswith(root.path):
-                    raise InvalidData(
-                        "x", fields={"code": [_say("代码已被其他组织使用", "The code is taken")]}
-                    )
-                if (unit.parent.code if unit.parent else "") != v["committee"]:
-                    raise InvalidData(
-                        "x",
-                        fields={
-                            "committee": [
-                                "该单位属于另一工委,请在单位页面调整 / "
-                                "the unit is in another committee"
-                            ]
-                        },
-                    )
-                row.unit = "exists"
-            else:
-                parent = session.scalar(
-                    select(Organisation).where(
-                        func.lower(Organisation.code) == v["committee"].lower(),
-                        Organisation.path.startswith(root.path),
-                    )
-                )
-                if parent is None:
-                    raise InvalidData(
-                        "x",
-                        fields={
-                            "committee": [
-                                f"没有代码为「{v['committee']}」的工委 / no such committee"
-                            ]
-                        },
-                    )
-                unit = create_organisation(
-                    session,
-                    actor=actor,
-                    code=v["code"],
-                    name=v["name"],
-                    kind="unit",
-                    parent=parent,
-                    name_en=v["name_en"],
-                    uscc=v["uscc"],
-                    contact_person=v["contact_person"],
-                    contact_phone=v["contact_phone"],
-                    comment="sheet import",
-                )
-                row.unit = "new"
+            unit, row.unit = _unit_of_row(session, actor, root, v)
             if v["username"]:
                 existing = session.scalar(
                     select(User).where(func.lower(User.username) == v["username"].lower())
@@ -233,7 +274,6 @@ def run(session: Session, *, actor: Any, root: Organisation, rows: list[Row], co
                     )
                     row.user = "new"
             inner.commit()
-            seen_units[v["code"].lower()] = unit
         except InvalidData as exc:
             inner.rollback()
             row.errors = dict(exc.fields)

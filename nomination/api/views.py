@@ -31,7 +31,12 @@ from nomination.consultations import visible_events
 from nomination.errors import InvalidData, NotFound, PermissionDenied
 from nomination.i18n import pick
 from nomination.models import Campaign, Nomination, Organisation, User
-from nomination.permissions import can_audit, can_get_receipt, can_handle_objections
+from nomination.permissions import (
+    can_administer_org,
+    can_audit,
+    can_get_receipt,
+    can_handle_objections,
+)
 from nomination.web import objection_form
 from nomination.web.auth import client_key
 from nomination.web.errors import json_error
@@ -189,9 +194,9 @@ def campaigns() -> ResponseReturnValue:
 
 @bp.get("/campaigns/<int:campaign_id>")
 def campaign(campaign_id: int) -> ResponseReturnValue:
-    """Return one campaign, open or closed."""
+    """Return one campaign, open or closed (a draft only to its administrators)."""
     row = db.session.get(Campaign, campaign_id)
-    if row is None:
+    if row is None or (row.status == "draft" and not can_administer_org(_user(), row.federation)):
         raise NotFound("no such campaign")
     return jsonify(serialise.campaign(db.session, row))
 

@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, false
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -56,6 +56,8 @@ class User(UserMixin, Base):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     #: When the user proved the enrolment with a first code: from then on a login asks for one.
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The 30-second step of the last code accepted: a code is good once (RFC 6238 §5.2).
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     workplace: Mapped[Organisation | None] = relationship()
     roles: Mapped[list[RoleAssignment]] = relationship(

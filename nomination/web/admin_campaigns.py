@@ -64,7 +64,7 @@ from nomination.models.campaigns import AWARD_KINDS
 from nomination.permissions import can_administer_org
 from nomination.web.admin_organisations import require_admin_page
 from nomination.web.forms import attach_errors
-from nomination.web.setup import tr
+from nomination.web.setup import award_title, org_name, tr
 
 bp = Blueprint("admin_campaigns", __name__, url_prefix="/admin/campaigns")
 
@@ -345,9 +345,15 @@ def _render_settings(
     campaign: Campaign | None,
     *,
     alerts: list[str] | None = None,
+    fields: dict[str, list[str]] | None = None,
     status: int = 200,
     copy: CopyForm | None = None,
 ) -> ResponseReturnValue:
+    # An operation's errors: beside their fields, the awards' and the targets' beside theirs.
+    fields = dict(fields or {})
+    composition_errors = fields.pop("composition", [])
+    award_errors = fields.pop("awards", [])
+    alerts = [*(alerts or []), *attach_errors(form, fields)]
     if campaign is not None and copy is None:
         copy = CopyForm(formdata=None)
         copy.year.data = campaign.year + 1
@@ -366,7 +372,9 @@ def _render_settings(
             moves=[a for a, (source, _) in MOVES.items() if campaign and campaign.status == source],
             move_labels=MOVE_LABELS,
             status_label=status_label,
-            alerts=alerts or [],
+            alerts=alerts,
+            composition_errors=composition_errors,
+            award_errors=award_errors,
         ),
         status,
     )
@@ -398,7 +406,7 @@ def new() -> ResponseReturnValue:
             # The form's own errors too: the request rolls back what was just created.
             raise InvalidData("the form has errors", fields={})
     except InvalidData as exc:
-        return _render_settings(form, None, alerts=attach_errors(form, exc.fields), status=422)
+        return _render_settings(form, None, fields=exc.fields, status=422)
     flash(
         tr("已建立草稿;设置名额后即可开始", "Draft created; set its quotas, then open it"),
         "success",
@@ -434,7 +442,7 @@ def campaign(campaign_id: int) -> ResponseReturnValue:
         if isinstance(exc, Conflict):
             form.expected.data = fingerprint(current)
             return _render_settings(form, current, alerts=[str(exc)], status=409)
-        return _render_settings(form, current, alerts=attach_errors(form, exc.fields), status=422)
+        return _render_settings(form, current, fields=exc.fields, status=422)
     flash(tr("已保存", "Saved") if changed else tr("已保存奖项", "Awards saved"), "success")
     return redirect(url_for(".campaign", campaign_id=current.id))
 
@@ -578,6 +586,8 @@ def _apply_quotas(
             changed += 1
         except InvalidData as exc:
             errors[f"q-{org.id}-{kind}"] = [m for ms in exc.fields.values() for m in ms]
+        except Conflict as exc:
+            errors[f"q-{org.id}-{kind}"] = [str(exc)]
     return changed
 
 
@@ -591,7 +601,7 @@ def quotas(campaign_id: int) -> ResponseReturnValue:
     errors: dict[str, list[str]] = {}
     wanted: list[tuple[Organisation, str, int]] = []
     typed = {k: v for k, v in request.form.items() if k.startswith("q-")}
-    extra = request.form.get("add_unit", type=int)
+    extra = request.form.get("add_org", type=int)
     orgs = {o.id: o for o in _quota_orgs(current)}
     if extra:
         unit = db.session.get(Organisation, extra)
@@ -629,28 +639,35 @@ def quotas(campaign_id: int) -> ResponseReturnValue:
     return redirect(url_for(".quotas", campaign_id=current.id))
 
 
-@bp.route("/<int:campaign_id>/quotas.xlsx", methods=["GET", "POST"])
+@bp.route("/<int:campaign_id>/quotas.xlsx")
 @login_required
 def quota_sheet(campaign_id: int) -> ResponseReturnValue:
-    """Download the quotas as a sheet, or set them from one (all or nothing)."""
+    """Download the quotas as a sheet: codes down, award kinds across."""
     current = _load(campaign_id)
     kinds = [a.kind for a in current.awards]
-    if request.method == "GET":
-        wb = openpyxl.Workbook()
-        ws = wb.active
-        ws.title = "名额"
-        ws.append(["组织代码", "组织名称", *[f"{a.title}" for a in current.awards]])
-        ws.append(["code", "name", *kinds])
-        places = _places(current)
-        for org in _quota_orgs(current):
-            ws.append([org.code, org.name, *[places.get((org.id, k), "") for k in kinds]])
-        out = io.BytesIO()
-        wb.save(out)
-        return Response(
-            out.getvalue(),
-            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": "attachment; filename=quotas.xlsx"},
-        )
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "名额"
+    ws.append(["组织代码", "组织名称", *[f"{a.title}" for a in current.awards]])
+    ws.append(["code", "name", *kinds])
+    places = _places(current)
+    for org in _quota_orgs(current):
+        ws.append([org.code, org.name, *[places.get((org.id, k), "") for k in kinds]])
+    out = io.BytesIO()
+    wb.save(out)
+    return Response(
+        out.getvalue(),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": "attachment; filename=quotas.xlsx"},
+    )
+
+
+@bp.route("/<int:campaign_id>/quotas/sheet", methods=["POST"])
+@login_required
+def upload_quota_sheet(campaign_id: int) -> ResponseReturnValue:
+    """Set the quotas from a sheet in the downloaded layout (all or nothing)."""
+    current = _load(campaign_id)
+    kinds = [a.kind for a in current.awards]
     upload = request.files.get("sheet")
     data = upload.read() if upload else b""
     try:
@@ -684,8 +701,12 @@ def quota_sheet(campaign_id: int) -> ResponseReturnValue:
             if value in (None, ""):
                 continue
             if not str(value).strip().isdigit():
+                title = award_title(current, kind)
                 problems.append(
-                    tr(f"第 {number} 行 {kind}:须为整数", f"Row {number} {kind}: a whole number")
+                    tr(
+                        f"第 {number} 行「{title}」:须为不小于 0 的整数",
+                        f"Row {number}, '{title}': a whole number, 0 or more",
+                    )
                 )
                 continue
             wanted.append((org, kind, int(str(value).strip())))
@@ -695,7 +716,9 @@ def quota_sheet(campaign_id: int) -> ResponseReturnValue:
     by_id = {o.id: o for o, _, _ in wanted}
     for key, messages in errors.items():
         _, org_id, kind = key.split("-", 2)
-        problems.append(f"{by_id[int(org_id)].code} {kind}: {' '.join(messages)}")
+        problems.append(
+            f"{by_id[int(org_id)].code}「{award_title(current, kind)}」: {' '.join(messages)}"
+        )
     if problems:
         return _render_quotas(current, alerts=problems, status=422)
     flash(tr(f"已从表格保存 {changed} 项名额", f"{changed} quota(s) set from the sheet"), "success")
@@ -764,8 +787,9 @@ def bars(campaign_id: int) -> ResponseReturnValue:
     current = _load(campaign_id)
     form = BarForm()
     form.unit.choices = [
-        SelectChoice(o.id, f"{o.name}({o.code})")
+        SelectChoice(o.id, f"{org_name(o)}({o.code})")
         for o in tree(db.session, current.federation, kinds=("committee", "unit"))
+        if o.active
     ]
     status_code = 200
     if request.method == "POST":

@@ -63,7 +63,7 @@ from nomination.models.users import ROLES
 from nomination.permissions import has_role_over
 from nomination.web.admin_organisations import require_admin_page
 from nomination.web.forms import attach_errors
-from nomination.web.setup import role_label, tr
+from nomination.web.setup import org_name, role_label, tr
 
 bp = Blueprint("admin_people", __name__, url_prefix="/admin")
 
@@ -147,7 +147,9 @@ def _load_user(user_id: int) -> User:
 
 def _org_choices(root: Organisation) -> list[SelectChoice]:
     return [
-        SelectChoice(str(o.id), f"{o.name}({o.code})") for o in tree(db.session, root) if o.active
+        SelectChoice(str(o.id), f"{org_name(o)}({o.code})")
+        for o in tree(db.session, root)
+        if o.active
     ]
 
 
@@ -166,7 +168,8 @@ def _roles_from(form: UserForm) -> list[tuple[str, Organisation]]:
     roles = []
     for row in form.roles:
         role, org_id = row.form.role.data, row.form.organisation.data
-        if not role and not org_id:
+        if not role:
+            # "(none)": the row is cleared, whatever organisation it still shows.
             continue
         org = db.session.get(Organisation, int(org_id)) if (org_id or "").isdigit() else None
         if org is None or not has_role_over(current_user, "admin", org):

@@ -47,6 +47,7 @@ from nomination.audit_export import export_lines
 from nomination.checkpoints import latest_checkpoint, trusted_keys
 from nomination.errors import NotFound
 from nomination.i18n import pick
+from nomination.labels import ROLE_LABELS
 from nomination.models import Campaign, Nomination, User
 from nomination.operations import objection_status
 from nomination.permissions import (
@@ -57,7 +58,7 @@ from nomination.permissions import (
 )
 from nomination.queries import audit_head, honour_of
 from nomination.web.public import OBJECTION_STATUS
-from nomination.web.setup import ROLE_LABELS, tr
+from nomination.web.setup import tr
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 

@@ -174,6 +174,10 @@ def password() -> str | Response:
         user = current_user._get_current_object()
         if not user.check_password(form.current.data):
             form.current.errors.append(pick({"zh": "当前密码错误", "en": "Wrong current password"}))
+        elif form.new.data == form.current.data:
+            form.new.errors.append(
+                pick({"zh": "新密码不能与当前密码相同", "en": "Choose a new password"})
+            )
         else:
             change_password(user, actor=user, password=form.new.data)
             # Stay logged in here with the new token; every other session has ended.
@@ -214,6 +218,18 @@ def second_factor() -> str | Response:
     form = CodeForm()
     user = current_user._get_current_object()
     if form.validate_on_submit():
+        # Wrong codes count as failed logins: the same limits stop guessing the six digits.
+        if login_throttled(user.username, request.remote_addr):
+            minutes = -(-int(current_app.config["LOGIN_WINDOW_SECONDS"]) // 60)
+            abort(
+                429,
+                pick(
+                    {
+                        "zh": f"验证失败次数过多,请 {minutes} 分钟后再试",
+                        "en": f"Too many wrong codes; try again in {minutes} minutes",
+                    }
+                ),
+            )
         try:
             how = check_second_factor(user, form.code.data)
         except InvalidData as exc:

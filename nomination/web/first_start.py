@@ -96,7 +96,8 @@ class SetUpForm(FlaskForm):
             }
         ),
         default=17,
-        validators=[validators.InputRequired(), validators.NumberRange(min=0, max=23)],
+        # The range is the operation's check, said once beside the field.
+        validators=[validators.Optional()],
     )
     token = HiddenField()
 
@@ -138,7 +139,9 @@ def set_up() -> ResponseReturnValue:
     }
     # The form's rules and the operation's, checked together before anything is written.
     form.validate()
-    alerts = attach_errors(form, set_up_errors(**details))
+    # A field the form refused already (not a number) is not told off twice.
+    checked = {k: v for k, v in set_up_errors(**details).items() if not form[k].errors}
+    alerts = attach_errors(form, checked)
     if form.errors:
         return render_template("first_start/set_up.html", form=form, alerts=alerts), 422
     try:

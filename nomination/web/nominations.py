@@ -511,8 +511,11 @@ def _render_dashboard(
     form = bulk_form or BulkTransitionForm(formdata=None)
     form.trigger.choices = list(triggers.items())
 
+    # A draft is the administrator's until it opens: no filter offers it.
     campaigns = db.session.scalars(
-        select(Campaign).order_by(Campaign.year.desc(), Campaign.id.desc())
+        select(Campaign)
+        .where(Campaign.status != "draft")
+        .order_by(Campaign.year.desc(), Campaign.id.desc())
     ).all()
     # State names and labels from the definitions the campaigns pinned, in definition order.
     states: dict[str, StateDef] = {}

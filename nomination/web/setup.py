@@ -15,6 +15,7 @@ from nomination import db
 from nomination.calendar.presenters import provisional_note
 from nomination.extensions import babel, bootstrap, csrf, login_manager
 from nomination.i18n import current_language, pick
+from nomination.labels import role_label
 from nomination.models import ApiToken, User
 from nomination.operations import hash_token
 from nomination.permissions import can_administer, can_audit, can_view_archive
@@ -104,29 +105,9 @@ def _local_time(value: Any, fmt: str = "medium") -> str:
     return format_datetime(value.astimezone(UTC), fmt)
 
 
-#: How each role is named on the pages.
-ROLE_LABELS: dict[str, dict[str, str]] = {
-    "unit_submitter": {"zh": "基层工会", "en": "Unit submitter"},
-    "committee_reviewer": {"zh": "工委审核", "en": "Working-committee reviewer"},
-    "federation_reviewer": {"zh": "区总工会劳模办", "en": "Federation reviewer"},
-    "department": {"zh": "征求意见部门", "en": "Consulted department"},
-    "judge": {"zh": "评审委员", "en": "Selection committee member"},
-    "approver": {"zh": "审批人", "en": "Approver"},
-    "auditor": {"zh": "审计/纪检", "en": "Auditor"},
-    "admin": {"zh": "系统管理员", "en": "Administrator"},
-    "public": {"zh": "社会公众", "en": "The public"},
-    "system": {"zh": "系统", "en": "System"},
-}
-
-
 def tr(zh: str, en: str) -> str:
     """Return ``zh`` or ``en`` for the current language: the pages' own short texts."""
     return pick({"zh": zh, "en": en})
-
-
-def role_label(role: str | None) -> str:
-    """Return the name of ``role`` in the current language."""
-    return pick(ROLE_LABELS.get(role or "", role or ""))
 
 
 def org_name(org: Any) -> str:

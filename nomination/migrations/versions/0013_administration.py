@@ -74,6 +74,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("totp_confirmed_at", nomination.db.UTCDateTime(), nullable=True)
         )
+        batch_op.add_column(sa.Column("totp_last_step", sa.BigInteger(), nullable=True))
 
     with op.batch_alter_table("campaign", schema=None) as batch_op:
         batch_op.drop_constraint("valid_status", type_="check")
@@ -88,6 +89,7 @@ def downgrade() -> None:
         batch_op.create_check_constraint("valid_status", "status IN ('open', 'closed')")
 
     with op.batch_alter_table("user_account", schema=None) as batch_op:
+        batch_op.drop_column("totp_last_step")
         batch_op.drop_column("totp_confirmed_at")
         batch_op.drop_column("totp_secret")
         batch_op.drop_column("must_change_password")
