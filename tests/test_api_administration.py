@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 from jsonschema import Draft202012Validator
+from sqlalchemy import select
 
 from nomination.api.openapi import document
+from nomination.models import ApiToken
 
 from test_api_support import Api
 
@@ -31,6 +33,11 @@ ROUTES = [
     ("PUT", "/admin/campaigns/{campaign}/quotas"),
     ("PUT", "/admin/campaigns/{campaign}/judges"),
     ("POST", "/admin/campaigns/{campaign}/bars"),
+    ("POST", "/admin/campaigns/{campaign}/bars/1/lift"),
+    ("POST", "/admin/users/{user}/tokens/1/revoke"),
+    ("POST", "/admin/users/{user}/second-factor/remove"),
+    ("GET", "/admin/security"),
+    ("PUT", "/admin/security"),
 ]
 
 
@@ -62,7 +69,9 @@ def test_every_administration_route_is_listed_here(app):
             m,
             p.replace("{org}", "{org_id}")
             .replace("{user}", "{user_id}")
-            .replace("{campaign}", "{campaign_id}"),
+            .replace("{campaign}", "{campaign_id}")
+            .replace("/bars/1/", "/bars/{bar_id}/")
+            .replace("/tokens/1/", "/tokens/{token_id}/"),
         )
         for m, p in ROUTES
     }
@@ -241,3 +250,44 @@ def test_campaigns_through_the_api(api, tree):
     assert bar.status_code == 201 and bar.json["year"] == 2027
     listed = api.get("/admin/campaigns", "admin")
     conforms(_schema("/admin/campaigns", "get", "200"), listed.json)
+
+
+def test_security_tokens_second_factor_and_bars_through_the_api(api, tree, session):
+    from nomination.models import InstanceSettings
+
+    session.add(
+        InstanceSettings(
+            id=1,
+            federation_id=tree.federation.id,
+            timezone="Asia/Shanghai",
+            closing_hour=17,
+            set_up_at=tree.campaign.created_at,
+        )
+    )
+    session.commit()
+    wrong = api.call("PUT", "/admin/security", "admin", json={"totp_roles": ["nobody"]})
+    assert wrong.status_code == 422 and "roles" in wrong.json["error"]["fields"]
+    saved = api.call("PUT", "/admin/security", "admin", json={"totp_roles": ["approver"]})
+    assert saved.status_code == 200 and saved.json == {"totp_roles": ["approver"]}
+    assert api.get("/admin/security", "admin").json == {"totp_roles": ["approver"]}
+    unit2 = tree.users["unit2"]
+    token_id = session.scalar(select(ApiToken.id).where(ApiToken.user_id == unit2.id))
+    assert api.post(f"/admin/users/{unit2.id}/tokens/{token_id}/revoke", "admin").status_code == 200
+    assert api.get("/me", "unit2").status_code == 401
+    removed = api.post(f"/admin/users/{unit2.id}/second-factor/remove", "admin")
+    assert removed.status_code == 200 and removed.json["second_factor"] is False
+    bar = api.post(
+        f"/admin/campaigns/{tree.campaign.id}/bars",
+        "admin",
+        json={"organisation_id": tree.unit2.id, "reason": "欠薪"},
+    ).json
+    lifted = api.post(
+        f"/admin/campaigns/{tree.campaign.id}/bars/{bar['id']}/lift", "admin", json={"reason": ""}
+    )
+    assert lifted.status_code == 422
+    lifted = api.post(
+        f"/admin/campaigns/{tree.campaign.id}/bars/{bar['id']}/lift",
+        "admin",
+        json={"reason": "已补发工资"},
+    )
+    assert lifted.status_code == 200 and lifted.json == {"lifted": bar["id"]}

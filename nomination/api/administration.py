@@ -35,11 +35,13 @@ from nomination import db
 from nomination.administration import campaigns as ops_campaigns
 from nomination.administration import organisations as ops_orgs
 from nomination.administration import people as ops_people
+from nomination.administration import security as ops_security
+from nomination.administration.security import STRONG_ROLES
 from nomination.api import openapi
 from nomination.api.openapi import _body, _json, _object, _op, _query
 from nomination.api.views import _json_body, _top_level, bp
 from nomination.errors import InvalidData, NotFound, PermissionDenied
-from nomination.models import Campaign, Organisation, RoleAssignment, User
+from nomination.models import ApiToken, Campaign, Organisation, RoleAssignment, UnitBar, User
 from nomination.models.campaigns import AWARD_KINDS
 from nomination.models.orgs import ORG_KINDS
 from nomination.models.users import ROLES
@@ -566,6 +568,56 @@ def admin_bar_unit(campaign_id: int) -> ResponseReturnValue:
     ), 201
 
 
+@bp.post("/admin/campaigns/<int:campaign_id>/bars/<int:bar_id>/lift")
+def admin_lift_bar(campaign_id: int, bar_id: int) -> ResponseReturnValue:
+    """Lift a bar recorded in error or no longer justified, with the reason."""
+    row = _campaign(campaign_id)
+    bar = db.session.get(UnitBar, bar_id)
+    if bar is None or bar.year != row.year:
+        raise NotFound("no such bar")
+    _org(bar.organisation_id)
+    body = _top_level(_json_body(), {"reason": str})
+    ops_campaigns.lift_bar(bar, actor=current_user, reason=body["reason"])
+    return jsonify({"lifted": bar_id})
+
+
+@bp.post("/admin/users/<int:user_id>/tokens/<int:token_id>/revoke")
+def admin_revoke_token(user_id: int, token_id: int) -> ResponseReturnValue:
+    """Revoke one API token of the user."""
+    account = _user(user_id)
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != account.id:
+        raise NotFound("no such token")
+    ops_people.revoke_token(token, actor=current_user)
+    return jsonify({"revoked": token_id})
+
+
+@bp.post("/admin/users/<int:user_id>/second-factor/remove")
+def admin_remove_second_factor(user_id: int) -> ResponseReturnValue:
+    """Remove a user's second factor (a lost device); the next login enrols again."""
+    account = _user(user_id)
+    ops_security.remove_second_factor(account, actor=current_user)
+    return jsonify(user_json(account))
+
+
+@bp.get("/admin/security")
+def admin_get_security() -> ResponseReturnValue:
+    """Return the roles that must log in with a second factor."""
+    _root()
+    return jsonify({"totp_roles": ops_security.totp_roles(db.session)})
+
+
+@bp.put("/admin/security")
+def admin_set_security() -> ResponseReturnValue:
+    """Require a second factor of the holders of the roles given."""
+    _root()
+    body = _top_level(_json_body(), {"totp_roles": list})
+    if not all(isinstance(r, str) for r in body["totp_roles"]):
+        raise InvalidData("totp_roles", fields={"totp_roles": ["a list of role names"]})
+    ops_security.set_totp_roles(db.session, actor=current_user, roles=body["totp_roles"])
+    return jsonify({"totp_roles": ops_security.totp_roles(db.session)})
+
+
 # --- the OpenAPI paths -----------------------------------------------------------------------
 
 _ADMIN_ERRORS = ("Forbidden", "Invalid")
@@ -748,6 +800,10 @@ def _paths() -> dict[str, Any]:
     campaign_patch = _object(
         {"year": _ID, "name": _TEXT, "awards": _AWARDS_IN, "expected": _TEXT, **_SETTINGS_SCHEMA},
         required=[],
+        additionalProperties=False,
+    )
+    security = _object(
+        {"totp_roles": {"type": "array", "items": {"type": "string", "enum": list(STRONG_ROLES)}}},
         additionalProperties=False,
     )
     one_org = _json(ORGANISATION_SCHEMA, "The organisation")
@@ -1010,6 +1066,52 @@ def _paths() -> dict[str, Any]:
                         additionalProperties=False,
                     )
                 ),
+            ),
+        },
+        "/admin/campaigns/{campaign_id}/bars/{bar_id}/lift": {
+            "parameters": [_path_id("campaign_id"), _path_id("bar_id")],
+            "post": _op(
+                "adminLiftBar",
+                "Lift a bar, with the reason",
+                {"200": _json(_object({"lifted": _ID}), "The bar lifted")},
+                *_ADMIN_ERRORS,
+                "NotFound",
+                requestBody=_body(_object({"reason": _TEXT}, additionalProperties=False)),
+            ),
+        },
+        "/admin/users/{user_id}/tokens/{token_id}/revoke": {
+            "parameters": [_path_id("user_id"), _path_id("token_id")],
+            "post": _op(
+                "adminRevokeToken",
+                "Revoke one API token of the user",
+                {"200": _json(_object({"revoked": _ID}), "The token revoked")},
+                "Forbidden",
+                "NotFound",
+            ),
+        },
+        "/admin/users/{user_id}/second-factor/remove": {
+            "parameters": [_path_id("user_id")],
+            "post": _op(
+                "adminRemoveSecondFactor",
+                "Remove the user's second factor (a lost device); the next login enrols again",
+                {"200": one_user},
+                "Forbidden",
+                "NotFound",
+            ),
+        },
+        "/admin/security": {
+            "get": _op(
+                "adminGetSecurity",
+                "The roles that must log in with a second factor",
+                {"200": _json(security, "The roles")},
+                "Forbidden",
+            ),
+            "put": _op(
+                "adminSetSecurity",
+                "Require a second factor of the holders of these roles",
+                {"200": _json(security, "The roles")},
+                *_ADMIN_ERRORS,
+                requestBody=_body(security),
             ),
         },
         "/admin/campaigns/{campaign_id}/bars": {
