@@ -21,7 +21,7 @@ from werkzeug.security import generate_password_hash
 from nomination import archive, consultations, engine, selection
 from nomination.actors import PUBLIC, SYSTEM
 from nomination.administration.campaigns import close_campaign, create_campaign, set_quota
-from nomination.administration.first_start import set_up_instance
+from nomination.administration.first_start import is_set_up, set_up_instance
 from nomination.administration.organisations import create_organisation, create_team
 from nomination.administration.people import create_user
 from nomination.models import (
@@ -936,20 +936,34 @@ def load_demo(session: Session, password: str, now: datetime | None = None) -> b
         return False
 
     orgs: dict[str, Organisation] = {}
-    # The first start, as a real federation makes it: its federation and administrator.
     admin_row = next(u for u in _USERS if u[2] == "admin")
-    admin = set_up_instance(
-        session,
-        federation_code=FEDERATION_CODE,
-        federation_name="北京市朝阳区总工会",
-        federation_name_en="Chaoyang District Federation of Trade Unions",
-        username=admin_row[0],
-        display_name=admin_row[1],
-        email=f"{admin_row[0]}@cyzgh.example.org",
-        password=password,
-        now=now,
-    )
-    fed = admin.roles[0].organisation
+    names = {
+        "federation_code": FEDERATION_CODE,
+        "federation_name": "北京市朝阳区总工会",
+        "federation_name_en": "Chaoyang District Federation of Trade Unions",
+    }
+    person = {
+        "username": admin_row[0],
+        "display_name": admin_row[1],
+        "email": f"{admin_row[0]}@cyzgh.example.org",
+    }
+    if not is_set_up(session):
+        # The first start, as a real federation makes it: its federation and administrator.
+        admin = set_up_instance(session, **names, **person, password=password, now=now)
+        fed = admin.roles[0].organisation
+    else:
+        # One more federation in an installation set up already (several live in one).
+        fed = _add_org(
+            session,
+            FEDERATION_CODE,
+            names["federation_name"],
+            names["federation_name_en"],
+            "federation",
+            None,
+        )
+        admin = create_user(
+            session, actor=SYSTEM, **person, password=password, roles=[("admin", fed)]
+        )
     orgs[FEDERATION_CODE] = fed
     for code, name, name_en, _places in COMMITTEES:
         orgs[code] = _add_org(session, code, name, name_en, "committee", fed)

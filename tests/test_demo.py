@@ -206,3 +206,16 @@ def test_loading_twice_changes_nothing_and_the_chain_verifies(session):
     assert added["nomination.create"] == 34
     assert added["transition.recommend"] == 30
     assert added["transition.approve"] == 10
+
+
+def test_the_demo_joins_an_installation_set_up_already(session, create_org, create_user):
+    from nomination.models import InstanceSettings
+
+    other = create_org("XC-ZGH", "federation", name="西城区总工会")
+    create_user("xc-admin", [("admin", other)])
+    assert load_demo(session, password=PASSWORD, now=NOW) is True
+    admin = session.scalar(select(User).where(User.username == "admin"))
+    assert admin.check_password(PASSWORD)
+    assert [(r.role, r.organisation.code) for r in admin.roles] == [("admin", "CY-ZGH")]
+    # The installation was set up before the demo came: the demo does not set it up again.
+    assert session.get(InstanceSettings, 1) is None
