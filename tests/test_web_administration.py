@@ -701,3 +701,19 @@ def test_importing_again_updates_a_units_details(web, web_client, session):
     unit = session.scalar(select(Organisation).where(Organisation.code == "S-001"))
     session.refresh(unit)
     assert unit.name == "导入单位1(更名)"
+
+
+def test_an_archived_campaign_takes_no_bar(web, web_client, session):
+    from nomination.administration.campaigns import move_campaign
+
+    for action in ("close", "archive"):
+        move_campaign(web.campaign, actor=web.users["admin"], action=action)
+    session.commit()
+    login(web_client, "admin")
+    response = web_client.post(
+        f"/admin/campaigns/{web.campaign.id}/bars",
+        data={"unit": str(web.unit2.id), "reason": "欠薪"},
+    )
+    assert response.status_code == 409
+    page = web_client.get(f"/admin/campaigns/{web.campaign.id}").get_data(as_text=True)
+    assert "已归档的评选活动不能修改" in page and "<fieldset disabled>" in page

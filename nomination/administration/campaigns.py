@@ -124,25 +124,26 @@ def _choice(value: Any, problems: Problems, name: str, options: tuple[str, ...])
 
 
 def _composition(value: Any, problems: Problems) -> dict[str, Any]:
-    known = {m.name for m in MEASURES}
+    measures = {m.name: m.label for m in MEASURES}
     if not isinstance(value, dict):
         problems.say("composition", "格式错误", "Must be an object")
         return {}
     for key, bounds in value.items():
-        if key not in known:
+        if key not in measures:
             problems.say("composition", f"未知的结构指标 {key}", f"Unknown measure {key}")
             continue
+        zh, en = measures[key]["zh"], measures[key]["en"]
         if not isinstance(bounds, dict) or set(bounds) - {"min", "max"}:
-            problems.say("composition", f"{key}:只能设 min 和 max", f"{key}: only min and max")
+            problems.say("composition", f"{zh}:只能设下限和上限", f"{en}: only min and max")
             continue
         low, high = bounds.get("min"), bounds.get("max")
         for bound in (low, high):
             if bound is not None and (
                 isinstance(bound, bool) or not isinstance(bound, int) or not 0 <= bound <= 100
             ):
-                problems.say("composition", f"{key}:比例为 0–100 的整数", f"{key}: 0–100 per cent")
+                problems.say("composition", f"{zh}:比例为 0–100 的整数", f"{en}: 0–100 per cent")
         if isinstance(low, int) and isinstance(high, int) and low > high:
-            problems.say("composition", f"{key}:下限高于上限", f"{key}: minimum above maximum")
+            problems.say("composition", f"{zh}:下限高于上限", f"{en}: minimum above maximum")
     return value
 
 

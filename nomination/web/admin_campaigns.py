@@ -64,7 +64,7 @@ from nomination.models.campaigns import AWARD_KINDS
 from nomination.permissions import can_administer_org
 from nomination.web.admin_organisations import require_admin_page
 from nomination.web.forms import attach_errors
-from nomination.web.setup import award_title, org_name, tr
+from nomination.web.setup import award_title, tr, with_code
 
 bp = Blueprint("admin_campaigns", __name__, url_prefix="/admin/campaigns")
 
@@ -662,11 +662,14 @@ def quota_sheet(campaign_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.route("/<int:campaign_id>/quotas/sheet", methods=["POST"])
+@bp.route("/<int:campaign_id>/quotas/sheet", methods=["GET", "POST"])
 @login_required
 def upload_quota_sheet(campaign_id: int) -> ResponseReturnValue:
     """Set the quotas from a sheet in the downloaded layout (all or nothing)."""
     current = _load(campaign_id)
+    if request.method == "GET":
+        # Reloaded after a refused upload: the quota page is where the form lives.
+        return redirect(url_for(".quotas", campaign_id=current.id))
     kinds = [a.kind for a in current.awards]
     upload = request.files.get("sheet")
     data = upload.read() if upload else b""
@@ -787,12 +790,14 @@ def bars(campaign_id: int) -> ResponseReturnValue:
     current = _load(campaign_id)
     form = BarForm()
     form.unit.choices = [
-        SelectChoice(o.id, f"{org_name(o)}({o.code})")
+        SelectChoice(o.id, with_code(o))
         for o in tree(db.session, current.federation, kinds=("committee", "unit"))
         if o.active
     ]
     status_code = 200
     if request.method == "POST":
+        if current.status == "archived":
+            abort(409, tr("已归档的评选活动不能修改", "An archived campaign cannot change"))
         try:
             if request.form.get("lift"):
                 bar = db.session.get(UnitBar, request.form.get("lift", type=int))

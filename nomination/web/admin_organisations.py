@@ -39,7 +39,7 @@ from nomination.i18n import lazy
 from nomination.models import Campaign, Organisation, User
 from nomination.permissions import administered_roots, can_administer, can_administer_org
 from nomination.web.forms import attach_errors
-from nomination.web.setup import org_name, tr
+from nomination.web.setup import tr, with_code
 
 bp = Blueprint("admin_organisations", __name__, url_prefix="/admin")
 
@@ -135,7 +135,7 @@ def _label(kind: str) -> str:
 
 def _parents(root: Organisation, kinds: tuple[str, ...]) -> list[SelectChoice]:
     orgs = [o for o in tree(db.session, root, kinds=kinds) if o.active]
-    return [SelectChoice(o.id, f"{org_name(o)}({_label(o.kind)} {o.code})") for o in orgs]
+    return [SelectChoice(o.id, with_code(o, _label(o.kind))) for o in orgs]
 
 
 @bp.route("/")

@@ -63,7 +63,7 @@ from nomination.models.users import ROLES
 from nomination.permissions import has_role_over
 from nomination.web.admin_organisations import require_admin_page
 from nomination.web.forms import attach_errors
-from nomination.web.setup import org_name, role_label, tr
+from nomination.web.setup import role_label, tr, with_code
 
 bp = Blueprint("admin_people", __name__, url_prefix="/admin")
 
@@ -146,11 +146,7 @@ def _load_user(user_id: int) -> User:
 
 
 def _org_choices(root: Organisation) -> list[SelectChoice]:
-    return [
-        SelectChoice(str(o.id), f"{org_name(o)}({o.code})")
-        for o in tree(db.session, root)
-        if o.active
-    ]
+    return [SelectChoice(str(o.id), with_code(o)) for o in tree(db.session, root) if o.active]
 
 
 def _fill_choices(form: UserForm, root: Organisation) -> UserForm:

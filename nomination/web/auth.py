@@ -264,6 +264,10 @@ def enrol() -> str | Response:
     if user.totp_confirmed_at is not None and session.get(SECOND_FACTOR_KEY) != "enrol":
         return render_template("auth/enrol.html", enrolled=True, form=None, codes=None)
     form = CodeForm()
+    # No recovery code exists before the enrolment: only the app's code is asked for.
+    form.code.description = pick(
+        {"zh": "身份验证器应用显示的 6 位数字", "en": "The 6 digits your authenticator app shows"}
+    )
     uri = start_enrolment(user)
     if form.validate_on_submit():
         try:

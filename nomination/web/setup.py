@@ -117,6 +117,12 @@ def org_name(org: Any) -> str:
     return pick({"zh": org.name, "en": org.name_en or org.name})
 
 
+def with_code(org: Any, kind: str = "") -> str:
+    """Return an organisation's name with its code (and kind), as choices list it."""
+    inside = f"{kind} {org.code}" if kind else org.code
+    return tr(f"{org.name}({inside})", f"{org.name_en or org.name} ({inside})")
+
+
 def award_title(campaign: Any, kind: str) -> str:
     """Return the title of the award ``kind`` offered by ``campaign`` in the current language."""
     award = campaign.award(kind)
