@@ -131,6 +131,7 @@ def _requests(endpoint: str, method: str, world: dict[str, Any]) -> list[dict[st
         "org_id": draft.unit_id,
         "user_id": draft.created_by_id,
         "token_id": 1,
+        "bar_id": 1,
         "token": "not-a-link",
     }
     if endpoint.startswith("api."):
