@@ -1,11 +1,17 @@
-"""Who an administrative action is recorded as, and the check every such action makes first."""
+"""What every administrative action shares: who may act, how it is recorded, stale forms."""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy.orm import Session, object_session
+
 from nomination.actors import SystemActor
-from nomination.errors import PermissionDenied
+from nomination.audit import append_event
+from nomination.errors import Conflict, PermissionDenied
+from nomination.i18n import pick
 from nomination.permissions import can_administer
 
 
@@ -18,3 +24,53 @@ def require_admin(actor: Any) -> None:
     """Refuse administration to anyone but administrators and the command line (SYSTEM)."""
     if not (isinstance(actor, SystemActor) or can_administer(actor)):
         raise PermissionDenied("only administrators may do this")
+
+
+def digest(*parts: Any) -> str:
+    """Return a short digest of what a form shows, sent back to detect a change meanwhile."""
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+
+
+def check_fresh(
+    row: Any, expected: str | None, fingerprint: Callable[[Any], str], changed: dict[str, str]
+) -> None:
+    """Refuse with ``changed`` (zh/en) when ``row`` no longer matches what the editor saw.
+
+    The row is read again under a lock, so two editors of one form are checked one after the
+    other and the second sees the first's change (SQLite's transactions are serial already).
+    """
+    if expected is None:
+        return
+    session = object_session(row)
+    assert session is not None
+    session.refresh(row, with_for_update=True)
+    if expected != fingerprint(row):
+        raise Conflict(pick(changed))
+
+
+def record(
+    session: Session,
+    actor: Any,
+    action: str,
+    entity: Any,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    comment: str | None = None,
+    organisation_id: int | None = None,
+    campaign_id: int | None = None,
+) -> None:
+    """Audit an administrative change of ``entity`` (its table names the entity's type)."""
+    append_event(
+        session,
+        action=action,
+        **actor_fields(actor),
+        role="admin",
+        organisation_id=organisation_id,
+        campaign_id=campaign_id,
+        entity_type=entity.__tablename__.removesuffix("_account"),
+        entity_id=entity.id,
+        before=before,
+        after=after,
+        comment=comment,
+    )

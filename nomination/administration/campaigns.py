@@ -6,7 +6,6 @@ under them.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 from typing import Any
 
@@ -14,9 +13,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session
 
 from nomination import engine
-from nomination.administration.authority import actor_fields, require_admin
+from nomination.administration.authority import (
+    check_fresh,
+    digest,
+    record,
+    require_admin,
+)
 from nomination.administration.checks import Problems
-from nomination.audit import append_event
 from nomination.composition import MEASURES
 from nomination.consultations import check_rules
 from nomination.db import utcnow
@@ -84,19 +87,11 @@ def fingerprint(campaign: Campaign) -> str:
     parts += [repr(getattr(campaign, name)) for name in SETTINGS]
     parts += [(a.kind, a.title, a.title_en, a.definition_hash) for a in campaign.awards]
     parts += [(j.user_id, j.chair) for j in campaign.judges]
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+    return digest(*parts)
 
 
 def _check_fresh(campaign: Campaign, expected: str | None) -> None:
-    if expected is None:
-        return
-    # Read again under a row lock: two editors of one form are checked one after the other,
-    # and the second sees the first's change (SQLite's transactions are serial already).
-    session = object_session(campaign)
-    assert session is not None
-    session.refresh(campaign, with_for_update=True)
-    if expected != fingerprint(campaign):
-        raise Conflict(pick(CHANGED_MEANWHILE))
+    check_fresh(campaign, expected, fingerprint, CHANGED_MEANWHILE)
 
 
 def available_awards() -> dict[str, dict[str, str]]:
@@ -263,15 +258,13 @@ def create_campaign(
             )
         )
     session.flush()
-    append_event(
+    record(
         session,
-        action="campaign.create",
-        **actor_fields(actor),
-        role="admin",
+        actor,
+        "campaign.create",
+        campaign,
         organisation_id=federation.id,
         campaign_id=campaign.id,
-        entity_type="campaign",
-        entity_id=campaign.id,
         after={
             "year": year,
             "name": name,
@@ -381,15 +374,13 @@ def update_campaign(
     for key in changed:
         setattr(campaign, key, wanted[key])
     session.flush()
-    append_event(
+    record(
         session,
-        action="campaign.update",
-        **actor_fields(actor),
-        role="admin",
+        actor,
+        "campaign.update",
+        campaign,
         organisation_id=campaign.federation_id,
         campaign_id=campaign.id,
-        entity_type="campaign",
-        entity_id=campaign.id,
         before=before,
         after={k: wanted[k] for k in changed},
     )
@@ -443,15 +434,13 @@ def set_awards(
     after = {a.kind: [a.title, a.title_en] for a in campaign.awards}
     if after == before:
         return
-    append_event(
+    record(
         session,
-        action="campaign.awards",
-        **actor_fields(actor),
-        role="admin",
+        actor,
+        "campaign.awards",
+        campaign,
         organisation_id=campaign.federation_id,
         campaign_id=campaign.id,
-        entity_type="campaign",
-        entity_id=campaign.id,
         before={"awards": before},
         after={"awards": after, "pinned": {a.kind: a.definition_hash for a in campaign.awards}},
     )
@@ -494,15 +483,13 @@ def move_campaign(
             pinned[award.kind] = award.definition_hash
     campaign.status = target
     session.flush()
-    append_event(
+    record(
         session,
-        action=f"campaign.{action}",
-        **actor_fields(actor),
-        role="admin",
+        actor,
+        f"campaign.{action}",
+        campaign,
         organisation_id=campaign.federation_id,
         campaign_id=campaign.id,
-        entity_type="campaign",
-        entity_id=campaign.id,
         before={"status": source},
         after={"status": target, **({"pinned": pinned} if pinned else {})},
     )
@@ -585,15 +572,13 @@ def set_quota(
         session.add(quota)
     quota.places = places
     session.flush()
-    append_event(
+    record(
         session,
-        action="quota.set",
-        **actor_fields(actor),
-        role="admin",
+        actor,
+        "quota.set",
+        quota,
         organisation_id=committee.id,
         campaign_id=campaign.id,
-        entity_type="quota",
-        entity_id=quota.id,
         before=before,
         after={"committee": committee.code, "kind": kind, "places": places},
     )
@@ -619,14 +604,12 @@ def bar_unit(
     bar = UnitBar(organisation_id=unit.id, year=year, reason=reason, recorded_at=utcnow())
     session.add(bar)
     session.flush()
-    append_event(
+    record(
         session,
-        action="unit.bar",
-        **actor_fields(actor),
-        role="admin",
+        actor,
+        "unit.bar",
+        bar,
         organisation_id=unit.id,
-        entity_type="unit_bar",
-        entity_id=bar.id,
         after={"unit": unit.code, "year": year, "reason": reason},
     )
     return bar
@@ -646,14 +629,12 @@ def lift_bar(bar: UnitBar, *, actor: Any, reason: str) -> None:
     before = {"unit_id": bar.organisation_id, "year": bar.year, "reason": bar.reason}
     session.delete(bar)
     session.flush()
-    append_event(
+    record(
         session,
-        action="unit.unbar",
-        **actor_fields(actor),
-        role="admin",
+        actor,
+        "unit.unbar",
+        bar,
         organisation_id=before["unit_id"],
-        entity_type="unit_bar",
-        entity_id=bar.id,
         before=before,
         comment=reason,
     )
@@ -703,15 +684,13 @@ def set_judges(
     after = [[u.username, chair is not None and u.id == chair.id] for u in members]
     if sorted(before) == sorted(after):
         return
-    append_event(
+    record(
         session,
-        action="campaign.judges",
-        **actor_fields(actor),
-        role="admin",
+        actor,
+        "campaign.judges",
+        campaign,
         organisation_id=campaign.federation_id,
         campaign_id=campaign.id,
-        entity_type="campaign",
-        entity_id=campaign.id,
         before={"judges": before},
         after={"judges": after},
     )

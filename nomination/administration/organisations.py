@@ -6,13 +6,18 @@ quotas and the audit trail refer to them.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from sqlalchemy import func, literal, select, update
 from sqlalchemy.orm import Session, object_session
 
-from nomination.administration.authority import actor_fields, require_admin
+from nomination.administration.authority import (
+    actor_fields,
+    check_fresh,
+    digest,
+    record,
+    require_admin,
+)
 from nomination.administration.checks import (
     Problems,
     check_code,
@@ -52,19 +57,11 @@ def fingerprint(org: Organisation) -> str:
         org.parent_id,
         org.active,
     )
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+    return digest(*parts)
 
 
 def _check_fresh(org: Organisation, expected: str | None) -> None:
-    if expected is None:
-        return
-    # Read again under a row lock: two editors of one form are checked one after the other,
-    # and the second sees the first's change (SQLite's transactions are serial already).
-    session = object_session(org)
-    assert session is not None
-    session.refresh(org, with_for_update=True)
-    if expected != fingerprint(org):
-        raise Conflict(pick(CHANGED_MEANWHILE))
+    check_fresh(org, expected, fingerprint, CHANGED_MEANWHILE)
 
 
 def _contact(person: str | None, phone: str | None) -> dict[str, Any]:
@@ -171,14 +168,12 @@ def create_organisation(
     session.flush()
     # The path holds the ids from the root: it can only be written once the id is known.
     org.path = (parent.path if parent else "/") + f"{org.id}/"
-    append_event(
+    record(
         session,
-        action="organisation.create",
-        **actor_fields(actor),
-        role="admin",
+        actor,
+        "organisation.create",
+        org,
         organisation_id=org.id,
-        entity_type="organisation",
-        entity_id=org.id,
         after={
             "code": code,
             "name": clean["name"],
@@ -235,14 +230,12 @@ def update_organisation(
         setattr(org, key, clean[key])
     session.flush()
     contact_keys = {"contact_person", "contact_phone"}
-    append_event(
+    record(
         session,
-        action="organisation.update",
-        **actor_fields(actor),
-        role="admin",
+        actor,
+        "organisation.update",
+        org,
         organisation_id=org.id,
-        entity_type="organisation",
-        entity_id=org.id,
         before={
             **{k: v for k, v in before.items() if k not in contact_keys},
             "contact": {k[8:]: before[k] for k in changed if k in contact_keys},
@@ -312,14 +305,12 @@ def move_organisation(
     org.parent = parent
     session.flush()
     session.expire_all()
-    append_event(
+    record(
         session,
-        action="organisation.move",
-        **actor_fields(actor),
-        role="admin",
+        actor,
+        "organisation.move",
+        org,
         organisation_id=org.id,
-        entity_type="organisation",
-        entity_id=org.id,
         before={"parent": before_parent.code if before_parent else None},
         after={"parent": parent.code, "nominations": following},
         comment=reason,
@@ -373,14 +364,12 @@ def set_organisation_active(
         )
     org.active = active
     session.flush()
-    append_event(
+    record(
         session,
-        action="organisation.activate" if active else "organisation.deactivate",
-        **actor_fields(actor),
-        role="admin",
+        actor,
+        "organisation.activate" if active else "organisation.deactivate",
+        org,
         organisation_id=org.id,
-        entity_type="organisation",
-        entity_id=org.id,
         before={"active": not active},
         after={"active": active, "open_nominations": open_nominations(session, org)},
         comment=reason,

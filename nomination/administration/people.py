@@ -16,9 +16,13 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session
 
-from nomination.administration.authority import actor_fields, require_admin
+from nomination.administration.authority import (
+    check_fresh,
+    digest,
+    record,
+    require_admin,
+)
 from nomination.administration.checks import USERNAME, Problems, check_name, clean_email
-from nomination.audit import append_event
 from nomination.db import utcnow
 from nomination.errors import Conflict, InvalidData
 from nomination.i18n import pick
@@ -62,19 +66,11 @@ def fingerprint(user: User) -> str:
     """Return a short digest of what the edit form shows, to detect a change made meanwhile."""
     roles = sorted((r.role, r.organisation_id) for r in user.roles)
     parts = (user.username, user.display_name, user.email, user.workplace_id, user.active, roles)
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+    return digest(*parts)
 
 
 def _check_fresh(user: User, expected: str | None) -> None:
-    if expected is None:
-        return
-    # Read again under a row lock: two editors of one form are checked one after the other,
-    # and the second sees the first's change (SQLite's transactions are serial already).
-    session = object_session(user)
-    assert session is not None
-    session.refresh(user, with_for_update=True)
-    if expected != fingerprint(user):
-        raise Conflict(pick(CHANGED_MEANWHILE))
+    check_fresh(user, expected, fingerprint, CHANGED_MEANWHILE)
 
 
 def role_problems(roles: list[tuple[str, Organisation]], problems: Problems) -> None:
@@ -184,13 +180,11 @@ def create_user(
         user.roles.append(RoleAssignment(role=role, organisation=org))
     session.add(user)
     session.flush()
-    append_event(
+    record(
         session,
-        action="user.create",
-        **actor_fields(actor),
-        role="admin",
-        entity_type="user",
-        entity_id=user.id,
+        actor,
+        "user.create",
+        user,
         after={
             "username": username,
             "roles": _role_list(roles),
@@ -275,13 +269,11 @@ def update_user(
             if (role, org.id) not in held:
                 user.roles.append(RoleAssignment(role=role, organisation=org))
     session.flush()
-    append_event(
+    record(
         session,
-        action="user.update",
-        **actor_fields(actor),
-        role="admin",
-        entity_type="user",
-        entity_id=user.id,
+        actor,
+        "user.update",
+        user,
         before=before,
         after={
             "roles": _role_list(roles),
@@ -315,13 +307,11 @@ def set_user_active(
     # A deactivated account's sessions end at once, whatever cookie it still holds.
     user.rotate_session()
     session.flush()
-    append_event(
+    record(
         session,
-        action="user.activate" if active else "user.deactivate",
-        **actor_fields(actor),
-        role="admin",
-        entity_type="user",
-        entity_id=user.id,
+        actor,
+        "user.activate" if active else "user.deactivate",
+        user,
         before={"active": not active},
         after={"active": active},
         comment=reason,
@@ -342,13 +332,11 @@ def issue_temporary_password(user: User, *, actor: Any) -> str:
     change_password(user, actor=actor, password=password)
     user.must_change_password = True
     session.flush()
-    append_event(
+    record(
         session,
-        action="user.temporary_password",
-        **actor_fields(actor),
-        role="admin",
-        entity_type="user",
-        entity_id=user.id,
+        actor,
+        "user.temporary_password",
+        user,
         after={"must_change_password": True},
     )
     return password
@@ -370,13 +358,11 @@ def password_link_token(user: User, *, actor: Any) -> str:
     # As with a printed password, the old one and every token stop working now: the account
     # gets a password nobody knows until the link sets one.
     change_password(user, actor=actor, password=secrets.token_urlsafe(32))
-    append_event(
+    record(
         session,
-        action="user.password_link",
-        **actor_fields(actor),
-        role="admin",
-        entity_type="user",
-        entity_id=user.id,
+        actor,
+        "user.password_link",
+        user,
     )
     return _serializer().dumps([user.id, _hash_digest(user)])
 
@@ -394,11 +380,11 @@ LINK_INVALID = {
 def user_for_link(session: Session, token: str) -> User:
     """Return the user a password link is for; Conflict when invalid, expired or used."""
     try:
-        user_id, digest = _serializer().loads(token, max_age=RESET_LINK_SECONDS)
+        user_id, seen = _serializer().loads(token, max_age=RESET_LINK_SECONDS)
     except (BadSignature, SignatureExpired, ValueError, TypeError):
         raise Conflict(pick(LINK_INVALID)) from None
     user = session.get(User, user_id)
-    if user is None or not user.active or digest != _hash_digest(user):
+    if user is None or not user.active or seen != _hash_digest(user):
         raise Conflict(pick(LINK_INVALID))
     return user
 
@@ -443,13 +429,11 @@ def revoke_token(token: ApiToken, *, actor: Any) -> bool:
     if token.revoked_at is not None:
         return False
     token.revoked_at = utcnow()
-    append_event(
+    record(
         session,
-        action="token.revoke",
-        **actor_fields(actor),
-        role="admin",
-        entity_type="api_token",
-        entity_id=token.id,
+        actor,
+        "token.revoke",
+        token,
         after={"user": token.user.username, "name": token.name},
     )
     return True
