@@ -291,3 +291,18 @@ def test_security_tokens_second_factor_and_bars_through_the_api(api, tree, sessi
         json={"reason": "已补发工资"},
     )
     assert lifted.status_code == 200 and lifted.json == {"lifted": bar["id"]}
+
+
+def test_no_password_for_a_deactivated_account_and_no_bar_in_an_archived_campaign(api, tree):
+    unit2 = tree.users["unit2"].id
+    api.post(f"/admin/users/{unit2}/active", "admin", json={"active": False, "reason": "离职"})
+    refused = api.post(f"/admin/users/{unit2}/password", "admin", json={"how": "temporary"})
+    assert refused.status_code == 409
+    for action in ("close", "archive"):
+        api.post(f"/admin/campaigns/{tree.campaign.id}/status", "admin", json={"action": action})
+    bar = api.post(
+        f"/admin/campaigns/{tree.campaign.id}/bars",
+        "admin",
+        json={"organisation_id": tree.unit1.id, "reason": "欠薪"},
+    )
+    assert bar.status_code == 409

@@ -586,10 +586,21 @@ def set_quota(
 
 
 def bar_unit(
-    session: Session, *, actor: Any, unit: Organisation, year: int, reason: str
+    session: Session,
+    *,
+    actor: Any,
+    unit: Organisation,
+    year: int,
+    reason: str,
+    campaign: Campaign | None = None,
 ) -> UnitBar:
-    """Bar a unit from nominating in ``year``, for a recorded reason (audited)."""
+    """Bar a unit from nominating in ``year``, for a recorded reason (audited).
+
+    Given from a ``campaign``'s page, an archived campaign refuses it.
+    """
     require_admin(actor)
+    if campaign is not None:
+        _refuse_archived(campaign)
     reason = (reason or "").strip()
     problems = Problems()
     if not reason:
@@ -615,9 +626,14 @@ def bar_unit(
     return bar
 
 
-def lift_bar(bar: UnitBar, *, actor: Any, reason: str) -> None:
-    """Lift a bar recorded in error or no longer justified (the record of it stays audited)."""
+def lift_bar(bar: UnitBar, *, actor: Any, reason: str, campaign: Campaign | None = None) -> None:
+    """Lift a bar recorded in error or no longer justified (the record of it stays audited).
+
+    Given from a ``campaign``'s page, an archived campaign refuses it.
+    """
     require_admin(actor)
+    if campaign is not None:
+        _refuse_archived(campaign)
     session = object_session(bar)
     assert session is not None
     reason = (reason or "").strip()

@@ -323,9 +323,22 @@ def set_user_active(
 _REASON = {"zh": "请说明原因", "en": "Give the reason"}
 
 
+def _refuse_inactive(user: User) -> None:
+    if not user.active:
+        raise Conflict(
+            pick(
+                {
+                    "zh": "账号已停用:请先重新启用",
+                    "en": "The account is deactivated: reactivate it first",
+                }
+            )
+        )
+
+
 def issue_temporary_password(user: User, *, actor: Any) -> str:
     """Give ``user`` a printed temporary password, to be changed at the next login; return it."""
     require_admin(actor)
+    _refuse_inactive(user)
     session = object_session(user)
     assert session is not None
     password = temporary_password()
@@ -353,6 +366,7 @@ def password_link_token(user: User, *, actor: Any) -> str:
     earlier link stops working.
     """
     require_admin(actor)
+    _refuse_inactive(user)
     session = object_session(user)
     assert session is not None
     # As with a printed password, the old one and every token stop working now: the account

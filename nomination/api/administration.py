@@ -557,6 +557,7 @@ def admin_bar_unit(campaign_id: int) -> ResponseReturnValue:
         unit=_org(body["organisation_id"], "organisation_id"),
         year=row.year,
         reason=body["reason"],
+        campaign=row,
     )
     return jsonify(
         {
@@ -577,7 +578,7 @@ def admin_lift_bar(campaign_id: int, bar_id: int) -> ResponseReturnValue:
         raise NotFound("no such bar")
     _org(bar.organisation_id)
     body = _top_level(_json_body(), {"reason": str})
-    ops_campaigns.lift_bar(bar, actor=current_user, reason=body["reason"])
+    ops_campaigns.lift_bar(bar, actor=current_user, reason=body["reason"], campaign=row)
     return jsonify({"lifted": bar_id})
 
 
@@ -943,6 +944,7 @@ def _paths() -> dict[str, Any]:
                 },
                 *_ADMIN_ERRORS,
                 "NotFound",
+                "Conflict",
                 requestBody=_body(
                     _object(
                         {"how": {"type": "string", "enum": ["temporary", "link"]}},

@@ -796,8 +796,6 @@ def bars(campaign_id: int) -> ResponseReturnValue:
     ]
     status_code = 200
     if request.method == "POST":
-        if current.status == "archived":
-            abort(409, tr("已归档的评选活动不能修改", "An archived campaign cannot change"))
         try:
             if request.form.get("lift"):
                 bar = db.session.get(UnitBar, request.form.get("lift", type=int))
@@ -805,7 +803,12 @@ def bars(campaign_id: int) -> ResponseReturnValue:
                     current_user, db.session.get(Organisation, bar.organisation_id)
                 ):
                     abort(404)
-                lift_bar(bar, actor=current_user, reason=request.form.get("lift_reason", ""))
+                lift_bar(
+                    bar,
+                    actor=current_user,
+                    reason=request.form.get("lift_reason", ""),
+                    campaign=current,
+                )
                 flash(tr("已撤销限制", "The bar is lifted"), "success")
                 return redirect(url_for(".bars", campaign_id=current.id))
             form.validate()
@@ -818,6 +821,7 @@ def bars(campaign_id: int) -> ResponseReturnValue:
                 unit=unit,
                 year=current.year,
                 reason=form.reason.data or "",
+                campaign=current,
             )
             flash(
                 tr(
@@ -830,6 +834,8 @@ def bars(campaign_id: int) -> ResponseReturnValue:
         except InvalidData as exc:
             attach_errors(form, exc.fields)
             status_code = 422
+        except Conflict as exc:
+            abort(409, str(exc))
     found = db.session.execute(
         select(UnitBar, Organisation)
         .join(Organisation, Organisation.id == UnitBar.organisation_id)

@@ -348,13 +348,14 @@ def user(user_id: int) -> ResponseReturnValue:
 def password(user_id: int) -> ResponseReturnValue:
     """Hand over a new temporary password, or a one-time link to set one."""
     account = _load_user(user_id)
-    if not account.active:
-        abort(409, tr("账号已停用", "The account is deactivated"))
-    if request.form.get("how") == "link":
-        token = password_link_token(account, actor=current_user)
-        link = url_for("auth.password_link", token=token, _external=True)
-        return _render_user(account, link=link)
-    return _handover(account, issue_temporary_password(account, actor=current_user))
+    try:
+        if request.form.get("how") == "link":
+            token = password_link_token(account, actor=current_user)
+            link = url_for("auth.password_link", token=token, _external=True)
+            return _render_user(account, link=link)
+        return _handover(account, issue_temporary_password(account, actor=current_user))
+    except Conflict as exc:
+        return _render_user(account, alerts=[str(exc)], status=409)
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
