@@ -242,6 +242,13 @@ def can_administer_org(user: Any, org: Organisation) -> bool:
     return has_role_over(user, "admin", org)
 
 
+def can_administer_user(user: Any, account: User) -> bool:
+    """Return whether ``user`` administers ``account``: every role it holds is below him."""
+    return can_administer(user) and all(
+        can_administer_org(user, r.organisation) for r in account.roles
+    )
+
+
 def administered_roots(user: Any) -> list[Organisation]:
     """Return the organisations (federations) at which ``user`` holds the administrator role."""
     if not _is_user(user):

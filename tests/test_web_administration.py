@@ -104,7 +104,6 @@ def test_an_administrator_reaches_every_page(web, web_client):
 def test_an_organisation_of_another_federation_is_not_found(web, web_client, create_org):
     other = create_org("F2", "federation", name="另一总工会")
     unit = create_org("F2-U", "unit", other)
-    web_client.application.extensions["nomination.engine"]  # the same database
     from nomination import db
 
     db.session.commit()

@@ -45,7 +45,12 @@ from nomination.models import ApiToken, Campaign, Organisation, RoleAssignment, 
 from nomination.models.campaigns import AWARD_KINDS
 from nomination.models.orgs import ORG_KINDS
 from nomination.models.users import ROLES
-from nomination.permissions import administered_roots, can_administer, can_administer_org
+from nomination.permissions import (
+    administered_roots,
+    can_administer,
+    can_administer_org,
+    can_administer_user,
+)
 
 _MAX = 500
 
@@ -69,9 +74,7 @@ def _org(org_id: Any, field: str | None = None) -> Organisation:
 def _user(user_id: int) -> User:
     _root()
     account = db.session.get(User, user_id)
-    if account is None or not all(
-        can_administer_org(current_user, r.organisation) for r in account.roles
-    ):
+    if account is None or not can_administer_user(current_user, account):
         raise NotFound("no such user")
     return account
 

@@ -213,11 +213,10 @@ class BarForm(FlaskForm):
 
 
 def _load(campaign_id: int) -> Campaign:
-    root = require_admin_page()
+    require_admin_page()
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None or not can_administer_org(current_user, campaign.federation):
         abort(404)
-    del root
     return campaign
 
 

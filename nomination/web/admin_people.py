@@ -60,7 +60,7 @@ from nomination.errors import Conflict, InvalidData
 from nomination.i18n import lazy
 from nomination.models import ApiToken, Organisation, RoleAssignment, User
 from nomination.models.users import ROLES
-from nomination.permissions import has_role_over
+from nomination.permissions import can_administer_org, can_administer_user
 from nomination.web.admin_organisations import require_admin_page
 from nomination.web.forms import attach_errors
 from nomination.web.setup import role_label, tr, with_code
@@ -134,14 +134,11 @@ class SecurityForm(FlaskForm):
 
 
 def _load_user(user_id: int) -> User:
-    """Return a user of the administrator's federation (or one with no role yet); else 404."""
-    root = require_admin_page()
+    """Return a user of the administrator's federation; 404 alike whether absent or not his."""
+    require_admin_page()
     user = db.session.get(User, user_id)
-    if user is None or not all(
-        has_role_over(current_user, "admin", r.organisation) for r in user.roles
-    ):
+    if user is None or not can_administer_user(current_user, user):
         abort(404)
-    del root
     return user
 
 
@@ -168,7 +165,7 @@ def _roles_from(form: UserForm) -> list[tuple[str, Organisation]]:
             # "(none)": the row is cleared, whatever organisation it still shows.
             continue
         org = db.session.get(Organisation, int(org_id)) if (org_id or "").isdigit() else None
-        if org is None or not has_role_over(current_user, "admin", org):
+        if org is None or not can_administer_org(current_user, org):
             form.roles.errors.append(
                 tr(f"请为角色「{role_label(role)}」选择组织", f"Choose where {role} is held")
             )
@@ -180,7 +177,7 @@ def _roles_from(form: UserForm) -> list[tuple[str, Organisation]]:
 def _workplace(form: UserForm) -> Organisation | None:
     value = form.workplace.data or ""
     org = db.session.get(Organisation, int(value)) if value.isdigit() else None
-    return org if org is not None and has_role_over(current_user, "admin", org) else None
+    return org if org is not None and can_administer_org(current_user, org) else None
 
 
 def _with_spare_rows(form: UserForm) -> UserForm:
