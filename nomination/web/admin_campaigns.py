@@ -86,6 +86,24 @@ _RULES = [
 ]
 
 
+#: The settings a form field holds as they are (the others: contact, targets, rules, awards).
+PLAIN_SETTINGS = (
+    "name_en",
+    "notice_working_days",
+    "unit_notice_working_days",
+    "resubmit_working_days",
+    "objection_answer_working_days",
+    "consultation_working_days",
+    "congress_vote_rule",
+    "selection_rule",
+    "notice_order",
+    "objection_resume",
+    "pool_percent",
+    "leader_share_max",
+    "require_prior_honour",
+)
+
+
 def _days(zh: str, en: str, default: int) -> IntegerField:
     return IntegerField(
         lazy({"zh": zh, "en": en}), default=default, validators=[validators.Optional()]
@@ -250,24 +268,7 @@ def _fill(form: SettingsForm, campaign: Campaign | None) -> SettingsForm:
             getattr(form, f"award_en_{kind}").data = title.get("en", "")
         form.year.data = local_today().year + 1
         return form
-    for name in (
-        "year",
-        "name",
-        "name_en",
-        "nomination_deadline",
-        "notice_working_days",
-        "unit_notice_working_days",
-        "resubmit_working_days",
-        "objection_answer_working_days",
-        "consultation_working_days",
-        "congress_vote_rule",
-        "selection_rule",
-        "notice_order",
-        "objection_resume",
-        "pool_percent",
-        "leader_share_max",
-        "require_prior_honour",
-    ):
+    for name in ("year", "name", "nomination_deadline", *PLAIN_SETTINGS):
         getattr(form, name).data = getattr(campaign, name)
     contact = campaign.objection_contact or {}
     for key in ("body", "address", "phone", "email"):
@@ -287,24 +288,7 @@ def _fill(form: SettingsForm, campaign: Campaign | None) -> SettingsForm:
 
 def _settings(form: SettingsForm) -> tuple[dict[str, Any], dict[str, tuple[str, str | None]]]:
     """Return the settings and awards the form gives; a rule line's errors go beside it."""
-    settings: dict[str, Any] = {
-        name: getattr(form, name).data
-        for name in (
-            "name_en",
-            "notice_working_days",
-            "unit_notice_working_days",
-            "resubmit_working_days",
-            "objection_answer_working_days",
-            "consultation_working_days",
-            "congress_vote_rule",
-            "selection_rule",
-            "notice_order",
-            "objection_resume",
-            "pool_percent",
-            "leader_share_max",
-            "require_prior_honour",
-        )
-    }
+    settings: dict[str, Any] = {name: getattr(form, name).data for name in PLAIN_SETTINGS}
     for name in list(settings):
         # An empty number keeps the default (or, for the share, sets no cap).
         if settings[name] is None and name != "leader_share_max":
