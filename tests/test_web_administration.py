@@ -196,6 +196,8 @@ def test_a_new_user_logs_in_with_the_temporary_password_and_must_change_it(
     assert response.status_code == 302
     response = browser.get("/")
     assert response.status_code == 302 and "/password" in response.location
+    # The page of that step offers no work yet.
+    assert 'id="nav-dashboard"' not in browser.get("/password").get_data(as_text=True)
     # The API with the session cookie is held at the same step.
     assert browser.get("/api/v1/me").status_code == 403
     response = browser.post(
@@ -209,6 +211,7 @@ def test_a_new_user_logs_in_with_the_temporary_password_and_must_change_it(
     assert response.status_code == 302
     assert browser.get("/").status_code in (200, 302)
     assert browser.get("/api/v1/me").status_code == 200
+    assert 'id="nav-dashboard"' in browser.get("/password").get_data(as_text=True)
 
 
 def test_a_one_time_link_sets_a_password_once(web, web_client, new_web_client):
