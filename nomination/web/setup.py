@@ -142,8 +142,7 @@ def _navigation() -> dict[str, Any]:
     signed_in = bool(user and user.is_authenticated)
     return {
         # A login that still owes a step (second factor, own password) is offered no work.
-        "nav_held": signed_in
-        and bool(session.get("second_factor") or user.must_change_password),
+        "nav_held": signed_in and bool(session.get("second_factor") or user.must_change_password),
         "nav_can_audit": signed_in and can_audit(user),
         "nav_can_archive": signed_in and can_view_archive(user),
         "nav_can_administer": signed_in and can_administer(user),
