@@ -719,3 +719,20 @@ def test_an_archived_campaign_takes_no_bar(web, web_client, session):
     assert response.status_code == 409
     page = web_client.get(f"/admin/campaigns/{web.campaign.id}").get_data(as_text=True)
     assert "已归档的评选活动不能修改" in page and "<fieldset disabled>" in page
+
+
+def test_copying_into_a_year_that_has_a_campaign_warns(web, web_client):
+    login(web_client, "admin")
+    response = web_client.post(
+        f"/admin/campaigns/{web.campaign.id}/copy",
+        data={"year": "2026", "name": "2026年评选(补充)", "nomination_deadline": "2026-12-31"},
+        follow_redirects=True,
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "2026 年已有评选活动" in page
+    response = web_client.post(
+        f"/admin/campaigns/{web.campaign.id}/copy",
+        data={"year": "2027", "name": "2027年评选", "nomination_deadline": "2027-12-31"},
+        follow_redirects=True,
+    )
+    assert "已有评选活动" not in response.get_data(as_text=True)

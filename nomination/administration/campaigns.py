@@ -323,6 +323,19 @@ def copy_campaign(
     return campaign
 
 
+def same_year(session: Session, campaign: Campaign) -> list[Campaign]:
+    """Return the federation's other campaigns of ``campaign``'s year (a copy may be a slip)."""
+    return list(
+        session.scalars(
+            select(Campaign).where(
+                Campaign.federation_id == campaign.federation_id,
+                Campaign.year == campaign.year,
+                Campaign.id != campaign.id,
+            )
+        )
+    )
+
+
 def has_nominations(session: Session, campaign: Campaign, kind: str | None = None) -> bool:
     """Return whether any nomination (of ``kind``, if given) exists in ``campaign``."""
     query = select(Nomination.id).where(Nomination.campaign_id == campaign.id)

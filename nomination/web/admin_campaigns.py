@@ -47,6 +47,7 @@ from nomination.administration.campaigns import (
     lift_bar,
     move_campaign,
     quota_used,
+    same_year,
     set_awards,
     set_judges,
     set_quota,
@@ -462,6 +463,14 @@ def copy(campaign_id: int) -> ResponseReturnValue:
             status=422,
         )
     flash(tr(f"已复制为「{draft.name}」(草稿)", f"Copied as '{draft.name}' (a draft)"), "success")
+    for other in same_year(db.session, draft):
+        flash(
+            tr(
+                f"注意:{draft.year} 年已有评选活动「{other.name}」,请确认年度无误",
+                f"Note: {draft.year} has the campaign '{other.name}' already; check the year",
+            ),
+            "warning",
+        )
     return redirect(url_for(".campaign", campaign_id=draft.id))
 
 
