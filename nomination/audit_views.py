@@ -35,6 +35,7 @@ from nomination.db import utcnow
 from nomination.engine.definitions import Workflow
 from nomination.formdefs import FormDef
 from nomination.i18n import current_language, pick
+from nomination.labels import ORG_KIND_LABELS
 from nomination.models import (
     AuditEvent,
     AuditHead,
@@ -282,6 +283,11 @@ def field_changes(event: AuditEvent, view: EventView, wf: Workflow | None) -> li
         label = pick(labels[key]) if key in labels else key
         if key == "state" and wf is not None:
             changes.append(Change(key, label, _state(wf, b), _state(wf, a)))
+        elif key == "kind" and event.entity_type == "organisation":
+            named = [
+                pick(ORG_KIND_LABELS[v]) if v in ORG_KIND_LABELS else as_text(v) for v in (b, a)
+            ]
+            changes.append(Change(key, label, *named))
         else:
             changes.append(Change(key, label, as_text(b), as_text(a)))
     return changes

@@ -19,6 +19,15 @@ ROLE_LABELS: dict[str, dict[str, str]] = {
 }
 
 
+#: How each kind of organisation is named.
+ORG_KIND_LABELS: dict[str, dict[str, str]] = {
+    "federation": {"zh": "总工会", "en": "Federation"},
+    "committee": {"zh": "工委", "en": "Working committee"},
+    "unit": {"zh": "基层单位", "en": "Unit"},
+    "department": {"zh": "征求意见部门", "en": "Consulted department"},
+}
+
+
 def role_label(role: str | None) -> str:
     """Return the name of ``role`` in the current language."""
     return pick(ROLE_LABELS.get(role or "", role or ""))

@@ -36,6 +36,7 @@ from nomination.administration.organisations import (
 )
 from nomination.errors import Conflict, InvalidData
 from nomination.i18n import lazy
+from nomination.labels import ORG_KIND_LABELS
 from nomination.models import Campaign, Organisation, User
 from nomination.permissions import administered_roots, can_administer, can_administer_org
 from nomination.web.forms import attach_errors
@@ -43,12 +44,7 @@ from nomination.web.setup import tr, with_code
 
 bp = Blueprint("admin_organisations", __name__, url_prefix="/admin")
 
-KIND_LABELS = {
-    "federation": {"zh": "总工会", "en": "Federation"},
-    "committee": {"zh": "工委", "en": "Working committee"},
-    "unit": {"zh": "基层单位", "en": "Unit"},
-    "department": {"zh": "征求意见部门", "en": "Consulted department"},
-}
+KIND_LABELS = ORG_KIND_LABELS
 
 
 def require_admin_page() -> Organisation:
