@@ -408,7 +408,8 @@ def test_next_years_campaign_is_copied_given_quotas_and_opened(web, web_client, 
         f"/admin/campaigns/{web.campaign.id}/copy",
         data={"year": "2027", "name": "2027年评选", "name_en": "", "nomination_deadline": ""},
     )
-    assert response.status_code == 422 and 'value="2027年评选"' in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'value="2027年评选"' in page and "须为日期" in page
     response = web_client.post(
         f"/admin/campaigns/{web.campaign.id}/copy",
         data={"year": "2027", "name": "2027年评选", "nomination_deadline": "2027-12-31"},

@@ -37,7 +37,7 @@ from nomination.administration import organisations as ops_orgs
 from nomination.administration import people as ops_people
 from nomination.administration import security as ops_security
 from nomination.administration.security import STRONG_ROLES
-from nomination.api import openapi
+from nomination.api import openapi, serialise
 from nomination.api.openapi import _body, _json, _object, _op, _query
 from nomination.api.views import _json_body, _top_level, bp
 from nomination.errors import InvalidData, NotFound, PermissionDenied
@@ -90,11 +90,7 @@ def _campaign(campaign_id: int) -> Campaign:
 def organisation_json(org: Organisation) -> dict[str, Any]:
     """Describe an organisation as an administrator sees it."""
     return {
-        "id": org.id,
-        "code": org.code,
-        "name": org.name,
-        "name_en": org.name_en,
-        "kind": org.kind,
+        **serialise.organisation(org),
         "parent_id": org.parent_id,
         "uscc": org.uscc,
         "contact_person": org.contact_person,

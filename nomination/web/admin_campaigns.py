@@ -439,12 +439,6 @@ def copy(campaign_id: int) -> ResponseReturnValue:
     form = CopyForm()
     form.validate()
     try:
-        if form.errors:
-            raise InvalidData("the form has errors", fields={})
-        if form.nomination_deadline.data is None:
-            raise InvalidData(
-                "deadline", fields={"nomination_deadline": [tr("此项必填", "Required")]}
-            )
         draft = copy_campaign(
             source,
             actor=current_user,
@@ -453,6 +447,9 @@ def copy(campaign_id: int) -> ResponseReturnValue:
             name_en=(form.name_en.data or "").strip() or None,
             nomination_deadline=form.nomination_deadline.data,
         )
+        if form.errors:
+            # The form's own errors too: the request rolls back the copy just made.
+            raise InvalidData("the form has errors", fields={})
     except InvalidData as exc:
         alerts = attach_errors(form, exc.fields)
         return _render_settings(

@@ -35,7 +35,7 @@ from nomination.administration.organisations import (
     update_organisation,
 )
 from nomination.errors import Conflict, InvalidData
-from nomination.i18n import lazy
+from nomination.i18n import lazy, pick
 from nomination.labels import ORG_KIND_LABELS
 from nomination.models import Campaign, Organisation, User
 from nomination.permissions import administered_roots, can_administer, can_administer_org
@@ -43,8 +43,6 @@ from nomination.web.forms import attach_errors
 from nomination.web.setup import tr, with_code
 
 bp = Blueprint("admin_organisations", __name__, url_prefix="/admin")
-
-KIND_LABELS = ORG_KIND_LABELS
 
 
 def require_admin_page() -> Organisation:
@@ -126,7 +124,7 @@ class ActiveForm(FlaskForm):
 
 
 def _label(kind: str) -> str:
-    return tr(KIND_LABELS[kind]["zh"], KIND_LABELS[kind]["en"])
+    return pick(ORG_KIND_LABELS[kind])
 
 
 def _parents(root: Organisation, kinds: tuple[str, ...]) -> list[SelectChoice]:
@@ -167,7 +165,7 @@ def organisations() -> ResponseReturnValue:
     kind = request.args.get("kind", "")
     text = request.args.get("q", "").strip()
     query = select(Organisation).where(Organisation.path.startswith(root.path))
-    if kind in KIND_LABELS:
+    if kind in ORG_KIND_LABELS:
         query = query.where(Organisation.kind == kind)
     if text:
         like = f"%{text}%"
@@ -188,7 +186,7 @@ def organisations() -> ResponseReturnValue:
         kind=kind,
         q=text,
         inactive=bool(request.args.get("inactive")),
-        kinds=KIND_LABELS,
+        kinds=ORG_KIND_LABELS,
         label=_label,
     )
 

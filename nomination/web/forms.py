@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import request
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -31,17 +33,15 @@ class LoginForm(FlaskForm):
     )
 
 
-class PasswordForm(FlaskForm):
-    """Change one's own password."""
-
-    current = PasswordField(
-        lazy({"zh": "当前密码", "en": "Current password"}), validators=[validators.InputRequired()]
-    )
-    new = PasswordField(
+def _new_password() -> Any:
+    return PasswordField(
         lazy({"zh": "新密码", "en": "New password"}),
         validators=[validators.InputRequired(), validators.Length(min=10, max=200)],
     )
-    confirm = PasswordField(
+
+
+def _confirm_password() -> Any:
+    return PasswordField(
         lazy({"zh": "确认新密码", "en": "Confirm new password"}),
         validators=[
             validators.InputRequired(),
@@ -50,6 +50,16 @@ class PasswordForm(FlaskForm):
             ),
         ],
     )
+
+
+class PasswordForm(FlaskForm):
+    """Change one's own password."""
+
+    current = PasswordField(
+        lazy({"zh": "当前密码", "en": "Current password"}), validators=[validators.InputRequired()]
+    )
+    new = _new_password()
+    confirm = _confirm_password()
 
 
 class VersionedForm(FlaskForm):
@@ -108,19 +118,8 @@ class ObjectionLookupForm(FlaskForm):
 class LinkPasswordForm(FlaskForm):
     """Set a password through a one-time link."""
 
-    new = PasswordField(
-        lazy({"zh": "新密码", "en": "New password"}),
-        validators=[validators.InputRequired(), validators.Length(min=10, max=200)],
-    )
-    confirm = PasswordField(
-        lazy({"zh": "确认新密码", "en": "Confirm new password"}),
-        validators=[
-            validators.InputRequired(),
-            validators.EqualTo(
-                "new", message=lazy({"zh": "两次输入不一致", "en": "Does not match"})
-            ),
-        ],
-    )
+    new = _new_password()
+    confirm = _confirm_password()
 
 
 class CodeForm(FlaskForm):
