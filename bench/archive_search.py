@@ -1,4 +1,4 @@
-"""Benchmark of the archive search (``nomination.archive_search``) on 100,000 people.
+"""Benchmark of the archive search (``nomination.archive.search``) on 100,000 people.
 
 For SQLite (a temporary file, through ``nomination.db.make_engine``) and, when ``--postgres
 URL`` or ``NOMINATION_BENCH_POSTGRES_URL`` is given, PostgreSQL (in a temporary schema that is
@@ -41,8 +41,8 @@ from sqlalchemy import insert, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from nomination import archive_search
-from nomination.archive import pinyin_keys
+from nomination.archive import search as archive_search
+from nomination.archive.people import pinyin_keys
 from nomination.db import make_engine
 from nomination.migrate import upgrade
 from nomination.models import (

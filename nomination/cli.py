@@ -92,7 +92,12 @@ def demo(password: str) -> None:
 
     Without an audit signing key, one is made first, so that the demo's stages are signed.
     """
-    from nomination.checkpoints import CheckpointError, generate_keys, key_directory, signing_key
+    from nomination.audit.checkpoints import (
+        CheckpointError,
+        generate_keys,
+        key_directory,
+        signing_key,
+    )
     from nomination.demo import DEMO_USERS, load_demo
 
     _upgrade()
@@ -268,8 +273,8 @@ def workflow_group() -> None:
 @workflow_group.command("check")
 def workflow_check() -> None:
     """Load and check every workflow and form definition; exit 1 naming the first problem."""
+    from nomination.definitions.forms import DefinitionError
     from nomination.engine.definitions import load_all
-    from nomination.formdefs import DefinitionError
 
     try:
         workflows = load_all()
@@ -355,7 +360,7 @@ def audit_verify(
         if not checkpoint_path or not public_key_path:
             raise click.UsageError("--export needs --checkpoint and --public-key")
         # Offline: nothing here loads the application, its configuration or its database.
-        from nomination.audit_offline import report, verify_export_file
+        from nomination.audit.offline import report, verify_export_file
 
         out, err = report(verify_export_file(export_path, checkpoint_path, public_key_path))
         click.echo(out)
@@ -364,8 +369,8 @@ def audit_verify(
             sys.exit(1)
         return
     _load_app()
-    from nomination.audit_offline import load_public_key
-    from nomination.checkpoints import verify_log
+    from nomination.audit.checkpoints import verify_log
+    from nomination.audit.offline import load_public_key
 
     extra = []
     if public_key_path:
@@ -405,7 +410,7 @@ def audit_verify(
 @with_appcontext
 def audit_keygen(force: bool) -> None:
     """Write the checkpoint signing key pair; print the public key file's path."""
-    from nomination.checkpoints import generate_keys, key_directory
+    from nomination.audit.checkpoints import generate_keys, key_directory
 
     try:
         private, public = generate_keys(key_directory(), force=force)
@@ -423,7 +428,7 @@ def audit_keygen(force: bool) -> None:
 @with_appcontext
 def audit_checkpoint(note: str | None) -> None:
     """Sign a checkpoint of the audit trail now, store it, and write it to stdout as JSON."""
-    from nomination.checkpoints import (
+    from nomination.audit.checkpoints import (
         REASON_MANUAL,
         CheckpointError,
         checkpoint_json,
@@ -483,7 +488,7 @@ def audit_export(
     personal_data: bool,
 ) -> None:
     """Export the audit trail as JSON Lines, with what an offline verification needs."""
-    from nomination.audit_export import write_export
+    from nomination.audit.export import write_export
 
     start = _moment(from_text, "--from", end=False)
     end = _moment(to_text, "--to", end=True)
@@ -524,7 +529,7 @@ def audit_erase(subject: str, reason: str) -> None:
     the values as redacted; the erasure itself is audited.
     """
     from nomination.actors import SYSTEM
-    from nomination.erasure import erase_person
+    from nomination.audit.erasure import erase_person
 
     target: int | str = int(subject) if subject.isdigit() else subject
     with transaction():
@@ -534,7 +539,7 @@ def audit_erase(subject: str, reason: str) -> None:
 
 def _daily_checkpoint() -> None:
     """Sign the day's checkpoint when none was signed today (called by ``tick``)."""
-    from nomination.checkpoints import daily_checkpoint
+    from nomination.audit.checkpoints import daily_checkpoint
 
     with transaction():
         cp = daily_checkpoint(db.session)
@@ -567,7 +572,7 @@ def _user(username: str):
 def token_create(username: str, name: str) -> None:
     """Create an API token for USERNAME and print it once (only its hash is stored)."""
     from nomination.actors import SYSTEM
-    from nomination.operations import create_api_token
+    from nomination.nominations.operations import create_api_token
 
     with transaction():
         token = create_api_token(db.session, _user(username), name=name, actor=SYSTEM)
@@ -581,7 +586,7 @@ def token_create(username: str, name: str) -> None:
 def token_revoke(username: str, name: str | None) -> None:
     """Revoke USERNAME's API tokens."""
     from nomination.actors import SYSTEM
-    from nomination.operations import revoke_api_tokens
+    from nomination.nominations.operations import revoke_api_tokens
 
     with transaction():
         count = revoke_api_tokens(db.session, _user(username), actor=SYSTEM, name=name)

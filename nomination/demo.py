@@ -18,12 +18,14 @@ from sqlalchemy.orm import Session
 from stdnum.cn import ric, uscc
 from werkzeug.security import generate_password_hash
 
-from nomination import archive, consultations, engine, selection
+from nomination import engine
 from nomination.actors import PUBLIC, SYSTEM
 from nomination.administration.campaigns import close_campaign, create_campaign, set_quota
 from nomination.administration.first_start import is_set_up, set_up_instance
 from nomination.administration.organisations import create_organisation, create_team
 from nomination.administration.people import create_user
+from nomination.archive import people as archive
+from nomination.consultations import operations as consultations
 from nomination.models import (
     ArchivePerson,
     Campaign,
@@ -32,7 +34,8 @@ from nomination.models import (
     Team,
     User,
 )
-from nomination.operations import create_nomination
+from nomination.nominations.operations import create_nomination
+from nomination.selection import operations as selection
 
 #: The federation's code: its presence means the demo is loaded.
 FEDERATION_CODE = "CY-ZGH"

@@ -39,7 +39,7 @@ from nomination.models import (
     RoleAssignment,
     User,
 )
-from nomination.permissions import can_view_nomination
+from nomination.permissions.core import can_view_nomination
 
 _log = logging.getLogger(__name__)
 

@@ -23,13 +23,17 @@ from nomination.actors import SYSTEM
 from nomination.administration.campaigns import create_campaign, set_quota
 from nomination.administration.organisations import create_organisation
 from nomination.administration.people import create_user as create_user_operation
+from nomination.app import connect_areas
 from nomination.db import make_engine
 from nomination.migrate import upgrade
 from nomination.models import Campaign, Nomination, Organisation, User
-from nomination.operations import create_nomination
+from nomination.nominations.operations import create_nomination
 
 from clients import WebClient
 from factories import NOW, PASSWORD, person_data
+
+# Some tests use the engine without an application: the areas lend it their rules first.
+connect_areas()
 
 POSTGRES_URL = os.environ.get("NOMINATION_TEST_POSTGRES_URL")
 

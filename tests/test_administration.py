@@ -37,7 +37,7 @@ from nomination.administration.people import (
 from nomination.errors import Conflict, InvalidData, PermissionDenied
 from nomination.models import AuditEvent, Nomination
 from nomination.models.audit import AuditPersonal
-from nomination.permissions import can_fire, can_view_nomination
+from nomination.permissions.core import can_fire, can_view_nomination
 from tests.factories import PASSWORD
 
 #: A valid unified social credit code (python-stdnum's own example).
@@ -241,7 +241,7 @@ def test_the_last_active_administrator_stays(session, tree):
 
 
 def test_a_temporary_password_must_be_changed_and_ends_the_old_one(session, tree):
-    from nomination.operations import change_password
+    from nomination.nominations.operations import change_password
 
     user = tree.users["unit1"]
     password = issue_temporary_password(user, actor=tree.users["admin"])
@@ -304,7 +304,7 @@ def test_copying_last_years_campaign_keeps_its_rules_awards_and_quotas(session, 
 
 
 def test_a_draft_takes_no_nomination_until_it_opens(session, tree):
-    from nomination.operations import create_nomination
+    from nomination.nominations.operations import create_nomination
     from tests.factories import person_data
 
     draft = _draft(session, tree)

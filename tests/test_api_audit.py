@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import update
 from test_checkpoints import bulk_events
 
-from nomination.checkpoints import create_checkpoint, generate_keys
+from nomination.audit.checkpoints import create_checkpoint, generate_keys
 from nomination.models import Checkpoint
 
 from tampering import remove_protection

@@ -10,7 +10,7 @@ from nomination.actors import SYSTEM
 from nomination.administration.campaigns import create_campaign
 from nomination.engine import fire
 from nomination.models import Nomination
-from nomination.operations import create_nomination
+from nomination.nominations.operations import create_nomination
 
 from factories import person_data, recommendation
 from test_api_support import Api

@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import func, select
 from stdnum.cn import ric
 
-from nomination import archive_io
 from nomination.actors import SYSTEM
-from nomination.archive import find_or_create_person
-from nomination.archive_io import FileRejected
-from nomination.archive_search import check_filters
+from nomination.archive import spreadsheets as archive_io
+from nomination.archive.people import find_or_create_person
+from nomination.archive.search import check_filters
+from nomination.archive.spreadsheets import FileRejected
 from nomination.errors import InvalidData, PermissionDenied
 from nomination.models import ArchivePerson, AuditEvent, HonourRecord, PersonStatus
 

@@ -9,10 +9,10 @@ import pytest
 from jsonschema import Draft202012Validator
 from sqlalchemy import func, select
 
-from nomination import archive
 from nomination.actors import SYSTEM
 from nomination.api.archive import PERSON_SCHEMA, STATUS_ENTRY_SCHEMA
 from nomination.api.openapi import document
+from nomination.archive import people as archive
 from nomination.engine import apply_due_timers, fire
 from nomination.errors import Conflict, InvalidData
 from nomination.models import (
@@ -264,8 +264,8 @@ def test_the_record_is_masked_per_role(honoured, new_web_client, username, statu
 
 
 def test_the_person_scope_matches_the_predicate(session, tree, honoured):
-    from nomination.permissions import can_view_person
-    from nomination.queries import person_scope
+    from nomination.nominations.queries import person_scope
+    from nomination.permissions.core import can_view_person
 
     for name, user in tree.users.items():
         listed = session.scalars(select(ArchivePerson).where(person_scope(user))).all()

@@ -12,8 +12,8 @@ from stdnum.cn import ric
 
 from nomination.actors import SYSTEM
 from nomination.api.openapi import document
-from nomination.archive import find_or_create_person, report_status
-from nomination.archive_search import (
+from nomination.archive.people import find_or_create_person, report_status
+from nomination.archive.search import (
     POSTGRES_PATTERN_INDEXES,
     check_filters,
     read_query,

@@ -8,7 +8,8 @@ import json
 import pytest
 from sqlalchemy import select, text, update
 
-from nomination.audit import append_event, canonical_json, verify_chain
+from nomination.audit.chain import append_event, verify_chain
+from nomination.canonical import canonical_json
 from nomination.models import AuditEvent, AuditHead
 
 from tampering import remove_protection

@@ -17,11 +17,12 @@ from test_checkpoints import rewrite_whole_chain
 from test_cli import NOMINATION
 from test_engine_path import walk_to_notice
 
-from nomination import db, merkle
-from nomination.audit import append_event
-from nomination.audit_export import write_export
-from nomination.audit_offline import verify_export_file
-from nomination.checkpoints import checkpoint_json, create_checkpoint, generate_keys
+from nomination import db
+from nomination.audit import merkle
+from nomination.audit.chain import append_event
+from nomination.audit.checkpoints import checkpoint_json, create_checkpoint, generate_keys
+from nomination.audit.export import write_export
+from nomination.audit.offline import verify_export_file
 from nomination.cli import main
 from nomination.models import AuditEvent, Checkpoint
 
@@ -135,7 +136,7 @@ def test_offline_verification_needs_neither_database_nor_configuration(
     assert not nowhere.exists()  # the application was never created
 
     # The verifier's modules pull in no database layer.
-    probe = "import sys, nomination.audit_offline; print('sqlalchemy' in sys.modules)"
+    probe = "import sys, nomination.audit.offline; print('sqlalchemy' in sys.modules)"
     imported = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
@@ -143,13 +144,13 @@ def test_offline_verification_needs_neither_database_nor_configuration(
 
 
 def test_standalone_copy_of_the_verifier(session, log, keys, tmp_path):
-    # An auditor copies merkle.py and audit_offline.py; no application installed.
-    import nomination.audit_offline
-    import nomination.merkle
+    # An auditor copies merkle.py and offline.py; no application installed.
+    import nomination.audit.merkle
+    import nomination.audit.offline
 
     folder = tmp_path / "verifier"
     folder.mkdir()
-    for module in (nomination.merkle, nomination.audit_offline):
+    for module in (nomination.audit.merkle, nomination.audit.offline):
         (folder / Path(module.__file__).name).write_bytes(Path(module.__file__).read_bytes())
     path = export(session, tmp_path / "full.jsonl")
     import cryptography
@@ -159,7 +160,7 @@ def test_standalone_copy_of_the_verifier(session, log, keys, tmp_path):
     args = ["--export", str(path), "--checkpoint", str(log["kept"]), "--public-key", str(keys[1])]
     # -S: no site-packages processing, so the editable install of nomination is not found.
     result = subprocess.run(
-        [sys.executable, "-S", str(folder / "audit_offline.py"), *args],
+        [sys.executable, "-S", str(folder / "offline.py"), *args],
         env=env,
         capture_output=True,
         text=True,
@@ -171,7 +172,7 @@ def test_standalone_copy_of_the_verifier(session, log, keys, tmp_path):
     records[event_index(records, 3)]["payload"] += " "
     write_lines(path, records)
     result = subprocess.run(
-        [sys.executable, "-S", str(folder / "audit_offline.py"), *args],
+        [sys.executable, "-S", str(folder / "offline.py"), *args],
         env=env,
         capture_output=True,
         text=True,
@@ -473,8 +474,8 @@ def test_verify_command_offline_reports_the_first_bad_event(app, session, log, k
 
 
 def test_receipt_of_a_submission(session, log, keys, tmp_path):
-    from nomination.audit_export import receipt
-    from nomination.audit_offline import load_public_key, receipt_problem
+    from nomination.audit.export import receipt
+    from nomination.audit.offline import load_public_key, receipt_problem
 
     public = load_public_key(keys[1].read_bytes())
     n = log["nomination"]

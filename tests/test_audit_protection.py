@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from nomination.actors import SYSTEM
 from nomination.administration.organisations import create_organisation
-from nomination.audit import append_event, verify_chain
-from nomination.erasure import erase_person
+from nomination.audit.chain import append_event, verify_chain
+from nomination.audit.erasure import erase_person
 from nomination.migrate import alembic_config
 from nomination.models import AuditEvent, AuditHead
 from nomination.models.audit import AuditPersonal

@@ -14,14 +14,14 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select, update
 from test_checkpoints import bulk_events
 
-from nomination import audit_views
 from nomination.actors import PUBLIC
-from nomination.audit_offline import load_public_key, verify_export
-from nomination.checkpoints import create_checkpoint, generate_keys
+from nomination.audit import reading as audit_views
+from nomination.audit.checkpoints import create_checkpoint, generate_keys
+from nomination.audit.erasure import erase_person
+from nomination.audit.offline import load_public_key, verify_export
 from nomination.engine import apply_due_timers, fire
-from nomination.erasure import erase_person
 from nomination.models import AuditEvent, AuditHead, Checkpoint, HonourRecord
-from nomination.operations import update_nomination
+from nomination.nominations.operations import update_nomination
 
 from factories import NOW, person_data, recommendation
 from tampering import remove_protection

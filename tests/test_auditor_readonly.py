@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from nomination.db import Base
 from nomination.engine import fire
 from nomination.models import AuditEvent, AuditHead, Objection
-from nomination.operations import create_api_token
+from nomination.nominations.operations import create_api_token
 
 from factories import person_data, recommendation
 from test_api_support import OBJECTION

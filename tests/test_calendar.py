@@ -10,7 +10,7 @@ from sqlalchemy import select
 from test_notice_board import _pdf_streams, _pdf_unicode_text
 
 from nomination.actors import SYSTEM
-from nomination.audit import verify_chain
+from nomination.audit.chain import verify_chain
 from nomination.calendar import store
 from nomination.calendar.operations import (
     confirm_year,
@@ -461,8 +461,8 @@ def consulting(session, tree, create_nomination_for):
 
 
 def test_a_provisional_answer_deadline_is_not_overdue(session, consulting):
+    from nomination.nominations.queries import deadlines
     from nomination.notifications import sweep
-    from nomination.queries import deadlines
 
     n, request = consulting
     after = bj(2027, 1, 5, 9)

@@ -17,10 +17,9 @@ from sqlalchemy import func, select, text, update
 from test_cli import PASSWORD, clone, connect, query, run
 from test_engine_path import walk_to_notice
 
-from nomination import checkpoints, merkle
-from nomination.audit import append_event, canonical_json
-from nomination.audit_offline import checkpoint_problem, key_id, load_public_key
-from nomination.checkpoints import (
+from nomination.audit import checkpoints, merkle
+from nomination.audit.chain import append_event
+from nomination.audit.checkpoints import (
     CheckpointError,
     NoSigningKey,
     checkpoint_json,
@@ -30,6 +29,8 @@ from nomination.checkpoints import (
     on_nomination_transitioned,
     verify_log,
 )
+from nomination.audit.offline import checkpoint_problem, key_id, load_public_key
+from nomination.canonical import canonical_json
 from nomination.models import AuditEvent, AuditHead, Checkpoint
 from nomination.models.audit import GENESIS_HASH
 
@@ -213,7 +214,7 @@ def test_a_tampered_frontier_is_not_trusted(session, keys, caplog):
     )
     session.expire_all()
     events(session, 2, start=5)
-    with caplog.at_level(logging.WARNING, "nomination.checkpoints"):
+    with caplog.at_level(logging.WARNING, "nomination.audit.checkpoints"):
         second = create_checkpoint(session, now=NOW + timedelta(minutes=1))
     assert "cannot be resumed" in caplog.text
     assert second.root_hash == stored_root(session, second.tree_size)
@@ -272,7 +273,7 @@ def test_entering_public_notice_without_a_key_only_warns(
     session, tree, create_nomination_for, no_keys, caplog
 ):
     n = create_nomination_for()
-    with caplog.at_level(logging.WARNING, "nomination.checkpoints"):
+    with caplog.at_level(logging.WARNING, "nomination.audit.checkpoints"):
         walk_to_notice(n, tree)
     assert n.state == "public_notice"
     assert session.scalar(select(func.count(Checkpoint.id))) == 0
@@ -298,7 +299,7 @@ def test_daily_checkpoint_once_per_local_day(session, keys, app):
 
 
 def test_daily_checkpoint_without_a_key_is_skipped(session, no_keys, caplog):
-    with caplog.at_level(logging.WARNING, "nomination.checkpoints"):
+    with caplog.at_level(logging.WARNING, "nomination.audit.checkpoints"):
         assert daily_checkpoint(session) is None
     assert "no signing key" in caplog.text
 
@@ -458,8 +459,8 @@ def bulk_events(session, count):
 
 
 def test_no_false_alarm_on_an_honest_log_of_100000_events(session, keys, app, tmp_path):
-    from nomination.audit_export import write_export
-    from nomination.audit_offline import verify_export_file
+    from nomination.audit.export import write_export
+    from nomination.audit.offline import verify_export_file
 
     timings = {}
     started = time.perf_counter()

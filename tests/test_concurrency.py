@@ -10,7 +10,7 @@ from threads import CommittedFederation, race
 from nomination import db
 from nomination.actors import SYSTEM
 from nomination.administration.campaigns import set_quota
-from nomination.audit import verify_chain
+from nomination.audit.chain import verify_chain
 from nomination.engine import apply_due_timers, fire
 from nomination.models import (
     AuditEvent,
@@ -19,8 +19,8 @@ from nomination.models import (
     Objection,
     User,
 )
-from nomination.operations import create_nomination, file_objection
-from nomination.queries import load_on_notice
+from nomination.nominations.operations import create_nomination, file_objection
+from nomination.nominations.queries import load_on_notice
 from nomination.web.objection_form import file_with_retry
 
 from factories import NOW, person_data, recommendation

@@ -19,8 +19,8 @@ from threads import CommittedFederation, race
 from nomination import db
 from nomination.api.consultations import CONSULTATION_SCHEMA
 from nomination.api.openapi import document
-from nomination.audit import verify_chain
-from nomination.consultations import (
+from nomination.audit.chain import verify_chain
+from nomination.consultations.operations import (
     check_rules,
     department_codes,
     give_opinion,
@@ -37,9 +37,9 @@ from nomination.models import (
     Organisation,
     User,
 )
-from nomination.operations import create_nomination
-from nomination.permissions import can_download_attachment, can_read_consultation
-from nomination.queries import history
+from nomination.nominations.operations import create_nomination
+from nomination.nominations.queries import history
+from nomination.permissions.core import can_download_attachment, can_read_consultation
 
 from factories import NOW, person_data, recommendation
 from test_api_support import Api

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from nomination.definitions.forms import DefinitionError
 from nomination.engine.definitions import load_all
-from nomination.formdefs import DefinitionError
 
 REQUIRED_STATES = {
     "draft",

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from nomination.audit import verify_chain
+from nomination.audit.chain import verify_chain
 from nomination.db import Base
 from nomination.demo import DEMO_USERS, FEDERATION_CODE, load_demo
 from nomination.engine import calendar

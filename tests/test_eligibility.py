@@ -8,7 +8,7 @@ from nomination.actors import SYSTEM
 from nomination.administration.campaigns import bar_unit, set_quota
 from nomination.engine import apply_due_timers, available, fire
 from nomination.errors import GuardBlocked, InvalidData, PermissionDenied
-from nomination.queries import honour_of
+from nomination.nominations.queries import honour_of
 
 from factories import person_data, recommendation
 from test_web_support import walk_to_notice

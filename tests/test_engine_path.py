@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from nomination.audit import verify_chain
+from nomination.audit.chain import verify_chain
 from nomination.engine import apply_due_timers, available, fire
 from nomination.errors import Conflict, GuardBlocked, InvalidData, PermissionDenied
 from nomination.models import HonourRecord

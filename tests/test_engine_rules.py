@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from nomination.actors import PUBLIC, SYSTEM
-from nomination.audit import event_view, verify_chain
+from nomination.audit.chain import event_view, verify_chain
 from nomination.engine import apply_due_timers, available, fire, workflow_for
 from nomination.engine.registry import EFFECTS
 from nomination.errors import Conflict, GuardBlocked, PermissionDenied
@@ -345,7 +345,7 @@ def test_campaign_keeps_its_pinned_version(session, tree, create_nomination_for)
 
 
 def test_data_edit_is_audited_with_before_and_after(session, tree, create_nomination_for):
-    from nomination.operations import update_nomination
+    from nomination.nominations.operations import update_nomination
 
     n = create_nomination_for()
     changed = update_nomination(

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from nomination.actors import SYSTEM
-from nomination.audit import (
+from nomination.audit.chain import (
     ALTERED,
     COMMITMENT,
     ERASE_ACTION,
@@ -19,11 +19,11 @@ from nomination.audit import (
     event_views,
     verify_chain,
 )
-from nomination.erasure import erase_person
+from nomination.audit.erasure import erase_person
 from nomination.errors import InvalidData, NotFound, PermissionDenied
 from nomination.models import AuditEvent
 from nomination.models.audit import AuditPersonal
-from nomination.operations import update_nomination
+from nomination.nominations.operations import update_nomination
 
 from tampering import remove_protection
 

@@ -18,7 +18,7 @@ from nomination.administration.first_start import (
     set_up_instance,
     setup_token,
 )
-from nomination.audit import verify_chain
+from nomination.audit.chain import verify_chain
 from nomination.db import make_engine
 from nomination.errors import Conflict, InvalidData
 from nomination.migrate import upgrade

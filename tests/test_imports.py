@@ -13,10 +13,11 @@ import pytest
 from sqlalchemy import func, select
 from stdnum.cn import ric
 
-from nomination import engine, imports
+from nomination import engine
 from nomination.errors import InvalidData, PermissionDenied
-from nomination.imports import SheetRejected
 from nomination.models import AuditEvent, Nomination
+from nomination.nominations import imports
+from nomination.nominations.imports import SheetRejected
 
 from factories import person_data
 from test_web_support import login

@@ -7,7 +7,7 @@ import hashlib
 
 import pytest
 
-from nomination.merkle import (
+from nomination.audit.merkle import (
     EMPTY_ROOT,
     Frontier,
     MerkleTree,

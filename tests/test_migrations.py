@@ -10,7 +10,7 @@ from sqlalchemy import text
 from nomination.db import Base
 
 #: Indexes the migrations add on PostgreSQL only, which no model can declare: a name's
-#: characters compared in the "C" collation (nomination.archive_search).
+#: characters compared in the "C" collation (nomination.archive.search).
 POSTGRES_ONLY = {"ix_archive_person_name_c", "ix_honour_record_holder_name_c"}
 
 

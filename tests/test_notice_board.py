@@ -12,14 +12,15 @@ from xml.etree import ElementTree
 import pytest
 from sqlalchemy import delete, select
 
-from nomination import notices, strokes
 from nomination.actors import PUBLIC, SYSTEM
 from nomination.administration.campaigns import close_campaign, create_campaign, set_quota
 from nomination.demo import UNITS, credit_code
 from nomination.engine import apply_due_timers, current_definitions, fire
 from nomination.errors import InvalidData
 from nomination.models import AuditEvent, Campaign, Nomination, NoticeEntry
-from nomination.operations import create_nomination
+from nomination.nominations.operations import create_nomination
+from nomination.notices import publication as notices
+from nomination.notices import strokes
 
 from factories import NOW, OBJECTION, person_data, recommendation
 from test_web_support import walk_to_notice

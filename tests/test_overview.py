@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from nomination.charts import Bar, horizontal_bars
 from nomination.engine import fire
 from nomination.models import ConsultationRequest, SelectionRound
-from nomination.operations import create_nomination
+from nomination.nominations.operations import create_nomination
+from nomination.web.charts import Bar, horizontal_bars
 
 from factories import person_data, recommendation
 from test_web_support import login

@@ -12,10 +12,10 @@ import pytest
 
 from nomination import engine
 from nomination.actors import PUBLIC
+from nomination.definitions.forms import FieldDef, FormDef
 from nomination.demo import UNITS, credit_code
 from nomination.engine import apply_due_timers, fire
-from nomination.formdefs import FieldDef, FormDef
-from nomination.printform import grid, printed_fields
+from nomination.nominations.printform import grid, printed_fields
 
 from factories import ANSWER, NOW, OBJECTION, VERIFY, recommendation
 from test_web_support import login, walk_to_notice

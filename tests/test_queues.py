@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from nomination.engine import fire
 from nomination.models import AuditEvent, ConsultationRequest, Nomination
-from nomination.queries import deadlines, visible_nominations
+from nomination.nominations.queries import deadlines, visible_nominations
 
 from factories import person_data, recommendation
 from test_api_support import Api

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from nomination.audit_offline import load_public_key, receipt_problem
-from nomination.checkpoints import create_checkpoint, generate_keys
+from nomination.audit.checkpoints import create_checkpoint, generate_keys
+from nomination.audit.offline import load_public_key, receipt_problem
 from nomination.engine import fire
 
 from factories import recommendation

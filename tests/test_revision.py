@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nomination.engine import fire
-from nomination.operations import update_nomination
+from nomination.nominations.operations import update_nomination
 
 from factories import person_data, recommendation
 from test_web_support import login

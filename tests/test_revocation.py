@@ -10,20 +10,21 @@ from sqlalchemy import select
 from test_concurrency import _commit_federation, _user
 from threads import race
 
-from nomination import archive, db
+from nomination import db
 from nomination.actors import SYSTEM
-from nomination.audit import event_views
-from nomination.engine import fire
-from nomination.errors import Conflict, GuardBlocked, InvalidData, NotFound, PermissionDenied
-from nomination.models import ArchiveCase, AuditEvent, HonourRecord, Nomination
-from nomination.queries import visible_honours
-from nomination.revocation import (
+from nomination.archive import people as archive
+from nomination.archive.revocation import (
     case_history,
     propose,
     record_return,
     rescind_decision,
     visible_cases,
 )
+from nomination.audit.chain import event_views
+from nomination.engine import fire
+from nomination.errors import Conflict, GuardBlocked, InvalidData, NotFound, PermissionDenied
+from nomination.models import ArchiveCase, AuditEvent, HonourRecord, Nomination
+from nomination.nominations.queries import visible_honours
 
 from test_web_support import login
 

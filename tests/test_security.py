@@ -12,13 +12,13 @@ from nomination.actors import PUBLIC, SYSTEM
 from nomination.administration.campaigns import create_campaign
 from nomination.administration.organisations import create_organisation
 from nomination.administration.people import create_user
-from nomination.audit import REDACTED, event_views, verify_chain
+from nomination.audit.chain import REDACTED, event_views, verify_chain
+from nomination.audit.erasure import erase_person
 from nomination.engine import fire
-from nomination.erasure import erase_person
 from nomination.models import ApiToken, AuditEvent
-from nomination.operations import change_password, create_api_token
-from nomination.permissions import can_view_nomination
-from nomination.queries import visible_nominations
+from nomination.nominations.operations import change_password, create_api_token
+from nomination.nominations.queries import visible_nominations
+from nomination.permissions.core import can_view_nomination
 
 from factories import PASSWORD
 

@@ -27,8 +27,8 @@ from nomination.models import (
     SelectionVote,
     User,
 )
-from nomination.operations import create_api_token, create_nomination
-from nomination.selection import (
+from nomination.nominations.operations import create_api_token, create_nomination
+from nomination.selection.operations import (
     cast_vote,
     close_round,
     decide_tie,

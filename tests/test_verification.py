@@ -10,10 +10,11 @@ from jsonschema import Draft202012Validator
 from sqlalchemy import func, select
 from stdnum.cn import ric
 
-from nomination import engine, verification
+from nomination import engine
 from nomination.actors import SYSTEM
 from nomination.api.openapi import document
-from nomination.archive import find_or_create_person, report_status
+from nomination.archive import verification
+from nomination.archive.people import find_or_create_person, report_status
 from nomination.errors import Conflict, GuardBlocked, InvalidData, PermissionDenied
 from nomination.models import (
     ArchiveCase,

@@ -546,7 +546,7 @@ def test_a_password_link_ends_the_old_password_sessions_and_tokens(
     web, web_client, new_web_client, session
 ):
     from nomination.models import ApiToken
-    from nomination.operations import create_api_token
+    from nomination.nominations.operations import create_api_token
 
     token = create_api_token(session, web.users["unit2"], name="t", actor=web.users["unit2"])
     session.commit()

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from nomination.models import AuditEvent, Nomination
-from nomination.operations import file_objection, update_nomination
+from nomination.nominations.operations import file_objection, update_nomination
 from nomination.web import nominations as views
 
 from factories import person_data, recommendation

@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy.orm import Session, object_session
 
 from nomination.actors import SystemActor
-from nomination.audit import append_event
+from nomination.audit.chain import append_event
 from nomination.errors import Conflict, PermissionDenied
 from nomination.i18n import pick
-from nomination.permissions import can_administer
+from nomination.permissions.core import can_administer
 
 
 def actor_fields(actor: Any) -> dict[str, Any]:

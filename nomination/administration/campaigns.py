@@ -20,8 +20,7 @@ from nomination.administration.authority import (
     require_admin,
 )
 from nomination.administration.checks import Problems
-from nomination.composition import MEASURES
-from nomination.consultations import check_rules
+from nomination.consultations.operations import check_rules
 from nomination.db import utcnow
 from nomination.errors import Conflict, InvalidData
 from nomination.i18n import pick
@@ -36,7 +35,8 @@ from nomination.models import (
     User,
 )
 from nomination.models.campaigns import AWARD_KINDS, NOTICE_ORDERS
-from nomination.permissions import has_role
+from nomination.nominations.composition import MEASURES
+from nomination.permissions.core import has_role
 
 #: Every rule of a campaign an administrator sets, as copied into next year's.
 SETTINGS = (

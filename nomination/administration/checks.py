@@ -12,7 +12,7 @@ from typing import Any
 
 from wtforms import validators
 
-from nomination.formdefs import CreditCode, Email, Phone
+from nomination.definitions.forms import CreditCode, Email, Phone
 from nomination.i18n import pick
 
 #: Organisation codes and user names: letters, digits and - _ . as in the demo's.

@@ -22,7 +22,7 @@ from nomination.actors import SYSTEM
 from nomination.administration.checks import CODE, USERNAME
 from nomination.administration.organisations import create_organisation
 from nomination.administration.people import MIN_PASSWORD, create_user
-from nomination.audit import append_event
+from nomination.audit.chain import append_event
 from nomination.db import utcnow
 from nomination.errors import Conflict, InvalidData
 from nomination.i18n import pick

@@ -25,7 +25,7 @@ from nomination.administration.checks import (
     clean_phone,
     clean_uscc,
 )
-from nomination.audit import append_event
+from nomination.audit.chain import append_event
 from nomination.errors import Conflict, InvalidData
 from nomination.i18n import pick
 from nomination.models import Campaign, Nomination, Organisation, Team

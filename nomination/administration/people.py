@@ -29,7 +29,7 @@ from nomination.i18n import pick
 from nomination.labels import ROLE_LABELS
 from nomination.models import ApiToken, Organisation, RoleAssignment, User
 from nomination.models.users import ROLES
-from nomination.operations import change_password, revoke_api_tokens
+from nomination.nominations.operations import change_password, revoke_api_tokens
 
 #: The kind of organisation each role is held at: its scope is that organisation's subtree.
 ROLE_SCOPES: dict[str, tuple[str, ...]] = {

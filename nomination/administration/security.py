@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from nomination.administration.authority import actor_fields, require_admin
-from nomination.audit import append_event
+from nomination.audit.chain import append_event
 from nomination.db import utcnow
 from nomination.errors import InvalidData
 from nomination.i18n import pick

@@ -21,8 +21,8 @@ from nomination.administration.organisations import create_organisation, update_
 from nomination.administration.people import create_user, temporary_password
 from nomination.errors import InvalidData
 from nomination.i18n import pick
-from nomination.imports import check_workbook
 from nomination.models import Organisation, RoleAssignment, User
+from nomination.nominations.imports import check_workbook
 
 #: The sheet's columns: (key, Chinese heading, English heading).
 COLUMNS = (

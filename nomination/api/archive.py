@@ -18,10 +18,11 @@ from flask import jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from nomination import archive, db, queries
+from nomination import db
 from nomination.api import openapi, serialise
 from nomination.api.openapi import _body, _json, _nullable, _object, _op, _query
 from nomination.api.views import _json_body, _top_level, bp
+from nomination.archive import people as archive
 from nomination.errors import InvalidData, PermissionDenied
 from nomination.i18n import pick
 from nomination.models import (
@@ -38,7 +39,8 @@ from nomination.models.archive import (
     PERSON_STATUSES,
     SERVICE_KINDS,
 )
-from nomination.permissions import can_report_on, can_see_id_number
+from nomination.nominations import queries
+from nomination.permissions.core import can_report_on, can_see_id_number
 
 _DATE = {"zh": "须为日期 YYYY-MM-DD", "en": "Must be a date, YYYY-MM-DD"}
 

@@ -23,11 +23,11 @@ from nomination.api import openapi, serialise
 from nomination.api.archive import PERSON_SCHEMA, honour
 from nomination.api.openapi import _json, _object, _op, _query
 from nomination.api.views import DEFAULT_LIMIT, MAX_LIMIT, _int_arg, bp
-from nomination.archive import mask_id_number, mask_phone
-from nomination.archive_search import FIRST_YEAR, LAST_YEAR, search
+from nomination.archive.people import mask_id_number, mask_phone
+from nomination.archive.search import FIRST_YEAR, LAST_YEAR, search
 from nomination.models import ArchivePerson, User
 from nomination.models.archive import HONOUR_LEVELS, HONOUR_TYPES, PERSON_STATUSES
-from nomination.permissions import can_see_id_number
+from nomination.permissions.core import can_see_id_number
 
 
 def _user() -> User:

@@ -8,7 +8,8 @@ URL table (on the API blueprint, ``/api/v1``):
 Each nomination is loaded in the caller's scope and fired through
 ``operations.transition_nomination`` with the version the caller saw, inside a savepoint of its
 own: a refusal (guard, conflict, permission, invalid data) rolls back that one only, and the
-others stand (``nomination.bulk.transition_each``, which the dashboard's bulk form uses too).
+others stand (``nomination.nominations.bulk.transition_each``, which the dashboard's bulk
+form uses too).
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ from nomination import db, engine
 from nomination.api import openapi
 from nomination.api.serialise import state as state_of
 from nomination.api.views import MAX_LIMIT, _json_body, bp
-from nomination.bulk import ItemResult, transition_each
 from nomination.errors import InvalidData, PermissionDenied
 from nomination.i18n import pick
-from nomination.permissions import can_act_in_bulk
+from nomination.nominations.bulk import ItemResult, transition_each
+from nomination.permissions.core import can_act_in_bulk
 
 #: At most this many nominations in one request.
 MAX_ITEMS = MAX_LIMIT

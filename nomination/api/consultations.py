@@ -19,7 +19,7 @@ from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from nomination import consultations, db, engine
+from nomination import db, engine
 from nomination.api import openapi, serialise
 from nomination.api.openapi import (
     PROVISIONAL_PROPERTIES,
@@ -33,6 +33,7 @@ from nomination.api.openapi import (
 )
 from nomination.api.views import _json_body, _top_level, bp
 from nomination.calendar.presenters import provisional_fields
+from nomination.consultations import operations as consultations
 from nomination.db import utcnow
 from nomination.models import ConsultationRequest, User
 

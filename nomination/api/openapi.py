@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from nomination.formdefs import FIELD_TYPES, FieldDef, FormDef, forms_dir, load_form_file
+from nomination.definitions.forms import FIELD_TYPES, FieldDef, FormDef, forms_dir, load_form_file
 from nomination.models.campaigns import AWARD_KINDS
 
 VERSION = "1.0.0"
@@ -426,7 +426,7 @@ def _schemas() -> dict[str, Any]:
                 "inclusion_proof": {"type": "array", "items": {"type": "string"}},
             },
             description="An event, the first checkpoint covering it and its inclusion proof: "
-            "verifiable offline with the public key (nomination.audit_offline.receipt_problem).",
+            "verifiable offline with the public key (nomination.audit.offline.receipt_problem).",
         ),
         "VerifyResult": _object(
             {

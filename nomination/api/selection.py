@@ -1,8 +1,8 @@
 """JSON API of the selection committee's rounds (评审委员会): open, vote, stand aside, close.
 
 Routes on the API blueprint (``/api/v1``); each is load → check → call an operation of
-:mod:`nomination.selection` → respond with the round as the caller may see it
-(:func:`nomination.selection.round_view`): a judge's own votes, never another's; for the
+:mod:`nomination.selection.operations` → respond with the round as the caller may see it
+(:func:`nomination.selection.operations.round_view`): a judge's own votes, never another's; for the
 federation how many votes each judge has cast, never how; the tally once the round closed.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 from flask import jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 
-from nomination import db, selection
+from nomination import db
 from nomination.api import openapi
 from nomination.api.views import _int_arg, _json_body, _user, bp
 from nomination.errors import InvalidData, PermissionDenied
@@ -22,7 +22,8 @@ from nomination.i18n import pick
 from nomination.models import Campaign, SelectionRound
 from nomination.models.campaigns import AWARD_KINDS
 from nomination.models.selection import RESULTS, ROUND_STATUSES, SELECTION_RULES, VOTES
-from nomination.permissions import has_role
+from nomination.permissions.core import has_role
+from nomination.selection import operations as selection
 
 _REQUIRED = {"zh": "此项必填", "en": "This field is required"}
 _UNKNOWN = {"zh": "未知字段", "en": "Unknown field"}

@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from nomination import engine
-from nomination.audit import EventView, VerifyResult, event_view
+from nomination.audit.chain import EventView, VerifyResult, event_view
 from nomination.calendar.presenters import provisional_fields
+from nomination.definitions.forms import FormDef
 from nomination.engine.definitions import Workflow
-from nomination.formdefs import FormDef
 from nomination.models import (
     AuditEvent,
     Campaign,
@@ -192,7 +192,7 @@ def audit_event(
 ) -> dict[str, Any]:
     """Describe an audit event, without private notes unless asked for.
 
-    ``before`` and ``after`` come from ``view`` (``nomination.audit.event_views``): personal
+    ``before`` and ``after`` come from ``view`` (``nomination.audit.chain.event_views``): personal
     values in clear, or ``[redacted]`` once erased, never the commitments the chain hashes.
     Without a view, the event's own session is asked for one.
     """

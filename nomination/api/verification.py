@@ -14,10 +14,11 @@ from typing import Any
 from flask import jsonify
 from flask.typing import ResponseReturnValue
 
-from nomination import db, verification
+from nomination import db
 from nomination.api import openapi
 from nomination.api.openapi import _json, _nullable, _object, _op
 from nomination.api.views import _user, bp
+from nomination.archive import verification
 from nomination.models import VerificationRound
 from nomination.models.archive import PERSON_STATUSES
 

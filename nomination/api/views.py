@@ -17,21 +17,23 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from nomination import checkpoints, db, engine, operations, queries
+from nomination import db, engine
 from nomination.api import openapi, serialise
-from nomination.audit import event_views
-from nomination.audit_views import (
+from nomination.audit import checkpoints
+from nomination.audit.chain import event_views
+from nomination.audit.reading import (
     ReceiptStatus,
     objection_event,
     receipt_status,
     run_verification,
     submission_event,
 )
-from nomination.consultations import visible_events
+from nomination.consultations.operations import visible_events
 from nomination.errors import InvalidData, NotFound, PermissionDenied
 from nomination.i18n import pick
 from nomination.models import Campaign, Nomination, Organisation, User
-from nomination.permissions import (
+from nomination.nominations import operations, queries
+from nomination.permissions.core import (
     can_administer_org,
     can_audit,
     can_get_receipt,

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from nomination.actors import SystemActor
 from nomination.administration.authority import actor_fields as _actor_fields
-from nomination.audit import append_event
+from nomination.audit.chain import append_event
 from nomination.calendar import store
 from nomination.calendar.announcements import announce
 from nomination.calendar.provisional import StatutoryDaysUnknown, statutory_holidays
@@ -45,7 +45,7 @@ from nomination.models import (
     User,
 )
 from nomination.notifications import notify
-from nomination.permissions import can_manage_calendar
+from nomination.permissions.core import can_manage_calendar
 
 #: What each kind of period is called, for the audit trail, the preview and the notifications.
 PERIOD_LABELS = {

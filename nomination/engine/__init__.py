@@ -1,12 +1,5 @@
 """The workflow engine. The rest of the application reaches it through these names only."""
 
-# Importing these registers the named guards and effects the definitions refer to.
-from nomination.engine import (  # noqa: F401
-    effects,
-    guards,
-    revocation_rules,
-    verification_rules,
-)
 from nomination.engine.core import (
     Available,
     apply_due_timers,

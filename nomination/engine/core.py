@@ -17,7 +17,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
@@ -25,10 +25,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from nomination import signals
 from nomination.actors import SYSTEM
-from nomination.audit import append_event
-from nomination.calendar import store as calendar_store
-from nomination.calendar.workdays import WorkCalendar
 from nomination.db import utcnow
+from nomination.definitions.forms import forms_dir, validate
 from nomination.engine.definitions import (
     TransitionDef,
     Workflow,
@@ -36,17 +34,25 @@ from nomination.engine.definitions import (
     load_all,
     workflows_dir,
 )
-from nomination.engine.registry import EFFECTS, FORM_GUARDS, GUARD_LABELS, GUARDS, Context
+from nomination.engine.registry import (
+    EFFECTS,
+    FORM_GUARDS,
+    GUARD_LABELS,
+    GUARDS,
+    Context,
+    service,
+)
 from nomination.errors import (
     Conflict,
     GuardBlocked,
     InvalidData,
     PermissionDenied,
 )
-from nomination.formdefs import forms_dir, validate
 from nomination.i18n import pick
 from nomination.models import DefinitionVersion, Nomination
-from nomination.permissions import firing_role
+
+if TYPE_CHECKING:
+    from nomination.calendar.workdays import WorkCalendar
 
 _log = logging.getLogger(__name__)
 
@@ -56,7 +62,7 @@ _WORKFLOWS: dict[str, Workflow] = {}
 
 def calendar() -> WorkCalendar:
     """Return the working-day calendar in force (the packaged years and those entered)."""
-    return calendar_store.current()
+    return service("calendar")()
 
 
 _FILES_CACHE: dict[tuple, dict[str, Workflow]] = {}
@@ -189,7 +195,7 @@ def available(nomination: Nomination, actor: Any, now: datetime | None = None) -
     now = now or utcnow()
     out = []
     for t in wf.transitions_from(nomination.state):
-        role = firing_role(actor, nomination, t)
+        role = service("firing_role")(actor, nomination, t)
         if role is None:
             continue
         ctx = _context(nomination, t, actor, role, {}, now, wf)
@@ -264,7 +270,7 @@ def fire(
             state=nomination.state,
             version=nomination.version,
         )
-    role = firing_role(actor, nomination, transition)
+    role = service("firing_role")(actor, nomination, transition)
     if role is None:
         raise PermissionDenied(f"you may not fire '{trigger}' on this nomination")
     if version is not None and version != nomination.version:
@@ -301,7 +307,7 @@ def fire(
         after["effective_at"] = effective_at
     after.update(ctx.notes)
     entity = type(nomination).AUDIT_ENTITY
-    append_event(
+    service("journal")(
         session,
         action=f"transition.{trigger}",
         actor_id=getattr(actor, "id", None),

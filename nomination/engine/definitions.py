@@ -17,9 +17,9 @@ from typing import Any
 
 from transitions import Machine
 
-from nomination.audit import canonical_json, sha256_hex
+from nomination.canonical import canonical_json, sha256_hex
+from nomination.definitions.forms import DefinitionError, FormDef, load_form_raw, parse_form
 from nomination.engine.registry import EFFECTS, GUARDS
-from nomination.formdefs import DefinitionError, FormDef, load_form_raw, parse_form
 from nomination.models.users import ROLES
 from nomination.paths import data_dir
 

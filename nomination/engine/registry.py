@@ -1,4 +1,9 @@
-"""Named guards and effects that workflow definitions refer to."""
+"""What the areas lend the engine: named guards and effects, and the services it calls.
+
+The engine imports no area. At start-up (:func:`nomination.app.connect_areas`) the areas
+register the guards and effects the definitions name, and provide the audit journal, the rule
+for the role in which an actor fires, and the working-day calendar.
+"""
 
 from __future__ import annotations
 
@@ -74,6 +79,45 @@ def guard(
         return fn
 
     return register
+
+
+@dataclass
+class Services:
+    """The engine's services, provided by the areas once per process."""
+
+    #: Appends the audit event of a transition (``nomination.audit.chain.append_event``).
+    journal: Callable[..., Any] | None = None
+    #: The role in which an actor may fire a transition on a subject, or None.
+    firing_role: Callable[[Any, Any, TransitionDef], str | None] | None = None
+    #: The working-day calendar in force.
+    calendar: Callable[[], WorkCalendar] | None = None
+
+    @property
+    def connected(self) -> bool:
+        """Return whether every service has been provided."""
+        return None not in (self.journal, self.firing_role, self.calendar)
+
+
+SERVICES = Services()
+
+
+def provide(**services: Callable[..., Any]) -> None:
+    """Provide the engine's services by name (see :class:`Services`)."""
+    for name, fn in services.items():
+        if not hasattr(SERVICES, name):
+            raise TypeError(f"the engine has no service {name!r}")
+        setattr(SERVICES, name, fn)
+
+
+def service(name: str) -> Callable[..., Any]:
+    """Return the provided service ``name``; fail clearly when the areas were not connected."""
+    fn = getattr(SERVICES, name)
+    if fn is None:
+        raise RuntimeError(
+            f"the engine's {name!r} service is not provided: call "
+            "nomination.app.connect_areas() (create_app does) before using the engine"
+        )
+    return fn
 
 
 def effect(name: str) -> Callable[[Effect], Effect]:

@@ -108,7 +108,8 @@ class Campaign(Base):
         Boolean, default=False, server_default=false()
     )
     #: The composition the campaign aims at: {"<measure>": {"min": percent, "max": percent}}
-    #: for the measures of nomination.composition (e.g. front-line workers at least 55%).
+    #: for the measures of nomination.nominations.composition (e.g. front-line workers at least
+    #: 55%).
     composition: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     #: Which departments are consulted on whom (征求意见), as a list of rules:
     #: {"when": {"kind": [...], "<nominee field>": [values]}, "departments": [org codes]}.

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import CheckConstraint, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from nomination import signals
 from nomination.db import Base, UTCDateTime
 
 
 class Checkpoint(Base):
     """The log held ``tree_size`` events with this RFC 9162 root at ``signed_at``, signed.
 
-    The signature covers the message of ``nomination.audit_offline.checkpoint_message``; the key
+    The signature covers the message of ``nomination.audit.offline.checkpoint_message``; the key
     lives outside the database, so someone who can write here cannot forge one.
     """
 
@@ -37,12 +35,3 @@ class Checkpoint(Base):
     #: JSON list of the hex roots of the perfect subtrees covering the first ``tree_size`` events
     #: (largest first): the next checkpoint resumes from it and hashes only the newer events.
     frontier: Mapped[str] = mapped_column(Text)
-
-
-@signals.nomination_transitioned.connect
-def _nomination_transitioned(nomination: Any, **kwargs: Any) -> None:
-    # Connected here because the models are always loaded wherever a nomination can move;
-    # the work (and its imports) stays in nomination.checkpoints.
-    from nomination.checkpoints import on_nomination_transitioned
-
-    on_nomination_transitioned(nomination, **kwargs)

@@ -55,14 +55,14 @@ from nomination.administration.campaigns import (
 )
 from nomination.administration.organisations import tree
 from nomination.administration.rule_lines import from_lines, to_lines
-from nomination.composition import MEASURES
 from nomination.db import local_today
 from nomination.errors import Conflict, InvalidData
 from nomination.i18n import lazy, pick
-from nomination.imports import SheetRejected, check_workbook
 from nomination.models import Campaign, Organisation, Quota, RoleAssignment, UnitBar, User
 from nomination.models.campaigns import AWARD_KINDS
-from nomination.permissions import can_administer_org
+from nomination.nominations.composition import MEASURES
+from nomination.nominations.imports import SheetRejected, check_workbook
+from nomination.permissions.core import can_administer_org
 from nomination.web.admin_organisations import require_admin_page
 from nomination.web.forms import attach_errors
 from nomination.web.setup import award_title, tr, with_code

@@ -24,7 +24,7 @@ from flask_wtf.file import FileField
 from nomination import db
 from nomination.administration.sheets import COLUMNS, export, read, run, template
 from nomination.i18n import lazy
-from nomination.imports import SheetRejected, discard_sheet, keep_sheet, kept_sheet
+from nomination.nominations.imports import SheetRejected, discard_sheet, keep_sheet, kept_sheet
 from nomination.web.admin_organisations import require_admin_page
 from nomination.web.setup import tr
 

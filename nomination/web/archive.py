@@ -1,6 +1,6 @@
 """The archive of honoured workers, units and teams (劳模档案): records managed over decades.
 
-URL table (each view is load → check → act → respond; :mod:`nomination.archive` decides):
+URL table (each view is load → check → act → respond; :mod:`nomination.archive.people` decides):
 
     /archive/                                  the honours the user may see (by year)
     /archive/people/<id>                       a person's record; ?as_of=YYYY-MM-DD shows it as
@@ -40,22 +40,14 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import HiddenInput
 
-from nomination import archive, db
+from nomination import db
+from nomination.archive import people as archive
+from nomination.definitions.forms import Phone
 from nomination.errors import Conflict, InvalidData, NotFound, OutOfScope
-from nomination.formdefs import Phone
 from nomination.i18n import lazy, pick
 from nomination.models import ArchivePerson, Organisation, Studio, User
 from nomination.models.archive import HONOUR_LEVELS, PERSON_STATUSES, SERVICE_KINDS
-from nomination.permissions import (
-    can_manage_archive,
-    can_report_on,
-    can_see_id_number,
-    can_view_archive,
-    can_view_nomination,
-    can_view_person,
-    can_view_unit_honours,
-)
-from nomination.queries import (
+from nomination.nominations.queries import (
     load_person,
     load_studio,
     managed_federations,
@@ -63,6 +55,15 @@ from nomination.queries import (
     submitter_unit_choices,
     units_below,
     visible_studios,
+)
+from nomination.permissions.core import (
+    can_manage_archive,
+    can_report_on,
+    can_see_id_number,
+    can_view_archive,
+    can_view_nomination,
+    can_view_person,
+    can_view_unit_honours,
 )
 from nomination.web.forms import attach_errors
 from nomination.web.setup import org_name, tr

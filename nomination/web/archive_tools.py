@@ -49,9 +49,10 @@ from flask_login import current_user, login_required
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from nomination import archive_io, db
-from nomination.archive import mask_id_number, mask_phone
-from nomination.archive_search import (
+from nomination import db
+from nomination.archive import spreadsheets as archive_io
+from nomination.archive.people import mask_id_number, mask_phone
+from nomination.archive.search import (
     DEFAULT_LIMIT,
     HONOUR_STATUS_LABELS,
     LEVEL_LABELS,
@@ -65,22 +66,22 @@ from nomination.archive_search import (
     statistics,
     visible_units,
 )
-from nomination.audit import append_event
-from nomination.charts import Bar, horizontal_bars
+from nomination.audit.chain import append_event
 from nomination.errors import InvalidData
 from nomination.i18n import current_language, pick
 from nomination.models import Organisation, User
 from nomination.models.archive import HONOUR_LEVELS, HONOUR_TYPES, PERSON_STATUSES
-from nomination.permissions import (
+from nomination.nominations.printform import render_pdf
+from nomination.nominations.queries import load_person
+from nomination.permissions.core import (
     ARCHIVE_MANAGERS,
     can_manage_archive,
     can_see_id_number,
     can_view_archive,
     role_paths,
 )
-from nomination.printform import render_pdf
-from nomination.queries import load_person
 from nomination.uploads import StoredFileCorrupt, UploadRejected
+from nomination.web.charts import Bar, horizontal_bars
 from nomination.web.setup import org_name, tr
 
 bp = Blueprint("archive_tools", __name__, url_prefix="/archive")

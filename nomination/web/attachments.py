@@ -23,14 +23,14 @@ from nomination import db, engine
 from nomination.errors import PermissionDenied
 from nomination.i18n import pick
 from nomination.models import Attachment, Nomination, User
-from nomination.operations import attach_file
-from nomination.permissions import (
+from nomination.nominations.operations import attach_file
+from nomination.nominations.queries import load_nomination
+from nomination.permissions.core import (
     ANSWER_FILE_PURPOSE,
     UNIT_FILE_PURPOSES,
     can_attach,
     can_download_attachment,
 )
-from nomination.queries import load_nomination
 from nomination.uploads import StoredFileCorrupt, UploadRejected, download_response, store_upload
 from nomination.web.setup import tr
 

@@ -42,21 +42,22 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from nomination import audit_views, db, engine
-from nomination.audit_export import export_lines
-from nomination.checkpoints import latest_checkpoint, trusted_keys
+from nomination import db, engine
+from nomination.audit import reading as audit_views
+from nomination.audit.checkpoints import latest_checkpoint, trusted_keys
+from nomination.audit.export import export_lines
 from nomination.errors import NotFound
 from nomination.i18n import pick
 from nomination.labels import ROLE_LABELS
 from nomination.models import Campaign, Nomination, User
-from nomination.operations import objection_status
-from nomination.permissions import (
+from nomination.nominations.operations import objection_status
+from nomination.nominations.queries import audit_head, honour_of
+from nomination.permissions.core import (
     can_audit,
     can_export_personal_data,
     can_get_receipt,
     can_handle_objections,
 )
-from nomination.queries import audit_head, honour_of
 from nomination.web.public import OBJECTION_STATUS
 from nomination.web.setup import tr
 

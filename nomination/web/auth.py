@@ -36,7 +36,7 @@ from nomination.db import utcnow
 from nomination.errors import Conflict, InvalidData
 from nomination.i18n import pick
 from nomination.models import AuditEvent, User
-from nomination.operations import (
+from nomination.nominations.operations import (
     change_password,
     login_key,
     record_failed_login,

@@ -14,9 +14,10 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from nomination import composition, db
+from nomination import db
 from nomination.models import Campaign, Organisation
-from nomination.permissions import composition_scopes
+from nomination.nominations import composition
+from nomination.permissions.core import composition_scopes
 from nomination.web.setup import org_name, tr
 
 bp = Blueprint("composition", __name__)

@@ -27,7 +27,7 @@ from wtforms import FileField, RadioField, TextAreaField, ValidationError, valid
 from wtforms.fields.choices import SelectChoice
 
 from nomination import db, engine
-from nomination.consultations import (
+from nomination.consultations.operations import (
     LIST_FILTERS,
     OPINIONS,
     consult_data,
@@ -42,7 +42,7 @@ from nomination.db import utcnow
 from nomination.errors import Conflict, InvalidData
 from nomination.i18n import lazy, pick
 from nomination.models import Attachment, ConsultationRequest, Nomination, User
-from nomination.permissions import (
+from nomination.permissions.core import (
     can_download_attachment,
     can_give_opinions,
     can_read_consultation,

@@ -10,7 +10,7 @@ from werkzeug.exceptions import Forbidden, HTTPException
 
 from nomination import db
 from nomination.errors import OperationError, OutOfScope, PermissionDenied
-from nomination.operations import record_access_denied
+from nomination.nominations.operations import record_access_denied
 
 
 def wants_json() -> bool:

@@ -38,9 +38,10 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from wtforms import BooleanField, FileField, HiddenField, SelectField, validators
 
 from nomination import db, engine
-from nomination.formdefs import FormDef
+from nomination.definitions.forms import FormDef
 from nomination.i18n import current_language, lazy, pick
-from nomination.imports import (
+from nomination.models import Campaign, Organisation, User
+from nomination.nominations.imports import (
     KEEP_SECONDS,
     MAX_ROWS,
     XLSX_TYPE,
@@ -55,8 +56,7 @@ from nomination.imports import (
     read,
     template,
 )
-from nomination.models import Campaign, Organisation, User
-from nomination.queries import open_campaigns, submitter_unit_choices
+from nomination.nominations.queries import open_campaigns, submitter_unit_choices
 from nomination.uploads import StoredFileCorrupt
 from nomination.web.setup import award_title, campaign_name, org_name, tr
 

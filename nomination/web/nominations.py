@@ -31,13 +31,13 @@ from werkzeug.datastructures import MultiDict
 from wtforms import Form
 
 from nomination import db, engine
-from nomination.audit import event_views
-from nomination.audit_views import field_changes
-from nomination.bulk import ItemResult, transition_each
+from nomination.audit.chain import event_views
+from nomination.audit.reading import field_changes
 from nomination.calendar.queries import missing_message, missing_years
 from nomination.calendar.workdays import provisional_reason
-from nomination.consultations import visible_events
+from nomination.consultations.operations import visible_events
 from nomination.db import utcnow
+from nomination.definitions.forms import FormDef, clean_data, form_class, to_formdata
 from nomination.engine.definitions import StateDef, TransitionDef, Workflow
 from nomination.engine.diagram import svg
 from nomination.errors import (
@@ -46,20 +46,16 @@ from nomination.errors import (
     OperationError,
     PermissionDenied,
 )
-from nomination.formdefs import FormDef, clean_data, form_class, to_formdata
 from nomination.i18n import current_language, lazy, pick
 from nomination.models import AuditEvent, Campaign, Nomination, Organisation, User
 from nomination.models.campaigns import AWARD_KINDS
-from nomination.operations import create_nomination, transition_nomination, update_nomination
-from nomination.permissions import (
-    can_act_in_bulk,
-    can_edit_nomination,
-    can_handle_objections,
-    can_manage_calendar,
-    can_see_calendar_warning,
-    composition_scopes,
+from nomination.nominations.bulk import ItemResult, transition_each
+from nomination.nominations.operations import (
+    create_nomination,
+    transition_nomination,
+    update_nomination,
 )
-from nomination.queries import (
+from nomination.nominations.queries import (
     Deadline,
     deadlines,
     history,
@@ -69,6 +65,14 @@ from nomination.queries import (
     submitter_unit_choices,
     visible_nominations,
     work_queue,
+)
+from nomination.permissions.core import (
+    can_act_in_bulk,
+    can_edit_nomination,
+    can_handle_objections,
+    can_manage_calendar,
+    can_see_calendar_warning,
+    composition_scopes,
 )
 from nomination.web import attachments, kept_forms
 from nomination.web.forms import (

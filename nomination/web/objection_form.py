@@ -30,12 +30,13 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSaf
 from wtforms import FileField, HiddenField, MultipleFileField, StringField
 from wtforms.widgets import HiddenInput
 
-from nomination import db, queries
+from nomination import db
 from nomination.db import utcnow
 from nomination.errors import Conflict, NotFound
 from nomination.i18n import pick
 from nomination.models import Objection
-from nomination.operations import file_objection
+from nomination.nominations import queries
+from nomination.nominations.operations import file_objection
 from nomination.uploads import StoredFile, UploadRejected, store_upload
 from nomination.web.auth import client_key
 

@@ -25,7 +25,6 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from nomination import db, engine
-from nomination.charts import Bar, horizontal_bars
 from nomination.db import utcnow
 from nomination.engine.definitions import StateDef
 from nomination.i18n import pick
@@ -33,8 +32,9 @@ from nomination.models import Campaign, ConsultationRequest, Organisation
 from nomination.models.campaigns import AWARD_KINDS
 from nomination.models.consultations import CONSULTATION_STATUSES
 from nomination.models.selection import ROUND_STATUSES, SelectionRound
-from nomination.permissions import composition_scopes
-from nomination.queries import deadlines, visible_nominations
+from nomination.nominations.queries import deadlines, visible_nominations
+from nomination.permissions.core import composition_scopes
+from nomination.web.charts import Bar, horizontal_bars
 from nomination.web.setup import org_name, tr
 
 bp = Blueprint("overview", __name__)

@@ -24,8 +24,8 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from nomination import db
-from nomination.printform import printed_form, render_pdf
-from nomination.queries import load_nomination
+from nomination.nominations.printform import printed_form, render_pdf
+from nomination.nominations.queries import load_nomination
 
 bp = Blueprint("printform", __name__)
 

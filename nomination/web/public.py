@@ -15,7 +15,8 @@ URL table:
     /notices/objections                         GET/POST look up an objection by its reference
 
 Everything on the board, the print version, the PDF, the feed and the archive is rendered from
-the entries stored when each nominee was published (``nomination.notices``), never from the
+the entries stored when each nominee was published (``nomination.notices.publication``), never
+from the
 nominations' current data. Personal data never goes into a URL: objections and references are
 sent in POST bodies.
 """
@@ -46,14 +47,20 @@ from flask.typing import ResponseReturnValue
 from flask_babel import format_date, format_time
 from markupsafe import escape
 
-from nomination import db, notices, queries
+from nomination import db
 from nomination.calendar.presenters import provisional_note
+from nomination.definitions.forms import clean_data, form_class
 from nomination.errors import InvalidData, NotFound
-from nomination.formdefs import clean_data, form_class
 from nomination.i18n import current_language, pick
 from nomination.models import NoticeEntry
 from nomination.models.campaigns import AWARD_KINDS
-from nomination.operations import objection_form_def, objection_is_late, objection_status
+from nomination.nominations import queries
+from nomination.nominations.operations import (
+    objection_form_def,
+    objection_is_late,
+    objection_status,
+)
+from nomination.notices import publication as notices
 from nomination.web import objection_form
 from nomination.web.auth import client_key
 from nomination.web.forms import ObjectionLookupForm, attach_errors

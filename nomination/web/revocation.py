@@ -1,6 +1,6 @@
 """Revocation pages (撤销称号): cases, proposals, decisions, returned items, batch rescission.
 
-URL table (each view is load → check → act → respond; :mod:`nomination.revocation` decides):
+URL table (each view is load → check → act → respond; :mod:`nomination.archive.revocation` decides):
 
     /revocations/                                the cases the user may read (the federation,
                                                  approvers, auditors all; a unit its own),
@@ -34,19 +34,7 @@ from sqlalchemy import func, select
 from wtforms import DateField, Form, HiddenField, StringField, validators
 
 from nomination import db, engine
-from nomination.audit import event_views
-from nomination.engine.definitions import TransitionDef, Workflow
-from nomination.errors import (
-    Conflict,
-    InvalidData,
-    NotFound,
-    OperationError,
-    PermissionDenied,
-)
-from nomination.formdefs import FormDef, clean_data, form_class
-from nomination.i18n import lazy, pick
-from nomination.models import ArchiveCase, HonourRecord, ReturnItem, User
-from nomination.revocation import (
+from nomination.archive.revocation import (
     PROPOSED_BY,
     WORKFLOW,
     RescissionResult,
@@ -70,6 +58,18 @@ from nomination.revocation import (
     transition_case,
     visible_cases,
 )
+from nomination.audit.chain import event_views
+from nomination.definitions.forms import FormDef, clean_data, form_class
+from nomination.engine.definitions import TransitionDef, Workflow
+from nomination.errors import (
+    Conflict,
+    InvalidData,
+    NotFound,
+    OperationError,
+    PermissionDenied,
+)
+from nomination.i18n import lazy, pick
+from nomination.models import ArchiveCase, HonourRecord, ReturnItem, User
 from nomination.web.forms import attach_errors
 from nomination.web.setup import tr
 from nomination.web.transitions import Posted, fire_posted, transition_form_class

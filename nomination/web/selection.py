@@ -1,6 +1,7 @@
 """Selection committee pages (评审委员会): rounds, sealed votes, recusals, the tally.
 
-URL table (each view is load → check → act → respond; :mod:`nomination.selection` decides):
+URL table (each view is load → check → act → respond; :mod:`nomination.selection.operations`
+decides):
 
     /selection-rounds                          the rounds the user may see; the federation's
                                                reviewers also see what they may open
@@ -34,21 +35,22 @@ from wtforms import (
 )
 from wtforms.widgets import HiddenInput
 
-from nomination import db, selection
+from nomination import db
 from nomination.errors import Conflict, InvalidData, PermissionDenied
 from nomination.i18n import lazy, pick
 from nomination.models import Campaign, SelectionRound, User
 from nomination.models.campaigns import AWARD_KINDS
 from nomination.models.selection import VOTES
-from nomination.permissions import (
+from nomination.nominations.printform import render_pdf
+from nomination.nominations.queries import open_campaigns
+from nomination.permissions.core import (
     can_close_round,
     can_decide_tie,
     can_open_round,
     can_use_selection,
     can_vote,
 )
-from nomination.printform import render_pdf
-from nomination.queries import open_campaigns
+from nomination.selection import operations as selection
 from nomination.web.forms import attach_errors
 from nomination.web.setup import award_title, org_name, tr
 

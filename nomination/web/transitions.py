@@ -17,12 +17,12 @@ from flask.typing import ResponseReturnValue
 from wtforms import Form
 
 from nomination import db, engine
+from nomination.definitions.forms import clean_data, form_class
 from nomination.engine.definitions import TransitionDef, Workflow
 from nomination.errors import Conflict, GuardBlocked, InvalidData, PermissionDenied
-from nomination.formdefs import clean_data, form_class
 from nomination.i18n import pick
 from nomination.models import ArchiveCase, Nomination, User
-from nomination.permissions import can_fire
+from nomination.permissions.core import can_fire
 from nomination.web.forms import VersionedForm, attach_errors, with_version
 from nomination.web.setup import tr
 

@@ -1,6 +1,7 @@
 """Annual verification pages (年度核查): rounds for the federation, a case for each unit.
 
-URL table (each view is load → check → act → respond; :mod:`nomination.verification` decides):
+URL table (each view is load → check → act → respond; :mod:`nomination.archive.verification`
+decides):
 
     /verification/                                 the rounds the user follows (and the form
                                                    to open one), the cases of the user's units
@@ -36,11 +37,12 @@ from wtforms import (
     validators,
 )
 
-from nomination import db, engine, verification
+from nomination import db, engine
+from nomination.archive import verification
 from nomination.db import local_today, utcnow
+from nomination.definitions.forms import clean_data, form_class, to_formdata
 from nomination.engine.definitions import TransitionDef, Workflow
 from nomination.errors import Conflict, InvalidData
-from nomination.formdefs import clean_data, form_class, to_formdata
 from nomination.i18n import lazy, pick
 from nomination.models import ArchiveCase, Organisation, User, VerificationRound
 from nomination.models.archive import PERSON_STATUSES

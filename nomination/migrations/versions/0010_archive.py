@@ -404,7 +404,7 @@ def upgrade() -> None:
     # ### end Alembic commands ###
     if op.get_bind().dialect.name == "postgresql":
         # Searches by a name's first characters compare in code-point order (the "C"
-        # collation, nomination.archive_search); these indexes serve them.
+        # collation, nomination.archive.search); these indexes serve them.
         op.execute('CREATE INDEX ix_archive_person_name_c ON archive_person (name COLLATE "C")')
         op.execute(
             "CREATE INDEX ix_honour_record_holder_name_c"

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from nomination.errors import OperationError, OutOfScope, PermissionDenied
 from nomination.models import Nomination
-from nomination.operations import record_access_denied, transition_nomination
-from nomination.queries import load_nomination
+from nomination.nominations.operations import record_access_denied, transition_nomination
+from nomination.nominations.queries import load_nomination
 
 
 @dataclass

@@ -17,8 +17,9 @@ from sqlalchemy import ColumnElement, Select, false, or_, select, update
 from sqlalchemy.orm import Session, object_session
 
 from nomination import engine
-from nomination.audit import Personal, append_event, subject_key
+from nomination.audit.chain import Personal, append_event, subject_key
 from nomination.db import local_today, utcnow
+from nomination.definitions.forms import validate
 from nomination.errors import (
     Conflict,
     InvalidData,
@@ -27,7 +28,6 @@ from nomination.errors import (
     OutOfScope,
     PermissionDenied,
 )
-from nomination.formdefs import validate
 from nomination.i18n import pick
 from nomination.models import (
     ArchiveCase,
@@ -37,7 +37,7 @@ from nomination.models import (
     ReturnItem,
     User,
 )
-from nomination.permissions import has_role, has_role_over, role_paths
+from nomination.permissions.core import has_role, has_role_over, role_paths
 
 #: The workflow definition revocations run on.
 WORKFLOW = "revocation"

@@ -24,11 +24,12 @@ from flask_babel import format_date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from nomination import engine, notices
+from nomination import engine
+from nomination.definitions.forms import FieldDef, FormDef
 from nomination.engine.definitions import TransitionDef, Workflow
-from nomination.formdefs import FieldDef, FormDef
 from nomination.i18n import pick
 from nomination.models import AuditEvent, Nomination
+from nomination.notices import publication as notices
 from nomination.uploads import safe_filename
 
 #: The levels that sign the form after the unit, in order: key, title, and the states whose

@@ -16,11 +16,10 @@ from sqlalchemy.orm import Session, object_session
 from nomination import engine, signals
 from nomination.actors import PUBLIC
 from nomination.administration.authority import actor_fields as _actor_fields
-from nomination.audit import append_event
+from nomination.audit.chain import append_event
 from nomination.db import utcnow
-from nomination.engine.effects import new_objection_reference
+from nomination.definitions.forms import FormDef, validate
 from nomination.errors import Conflict, InvalidData, NotFound, PermissionDenied
-from nomination.formdefs import FormDef, validate
 from nomination.i18n import pick
 from nomination.models import (
     ApiToken,
@@ -32,7 +31,8 @@ from nomination.models import (
     Team,
     User,
 )
-from nomination.permissions import (
+from nomination.nominations.effects import new_objection_reference
+from nomination.permissions.core import (
     can_attach,
     can_create_nomination,
     can_edit_nomination,

@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from nomination import archive
+from nomination.archive import people as archive
+from nomination.definitions.forms import missing_required
 from nomination.engine.registry import Context, effect, guard
-from nomination.formdefs import missing_required
 from nomination.i18n import pick
 from nomination.models import ArchivePerson, VerificationEntry, VerificationRound
 

@@ -2,7 +2,7 @@
 
 It needs only the standard library, ``cryptography`` and ``merkle.py`` beside it: an auditor may
 copy ``merkle.py`` and this file anywhere and run
-``python3 audit_offline.py --export FILE --checkpoint CP.json --public-key KEY``.
+``python3 offline.py --export FILE --checkpoint CP.json --public-key KEY``.
 
 **Checkpoints.** A checkpoint states that the log held ``tree_size`` events whose RFC 9162 Merkle
 root is ``root_hash`` (hex) at ``signed_at`` (UTC, ``YYYY-MM-DDTHH:MM:SSZ``). The Ed25519 signature
@@ -51,7 +51,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 try:
-    from nomination import merkle
+    from nomination.audit import merkle
 except ImportError:  # copied beside merkle.py, without the application installed
     import merkle  # type: ignore[no-redef]
 

@@ -1,6 +1,6 @@
 """Exporting the audit trail as JSON Lines that an auditor can verify offline.
 
-The format (``nomination-audit-export/v1``; see ``nomination.audit_offline``, which checks it):
+The format (``nomination-audit-export/v1``; see ``nomination.audit.offline``, which checks it):
 
 1. a ``header`` line: ``format``, ``exported_at``, the whole log's ``tree_size`` and
    ``root_hash``, the ``filter`` (null for a full export), the number of ``events`` that follow
@@ -28,10 +28,10 @@ from typing import Any, TextIO
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from nomination import merkle
-from nomination.audit import COMMITMENT_MARK
-from nomination.audit_offline import EXPORT_FORMAT, RECEIPT_FORMAT, format_time
-from nomination.checkpoints import YIELD_PER, checkpoint_json, load_tree, trusted_keys
+from nomination.audit import merkle
+from nomination.audit.chain import COMMITMENT_MARK
+from nomination.audit.checkpoints import YIELD_PER, checkpoint_json, load_tree, trusted_keys
+from nomination.audit.offline import EXPORT_FORMAT, RECEIPT_FORMAT, format_time
 from nomination.db import utcnow
 from nomination.models import AuditEvent, AuditHead, Checkpoint
 from nomination.models.audit import AuditPersonal
@@ -240,7 +240,7 @@ def receipt(session: Session, seq: int) -> dict[str, Any] | None:
     """Return event ``seq``'s receipt, or None while no checkpoint covers it yet.
 
     The receipt holds the event's payload, the first checkpoint covering it and its inclusion
-    proof there; ``nomination.audit_offline.receipt_problem`` checks it with the public key alone.
+    proof there; ``nomination.audit.offline.receipt_problem`` checks it with the public key alone.
     """
     event = session.get(AuditEvent, seq)
     cp = session.scalar(

@@ -39,13 +39,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nomination import engine, uploads
-from nomination.audit import append_event
+from nomination.audit.chain import append_event
+from nomination.definitions.forms import FieldDef, FormDef, validate
 from nomination.errors import InvalidData, PermissionDenied
-from nomination.formdefs import FieldDef, FormDef, validate
 from nomination.i18n import pick
 from nomination.models import Campaign, Nomination, Organisation
-from nomination.operations import create_nomination
-from nomination.permissions import can_create_nomination
+from nomination.nominations.operations import create_nomination
+from nomination.permissions.core import can_create_nomination
 
 #: At most this many nominees in one sheet; more is refused with a message saying so.
 MAX_ROWS = 500

@@ -23,12 +23,12 @@ from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import flag_modified
 
 from nomination import engine
-from nomination.archive import mask_id_number
-from nomination.audit import Personal, append_event, subject_key
+from nomination.archive.people import mask_id_number
+from nomination.audit.chain import Personal, append_event, subject_key
 from nomination.db import utcnow
+from nomination.definitions.forms import validate
 from nomination.engine.core import stale_is_conflict
 from nomination.errors import Conflict, InvalidData, NotFound, OutOfScope, PermissionDenied
-from nomination.formdefs import validate
 from nomination.i18n import pick
 from nomination.models import (
     ArchiveCase,
@@ -40,7 +40,7 @@ from nomination.models import (
     VerificationRound,
 )
 from nomination.models.archive import PERSON_STATUSES
-from nomination.permissions import has_role, has_role_over, role_paths
+from nomination.permissions.core import has_role, has_role_over, role_paths
 
 #: The workflow definition verification cases run on.
 WORKFLOW = "verification"

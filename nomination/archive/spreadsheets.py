@@ -13,7 +13,7 @@ a new one gets its first status (``archive.report_status``, audited), each honou
 and audited, and one ``archive.import`` event records the import without personal data.
 
 The file is kept between the dry run and the commit by its SHA-256, outside any web root,
-like a sheet of nominations (``nomination.imports``), and deleted once imported.
+like a sheet of nominations (``nomination.nominations.imports``), and deleted once imported.
 
 :func:`export_rows` writes the people a search found, one honour per row in the template's
 columns (so an export can be imported elsewhere), every cell neutralised against formula
@@ -46,8 +46,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from stdnum.cn import ric
 
-from nomination import imports, uploads
-from nomination.archive import (
+from nomination import uploads
+from nomination.archive.people import (
     find_or_create_person,
     level_of_title,
     mask_id_number,
@@ -55,7 +55,7 @@ from nomination.archive import (
     normalise_id_number,
     report_status,
 )
-from nomination.archive_search import (
+from nomination.archive.search import (
     HONOUR_STATUS_LABELS,
     LEVEL_LABELS,
     STATUS_LABELS,
@@ -63,13 +63,14 @@ from nomination.archive_search import (
     Filters,
     matching,
 )
-from nomination.audit import append_event
-from nomination.audit_views import neutralise
+from nomination.audit.chain import append_event
+from nomination.audit.reading import neutralise
 from nomination.db import utcnow
 from nomination.errors import InvalidData, PermissionDenied
 from nomination.i18n import pick
 from nomination.models import ArchivePerson, Campaign, CampaignAward, HonourRecord, Organisation
-from nomination.permissions import can_manage_archive
+from nomination.nominations import imports
+from nomination.permissions.core import can_manage_archive
 
 #: At most this many rows in one file: each row writes and audits a person, a status and an
 #: honour, and 2,000 rows take about 11 s on SQLite, within one request's time. A larger

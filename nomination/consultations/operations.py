@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from nomination import engine, signals
 from nomination.actors import SYSTEM
-from nomination.audit import append_event
+from nomination.audit.chain import append_event
 from nomination.db import utcnow
 from nomination.engine.core import stale_is_conflict
 from nomination.errors import Conflict, InvalidData, NotFound, OutOfScope, PermissionDenied
@@ -30,7 +30,11 @@ from nomination.models import (
     Nomination,
     Organisation,
 )
-from nomination.permissions import can_answer_consultation, can_read_consultation, department_ids
+from nomination.permissions.core import (
+    can_answer_consultation,
+    can_read_consultation,
+    department_ids,
+)
 from nomination.uploads import StoredFile
 
 OPINIONS = ("clear", "adverse")
@@ -276,7 +280,7 @@ def _attach_opinion_file(
 ) -> Attachment:
     """Record a stored file as given with ``request``'s opinion, and audit it with its hash."""
     # Imported here: operations imports this module (a campaign checks its rules).
-    from nomination.operations import record_attachment
+    from nomination.nominations.operations import record_attachment
 
     return record_attachment(
         session,

@@ -25,12 +25,12 @@ from flask import current_app, has_app_context
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from nomination import strokes
-from nomination.audit import canonical_json, sha256_hex
 from nomination.calendar.workdays import WorkCalendar
+from nomination.canonical import canonical_json, sha256_hex
 from nomination.i18n import pick
 from nomination.models import Campaign, Nomination, NoticeEntry, Organisation
 from nomination.models.campaigns import AWARD_KINDS
+from nomination.notices import strokes
 
 #: The languages a snapshot keeps every label and value in.
 LANGUAGES = ("zh", "en")

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from nomination import engine, signals
 from nomination.actors import SYSTEM
-from nomination.audit import append_event
+from nomination.audit.chain import append_event
 from nomination.db import utcnow
 from nomination.engine.core import stale_is_conflict
 from nomination.errors import Conflict, InvalidData, NotFound, OutOfScope, PermissionDenied
@@ -53,7 +53,7 @@ from nomination.models import (
     User,
 )
 from nomination.models.selection import VOTES
-from nomination.permissions import (
+from nomination.permissions.core import (
     can_close_round,
     can_decide_tie,
     can_follow_round,

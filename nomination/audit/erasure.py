@@ -1,7 +1,8 @@
 """Erasing a person's data from the audit trail without breaking its verification.
 
 The hashed events hold only salted commitments to personal values; the salts and clear values
-live in ``audit_personal`` (see :mod:`nomination.audit`). Erasure deletes a subject's rows there
+live in ``audit_personal`` (see :mod:`nomination.audit.chain`). Erasure deletes a subject's rows
+there
 and appends an event recording the erasure: which subject, which events, how many values, by
 whom and why — never the data. The chain still verifies; the commitments left behind reveal
 nothing, since nobody holds their salts any more; and verification counts the values as
@@ -18,11 +19,11 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from nomination.actors import SystemActor
-from nomination.audit import ERASE_ACTION, append_event, lock_head, subject_key
+from nomination.audit.chain import ERASE_ACTION, append_event, lock_head, subject_key
 from nomination.errors import InvalidData, NotFound, PermissionDenied
 from nomination.models import Nomination
 from nomination.models.audit import AuditPersonal
-from nomination.permissions import can_administer
+from nomination.permissions.core import can_administer
 
 
 @dataclass(frozen=True)

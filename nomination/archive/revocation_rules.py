@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from nomination.engine.effects import _add_evidence
 from nomination.engine.registry import Context, effect, guard
 from nomination.errors import InvalidData
 from nomination.i18n import pick
 from nomination.models import ReturnItem
 from nomination.models.cases import RETURN_ITEMS
+from nomination.nominations.effects import _add_evidence
 
 #: The decision form's tick box for each item a revoked holder gives back.
 ITEM_FIELDS = {item: f"return_{item}" for item in RETURN_ITEMS}

@@ -5,7 +5,7 @@ nomination's nominee data when created or edited, the address a user signed in f
 value is replaced by a salted commitment ``{"$c": SHA-256(salt ‖ canonical JSON of the
 value)}``; the salt and the clear value go into ``audit_personal``, in the same transaction.
 Reading an event for display joins them back (:func:`event_view`); :func:`verify_chain` checks
-every commitment against its value and salt. Erasing a person (:mod:`nomination.erasure`)
+every commitment against its value and salt. Erasing a person (:mod:`nomination.audit.erasure`)
 deletes their salts and values and records the erasure as an event: the chain still verifies,
 reports the values as redacted, and a value that disappeared without a recorded erasure is an
 error.
@@ -19,12 +19,15 @@ import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
+from nomination.canonical import dumps as _dumps
+from nomination.canonical import plain as _plain
+from nomination.canonical import sha256_hex
 from nomination.db import utcnow
 from nomination.models import AuditEvent, AuditHead
 from nomination.models.audit import GENESIS_HASH, AuditPersonal
@@ -92,35 +95,6 @@ PERSONAL_PATHS: dict[str, tuple[tuple[str, str], ...]] = {
 def subject_key(entity_type: str, entity_id: Any) -> str:
     """Return the key naming a data subject: ``nomination:42``."""
     return f"{entity_type}:{entity_id}"
-
-
-def _plain(value: Any) -> Any:
-    """Turn dates into ISO strings and refuse floats, whose text form is not canonical."""
-    if isinstance(value, float):
-        raise TypeError("floats are not allowed in audited records")
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
-#: The one serialiser (an encoder built once: ``json.dumps`` with options builds one per call).
-_dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
-
-
-def canonical_json(record: dict[str, Any]) -> str:
-    """Serialise ``record`` the one way this project hashes: sorted keys, no spaces, UTF-8."""
-    return _dumps(_plain(record))
-
-
-def sha256_hex(text: str) -> str:
-    """Return the SHA-256 of ``text`` encoded as UTF-8, in hex."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def commitment(salt_hex: str, value_json: str) -> str:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
-from nomination.audit import append_event
+from nomination.audit.chain import append_event
 from nomination.db import utcnow
 from nomination.engine.core import stale_is_conflict
 from nomination.errors import Conflict, InvalidData

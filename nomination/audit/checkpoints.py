@@ -4,7 +4,7 @@ A checkpoint signs the RFC 9162 Merkle tree head of the audit events (size, root
 Ed25519 key that lives outside the database: the file ``AUDIT_KEY_DIR/audit-signing-key.pem``
 (written by ``nomination audit keygen``, mode 0600) or the environment variable
 ``NOMINATION_AUDIT_PRIVATE_KEY`` (PEM, or the raw 32 bytes in base64), which wins when set. The
-signed message and the checkpoint JSON are described in ``nomination.audit_offline``.
+signed message and the checkpoint JSON are described in ``nomination.audit.offline``.
 
 Checkpoints are signed by ``nomination audit checkpoint``, at the close of every stage (each
 time a nomination moves to another state, its public notice's publication included: inside that
@@ -38,9 +38,9 @@ from flask import current_app, has_app_context
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, object_session
 
-from nomination import merkle
-from nomination.audit import ChainState, VerifyResult, verify_chain
-from nomination.audit_offline import (
+from nomination.audit import merkle
+from nomination.audit.chain import ChainState, VerifyResult, verify_chain
+from nomination.audit.offline import (
     CHECKPOINT_FORMAT,
     checkpoint_problem,
     format_time,

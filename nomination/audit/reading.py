@@ -5,8 +5,8 @@ Also a person's nominations, exports for reading, receipts and the last verifica
 Everything here reads; the only thing written is the instance file that keeps the result of the
 last full verification (``AUDIT_VERIFICATION_FILE``, default INSTANCE/audit-verification.json).
 
-Personal values in events are salted commitments (``{"$c": ...}``, see ``nomination.audit``):
-every before/after shown to people goes through :func:`nomination.audit.event_views`, which
+Personal values in events are salted commitments (``{"$c": ...}``, see ``nomination.audit.chain``):
+every before/after shown to people goes through :func:`nomination.audit.chain.event_views`, which
 gives the clear value, or ``[redacted]`` once the person was erased. Exports without permission
 to include personal data replace each commitment by :data:`MASK` instead of revealing it.
 """
@@ -28,12 +28,15 @@ from flask import current_app
 from sqlalchemy import ColumnElement, Select, false, select
 from sqlalchemy.orm import Session
 
-from nomination import audit, checkpoints, engine
-from nomination.audit import REDACTED, EventView, canonical_json, event_views
-from nomination.audit_export import receipt
+from nomination import engine
+from nomination.audit import chain as audit
+from nomination.audit import checkpoints
+from nomination.audit.chain import REDACTED, EventView, event_views
+from nomination.audit.export import receipt
+from nomination.canonical import canonical_json
 from nomination.db import utcnow
+from nomination.definitions.forms import FormDef
 from nomination.engine.definitions import Workflow
-from nomination.formdefs import FormDef
 from nomination.i18n import current_language, pick
 from nomination.labels import ORG_KIND_LABELS
 from nomination.models import (

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import Select, func, select
 
 from nomination.calendar.workdays import DateOutOfRange
+from nomination.definitions.forms import missing_required
 from nomination.engine.registry import Context, guard
-from nomination.formdefs import missing_required
 from nomination.i18n import pick
 from nomination.models import (
     Campaign,
@@ -356,7 +356,7 @@ def not_already_honoured(ctx: Context) -> dict[str, str] | None:
 )
 def reserve_available(ctx: Context) -> dict[str, str] | None:
     """A reserve (递补人选) of the same campaign and award is waiting to move up."""
-    from nomination.engine.effects import first_reserve
+    from nomination.nominations.effects import first_reserve
 
     if first_reserve(ctx) is None:
         return _reason("本奖项没有递补人选", "There is no reserve for this award")
@@ -401,7 +401,7 @@ def prior_honour_recorded(ctx: Context) -> dict[str, str] | None:
 )
 def consultation_all_clear(ctx: Context) -> dict[str, str] | None:
     """Every department consulted on the nomination has answered, and none objects."""
-    from nomination.consultations import requests_of
+    from nomination.consultations.operations import requests_of
 
     requests = [r for r in requests_of(ctx.session, ctx.nomination) if r.status != "closed"]
     waiting = [r.department.name for r in requests if r.status == "open"]
@@ -421,7 +421,7 @@ def consultation_all_clear(ctx: Context) -> dict[str, str] | None:
 )
 def consultation_adverse(ctx: Context) -> dict[str, str] | None:
     """A department consulted on the nomination gave an adverse opinion (一票否决)."""
-    from nomination.consultations import requests_of
+    from nomination.consultations.operations import requests_of
 
     if any(r.status == "adverse" for r in requests_of(ctx.session, ctx.nomination)):
         return None

@@ -8,10 +8,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from nomination import archive, notices
+from nomination.archive import people as archive
 from nomination.engine.registry import Context, effect
 from nomination.i18n import pick
 from nomination.models import HonourRecord, Objection
+from nomination.notices import publication as notices
 
 
 def _add_evidence(ctx: Context, key: str, value: Any, append: bool = False) -> None:
@@ -291,7 +292,7 @@ def end_notice(ctx: Context) -> None:
 @effect("open_consultation")
 def open_consultation(ctx: Context) -> None:
     """Send one opinion request to each department the campaign's rules name (征求意见)."""
-    from nomination.consultations import open_requests
+    from nomination.consultations.operations import open_requests
 
     days = ctx.nomination.campaign.consultation_working_days
     period = ctx.calendar.period(ctx.now, days)
@@ -315,7 +316,7 @@ def open_consultation(ctx: Context) -> None:
 @effect("close_consultation")
 def close_consultation(ctx: Context) -> None:
     """End the requests still open: the nomination no longer needs those opinions."""
-    from nomination.consultations import close_open
+    from nomination.consultations.operations import close_open
 
     closed = close_open(ctx.session, ctx.nomination)
     if closed:

@@ -1,0 +1,1 @@
+"""The archive of honoured workers: people, search, spreadsheets, verification, revocation."""

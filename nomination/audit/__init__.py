@@ -1,0 +1,1 @@
+"""The audit trail: chain, personal data, checkpoints, Merkle proofs, offline checks, reading."""

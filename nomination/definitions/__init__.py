@@ -1,0 +1,1 @@
+"""Form definitions: TOML forms to WTForms, with their validators."""

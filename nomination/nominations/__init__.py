@@ -1,0 +1,1 @@
+"""Nominations: operations, queries, rules, the printed form and batch import."""

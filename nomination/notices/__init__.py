@@ -1,0 +1,1 @@
+"""Public notices (公示): publication, order by surname strokes, periods."""

@@ -1,0 +1,1 @@
+"""Every permission predicate and list scope, in one place."""

@@ -1,0 +1,1 @@
+"""Selection (评审): rounds, judges, votes and their results."""
