@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -25,3 +26,8 @@ class PublicActor:
 
 SYSTEM = SystemActor()
 PUBLIC = PublicActor()
+
+
+def actor_fields(actor: Any) -> dict[str, Any]:
+    """Return the audit event's actor id and name for ``actor`` (a user, SYSTEM or PUBLIC)."""
+    return {"actor_id": getattr(actor, "id", None), "actor_name": actor.name}

@@ -8,16 +8,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session, object_session
 
-from nomination.actors import SystemActor
+from nomination.actors import SystemActor, actor_fields
 from nomination.audit.chain import append_event
 from nomination.errors import Conflict, PermissionDenied
 from nomination.i18n import pick
 from nomination.permissions.core import can_administer
-
-
-def actor_fields(actor: Any) -> dict[str, Any]:
-    """Return the audit event's actor id and name for ``actor``."""
-    return {"actor_id": getattr(actor, "id", None), "actor_name": actor.name}
 
 
 def require_admin(actor: Any) -> None:

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import func, literal, select, update
 from sqlalchemy.orm import Session, object_session
 
+from nomination.actors import actor_fields
 from nomination.administration.authority import (
-    actor_fields,
     check_fresh,
     digest,
     record,

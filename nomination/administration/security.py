@@ -17,7 +17,8 @@ import segno
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
-from nomination.administration.authority import actor_fields, require_admin
+from nomination.actors import actor_fields
+from nomination.administration.authority import require_admin
 from nomination.audit.chain import append_event
 from nomination.db import utcnow
 from nomination.errors import InvalidData

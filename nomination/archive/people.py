@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
+from nomination.actors import actor_fields
 from nomination.audit.chain import append_event
 from nomination.db import utcnow
 from nomination.engine.core import stale_is_conflict
@@ -70,10 +71,6 @@ def normalise_id_number(value: str) -> str:
             "the resident ID number is not valid",
             fields={"id_number": ["校验不通过 (the check digit, date or format is wrong)"]},
         ) from None
-
-
-def _actor_fields(actor: Any) -> dict[str, Any]:
-    return {"actor_id": getattr(actor, "id", None), "actor_name": actor.name}
 
 
 def _snapshot(person: ArchivePerson) -> dict[str, Any]:
@@ -142,7 +139,7 @@ def find_or_create_person(
     append_event(
         session,
         action="archive.person_create",
-        **_actor_fields(actor),
+        **actor_fields(actor),
         organisation_id=person.unit_id,
         entity_type="archive_person",
         entity_id=person.id,
@@ -192,7 +189,7 @@ def update_person(
     append_event(
         session,
         action="archive.person_update",
-        **_actor_fields(actor),
+        **actor_fields(actor),
         organisation_id=person.unit_id,
         entity_type="archive_person",
         entity_id=person.id,
@@ -246,7 +243,7 @@ def report_status(
     append_event(
         session,
         action="archive.status_report",
-        **_actor_fields(actor),
+        **actor_fields(actor),
         organisation_id=person.unit_id,
         entity_type="archive_person",
         entity_id=person.id,
@@ -301,7 +298,7 @@ def record_service(
     append_event(
         session,
         action="archive.service",
-        **_actor_fields(actor),
+        **actor_fields(actor),
         organisation_id=person.unit_id,
         entity_type="archive_person",
         entity_id=person.id,
@@ -480,7 +477,7 @@ def merge_people(
     append_event(
         session,
         action="archive.person_merge",
-        **_actor_fields(actor),
+        **actor_fields(actor),
         organisation_id=into.unit_id,
         entity_type="archive_person",
         entity_id=duplicate.id,
@@ -560,7 +557,7 @@ def create_studio(
     append_event(
         session,
         action="archive.studio_create",
-        **_actor_fields(actor),
+        **actor_fields(actor),
         organisation_id=unit.id if unit else federation.id,
         entity_type="archive_studio",
         entity_id=studio.id,
@@ -609,7 +606,7 @@ def add_studio_member(
     append_event(
         session,
         action="archive.studio_member_add",
-        **_actor_fields(actor),
+        **actor_fields(actor),
         organisation_id=studio.unit_id,
         entity_type="archive_studio",
         entity_id=studio.id,
@@ -656,7 +653,7 @@ def record_inspection(
     append_event(
         session,
         action="archive.studio_inspection",
-        **_actor_fields(actor),
+        **actor_fields(actor),
         organisation_id=studio.unit_id,
         entity_type="archive_studio",
         entity_id=studio.id,

@@ -18,8 +18,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from nomination.actors import SystemActor
-from nomination.administration.authority import actor_fields as _actor_fields
+from nomination.actors import SystemActor, actor_fields
 from nomination.audit.chain import append_event
 from nomination.calendar import store
 from nomination.calendar.announcements import announce
@@ -319,7 +318,7 @@ def set_arrangement(
     appended = append_event(
         session,
         action="calendar.set",
-        **_actor_fields(actor),
+        **actor_fields(actor),
         entity_type="calendar_year",
         entity_id=year,
         before=before,
@@ -376,7 +375,7 @@ def confirm_year(
     appended = append_event(
         session,
         action="calendar.confirm",
-        **_actor_fields(actor),
+        **actor_fields(actor),
         entity_type="calendar_year",
         entity_id=year,
         after=_year_record(row),
@@ -574,7 +573,7 @@ def _recount_and_record(
         append_event(
             session,
             action="calendar.recount",
-            **_actor_fields(actor),
+            **actor_fields(actor),
             organisation_id=nomination.unit_id,
             campaign_id=nomination.campaign_id,
             entity_type="nomination",

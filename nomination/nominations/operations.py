@@ -14,8 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from nomination import engine, signals
-from nomination.actors import PUBLIC
-from nomination.administration.authority import actor_fields as _actor_fields
+from nomination.actors import PUBLIC, actor_fields
 from nomination.audit.chain import append_event
 from nomination.db import utcnow
 from nomination.definitions.forms import FormDef, validate
@@ -86,7 +85,7 @@ def create_nomination(
     append_event(
         session,
         action="nomination.create",
-        **_actor_fields(actor),
+        **actor_fields(actor),
         role="unit_submitter",
         organisation_id=unit.id,
         campaign_id=campaign.id,
@@ -125,7 +124,7 @@ def update_nomination(
     append_event(
         session,
         action="nomination.update",
-        **_actor_fields(actor),
+        **actor_fields(actor),
         role="unit_submitter",
         organisation_id=nomination.unit_id,
         campaign_id=nomination.campaign_id,
@@ -288,7 +287,7 @@ def record_attachment(
     append_event(
         session,
         action="attachment.add",
-        **_actor_fields(actor),
+        **actor_fields(actor),
         role=role or ("public" if actor is PUBLIC else None),
         organisation_id=nomination.unit_id,
         campaign_id=nomination.campaign_id,
@@ -411,7 +410,7 @@ def change_password(user: User, *, actor: Any, password: str) -> None:
     append_event(
         session,
         action="user.password_changed",
-        **_actor_fields(actor),
+        **actor_fields(actor),
         entity_type="user",
         entity_id=user.id,
     )
@@ -433,7 +432,7 @@ def create_api_token(session: Session, user: User, *, name: str, actor: Any) -> 
     append_event(
         session,
         action="token.create",
-        **_actor_fields(actor),
+        **actor_fields(actor),
         entity_type="api_token",
         entity_id=row.id,
         after={"user": user.username, "name": name},
@@ -452,7 +451,7 @@ def revoke_api_tokens(session: Session, user: User, *, actor: Any, name: str | N
         append_event(
             session,
             action="token.revoke",
-            **_actor_fields(actor),
+            **actor_fields(actor),
             entity_type="api_token",
             entity_id=row.id,
         )
