@@ -48,6 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from nomination.web import setup
 
     setup.init_app(app)
+    _register_blueprints(app)
     _follow_first_start(app)
     return app
 
@@ -76,19 +77,86 @@ def connect_areas() -> None:
     """
     from nomination import notifications, signals
     from nomination.archive import revocation_rules, verification_rules
+    from nomination.archive import rules as archive_rules
     from nomination.audit import checkpoints
     from nomination.audit.chain import append_event
     from nomination.calendar import store as calendar_store
+    from nomination.consultations import rules as consultation_rules
     from nomination.engine import registry
-    from nomination.nominations import effects, guards
+    from nomination.nominations import rules as nomination_rules
+    from nomination.notices import rules as notice_rules
+    from nomination.objections import rules as objection_rules
     from nomination.permissions.core import firing_role
+    from nomination.selection import rules as selection_rules
 
     if registry.SERVICES.connected:
         return
     # Importing the rule modules registered their guards and effects by name.
-    del effects, guards, revocation_rules, verification_rules
+    del archive_rules, consultation_rules, nomination_rules, notice_rules, objection_rules
+    del selection_rules, revocation_rules, verification_rules
     registry.provide(journal=append_event, firing_role=firing_role, calendar=calendar_store.current)
     # Strong references: these module functions live as long as the process anyway. The
     # receivers write in the operations' transactions.
     signals.nomination_transitioned.connect(checkpoints.on_nomination_transitioned, weak=False)
     notifications.connect()
+
+
+def _register_blueprints(app: Flask) -> None:
+    """Register every page and API blueprint, and the error pages."""
+    from nomination.api import administration as _api_administration  # noqa: F401  (its routes)
+    from nomination.api import archive as _api_archive  # noqa: F401  (its routes)
+    from nomination.api import archive_search as _api_archive_search  # noqa: F401  (its routes)
+    from nomination.api import bulk as _api_bulk  # noqa: F401  (its routes)
+    from nomination.api import consultations as _api_consultations  # noqa: F401  (its routes)
+    from nomination.api import notifications as _api_notifications  # noqa: F401  (its routes)
+    from nomination.api import selection as _api_selection  # noqa: F401  (its routes)
+    from nomination.api import verification as _api_verification  # noqa: F401  (its routes)
+    from nomination.api.views import bp as api_bp
+    from nomination.web.admin_campaigns import bp as admin_campaigns_bp
+    from nomination.web.admin_organisations import bp as admin_organisations_bp
+    from nomination.web.admin_people import bp as admin_people_bp
+    from nomination.web.admin_sheets import bp as admin_sheets_bp
+    from nomination.web.archive import bp as archive_bp
+    from nomination.web.archive_tools import bp as archive_tools_bp
+    from nomination.web.attachments import bp as attachments_bp
+    from nomination.web.audit import bp as audit_bp
+    from nomination.web.auth import bp as auth_bp
+    from nomination.web.calendar import bp as calendar_bp
+    from nomination.web.composition import bp as composition_bp
+    from nomination.web.consultations import bp as consultations_bp
+    from nomination.web.errors import register as register_errors
+    from nomination.web.first_start import bp as first_start_bp
+    from nomination.web.imports import bp as imports_bp
+    from nomination.web.nominations import bp as nominations_bp
+    from nomination.web.notifications import bp as notifications_bp
+    from nomination.web.overview import bp as overview_bp
+    from nomination.web.printform import bp as printform_bp
+    from nomination.web.public import bp as public_bp
+    from nomination.web.revocation import bp as revocation_bp
+    from nomination.web.selection import bp as selection_bp
+    from nomination.web.verification import bp as verification_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(nominations_bp)
+    app.register_blueprint(printform_bp)
+    app.register_blueprint(public_bp)
+    app.register_blueprint(archive_bp)
+    app.register_blueprint(archive_tools_bp)
+    app.register_blueprint(revocation_bp)
+    app.register_blueprint(attachments_bp)
+    app.register_blueprint(imports_bp)
+    app.register_blueprint(composition_bp)
+    app.register_blueprint(overview_bp)
+    app.register_blueprint(selection_bp)
+    app.register_blueprint(verification_bp)
+    app.register_blueprint(consultations_bp)
+    app.register_blueprint(audit_bp)
+    app.register_blueprint(calendar_bp)
+    app.register_blueprint(first_start_bp)
+    app.register_blueprint(admin_organisations_bp)
+    app.register_blueprint(admin_people_bp)
+    app.register_blueprint(admin_sheets_bp)
+    app.register_blueprint(admin_campaigns_bp)
+    app.register_blueprint(notifications_bp)
+    app.register_blueprint(api_bp)
+    register_errors(app)

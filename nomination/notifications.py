@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from email.errors import MessageError
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app, has_app_context
 from sqlalchemy import and_, func, or_, select, update
@@ -28,7 +28,6 @@ from sqlalchemy.orm import Session, aliased, object_session
 from werkzeug.routing import BuildError
 
 from nomination import engine, signals
-from nomination.calendar.workdays import WorkCalendar
 from nomination.db import utcnow
 from nomination.errors import NotFound
 from nomination.models import (
@@ -40,6 +39,9 @@ from nomination.models import (
     User,
 )
 from nomination.permissions.core import can_view_nomination
+
+if TYPE_CHECKING:
+    from nomination.calendar.workdays import WorkCalendar
 
 _log = logging.getLogger(__name__)
 

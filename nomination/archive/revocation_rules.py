@@ -8,9 +8,8 @@ from typing import Any
 from nomination.engine.registry import Context, effect, guard
 from nomination.errors import InvalidData
 from nomination.i18n import pick
-from nomination.models import ReturnItem
+from nomination.models import ReturnItem, evidence
 from nomination.models.cases import RETURN_ITEMS
-from nomination.nominations.effects import _add_evidence
 
 #: The decision form's tick box for each item a revoked holder gives back.
 ITEM_FIELDS = {item: f"return_{item}" for item in RETURN_ITEMS}
@@ -105,5 +104,5 @@ def revoke_honour(ctx: Context) -> None:
         "items": items,
         "return_due": due.isoformat() if due else None,
     }
-    _add_evidence(ctx, "decision", decision)
+    evidence.add(ctx.nomination, "decision", decision)
     ctx.notes["honour_revoked"] = {"honour_record_id": honour.id, **decision}

@@ -23,12 +23,17 @@ if TYPE_CHECKING:
 
 
 def announce(
-    session: Session, nomination: Nomination, recount: Recount, cal: WorkCalendar, actor: Any
+    session: Session,
+    nomination: Nomination,
+    recount: Recount,
+    cal: WorkCalendar,
+    actor: Any,
+    label: dict[str, str],
 ) -> int:
-    """Notify the unit and the federation of the period's new end; a department of its own."""
-    from nomination.calendar.operations import PERIOD_LABELS
+    """Notify the unit and the federation of the period's new end (``label`` names the period).
 
-    label = PERIOD_LABELS[recount.period]
+    A department hears of its own answer deadline.
+    """
     when = cal.local(recount.ends_after).strftime("%Y-%m-%d %H:%M")
 
     def message(user: object) -> dict[str, str]:

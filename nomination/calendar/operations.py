@@ -42,6 +42,7 @@ from nomination.models import (
     Notification,
     RoleAssignment,
     User,
+    evidence,
 )
 from nomination.notifications import notify
 from nomination.permissions.core import can_manage_calendar
@@ -499,8 +500,8 @@ def recount(
     return out
 
 
-def _open_verification(n: Nomination) -> dict[str, Any] | None:
-    requests = (n.evidence or {}).get("verifications") or []
+def _open_verification(n: Nomination) -> evidence.VerificationRequest | None:
+    requests = evidence.verifications(n)
     last = requests[-1] if requests else None
     if not last or "answer" in last or not last.get("working_days") or not last.get("due_at"):
         return None
@@ -541,11 +542,9 @@ def _apply(recount_: Recount, now: datetime) -> None:
     elif recount_.period == "consultation":
         row.due_at, row.due_provisional = ends, provisional
     else:
-        evidence = dict(row.evidence)
-        requests = [dict(r) for r in evidence["verifications"]]
-        requests[-1].update(due_at=ends.isoformat(), provisional=provisional)
-        evidence["verifications"] = requests
-        row.evidence = evidence
+        requests = evidence.verifications(row)
+        requests[-1] = {**requests[-1], "due_at": ends.isoformat(), "provisional": provisional}
+        evidence.set_verifications(row, requests)
 
 
 def _recount_and_record(
@@ -589,7 +588,7 @@ def _recount_and_record(
         )
         # The stage timer and the notice it runs are one period to the people concerned.
         if r.moved and not (r.period == "timer" and (r.nomination_id, "notice") in periods):
-            announce(session, nomination, r, cal, actor)
+            announce(session, nomination, r, cal, actor, PERIOD_LABELS[r.period])
     return changed
 
 

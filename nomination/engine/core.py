@@ -35,7 +35,6 @@ from nomination.engine.definitions import (
     workflows_dir,
 )
 from nomination.engine.registry import (
-    EFFECTS,
     FORM_GUARDS,
     GUARD_LABELS,
     GUARDS,
@@ -203,13 +202,6 @@ def available(nomination: Nomination, actor: Any, now: datetime | None = None) -
         reasons = [c.reason for c in checks if c.passed is False]
         out.append(Available(t, role, reasons, checks))
     return out
-
-
-def run_effects(event: Any) -> None:
-    """Run the effects a transition names; called by the shared machine after the change."""
-    ctx: Context = event.kwargs["ctx"]
-    for name in ctx.transition.effects:
-        EFFECTS[name](ctx)
 
 
 def _schedule_timer(

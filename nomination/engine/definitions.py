@@ -19,7 +19,7 @@ from transitions import Machine
 
 from nomination.canonical import canonical_json, sha256_hex
 from nomination.definitions.forms import DefinitionError, FormDef, load_form_raw, parse_form
-from nomination.engine.registry import EFFECTS, GUARDS
+from nomination.engine.registry import EFFECTS, GUARDS, run_effects
 from nomination.models.users import ROLES
 from nomination.paths import data_dir
 
@@ -123,8 +123,6 @@ class Workflow:
     @cached_property
     def machine(self) -> Machine:
         """Return the machine shared by every nomination on this version (never one per row)."""
-        from nomination.engine.core import run_effects
-
         return Machine(
             model=None,
             states=list(self.states),

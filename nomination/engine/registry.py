@@ -47,6 +47,11 @@ class Context:
         return self.nomination
 
 
+def refusal(zh: str, en: str) -> dict[str, str]:
+    """Return a guard's reason for refusing, in both languages."""
+    return {"zh": zh, "en": en}
+
+
 #: A guard returns None when the transition may happen, or the reason (zh, en) it may not.
 Guard = Callable[[Context], "dict[str, str] | None"]
 Effect = Callable[[Context], None]
@@ -128,3 +133,10 @@ def effect(name: str) -> Callable[[Effect], Effect]:
         return fn
 
     return register
+
+
+def run_effects(event: Any) -> None:
+    """Run the effects a transition names; called by the shared machine after the change."""
+    ctx: Context = event.kwargs["ctx"]
+    for name in ctx.transition.effects:
+        EFFECTS[name](ctx)

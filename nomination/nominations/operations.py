@@ -30,7 +30,7 @@ from nomination.models import (
     Team,
     User,
 )
-from nomination.nominations.effects import new_objection_reference
+from nomination.objections.rules import new_objection_reference
 from nomination.permissions.core import (
     can_attach,
     can_create_nomination,

@@ -28,7 +28,7 @@ from nomination import engine
 from nomination.definitions.forms import FieldDef, FormDef
 from nomination.engine.definitions import TransitionDef, Workflow
 from nomination.i18n import pick
-from nomination.models import AuditEvent, Nomination
+from nomination.models import AuditEvent, Nomination, evidence
 from nomination.notices import publication as notices
 from nomination.uploads import safe_filename
 
@@ -285,7 +285,7 @@ def _submitted_at(session: Session, wf: Workflow, nomination: Nomination) -> dat
 
 def _unit_box(session: Session, wf: Workflow, nomination: Nomination) -> OpinionBox:
     """Return the unit's box: its recommendation opinion, dated when it last submitted."""
-    recommendation = (nomination.evidence or {}).get("unit_recommendation") or {}
+    recommendation = evidence.unit_recommendation(nomination)
     submitted = _submitted_at(session, wf, nomination) if recommendation else None
     return OpinionBox(
         key="unit",
@@ -298,7 +298,7 @@ def _unit_box(session: Session, wf: Workflow, nomination: Nomination) -> Opinion
 def _level_boxes(wf: Workflow, nomination: Nomination) -> list[OpinionBox]:
     """Return the boxes of the levels after the unit, each with its latest opinion if given."""
     given: dict[str, dict[str, Any]] = {}
-    for o in _current_round(wf, list((nomination.evidence or {}).get("opinions", []))):
+    for o in _current_round(wf, evidence.opinions(nomination)):
         t = _transition(wf, o.get("trigger", ""), o.get("role"))
         if t is None or _is_return(wf, t):
             continue
@@ -354,7 +354,7 @@ def form_title(nomination: Nomination, wf: Workflow) -> str:
 def printed_form(session: Session, nomination: Nomination) -> PrintedForm:
     """Return what the printed form of ``nomination`` shows, in the current language."""
     wf = engine.workflow_for(nomination)
-    recommendation = (nomination.evidence or {}).get("unit_recommendation") or {}
+    recommendation = evidence.unit_recommendation(nomination)
     recommend_form = next(
         (
             wf.forms[t.form]

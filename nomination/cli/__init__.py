@@ -654,13 +654,9 @@ def campaign_bar(org_code: str, year: int, reason: str) -> None:
 
 
 def _add_area_commands() -> None:
-    from nomination.calendar.commands import calendar_group
+    from nomination.cli.calendar import calendar_group
 
     main.add_command(calendar_group)
 
 
 _add_area_commands()
-
-
-def register_commands(app: Flask) -> None:
-    """Nothing to add to ``app.cli``: the commands live on the ``nomination`` group."""

@@ -1,4 +1,4 @@
-"""Guards named by workflow definitions. Each returns None, or the reason in zh and en."""
+"""The nominations' own rules in the workflows: the unit's recommendation, quotas, opinions."""
 
 from __future__ import annotations
 
@@ -10,20 +10,59 @@ from sqlalchemy import Select, func, select
 
 from nomination.calendar.workdays import DateOutOfRange
 from nomination.definitions.forms import missing_required
-from nomination.engine.registry import Context, guard
+from nomination.engine.registry import Context, effect, guard, refusal
 from nomination.i18n import pick
 from nomination.models import (
-    Campaign,
-    HonourRecord,
     Nomination,
     Organisation,
     Quota,
     UnitBar,
+    evidence,
 )
 
 
-def _reason(zh: str, en: str) -> dict[str, str]:
-    return {"zh": zh, "en": en}
+@effect("record_unit_recommendation")
+def record_unit_recommendation(ctx: Context) -> None:
+    """Keep the workers'-congress vote and the unit's notice with the nomination."""
+    evidence.add(ctx.nomination, "unit_recommendation", ctx.data)
+
+
+@effect("record_opinion")
+def record_opinion(ctx: Context) -> None:
+    """Keep the opinion (意见) of this level: who, in which role, when, what."""
+    text = ctx.data.get("comment") or ctx.data.get("reason") or ""
+    opinion = {
+        "role": ctx.role,
+        "by": ctx.actor.name,
+        "at": ctx.now.isoformat(),
+        "trigger": ctx.transition.trigger,
+        "text": text,
+    }
+    # What must change, field by field (a return): only the nominee form's fields. The form
+    # checked the shape; only the workflow knows the nominee form, so the names are checked
+    # here, and the caller rolls the transition back.
+    remarks = ctx.data.get("field_remarks")
+    if remarks:
+        known = {f.name for f in ctx.workflow.nominee_form.fields}
+        unknown = [name for name in remarks if name not in known]
+        if unknown:
+            from nomination.errors import InvalidData
+
+            names = ", ".join(name[:64] for name in unknown)
+            message = pick({"zh": f"没有这一项:{names}", "en": f"No such field: {names}"})
+            raise InvalidData(
+                f"field_remarks names no field of the nominee form: {names}",
+                fields={"field_remarks": [message]},
+            )
+        opinion["field_remarks"] = dict(remarks)
+    evidence.add(ctx.nomination, "opinions", opinion, append=True)
+
+
+@effect("record_decision")
+def record_decision(ctx: Context) -> None:
+    """Set the decision number and date (表彰决定) on the nomination."""
+    ctx.nomination.decision_number = ctx.data["decision_number"]
+    ctx.nomination.decision_date = date.fromisoformat(ctx.data["decision_date"])
 
 
 @guard(
@@ -38,15 +77,15 @@ def nominee_data_complete(ctx: Context) -> dict[str, str] | None:
     missing = missing_required(ctx.workflow.nominee_form, ctx.nomination.data or {})
     if not missing:
         return None
-    return _reason(
+    return refusal(
         "推荐表尚未填写完整:" + "、".join(pick(f.label, "zh") for f in missing),
         "The nomination form is incomplete: " + ", ".join(pick(f.label, "en") for f in missing),
     )
 
 
-def _recommendation(ctx: Context) -> dict:
+def recommendation(ctx: Context) -> dict[str, Any]:
     """Return the unit's recommendation record: from this firing's form, else stored."""
-    return ctx.data or ctx.nomination.evidence.get("unit_recommendation", {})
+    return ctx.data or evidence.unit_recommendation(ctx.nomination)
 
 
 @guard(
@@ -59,19 +98,19 @@ def _recommendation(ctx: Context) -> dict:
 )
 def congress_vote_passed(ctx: Context) -> dict[str, str] | None:
     """The workers' congress voted for the nominee by the campaign's rule."""
-    rec = _recommendation(ctx)
+    rec = recommendation(ctx)
     if not rec:
-        return _reason("需填写职工代表大会表决情况", "The workers' congress vote must be recorded")
+        return refusal("需填写职工代表大会表决情况", "The workers' congress vote must be recorded")
     present = int(rec.get("members_present") or 0)
     votes = [int(rec.get(k) or 0) for k in ("votes_for", "votes_against", "votes_abstain")]
     if sum(votes) > present:
-        return _reason(
+        return refusal(
             f"表决票数({sum(votes)})多于到会人数({present})",
             f"More votes ({sum(votes)}) than members present ({present})",
         )
     share = Fraction(ctx.nomination.campaign.congress_vote_rule)
     if present == 0 or Fraction(votes[0], present) <= share:
-        return _reason(
+        return refusal(
             f"赞成票 {votes[0]}/{present} 未超过到会人数的 {share}",
             f"{votes[0]} of {present} votes for is not more than {share} of those present",
         )
@@ -88,9 +127,9 @@ def congress_vote_passed(ctx: Context) -> dict[str, str] | None:
 )
 def unit_notice_complete(ctx: Context) -> dict[str, str] | None:
     """The unit's own notice lasted long enough, has ended, and found no objection."""
-    rec = _recommendation(ctx)
+    rec = recommendation(ctx)
     if not rec.get("notice_start") or not rec.get("notice_end"):
-        return _reason("需填写本单位公示起止日期", "The unit's notice dates must be recorded")
+        return refusal("需填写本单位公示起止日期", "The unit's notice dates must be recorded")
     start, end = date.fromisoformat(rec["notice_start"]), date.fromisoformat(rec["notice_end"])
     needed = ctx.nomination.campaign.unit_notice_working_days
     try:
@@ -105,14 +144,14 @@ def unit_notice_complete(ctx: Context) -> dict[str, str] | None:
             "provisional_years": list(provisional),
         }
     if days < needed:
-        return _reason(
+        return refusal(
             f"本单位公示仅 {days} 个工作日,不少于 {needed} 个工作日",
             f"The unit's notice lasted {days} working days; at least {needed} are required",
         )
     if not ctx.calendar.is_closed(end, ctx.now):
-        return _reason("本单位公示尚未结束", "The unit's notice has not ended yet")
+        return refusal("本单位公示尚未结束", "The unit's notice has not ended yet")
     if rec.get("notice_result") != "no_objection":
-        return _reason("本单位公示有异议,尚未处理", "The unit's notice found objections")
+        return refusal("本单位公示有异议,尚未处理", "The unit's notice found objections")
     return None
 
 
@@ -127,9 +166,9 @@ def before_nomination_deadline(ctx: Context) -> dict[str, str] | None:
     """The campaign still accepts recommendations."""
     campaign = ctx.nomination.campaign
     if campaign.status != "open":
-        return _reason("评选活动已结束", "The campaign is closed")
+        return refusal("评选活动已结束", "The campaign is closed")
     if ctx.calendar.is_closed(campaign.nomination_deadline, ctx.now):
-        return _reason(
+        return refusal(
             f"推荐截止时间({campaign.nomination_deadline})已过",
             f"The nomination deadline ({campaign.nomination_deadline}) has passed",
         )
@@ -191,7 +230,7 @@ def within_committee_quota(ctx: Context) -> dict[str, str] | None:
     used = ctx.session.scalar(select(func.count()).select_from(forwarded))
     places = quota.usable()
     if used >= places:
-        return _reason(
+        return refusal(
             f"{committee.name}的名额({places})已用完",
             f"{committee.name_en or committee.name} has used all {places} places",
         )
@@ -226,7 +265,7 @@ def within_unit_quota(ctx: Context) -> dict[str, str] | None:
     places = quota.usable()
     if used >= places:
         unit = nomination.unit
-        return _reason(
+        return refusal(
             f"本单位的推荐名额({places})已用完",
             f"{unit.name_en or unit.name} has used all {places} places of its allocation",
         )
@@ -252,7 +291,7 @@ def unit_not_barred(ctx: Context) -> dict[str, str] | None:
     )
     if bar is None:
         return None
-    return _reason(
+    return refusal(
         f"本单位{bar.year}年度不得推荐:{bar.reason}",
         f"The unit may not nominate in {bar.year}: {bar.reason}",
     )
@@ -289,186 +328,8 @@ def leaders_within_cap(ctx: Context) -> dict[str, str] | None:
     forwarded = ctx.session.scalars(_forwarded(ctx, committee)).all()
     leaders = sum((n.data or {}).get("category") in LEADER_CATEGORIES for n in forwarded)
     if leaders >= cap:
-        return _reason(
+        return refusal(
             f"企业负责人和县处级干部的控制数({cap}名)已用完",
             f"The control number for enterprise heads and cadres ({cap}) is used up",
-        )
-    return None
-
-
-def _honours_held(ctx: Context, title: str | None = None) -> list[Any]:
-    """Return (record, nomination) of the federation's honours in force (of ``title``)."""
-    nomination = ctx.nomination
-    query = (
-        select(HonourRecord, Nomination)
-        .join(Nomination, HonourRecord.nomination_id == Nomination.id)
-        .join(Campaign, Nomination.campaign_id == Campaign.id)
-        .where(
-            HonourRecord.status == "active",
-            Campaign.federation_id == nomination.campaign.federation_id,
-            Nomination.id != nomination.id,
-        )
-    )
-    if title is not None:
-        query = query.where(HonourRecord.title == title)
-    return list(ctx.session.execute(query).all())
-
-
-@guard(
-    "not_already_honoured",
-    uses_form=True,
-    label={
-        "zh": "未获得过同一荣誉(或已写明新业绩)",
-        "en": "Does not already hold this award (or new achievements stated)",
-    },
-)
-def not_already_honoured(ctx: Context) -> dict[str, str] | None:
-    """The nominee does not already hold this award, unless new achievements are stated.
-
-    Matched in the federation's archive by resident ID number (people) or unified social
-    credit code (units), against honours of the same title that have not been revoked.
-    """
-    nomination = ctx.nomination
-    data = nomination.data or {}
-    key_field = "id_number" if "id_number" in data else "credit_code"
-    key = str(data.get(key_field) or "").upper()
-    award = nomination.campaign.award(nomination.kind)
-    if not key or award is None:
-        return None
-    if (_recommendation(ctx).get("new_achievements") or "").strip():
-        return None
-    for record, source in _honours_held(ctx, title=award.title):
-        if str((source.data or {}).get(key_field) or "").upper() == key:
-            return _reason(
-                f"已于{record.year}年获得{record.title},须写明此后取得的新业绩方可再次推荐",
-                f"Already holds {record.title} ({record.year}): state the new achievements "
-                "since then to nominate again",
-            )
-    return None
-
-
-@guard(
-    "reserve_available",
-    label={
-        "zh": "有递补人选",
-        "en": "A reserve is waiting",
-    },
-)
-def reserve_available(ctx: Context) -> dict[str, str] | None:
-    """A reserve (递补人选) of the same campaign and award is waiting to move up."""
-    from nomination.nominations.effects import first_reserve
-
-    if first_reserve(ctx) is None:
-        return _reason("本奖项没有递补人选", "There is no reserve for this award")
-    return None
-
-
-@guard(
-    "prior_honour_recorded",
-    label={
-        "zh": "曾获荣誉(本次评选要求)",
-        "en": "An earlier honour (this campaign requires one)",
-    },
-)
-def prior_honour_recorded(ctx: Context) -> dict[str, str] | None:
-    """Where the campaign requires it, the nominee already holds an honour.
-
-    Recorded in the form's prior honours, or found in the federation's archive under the same
-    resident ID number.
-    """
-    nomination = ctx.nomination
-    if not nomination.campaign.require_prior_honour or nomination.kind != "individual":
-        return None
-    data = nomination.data or {}
-    if data.get("prior_honours"):
-        return None
-    key = str(data.get("id_number") or "").upper()
-    held = _honours_held(ctx)
-    if key and any(str((n.data or {}).get("id_number") or "").upper() == key for _, n in held):
-        return None
-    return _reason(
-        "本次评选要求推荐对象此前获得过荣誉:请在“曾获主要荣誉”中填写",
-        "This campaign requires an earlier honour: fill in the prior honours",
-    )
-
-
-@guard(
-    "consultation_all_clear",
-    label={
-        "zh": "征求意见的部门均已回复无异议",
-        "en": "Every consulted department answered: no objection",
-    },
-)
-def consultation_all_clear(ctx: Context) -> dict[str, str] | None:
-    """Every department consulted on the nomination has answered, and none objects."""
-    from nomination.consultations.operations import requests_of
-
-    requests = [r for r in requests_of(ctx.session, ctx.nomination) if r.status != "closed"]
-    waiting = [r.department.name for r in requests if r.status == "open"]
-    if any(r.status == "adverse" for r in requests):
-        return _reason("有部门提出否决意见", "A department raised an adverse opinion")
-    if waiting:
-        return _reason(
-            "尚待以下部门回复:" + "、".join(waiting),
-            f"Waiting for {len(waiting)} department(s) to answer",
-        )
-    return None
-
-
-@guard(
-    "consultation_adverse",
-    label={"zh": "有部门提出否决意见", "en": "A department raised an adverse opinion"},
-)
-def consultation_adverse(ctx: Context) -> dict[str, str] | None:
-    """A department consulted on the nomination gave an adverse opinion (一票否决)."""
-    from nomination.consultations.operations import requests_of
-
-    if any(r.status == "adverse" for r in requests_of(ctx.session, ctx.nomination)):
-        return None
-    return _reason("没有部门提出否决意见", "No department raised an adverse opinion")
-
-
-#: The trigger that applies each result of a closed selection round.
-ROUND_TRIGGERS = {"selected": "select", "reserve": "hold_in_reserve", "not_selected": "not_select"}
-
-
-@guard(
-    "selection_round_allows",
-    label={"zh": "符合评审委员会表决结果", "en": "Matches the selection committee's vote"},
-)
-def selection_round_allows(ctx: Context) -> dict[str, str] | None:
-    """While a round votes on the nomination nothing decides it; after, only its result.
-
-    A nomination in no round may be decided directly, recording a decision taken outside the
-    system (the comment says which).
-    """
-    from nomination.models import SelectionEntry, SelectionRound
-
-    if ctx.nomination.state != "selection":
-        return None
-    entry = ctx.session.scalar(
-        select(SelectionEntry)
-        .join(SelectionRound)
-        .where(SelectionEntry.nomination_id == ctx.nomination.id)
-        .order_by(SelectionRound.id.desc())
-        .limit(1)
-    )
-    if entry is None:
-        return None
-    round_ = entry.round
-    if round_.status == "open":
-        return _reason(
-            f"评审委员会第{round_.number}轮正在表决",
-            f"Selection round {round_.number} is voting on it",
-        )
-    if entry.result == "tie" or entry.result is None:
-        return _reason(
-            f"第{round_.number}轮票数相同,待主任委员决定",
-            f"Round {round_.number} tied; the chair decides",
-        )
-    if ROUND_TRIGGERS.get(entry.result) != ctx.transition.trigger:
-        return _reason(
-            f"与第{round_.number}轮表决结果不符",
-            f"Round {round_.number} decided otherwise",
         )
     return None
