@@ -53,6 +53,7 @@ from sqlalchemy.orm import DeclarativeBase, Session
 
 from nomination import engine as wf_engine
 from nomination.actors import SYSTEM
+from nomination.administration.campaigns import create_campaign
 from nomination.audit.checkpoints import REASON_STAGE, sign_now
 from nomination.db import make_engine
 from nomination.demo import CURRENT
@@ -60,7 +61,7 @@ from nomination.engine import available, fire
 from nomination.engine.core import _WORKFLOWS
 from nomination.migrate import upgrade
 from nomination.models import Nomination, Organisation, RoleAssignment, User
-from nomination.nominations.operations import create_campaign, create_nomination
+from nomination.nominations.operations import create_nomination
 
 # --- the bare transaction's tables -------------------------------------------------------------
 

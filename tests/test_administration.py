@@ -241,7 +241,7 @@ def test_the_last_active_administrator_stays(session, tree):
 
 
 def test_a_temporary_password_must_be_changed_and_ends_the_old_one(session, tree):
-    from nomination.nominations.operations import change_password
+    from nomination.accounts import change_password
 
     user = tree.users["unit1"]
     password = issue_temporary_password(user, actor=tree.users["admin"])

@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from nomination.accounts import revoke_api_tokens
 from nomination.audit.chain import verify_chain
 from nomination.engine import apply_due_timers
 from nomination.engine.registry import EFFECTS
 from nomination.models import AuditEvent, AuditHead, HonourRecord, Nomination
-from nomination.nominations.operations import revoke_api_tokens
 
 from factories import person_data, recommendation
 from test_api_support import Api

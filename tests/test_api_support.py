@@ -11,7 +11,7 @@ from flask import g
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from nomination.nominations.operations import create_api_token
+from nomination.accounts import create_api_token
 
 from factories import person_data, recommendation
 

@@ -15,10 +15,10 @@ import pytest
 from flask import g
 from sqlalchemy import func, select
 
+from nomination.accounts import create_api_token
 from nomination.db import Base
 from nomination.engine import fire
 from nomination.models import AuditEvent, AuditHead, Objection
-from nomination.nominations.operations import create_api_token
 
 from factories import person_data, recommendation
 from test_api_support import OBJECTION

@@ -19,8 +19,9 @@ from nomination.models import (
     Objection,
     User,
 )
-from nomination.nominations.operations import create_nomination, file_objection
+from nomination.nominations.operations import create_nomination
 from nomination.nominations.queries import load_on_notice
+from nomination.objections.operations import file_objection
 from nomination.web.objection_form import file_with_retry
 
 from factories import NOW, person_data, recommendation

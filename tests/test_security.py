@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 from test_engine_rules import advance
 
+from nomination.accounts import change_password, create_api_token
 from nomination.actors import PUBLIC, SYSTEM
 from nomination.administration.campaigns import create_campaign
 from nomination.administration.organisations import create_organisation
@@ -16,7 +17,6 @@ from nomination.audit.chain import REDACTED, event_views, verify_chain
 from nomination.audit.erasure import erase_person
 from nomination.engine import fire
 from nomination.models import ApiToken, AuditEvent
-from nomination.nominations.operations import change_password, create_api_token
 from nomination.nominations.queries import visible_nominations
 from nomination.permissions.core import can_view_nomination
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from threads import CommittedFederation, in_threads
 
 from nomination import db, signals
+from nomination.accounts import create_api_token
 from nomination.actors import SYSTEM
 from nomination.administration.campaigns import set_quota
 from nomination.api.openapi import document
@@ -27,7 +28,7 @@ from nomination.models import (
     SelectionVote,
     User,
 )
-from nomination.nominations.operations import create_api_token, create_nomination
+from nomination.nominations.operations import create_nomination
 from nomination.selection.operations import (
     cast_vote,
     close_round,

@@ -545,8 +545,8 @@ def test_the_auditor_sees_each_administrative_change(web, web_client, new_web_cl
 def test_a_password_link_ends_the_old_password_sessions_and_tokens(
     web, web_client, new_web_client, session
 ):
+    from nomination.accounts import create_api_token
     from nomination.models import ApiToken
-    from nomination.nominations.operations import create_api_token
 
     token = create_api_token(session, web.users["unit2"], name="t", actor=web.users["unit2"])
     session.commit()

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from nomination.models import AuditEvent, Nomination
-from nomination.nominations.operations import file_objection, update_nomination
+from nomination.nominations.operations import update_nomination
+from nomination.objections.operations import file_objection
 from nomination.web import nominations as views
 
 from factories import person_data, recommendation

@@ -16,6 +16,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session
 
+from nomination.accounts import change_password, revoke_api_tokens
 from nomination.administration.authority import (
     check_fresh,
     digest,
@@ -29,7 +30,6 @@ from nomination.i18n import pick
 from nomination.labels import ROLE_LABELS
 from nomination.models import ApiToken, Organisation, RoleAssignment, User
 from nomination.models.users import ROLES
-from nomination.nominations.operations import change_password, revoke_api_tokens
 
 #: The kind of organisation each role is held at: its scope is that organisation's subtree.
 ROLE_SCOPES: dict[str, tuple[str, ...]] = {

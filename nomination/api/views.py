@@ -33,6 +33,7 @@ from nomination.errors import InvalidData, NotFound, PermissionDenied
 from nomination.i18n import pick
 from nomination.models import Campaign, Nomination, Organisation, User
 from nomination.nominations import operations, queries
+from nomination.objections import operations as objection_operations
 from nomination.permissions.core import (
     can_administer_org,
     can_audit,
@@ -346,7 +347,9 @@ def file_objection(nomination_id: int) -> ResponseReturnValue:
 @public
 def objection(reference: str) -> ResponseReturnValue:
     """Return the status of an objection to whoever holds its reference."""
-    return jsonify(serialise.objection_status(operations.objection_status(db.session, reference)))
+    return jsonify(
+        serialise.objection_status(objection_operations.objection_status(db.session, reference))
+    )
 
 
 # --- audit and the API's description ---------------------------------------------------------
@@ -397,7 +400,7 @@ def nomination_receipt(nomination_id: int) -> ResponseReturnValue:
 @public
 def objection_receipt(reference: str) -> ResponseReturnValue:
     """Return the objector's receipt for their objection, to whoever holds its reference."""
-    objection = operations.objection_status(db.session, reference)
+    objection = objection_operations.objection_status(db.session, reference)
     status = receipt_status(db.session, objection_event(db.session, objection))
     return _receipt_response(status, "objection event", f"receipt-objection-{reference}.json")
 

@@ -571,8 +571,8 @@ def _user(username: str):
 @with_appcontext
 def token_create(username: str, name: str) -> None:
     """Create an API token for USERNAME and print it once (only its hash is stored)."""
+    from nomination.accounts import create_api_token
     from nomination.actors import SYSTEM
-    from nomination.nominations.operations import create_api_token
 
     with transaction():
         token = create_api_token(db.session, _user(username), name=name, actor=SYSTEM)
@@ -585,8 +585,8 @@ def token_create(username: str, name: str) -> None:
 @with_appcontext
 def token_revoke(username: str, name: str | None) -> None:
     """Revoke USERNAME's API tokens."""
+    from nomination.accounts import revoke_api_tokens
     from nomination.actors import SYSTEM
-    from nomination.nominations.operations import revoke_api_tokens
 
     with transaction():
         count = revoke_api_tokens(db.session, _user(username), actor=SYSTEM, name=name)

@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from nomination.accounts import record_access_denied
 from nomination.errors import OperationError, OutOfScope, PermissionDenied
 from nomination.models import Nomination
-from nomination.nominations.operations import record_access_denied, transition_nomination
+from nomination.nominations.operations import transition_nomination
 from nomination.nominations.queries import load_nomination
 
 

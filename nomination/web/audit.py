@@ -50,8 +50,8 @@ from nomination.errors import NotFound
 from nomination.i18n import pick
 from nomination.labels import ROLE_LABELS
 from nomination.models import Campaign, Nomination, User
-from nomination.nominations.operations import objection_status
 from nomination.nominations.queries import audit_head, honour_of
+from nomination.objections.operations import objection_status
 from nomination.permissions.core import (
     can_audit,
     can_export_personal_data,

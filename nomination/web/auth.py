@@ -24,6 +24,13 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from nomination import db
+from nomination.accounts import (
+    change_password,
+    login_key,
+    record_failed_login,
+    record_login,
+    record_logout,
+)
 from nomination.administration.people import set_password_from_link, user_for_link
 from nomination.administration.security import (
     check_second_factor,
@@ -36,13 +43,6 @@ from nomination.db import utcnow
 from nomination.errors import Conflict, InvalidData
 from nomination.i18n import pick
 from nomination.models import AuditEvent, User
-from nomination.nominations.operations import (
-    change_password,
-    login_key,
-    record_failed_login,
-    record_login,
-    record_logout,
-)
 from nomination.web import kept_forms
 from nomination.web.forms import CodeForm, LinkPasswordForm, LoginForm, PasswordForm
 

@@ -9,8 +9,8 @@ from flask_login import current_user
 from werkzeug.exceptions import Forbidden, HTTPException
 
 from nomination import db
+from nomination.accounts import record_access_denied
 from nomination.errors import OperationError, OutOfScope, PermissionDenied
-from nomination.nominations.operations import record_access_denied
 
 
 def wants_json() -> bool:

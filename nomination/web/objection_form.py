@@ -36,7 +36,7 @@ from nomination.errors import Conflict, NotFound
 from nomination.i18n import pick
 from nomination.models import Objection
 from nomination.nominations import queries
-from nomination.nominations.operations import file_objection
+from nomination.objections.operations import file_objection
 from nomination.uploads import StoredFile, UploadRejected, store_upload
 from nomination.web.auth import client_key
 

@@ -55,12 +55,8 @@ from nomination.i18n import current_language, pick
 from nomination.models import NoticeEntry
 from nomination.models.campaigns import AWARD_KINDS
 from nomination.nominations import queries
-from nomination.nominations.operations import (
-    objection_form_def,
-    objection_is_late,
-    objection_status,
-)
 from nomination.notices import publication as notices
+from nomination.objections.operations import objection_form_def, objection_is_late, objection_status
 from nomination.web import objection_form
 from nomination.web.auth import client_key
 from nomination.web.forms import ObjectionLookupForm, attach_errors

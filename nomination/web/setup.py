@@ -12,12 +12,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from nomination import db
+from nomination.accounts import hash_token
 from nomination.calendar.presenters import provisional_note
 from nomination.extensions import babel, bootstrap, csrf, login_manager
 from nomination.i18n import current_language, pick
 from nomination.labels import role_label
 from nomination.models import ApiToken, User
-from nomination.nominations.operations import hash_token
 from nomination.permissions.core import can_administer, can_audit, can_view_archive
 
 

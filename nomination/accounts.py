@@ -1,0 +1,145 @@
+"""Accounts: logins and their failures, passwords, API tokens; each audited."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, object_session
+
+from nomination.actors import actor_fields
+from nomination.audit.chain import append_event
+from nomination.db import utcnow
+from nomination.models import (
+    ApiToken,
+    User,
+)
+
+
+def record_login(session: Session, user: User, *, address: str | None) -> None:
+    """Audit a successful login; the client's address is kept as erasable personal data."""
+    append_event(
+        session,
+        action="auth.login",
+        actor_id=user.id,
+        actor_name=user.name,
+        entity_type="user",
+        entity_id=user.id,
+        after={"client": {"address": address}},
+    )
+
+
+def login_key(session: Session, username: str) -> str:
+    """Return how a login attempt for ``username`` is recorded and counted.
+
+    A name that is no user's is often a password typed into the wrong field: it is kept only
+    as a hash, so the audit trail never holds it, yet repeated attempts still count together.
+    """
+    name = username[:64]
+    if session.scalar(select(User.id).where(User.username == name)) is not None:
+        return name
+    return "unknown:" + hashlib.sha256(name.encode()).hexdigest()[:24]
+
+
+def record_failed_login(
+    session: Session, username: str, *, address: str | None, client: str | None
+) -> None:
+    """Audit a failed login attempt; these also drive the rate limits (per name, per client).
+
+    ``client`` is a keyed pseudonym of the address: the per-address limit counts it, while the
+    address itself is kept only as erasable personal data.
+    """
+    append_event(
+        session,
+        action="auth.login_failed",
+        actor_name="anonymous",
+        entity_type="user",
+        entity_id=login_key(session, username),
+        after={"client": {"address": address}},
+        comment=client,
+    )
+
+
+def record_logout(session: Session, user: User) -> None:
+    """Audit a logout and end every session of the user (the token rotates)."""
+    user.rotate_session()
+    append_event(
+        session,
+        action="auth.logout",
+        actor_id=user.id,
+        actor_name=user.name,
+        entity_type="user",
+        entity_id=user.id,
+    )
+
+
+def record_access_denied(session: Session, actor: Any, *, path: str, reason: str) -> None:
+    """Audit a refused authorisation."""
+    append_event(
+        session,
+        action="auth.denied",
+        actor_id=getattr(actor, "id", None),
+        actor_name=getattr(actor, "name", "anonymous"),
+        entity_type="path",
+        entity_id=path[:64],
+        comment=reason[:500],
+    )
+
+
+def change_password(user: User, *, actor: Any, password: str) -> None:
+    """Set a new password; every existing session and API token of the user ends."""
+    session = object_session(user)
+    assert session is not None
+    user.set_password(password)
+    user.must_change_password = False
+    append_event(
+        session,
+        action="user.password_changed",
+        **actor_fields(actor),
+        entity_type="user",
+        entity_id=user.id,
+    )
+    # A new password ends every way in that the old one may have handed out.
+    revoke_api_tokens(session, user, actor=actor)
+
+
+def hash_token(token: str) -> str:
+    """Return the stored form of an API token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_api_token(session: Session, user: User, *, name: str, actor: Any) -> str:
+    """Create an API token for ``user`` and return it; only its hash is kept."""
+    token = "nom_" + secrets.token_urlsafe(32)
+    row = ApiToken(user=user, name=name, token_hash=hash_token(token))
+    session.add(row)
+    session.flush()
+    append_event(
+        session,
+        action="token.create",
+        **actor_fields(actor),
+        entity_type="api_token",
+        entity_id=row.id,
+        after={"user": user.username, "name": name},
+    )
+    return token
+
+
+def revoke_api_tokens(session: Session, user: User, *, actor: Any, name: str | None = None) -> int:
+    """Revoke the user's live tokens (only those called ``name`` if given); return how many."""
+    query = select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    if name:
+        query = query.where(ApiToken.name == name)
+    rows = session.scalars(query).all()
+    for row in rows:
+        row.revoked_at = utcnow()
+        append_event(
+            session,
+            action="token.revoke",
+            **actor_fields(actor),
+            entity_type="api_token",
+            entity_id=row.id,
+        )
+    return len(rows)

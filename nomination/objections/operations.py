@@ -1,0 +1,137 @@
+"""The public's objections: filing one against a nominee on notice, following it by reference."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, object_session
+
+from nomination import engine
+from nomination.actors import PUBLIC
+from nomination.audit.chain import append_event
+from nomination.db import utcnow
+from nomination.definitions.forms import FormDef, validate
+from nomination.errors import InvalidData, NotFound
+from nomination.i18n import pick
+from nomination.models import (
+    Nomination,
+    Objection,
+)
+from nomination.nominations.operations import record_attachment
+from nomination.objections.rules import new_objection_reference
+from nomination.uploads import StoredFile
+
+#: States in which an objection joins the review already under way rather than starting one.
+UNDER_REVIEW = ("objection_review", "unit_verification")
+
+
+def objection_is_late(nomination: Nomination) -> bool:
+    """Return whether an objection sent now comes after the nominee's notice has closed."""
+    return nomination.state != "public_notice" and nomination.state not in UNDER_REVIEW
+
+
+SEALED_LETTER_REQUIRED = {
+    "zh": "单位提出异议须上传加盖公章的异议函",
+    "en": "A unit objecting must upload its letter bearing its seal",
+}
+
+
+#: What an objection's files are for.
+OBJECTION_FILE_PURPOSES = ("objection_evidence", "sealed_letter")
+
+
+def objection_form_def(nomination: Nomination) -> FormDef | None:
+    """Return the form the public objects in, as the nomination's definition names it."""
+    wf = engine.workflow_for(nomination)
+    for t in wf.transitions:
+        if "public" in t.roles and t.form:
+            return wf.forms[t.form]
+    return None
+
+
+def file_objection(
+    nomination: Nomination,
+    *,
+    data: dict[str, Any],
+    files: list[tuple[StoredFile, str]] = (),
+    client: str | None = None,
+) -> Objection:
+    """Take a public objection against a published nomination; return the stored objection.
+
+    On notice, the objection moves the nomination to its review. While a review is under way
+    it joins that review. After the notice has closed it is stored and marked late, never
+    dropped. ``files`` are (stored file, purpose) pairs: evidence, and the sealed letter a
+    unit objecting must send. ``client`` is the sender's keyed pseudonym (rate limit).
+    """
+    session = object_session(nomination)
+    assert session is not None
+    defn = objection_form_def(nomination)
+    if defn is None or not _was_published(session, nomination):
+        raise NotFound("this nomination has not been on public notice")
+    clean, errors = validate(defn, data)
+    purposes = {purpose for _, purpose in files}
+    if clean.get("objector_kind") == "unit" and "sealed_letter" not in purposes:
+        errors["sealed_letter"] = [pick(SEALED_LETTER_REQUIRED)]
+    if unknown := purposes - set(OBJECTION_FILE_PURPOSES):
+        raise ValueError(f"unknown purposes {sorted(unknown)}")
+    if errors:
+        raise InvalidData("some fields are invalid", fields=errors)
+    now = utcnow()
+    if nomination.state == "public_notice":
+        engine.fire(nomination, "object", PUBLIC, data=clean, now=now)
+        objection = nomination.objections[-1]
+    else:
+        late = objection_is_late(nomination)
+        objection = Objection(
+            nomination=nomination,
+            reference=new_objection_reference(),
+            objector_name=clean["objector_name"],
+            objector_phone=clean["objector_phone"],
+            objector_address=clean["objector_address"],
+            objector_kind=clean.get("objector_kind") or "person",
+            facts=clean["facts"],
+            received_at=now,
+            late=late,
+        )
+        session.add(objection)
+        session.flush()
+        # As for the objection that opens a review: that it exists, never who made it.
+        append_event(
+            session,
+            action="objection.receive",
+            actor_name=PUBLIC.name,
+            role="public",
+            organisation_id=nomination.unit_id,
+            campaign_id=nomination.campaign_id,
+            entity_type="nomination",
+            entity_id=nomination.id,
+            after={"objection_id": objection.id, "late": late, "state": nomination.state},
+            now=now,
+        )
+    objection.client_key = client
+    for stored, purpose in files:
+        record_attachment(session, nomination, stored, purpose, objection=objection, now=now)
+    session.flush()
+    return objection
+
+
+def _was_published(session: Session, nomination: Nomination) -> bool:
+    from nomination.models import NoticeEntry
+
+    if nomination.state == "public_notice":
+        return True
+    return (
+        session.scalar(
+            select(NoticeEntry.id).where(NoticeEntry.nomination_id == nomination.id).limit(1)
+        )
+        is not None
+    )
+
+
+def objection_status(session: Session, reference: str) -> Objection:
+    """Return the objection with ``reference`` (for the objector, who holds the reference)."""
+    objection = session.scalar(select(Objection).where(Objection.reference == reference))
+    if objection is None:
+        raise NotFound("no objection with this reference")
+    return objection
