@@ -86,7 +86,7 @@ def connect_areas() -> None:
     from nomination.nominations import rules as nomination_rules
     from nomination.notices import rules as notice_rules
     from nomination.objections import rules as objection_rules
-    from nomination.permissions.core import firing_role
+    from nomination.permissions import firing_role
     from nomination.selection import rules as selection_rules
 
     if registry.SERVICES.connected:

@@ -38,7 +38,7 @@ from nomination.models import (
     RoleAssignment,
     User,
 )
-from nomination.permissions.core import can_view_nomination
+from nomination.permissions import can_view_nomination
 
 if TYPE_CHECKING:
     from nomination.calendar.workdays import WorkCalendar

@@ -37,7 +37,7 @@ from nomination.administration.people import (
 from nomination.errors import Conflict, InvalidData, PermissionDenied
 from nomination.models import AuditEvent, Nomination
 from nomination.models.audit import AuditPersonal
-from nomination.permissions.core import can_fire, can_view_nomination
+from nomination.permissions import can_fire, can_view_nomination
 from tests.factories import PASSWORD
 
 #: A valid unified social credit code (python-stdnum's own example).

@@ -265,7 +265,7 @@ def test_the_record_is_masked_per_role(honoured, new_web_client, username, statu
 
 def test_the_person_scope_matches_the_predicate(session, tree, honoured):
     from nomination.nominations.queries import person_scope
-    from nomination.permissions.core import can_view_person
+    from nomination.permissions import can_view_person
 
     for name, user in tree.users.items():
         listed = session.scalars(select(ArchivePerson).where(person_scope(user))).all()

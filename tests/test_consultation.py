@@ -39,7 +39,7 @@ from nomination.models import (
 )
 from nomination.nominations.operations import create_nomination
 from nomination.nominations.queries import history
-from nomination.permissions.core import can_download_attachment, can_read_consultation
+from nomination.permissions import can_download_attachment, can_read_consultation
 
 from factories import NOW, person_data, recommendation
 from test_api_support import Api

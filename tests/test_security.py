@@ -18,7 +18,7 @@ from nomination.audit.erasure import erase_person
 from nomination.engine import fire
 from nomination.models import ApiToken, AuditEvent
 from nomination.nominations.queries import visible_nominations
-from nomination.permissions.core import can_view_nomination
+from nomination.permissions import can_view_nomination
 
 from factories import PASSWORD
 

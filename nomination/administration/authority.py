@@ -12,7 +12,7 @@ from nomination.actors import SystemActor, actor_fields
 from nomination.audit.chain import append_event
 from nomination.errors import Conflict, PermissionDenied
 from nomination.i18n import pick
-from nomination.permissions.core import can_administer
+from nomination.permissions import can_administer
 
 
 def require_admin(actor: Any) -> None:

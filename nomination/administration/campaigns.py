@@ -36,7 +36,7 @@ from nomination.models import (
 )
 from nomination.models.campaigns import AWARD_KINDS, NOTICE_ORDERS
 from nomination.nominations.composition import MEASURES
-from nomination.permissions.core import has_role
+from nomination.permissions import has_role
 
 #: Every rule of a campaign an administrator sets, as copied into next year's.
 SETTINGS = (

@@ -45,7 +45,7 @@ from nomination.models import ApiToken, Campaign, Organisation, RoleAssignment, 
 from nomination.models.campaigns import AWARD_KINDS
 from nomination.models.orgs import ORG_KINDS
 from nomination.models.users import ROLES
-from nomination.permissions.core import (
+from nomination.permissions import (
     administered_roots,
     can_administer,
     can_administer_org,

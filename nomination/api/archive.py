@@ -40,7 +40,7 @@ from nomination.models.archive import (
     SERVICE_KINDS,
 )
 from nomination.nominations import queries
-from nomination.permissions.core import can_report_on, can_see_id_number
+from nomination.permissions import can_report_on, can_see_id_number
 
 _DATE = {"zh": "须为日期 YYYY-MM-DD", "en": "Must be a date, YYYY-MM-DD"}
 

@@ -27,7 +27,7 @@ from nomination.archive.people import mask_id_number, mask_phone
 from nomination.archive.search import FIRST_YEAR, LAST_YEAR, search
 from nomination.models import ArchivePerson, User
 from nomination.models.archive import HONOUR_LEVELS, HONOUR_TYPES, PERSON_STATUSES
-from nomination.permissions.core import can_see_id_number
+from nomination.permissions import can_see_id_number
 
 
 def _user() -> User:

@@ -27,7 +27,7 @@ from nomination.api.views import MAX_LIMIT, _json_body, bp
 from nomination.errors import InvalidData, PermissionDenied
 from nomination.i18n import pick
 from nomination.nominations.bulk import ItemResult, transition_each
-from nomination.permissions.core import can_act_in_bulk
+from nomination.permissions import can_act_in_bulk
 
 #: At most this many nominations in one request.
 MAX_ITEMS = MAX_LIMIT

@@ -22,7 +22,7 @@ from nomination.i18n import pick
 from nomination.models import Campaign, SelectionRound
 from nomination.models.campaigns import AWARD_KINDS
 from nomination.models.selection import RESULTS, ROUND_STATUSES, SELECTION_RULES, VOTES
-from nomination.permissions.core import has_role
+from nomination.permissions import has_role
 from nomination.selection import operations as selection
 
 _REQUIRED = {"zh": "此项必填", "en": "This field is required"}

@@ -34,7 +34,7 @@ from nomination.i18n import pick
 from nomination.models import Campaign, Nomination, Organisation, User
 from nomination.nominations import operations, queries
 from nomination.objections import operations as objection_operations
-from nomination.permissions.core import (
+from nomination.permissions import (
     can_administer_org,
     can_audit,
     can_get_receipt,

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, or_, select, update
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy import Select, or_, select, update
+from sqlalchemy.orm import Session
 
 from nomination import engine
 from nomination.audit.chain import Personal, append_event, subject_key
@@ -35,50 +35,31 @@ from nomination.models import (
     HonourRecord,
     Organisation,
     ReturnItem,
-    User,
 )
-from nomination.permissions.core import has_role, has_role_over, role_paths
+from nomination.permissions import (
+    can_propose_revocation,
+    can_record_return,
+    can_rescind,
+    can_view_case,
+    case_scope,
+    concerned_unit,
+    has_role_over,
+    proposer_kind,
+    role_paths,
+)
+from nomination.permissions.revocation import CASE_READERS, PROPOSERS
 
 #: The workflow definition revocations run on.
 WORKFLOW = "revocation"
-#: Who may propose a revocation, in the order a user holding several is recorded: the
-#: federation, the holder's unit, a discipline body (a department of the federation).
-PROPOSERS = (
-    ("federation_reviewer", "federation"),
-    ("unit_submitter", "unit"),
-    ("department", "discipline"),
-)
 #: How the case records who proposed it.
 PROPOSED_BY = {
     "unit": {"zh": "获得者所在单位", "en": "The holder's unit"},
     "federation": {"zh": "区总工会", "en": "The federation"},
     "discipline": {"zh": "纪检监察机关", "en": "A discipline body"},
 }
-#: Roles that read every revocation case of the units below them; a unit reads its own.
-CASE_READERS = ("federation_reviewer", "approver", "auditor", "admin", "unit_submitter")
 
 
 # --- who may do what -------------------------------------------------------------------------
-
-
-def _is_user(actor: Any) -> bool:
-    return isinstance(actor, User) and actor.is_active
-
-
-def concerned_unit(honour: HonourRecord) -> Organisation | None:
-    """Return the unit a revocation of ``honour`` concerns: its own, else its holder's.
-
-    A holder whose unit lies outside the tree is the federation's own concern.
-    """
-    if honour.unit is not None:
-        return honour.unit
-    person = honour.person
-    if person is None:
-        return None
-    if person.unit is not None:
-        return person.unit
-    session = object_session(honour)
-    return session.get(Organisation, person.federation_id) if session is not None else None
 
 
 def federation_of(org: Organisation) -> Organisation:
@@ -87,61 +68,6 @@ def federation_of(org: Organisation) -> Organisation:
     while current is not None and current.kind != "federation":
         current = current.parent
     return current or org
-
-
-def proposer_kind(user: Any, unit: Organisation | None) -> str | None:
-    """Return how ``user`` would propose a revocation concerning ``unit``, or None.
-
-    "federation" for its reviewers, "unit" for the holder's unit, "discipline" for a
-    department of the federation (the discipline body may propose, DOMAIN.md §8).
-    """
-    if unit is None or not _is_user(user):
-        return None
-    for role, kind in PROPOSERS:
-        if has_role_over(user, role, unit):
-            return kind
-    return None
-
-
-def can_propose_revocation(user: Any, honour: HonourRecord) -> bool:
-    """Return whether ``user`` may propose revoking ``honour`` now (it is still active)."""
-    return honour.status == "active" and proposer_kind(user, concerned_unit(honour)) is not None
-
-
-def can_view_case(user: Any, case: ArchiveCase) -> bool:
-    """Return whether ``user`` may read ``case``: the federation, approvers, auditors, its unit.
-
-    A discipline body reads the cases it proposed.
-    """
-    if any(has_role_over(user, role, case.unit) for role in CASE_READERS):
-        return True
-    return _is_user(user) and case.created_by_id == user.id
-
-
-def can_record_return(user: Any, case: ArchiveCase) -> bool:
-    """Return whether ``user`` records items given back on ``case``: the federation does."""
-    return case.state == "revoked" and has_role_over(user, "federation_reviewer", case.unit)
-
-
-def can_rescind(user: Any) -> bool:
-    """Return whether ``user`` may rescind a whole decision: the approver decides it."""
-    return has_role(user, "approver")
-
-
-def can_use_revocations(user: Any) -> bool:
-    """Return whether ``user`` works with revocations at all (the navigation link)."""
-    return any(has_role(user, role) for role in (*CASE_READERS, "department"))
-
-
-def case_scope(user: Any) -> ColumnElement[bool]:
-    """Return a WHERE clause limiting ArchiveCase (joined to its unit) to what ``user`` reads."""
-    if not _is_user(user):
-        return false()
-    clauses: list[ColumnElement[bool]] = [
-        Organisation.path.startswith(p) for role in CASE_READERS for p in role_paths(user, role)
-    ]
-    clauses.append(ArchiveCase.created_by_id == user.id)
-    return or_(*clauses)
 
 
 # --- reading ---------------------------------------------------------------------------------

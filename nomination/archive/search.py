@@ -59,7 +59,7 @@ from nomination.errors import InvalidData
 from nomination.i18n import pick
 from nomination.models import ArchivePerson, HonourRecord, Organisation
 from nomination.models.archive import HONOUR_LEVELS, HONOUR_TYPES, PERSON_STATUSES
-from nomination.permissions.core import ARCHIVE_MANAGERS, ARCHIVE_READERS, archive_scope, role_paths
+from nomination.permissions import ARCHIVE_MANAGERS, ARCHIVE_READERS, archive_scope, role_paths
 
 #: Page size when none is given, and the largest page.
 DEFAULT_LIMIT = 50

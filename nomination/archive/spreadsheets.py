@@ -70,7 +70,7 @@ from nomination.errors import InvalidData, PermissionDenied
 from nomination.i18n import pick
 from nomination.models import ArchivePerson, Campaign, CampaignAward, HonourRecord, Organisation
 from nomination.nominations import imports
-from nomination.permissions.core import can_manage_archive
+from nomination.permissions import can_manage_archive
 
 #: At most this many rows in one file: each row writes and audits a person, a status and an
 #: honour, and 2,000 rows take about 11 s on SQLite, within one request's time. A larger

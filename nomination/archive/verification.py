@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import ColumnElement, false, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -35,12 +35,19 @@ from nomination.models import (
     ArchivePerson,
     AuditEvent,
     Organisation,
-    User,
     VerificationEntry,
     VerificationRound,
 )
 from nomination.models.archive import PERSON_STATUSES
-from nomination.permissions.core import has_role, has_role_over, role_paths
+from nomination.permissions import (
+    can_answer_verification,
+    can_follow_verification,
+    can_open_verification,
+    can_view_verification_case,
+    is_user,
+    role_paths,
+)
+from nomination.permissions.verification import ROUND_FOLLOWERS
 
 #: The workflow definition verification cases run on.
 WORKFLOW = "verification"
@@ -51,10 +58,6 @@ MAX_LENGTHS = {"address": 300, "post": 200, "unit_name": 200}
 OUTCOMES = ("confirmed", "corrected")
 #: States in which a unit's part counts as done (not overdue).
 DONE_STATES = ("submitted", "accepted")
-#: Roles that follow a federation's rounds (every unit's case, the report).
-ROUND_FOLLOWERS = ("federation_reviewer", "approver", "auditor", "admin")
-#: Roles that read one unit's case: the unit itself, its working committee, the followers.
-CASE_READERS = ("unit_submitter", "committee_reviewer", *ROUND_FOLLOWERS)
 
 ROUND_STATUS_LABELS = {
     "open": {"zh": "核查中", "en": "Open"},
@@ -93,73 +96,7 @@ def _actor(actor: Any) -> dict[str, Any]:
     return {"actor_id": getattr(actor, "id", None), "actor_name": actor.name}
 
 
-def _is_user(actor: Any) -> bool:
-    return isinstance(actor, User) and actor.is_active
-
-
 # --- who may do what -------------------------------------------------------------------------
-
-
-def can_open_verification(user: Any, federation: Organisation) -> bool:
-    """Return whether ``user`` opens and closes ``federation``'s rounds: its reviewers."""
-    return federation.kind == "federation" and has_role_over(
-        user, "federation_reviewer", federation
-    )
-
-
-def can_follow_verification(user: Any, federation: Organisation) -> bool:
-    """Return whether ``user`` sees every unit's case of ``federation``'s rounds."""
-    return any(has_role_over(user, role, federation) for role in ROUND_FOLLOWERS)
-
-
-def can_view_verification_case(user: Any, case: ArchiveCase) -> bool:
-    """Return whether ``user`` may read ``case``: its unit (and committee), the federation."""
-    return case.kind == "verification" and any(
-        has_role_over(user, role, case.unit) for role in CASE_READERS
-    )
-
-
-def can_answer_verification(user: Any, case: ArchiveCase) -> bool:
-    """Return whether ``user`` confirms and corrects the people of ``case``: the unit's."""
-    return case.kind == "verification" and has_role_over(user, "unit_submitter", case.unit)
-
-
-def can_use_verification(user: Any) -> bool:
-    """Return whether ``user`` works with verification rounds at all (the navigation link).
-
-    The federation's side always; a unit while one of its cases is in an open round.
-    """
-    if not _is_user(user):
-        return False
-    if any(has_role(user, role) for role in ROUND_FOLLOWERS):
-        return True
-    paths = role_paths(user, "unit_submitter")
-    if not paths:
-        return False
-    session = object_session(user)
-    if session is None:
-        return False
-    found = session.scalar(
-        select(ArchiveCase.id)
-        .join(Organisation, ArchiveCase.unit_id == Organisation.id)
-        .join(VerificationRound, ArchiveCase.verification_round_id == VerificationRound.id)
-        .where(
-            VerificationRound.status == "open",
-            or_(*(Organisation.path.startswith(p) for p in paths)),
-        )
-        .limit(1)
-    )
-    return found is not None
-
-
-def _case_scope(user: Any) -> ColumnElement[bool]:
-    """Return a WHERE clause limiting ArchiveCase (joined to its unit) to what ``user`` reads."""
-    if not _is_user(user):
-        return false()
-    paths = [p for role in CASE_READERS for p in role_paths(user, role)]
-    if not paths:
-        return false()
-    return or_(*(Organisation.path.startswith(p) for p in paths))
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -185,7 +122,7 @@ def federations_of(session: Session, user: Any) -> list[Organisation]:
 def visible_rounds(session: Session, user: Any) -> list[VerificationRound]:
     """Return the rounds ``user`` follows for a federation, newest first."""
     paths = [p for role in ROUND_FOLLOWERS for p in role_paths(user, role)]
-    if not _is_user(user) or not paths:
+    if not is_user(user) or not paths:
         return []
     return list(
         session.scalars(
@@ -200,7 +137,7 @@ def visible_rounds(session: Session, user: Any) -> list[VerificationRound]:
 def unit_cases(session: Session, user: Any) -> list[ArchiveCase]:
     """Return the verification cases of the units ``user`` reports for, newest round first."""
     paths = role_paths(user, "unit_submitter")
-    if not _is_user(user) or not paths:
+    if not is_user(user) or not paths:
         return []
     return list(
         session.scalars(

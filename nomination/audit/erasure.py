@@ -23,7 +23,7 @@ from nomination.audit.chain import ERASE_ACTION, append_event, lock_head, subjec
 from nomination.errors import InvalidData, NotFound, PermissionDenied
 from nomination.models import Nomination
 from nomination.models.audit import AuditPersonal
-from nomination.permissions.core import can_administer
+from nomination.permissions import can_administer
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ from nomination.models import (
     evidence,
 )
 from nomination.notifications import notify
-from nomination.permissions.core import can_manage_calendar
+from nomination.permissions import can_manage_calendar
 
 #: What each kind of period is called, for the audit trail, the preview and the notifications.
 PERIOD_LABELS = {

@@ -30,11 +30,7 @@ from nomination.models import (
     Nomination,
     Organisation,
 )
-from nomination.permissions.core import (
-    can_answer_consultation,
-    can_read_consultation,
-    department_ids,
-)
+from nomination.permissions import can_answer_consultation, can_read_consultation, department_ids
 from nomination.uploads import StoredFile
 
 OPINIONS = ("clear", "adverse")

@@ -45,7 +45,7 @@ from nomination.errors import InvalidData, PermissionDenied
 from nomination.i18n import pick
 from nomination.models import Campaign, Nomination, Organisation
 from nomination.nominations.operations import create_nomination
-from nomination.permissions.core import can_create_nomination
+from nomination.permissions import can_create_nomination
 
 #: At most this many nominees in one sheet; more is refused with a message saying so.
 MAX_ROWS = 500

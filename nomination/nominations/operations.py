@@ -24,11 +24,7 @@ from nomination.models import (
     Organisation,
     Team,
 )
-from nomination.permissions.core import (
-    can_attach,
-    can_create_nomination,
-    can_edit_nomination,
-)
+from nomination.permissions import can_attach, can_create_nomination, can_edit_nomination
 from nomination.uploads import StoredFile
 
 

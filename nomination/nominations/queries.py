@@ -28,7 +28,7 @@ from nomination.models import (
 )
 from nomination.models.campaigns import AWARD_KINDS
 from nomination.notices import publication as notices
-from nomination.permissions.core import (
+from nomination.permissions import (
     archive_scope,
     can_view_nomination,
     nomination_scope,
@@ -479,7 +479,7 @@ def _below(paths: list[str]) -> Select:
 def _archive_clauses(user: Any, federation_col: Any, unit_col: Any) -> list[ColumnElement[bool]]:
     """Return the WHERE clauses giving ``user`` a federation's archive rows or a unit's own."""
     # Imported here so that this section stays apart from the module's shared import lines.
-    from nomination.permissions.core import ARCHIVE_MANAGERS, ARCHIVE_READERS
+    from nomination.permissions import ARCHIVE_MANAGERS, ARCHIVE_READERS
 
     clauses: list[ColumnElement[bool]] = []
     # A federation's managers and readers: every row of a federation at or below their role.
@@ -515,7 +515,7 @@ def person_scope(user: Any) -> ColumnElement[bool]:
 def load_person(session: Session, person_id: int, user: Any) -> Any:
     """Return the archived person if ``user`` may see them; 404 alike when absent or hidden."""
     from nomination.models import ArchivePerson
-    from nomination.permissions.core import can_view_person
+    from nomination.permissions import can_view_person
 
     person = session.get(ArchivePerson, person_id)
     if person is None:
@@ -538,7 +538,7 @@ def visible_studios(session: Session, user: Any) -> list[Any]:
 def load_studio(session: Session, studio_id: int, user: Any) -> Any:
     """Return the studio if ``user`` may see it; 404 alike when absent or hidden."""
     from nomination.models import Studio
-    from nomination.permissions.core import can_view_studio
+    from nomination.permissions import can_view_studio
 
     studio = session.get(Studio, studio_id)
     if studio is None:
@@ -550,7 +550,7 @@ def load_studio(session: Session, studio_id: int, user: Any) -> Any:
 
 def managed_federations(session: Session, user: Any) -> list[Organisation]:
     """Return the federations whose archive ``user`` manages, by code."""
-    from nomination.permissions.core import can_manage_archive
+    from nomination.permissions import can_manage_archive
 
     rows = session.scalars(
         select(Organisation).where(Organisation.kind == "federation").order_by(Organisation.code)

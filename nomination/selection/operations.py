@@ -53,7 +53,7 @@ from nomination.models import (
     User,
 )
 from nomination.models.selection import VOTES
-from nomination.permissions.core import (
+from nomination.permissions import (
     can_close_round,
     can_decide_tie,
     can_follow_round,

@@ -62,7 +62,7 @@ from nomination.models import Campaign, Organisation, Quota, RoleAssignment, Uni
 from nomination.models.campaigns import AWARD_KINDS
 from nomination.nominations.composition import MEASURES
 from nomination.nominations.imports import SheetRejected, check_workbook
-from nomination.permissions.core import can_administer_org
+from nomination.permissions import can_administer_org
 from nomination.web.admin_organisations import require_admin_page
 from nomination.web.forms import attach_errors
 from nomination.web.setup import award_title, tr, with_code

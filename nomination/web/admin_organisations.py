@@ -38,7 +38,7 @@ from nomination.errors import Conflict, InvalidData
 from nomination.i18n import lazy, pick
 from nomination.labels import ORG_KIND_LABELS
 from nomination.models import Campaign, Organisation, User
-from nomination.permissions.core import administered_roots, can_administer, can_administer_org
+from nomination.permissions import administered_roots, can_administer, can_administer_org
 from nomination.web.forms import attach_errors
 from nomination.web.setup import tr, with_code
 

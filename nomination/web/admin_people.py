@@ -60,7 +60,7 @@ from nomination.errors import Conflict, InvalidData
 from nomination.i18n import lazy
 from nomination.models import ApiToken, Organisation, RoleAssignment, User
 from nomination.models.users import ROLES
-from nomination.permissions.core import can_administer_org, can_administer_user
+from nomination.permissions import can_administer_org, can_administer_user
 from nomination.web.admin_organisations import require_admin_page
 from nomination.web.forms import attach_errors
 from nomination.web.setup import role_label, tr, with_code

@@ -56,7 +56,7 @@ from nomination.nominations.queries import (
     units_below,
     visible_studios,
 )
-from nomination.permissions.core import (
+from nomination.permissions import (
     can_manage_archive,
     can_report_on,
     can_see_id_number,

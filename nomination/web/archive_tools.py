@@ -73,7 +73,7 @@ from nomination.models import Organisation, User
 from nomination.models.archive import HONOUR_LEVELS, HONOUR_TYPES, PERSON_STATUSES
 from nomination.nominations.printform import render_pdf
 from nomination.nominations.queries import load_person
-from nomination.permissions.core import (
+from nomination.permissions import (
     ARCHIVE_MANAGERS,
     can_manage_archive,
     can_see_id_number,

@@ -25,7 +25,7 @@ from nomination.i18n import pick
 from nomination.models import Attachment, Nomination, User
 from nomination.nominations.operations import attach_file
 from nomination.nominations.queries import load_nomination
-from nomination.permissions.core import (
+from nomination.permissions import (
     ANSWER_FILE_PURPOSE,
     UNIT_FILE_PURPOSES,
     can_attach,

@@ -52,7 +52,7 @@ from nomination.labels import ROLE_LABELS
 from nomination.models import Campaign, Nomination, User
 from nomination.nominations.queries import audit_head, honour_of
 from nomination.objections.operations import objection_status
-from nomination.permissions.core import (
+from nomination.permissions import (
     can_audit,
     can_export_personal_data,
     can_get_receipt,

@@ -32,7 +32,7 @@ from nomination.calendar.workdays import FIRST_YEAR, LAST_YEAR, Grade
 from nomination.db import utcnow
 from nomination.errors import Conflict, InvalidData
 from nomination.i18n import lazy
-from nomination.permissions.core import can_manage_calendar
+from nomination.permissions import can_manage_calendar
 from nomination.web.forms import attach_errors
 from nomination.web.setup import tr
 

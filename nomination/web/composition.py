@@ -17,7 +17,7 @@ from sqlalchemy import select
 from nomination import db
 from nomination.models import Campaign, Organisation
 from nomination.nominations import composition
-from nomination.permissions.core import composition_scopes
+from nomination.permissions import composition_scopes
 from nomination.web.setup import org_name, tr
 
 bp = Blueprint("composition", __name__)

@@ -42,11 +42,7 @@ from nomination.db import utcnow
 from nomination.errors import Conflict, InvalidData
 from nomination.i18n import lazy, pick
 from nomination.models import Attachment, ConsultationRequest, Nomination, User
-from nomination.permissions.core import (
-    can_download_attachment,
-    can_give_opinions,
-    can_read_consultation,
-)
+from nomination.permissions import can_download_attachment, can_give_opinions, can_read_consultation
 from nomination.uploads import StoredFileCorrupt, UploadRejected, download_response, store_upload
 from nomination.web.forms import VersionedForm, attach_errors, with_version
 from nomination.web.setup import tr

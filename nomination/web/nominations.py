@@ -66,7 +66,7 @@ from nomination.nominations.queries import (
     visible_nominations,
     work_queue,
 )
-from nomination.permissions.core import (
+from nomination.permissions import (
     can_act_in_bulk,
     can_edit_nomination,
     can_handle_objections,

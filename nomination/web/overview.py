@@ -33,7 +33,7 @@ from nomination.models.campaigns import AWARD_KINDS
 from nomination.models.consultations import CONSULTATION_STATUSES
 from nomination.models.selection import ROUND_STATUSES, SelectionRound
 from nomination.nominations.queries import deadlines, visible_nominations
-from nomination.permissions.core import composition_scopes
+from nomination.permissions import composition_scopes
 from nomination.web.charts import Bar, horizontal_bars
 from nomination.web.setup import org_name, tr
 

@@ -38,13 +38,8 @@ from nomination.archive.revocation import (
     PROPOSED_BY,
     WORKFLOW,
     RescissionResult,
-    can_propose_revocation,
-    can_record_return,
-    can_rescind,
-    can_use_revocations,
     case_history,
     cases_of,
-    concerned_unit,
     honours_of_decision,
     load_case,
     load_honour,
@@ -52,7 +47,6 @@ from nomination.archive.revocation import (
     overdue,
     proposable_honours,
     propose,
-    proposer_kind,
     record_return,
     rescind_decision,
     transition_case,
@@ -70,6 +64,14 @@ from nomination.errors import (
 )
 from nomination.i18n import lazy, pick
 from nomination.models import ArchiveCase, HonourRecord, ReturnItem, User
+from nomination.permissions import (
+    can_propose_revocation,
+    can_record_return,
+    can_rescind,
+    can_use_revocations,
+    concerned_unit,
+    proposer_kind,
+)
 from nomination.web.forms import attach_errors
 from nomination.web.setup import tr
 from nomination.web.transitions import Posted, fire_posted, transition_form_class

@@ -43,7 +43,7 @@ from nomination.models.campaigns import AWARD_KINDS
 from nomination.models.selection import VOTES
 from nomination.nominations.printform import render_pdf
 from nomination.nominations.queries import open_campaigns
-from nomination.permissions.core import (
+from nomination.permissions import (
     can_close_round,
     can_decide_tie,
     can_open_round,

@@ -18,7 +18,7 @@ from nomination.extensions import babel, bootstrap, csrf, login_manager
 from nomination.i18n import current_language, pick
 from nomination.labels import role_label
 from nomination.models import ApiToken, User
-from nomination.permissions.core import can_administer, can_audit, can_view_archive
+from nomination.permissions import can_administer, can_audit, can_view_archive
 
 
 def _select_locale() -> str:

@@ -22,7 +22,7 @@ from nomination.engine.definitions import TransitionDef, Workflow
 from nomination.errors import Conflict, GuardBlocked, InvalidData, PermissionDenied
 from nomination.i18n import pick
 from nomination.models import ArchiveCase, Nomination, User
-from nomination.permissions.core import can_fire
+from nomination.permissions import can_fire
 from nomination.web.forms import VersionedForm, attach_errors, with_version
 from nomination.web.setup import tr
 

@@ -46,6 +46,12 @@ from nomination.errors import Conflict, InvalidData
 from nomination.i18n import lazy, pick
 from nomination.models import ArchiveCase, Organisation, User, VerificationRound
 from nomination.models.archive import PERSON_STATUSES
+from nomination.permissions import (
+    can_answer_verification,
+    can_follow_verification,
+    can_open_verification,
+    can_use_verification,
+)
 from nomination.web.forms import VersionedForm, attach_errors, with_version
 from nomination.web.setup import org_name, tr
 from nomination.web.transitions import Posted, fire_posted, transition_form_class
@@ -58,7 +64,7 @@ def _navigation() -> dict[str, Any]:
     """Tell the layout whether to link here: the federation, and units in an open round."""
     user = current_user
     signed_in = bool(user and user.is_authenticated)
-    return {"nav_can_verify": signed_in and verification.can_use_verification(user)}
+    return {"nav_can_verify": signed_in and can_use_verification(user)}
 
 
 def _user() -> User:
@@ -207,9 +213,7 @@ def _render_index(
 def index() -> ResponseReturnValue:
     """List the rounds the user follows, the opening form, and the user's units' cases."""
     user = _user()
-    if not verification.can_use_verification(user) and not verification.unit_cases(
-        db.session, user
-    ):
+    if not can_use_verification(user) and not verification.unit_cases(db.session, user):
         abort(403, tr("您没有年度核查任务", "You have no part in the annual verification"))
     return _render_index()
 
@@ -269,7 +273,7 @@ def _render_round(
     user = _user()
     report = verification.report(round_)
     federation = db.session.get(Organisation, round_.federation_id)
-    can_close = round_.status == "open" and verification.can_open_verification(user, federation)
+    can_close = round_.status == "open" and can_open_verification(user, federation)
     return (
         render_template(
             "verification/round.html",
@@ -302,7 +306,7 @@ def close(round_id: int) -> ResponseReturnValue:
     user = _user()
     round_ = _round_or_404(round_id)
     federation = db.session.get(Organisation, round_.federation_id)
-    if not verification.can_open_verification(user, federation):
+    if not can_open_verification(user, federation):
         abort(403, tr("只有区总工会可以结束核查", "Only the federation closes the verification"))
     if not FlaskForm().validate_on_submit():
         return _render_round(
@@ -366,11 +370,7 @@ def _render_case(
     wf = engine.workflow_for(case)
     round_ = case.verification_round
     state = wf.state(case.state)
-    can_answer = (
-        verification.can_answer_verification(user, case)
-        and state.editable
-        and round_.status == "open"
-    )
+    can_answer = can_answer_verification(user, case) and state.editable and round_.status == "open"
     cards = []
     for option in engine.available(case, user):
         t = option.transition
@@ -410,7 +410,7 @@ def _render_case(
             outcome_labels=verification.OUTCOME_LABELS,
             person_status_labels=verification.PERSON_STATUS_LABELS,
             field_labels=verification.FIELD_LABELS,
-            can_follow=verification.can_follow_verification(user, case.federation),
+            can_follow=can_follow_verification(user, case.federation),
             alerts=alerts,
             reasons=reasons,
         ),
@@ -441,7 +441,7 @@ def contact(case_id: int) -> ResponseReturnValue:
     """Save the unit's contact for this round."""
     user = _user()
     case = _case_or_404(case_id)
-    if not verification.can_answer_verification(user, case):
+    if not can_answer_verification(user, case):
         abort(403, tr("只有本单位可以填报", "Only the unit fills this in"))
     wf = engine.workflow_for(case)
     form = _contact_form_class(wf)()
@@ -470,7 +470,7 @@ def confirm(case_id: int, entry_id: int) -> ResponseReturnValue:
     user = _user()
     case = _case_or_404(case_id)
     entry = verification.load_entry(db.session, case, entry_id)
-    if not verification.can_answer_verification(user, case):
+    if not can_answer_verification(user, case):
         abort(403, tr("只有本单位可以核实", "Only the unit verifies its people"))
     form = ConfirmForm()
     if not form.validate_on_submit():
@@ -519,7 +519,7 @@ def correct(case_id: int, entry_id: int) -> ResponseReturnValue:
     user = _user()
     case = _case_or_404(case_id)
     entry = verification.load_entry(db.session, case, entry_id)
-    if not verification.can_answer_verification(user, case):
+    if not can_answer_verification(user, case):
         abort(403, tr("只有本单位可以更正", "Only the unit corrects its people"))
     person = entry.person
     if request.method == "GET":

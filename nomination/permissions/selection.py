@@ -1,0 +1,89 @@
+"""Who opens, follows, votes in and closes selection rounds (评审)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ColumnElement, false, or_, select
+
+from nomination.models import (
+    Organisation,
+)
+from nomination.permissions.roles import (
+    has_role,
+    has_role_over,
+    is_user,
+    role_paths,
+)
+
+if TYPE_CHECKING:
+    pass
+
+
+#: Roles that follow a federation's selection rounds: who has voted (never how), the recusals,
+#: and the tally once the round closed.
+ROUND_FOLLOWERS = ("federation_reviewer", "approver", "auditor")
+
+
+def can_open_round(user: Any, campaign: Any) -> bool:
+    """Return whether ``user`` may open a selection round of ``campaign``: its federation's."""
+    return has_role_over(user, "federation_reviewer", campaign.federation)
+
+
+def is_round_member(user: Any, round_: Any) -> bool:
+    """Return whether ``user`` sits in ``round_`` as one of its judges."""
+    return is_user(user) and any(m.user_id == user.id for m in round_.members)
+
+
+def can_vote(user: Any, round_: Any) -> bool:
+    """Return whether ``user`` votes in ``round_``: a member who still holds the judge role.
+
+    Never an administrator (separation of duties).
+    """
+    if has_role(user, "admin"):
+        return False
+    return is_round_member(user, round_) and has_role_over(
+        user, "judge", round_.campaign.federation
+    )
+
+
+def can_follow_round(user: Any, round_: Any) -> bool:
+    """Return whether ``user`` follows ``round_`` for the federation (counts, never votes)."""
+    federation = round_.campaign.federation
+    return any(has_role_over(user, role, federation) for role in ROUND_FOLLOWERS)
+
+
+def can_view_round(user: Any, round_: Any) -> bool:
+    """Return whether ``user`` may see ``round_``: its members and those who follow it."""
+    return is_round_member(user, round_) or can_follow_round(user, round_)
+
+
+def can_close_round(user: Any, round_: Any) -> bool:
+    """Return whether ``user`` may close ``round_`` and apply its results: the federation's."""
+    return has_role_over(user, "federation_reviewer", round_.campaign.federation)
+
+
+def can_decide_tie(user: Any, round_: Any) -> bool:
+    """Return whether ``user`` decides a tie at the last place of ``round_``: its chair."""
+    return is_user(user) and user.id == round_.chair_id and can_vote(user, round_)
+
+
+def can_use_selection(user: Any) -> bool:
+    """Return whether ``user`` works with selection rounds at all (the navigation link)."""
+    return has_role(user, "judge") or has_role(user, "federation_reviewer")
+
+
+def round_scope(user: Any) -> ColumnElement[bool]:
+    """Return a WHERE clause limiting SelectionRound (joined to its campaign's federation)."""
+    # Imported here so that this section stays apart from the module's shared import lines.
+
+    from nomination.models import SelectionMember, SelectionRound
+
+    if not is_user(user):
+        return false()
+    member_of = select(SelectionMember.round_id).where(SelectionMember.user_id == user.id)
+    clauses: list[ColumnElement[bool]] = [SelectionRound.id.in_(member_of)]
+    clauses.extend(
+        Organisation.path.startswith(p) for role in ROUND_FOLLOWERS for p in role_paths(user, role)
+    )
+    return or_(*clauses)
