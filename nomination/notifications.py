@@ -52,8 +52,6 @@ DUE_SOON_WORKING_DAYS = 2
 _SWEEP_HORIZON = timedelta(days=20)
 #: Roles that are not people: nobody is notified for them.
 _NOT_PEOPLE = ("public", "system")
-#: States in which the nominating unit must act before a timer lapses the nomination.
-_UNIT_ACTS = ("returned", "unit_verification")
 #: Where the mail says it comes from.
 _SIGNATURE = (
     "——\n"
@@ -265,7 +263,7 @@ def on_nomination_transitioned(nomination: Nomination, *, actor: Any = None, **_
     # The version moves with every transition: entering a state again notifies again.
     step = f"{nomination.id}:{nomination.state}:{nomination.version}"
 
-    if nomination.state == "returned":
+    if state.name in wf.states_tagged("returned"):
         _tell(
             session,
             submitters(session, nomination),
@@ -285,7 +283,7 @@ def on_nomination_transitioned(nomination: Nomination, *, actor: Any = None, **_
             message=lambda user: _queue_message(user, nomination, state.label),
             skip=actor,
         )
-    if state.terminal or nomination.state == "public_notice":
+    if state.terminal or "notice" in state.tags:
         _tell(
             session,
             submitters(session, nomination),
@@ -423,7 +421,8 @@ def _sweep_nominations(session: Session, cal: WorkCalendar, now: datetime) -> in
         due_at = nomination.timer_due_at
         if due_at is None or not _due_soon(cal, now, due_at):
             continue
-        if nomination.state in _UNIT_ACTS:
+        # The states in which the nominating unit must act before a timer lapses it.
+        if engine.workflow_for(nomination).tagged(nomination.state, "unit_acts"):
             recipients = submitters(session, nomination)
         else:
             recipients = acting_users(session, nomination)

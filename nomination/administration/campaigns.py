@@ -34,7 +34,7 @@ from nomination.models import (
     UnitBar,
     User,
 )
-from nomination.models.campaigns import AWARD_KINDS, NOTICE_ORDERS
+from nomination.models.campaigns import NOTICE_ORDERS
 from nomination.nominations.composition import MEASURES
 from nomination.permissions import has_role
 
@@ -96,7 +96,8 @@ def _check_fresh(campaign: Campaign, expected: str | None) -> None:
 
 def available_awards() -> dict[str, dict[str, str]]:
     """Return the award kinds the workflow definitions offer, with their titles."""
-    return {k: wf.title for k, wf in engine.current_definitions().items() if k in AWARD_KINDS}
+    workflows = engine.current_definitions()
+    return {k: workflows[k].title for k in engine.award_kinds()}
 
 
 def _whole(value: Any, problems: Problems, name: str, low: int, high: int | None = None) -> Any:

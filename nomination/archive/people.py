@@ -368,9 +368,6 @@ def difference(before: AsOf, after: AsOf) -> dict[str, tuple[Any, Any]]:
 
 
 #: The honour type of each award kind.
-HONOUR_TYPE_OF_KIND = {"individual": "medal", "unit": "certificate", "team": "pioneer"}
-
-
 def level_of_title(title: str) -> str:
     """Return the level an award's title names: national (全国), capital (首都), district."""
     if title.startswith("全国"):

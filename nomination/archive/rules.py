@@ -83,7 +83,7 @@ def prior_honour_recorded(ctx: Context) -> dict[str, str] | None:
     resident ID number.
     """
     nomination = ctx.nomination
-    if not nomination.campaign.require_prior_honour or nomination.kind != "individual":
+    if not nomination.campaign.require_prior_honour or ctx.workflow.holder != "person":
         return None
     data = nomination.data or {}
     if data.get("prior_honours"):
@@ -105,7 +105,7 @@ def create_honour_record(ctx: Context) -> None:
     award = n.campaign.award(n.kind)
     title = award.title if award else pick(ctx.workflow.title, "zh")
     person = None
-    if n.kind == "individual":
+    if ctx.workflow.holder == "person":
         # One record per person across years and levels: a second honour extends it.
         person, _created = archive.find_or_create_person(
             ctx.session,
@@ -128,7 +128,7 @@ def create_honour_record(ctx: Context) -> None:
         person=person,
         team_id=n.team_id,
         level=archive.level_of_title(title),
-        honour_type=archive.HONOUR_TYPE_OF_KIND.get(n.kind),
+        honour_type=ctx.workflow.honour_type,
         kind=n.kind,
         title=title,
         year=n.campaign.year,

@@ -46,7 +46,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from stdnum.cn import ric
 
-from nomination import uploads
+from nomination import engine, uploads
 from nomination.archive.people import (
     find_or_create_person,
     level_of_title,
@@ -290,7 +290,10 @@ def known_titles(session: Session, federation: Organisation) -> dict[str, tuple[
     awards = session.scalars(
         select(CampaignAward.title)
         .join(Campaign, CampaignAward.campaign_id == Campaign.id)
-        .where(Campaign.federation_id == federation.id, CampaignAward.kind == "individual")
+        .where(
+            Campaign.federation_id == federation.id,
+            CampaignAward.kind.in_(engine.award_kinds("person")),
+        )
         .distinct()
     )
     for title in awards:

@@ -38,6 +38,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, object_session
 
+from nomination import engine
 from nomination.audit import merkle
 from nomination.audit.chain import ChainState, VerifyResult, verify_chain
 from nomination.audit.offline import (
@@ -375,10 +376,6 @@ def _sign_or_log(
         return None
 
 
-#: The state whose entry publishes the nomination: its checkpoint says so.
-NOTICE_STATE = "public_notice"
-
-
 def on_nomination_transitioned(nomination: Any, *, before: str | None = None, **_: Any) -> None:
     """Sign a checkpoint when a nomination's stage closes, i.e. it changes state (signal listener).
 
@@ -387,7 +384,9 @@ def on_nomination_transitioned(nomination: Any, *, before: str | None = None, **
     """
     if before == nomination.state:
         return
-    reason = REASON_NOTICE if nomination.state == NOTICE_STATE else REASON_STAGE
+    # Entering the notice publishes the nomination: its checkpoint says so.
+    published = engine.workflow_for(nomination).tagged(nomination.state, "notice")
+    reason = REASON_NOTICE if published else REASON_STAGE
     session = object_session(nomination)
     if session is None or not has_app_context():
         return

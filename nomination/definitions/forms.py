@@ -37,7 +37,7 @@ from wtforms.utils import unset_value
 
 from nomination.db import local_today
 from nomination.i18n import lazy
-from nomination.paths import data_dir
+from nomination.paths import data_dir, definition_folders
 
 #: Field types a definition may use; the API publishes these names.
 FIELD_TYPES = (
@@ -381,11 +381,16 @@ def forms_dir() -> Path:
 
 
 def load_form_raw(name: str, folder: Path | None = None) -> dict[str, Any]:
-    """Return the raw content of the form called ``name``, checked."""
-    path = (folder or forms_dir()) / f"{name}.toml"
-    if not path.is_file():
-        raise DefinitionError(f"{path}: no such form definition")
-    return load_form_file(path).raw
+    """Return the raw content of the form called ``name``, checked.
+
+    Without ``folder``, the deployment's folders are searched before the packaged one.
+    """
+    folders = [folder] if folder else definition_folders("forms")
+    for candidate in folders:
+        path = candidate / f"{name}.toml"
+        if path.is_file():
+            return load_form_file(path).raw
+    raise DefinitionError(f"{folders[0] / f'{name}.toml'}: no such form definition")
 
 
 class RowsField(FieldList):

@@ -26,13 +26,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from nomination import signals
 from nomination.actors import SYSTEM
 from nomination.db import utcnow
-from nomination.definitions.forms import forms_dir, validate
+from nomination.definitions.forms import validate
 from nomination.engine.definitions import (
     TransitionDef,
     Workflow,
     from_content,
     load_all,
-    workflows_dir,
 )
 from nomination.engine.registry import (
     FORM_GUARDS,
@@ -49,6 +48,7 @@ from nomination.errors import (
 )
 from nomination.i18n import pick
 from nomination.models import DefinitionVersion, Nomination
+from nomination.paths import definition_folders
 
 if TYPE_CHECKING:
     from nomination.calendar.workdays import WorkCalendar
@@ -71,13 +71,31 @@ def current_definitions() -> dict[str, Workflow]:
     """Return the workflows in the definition files, re-read only when a file changed."""
     signature = tuple(
         (str(p), p.stat().st_mtime_ns, p.stat().st_size)
-        for folder in (workflows_dir(), forms_dir())
+        for folder in (*definition_folders("workflows"), *definition_folders("forms"))
         for p in sorted(folder.glob("*.toml"))
     )
     if signature not in _FILES_CACHE:
         _FILES_CACHE.clear()
         _FILES_CACHE[signature] = load_all()
     return _FILES_CACHE[signature]
+
+
+def award_kinds(holder: str | None = None) -> tuple[str, ...]:
+    """Return the award kinds the definitions offer, in their order (``position``, then name).
+
+    With ``holder`` (person, unit, team): only the kinds whose nominee is one.
+    """
+    awards = [
+        wf
+        for wf in current_definitions().values()
+        if wf.is_award and (holder is None or wf.holder == holder)
+    ]
+    return tuple(wf.name for wf in sorted(awards, key=lambda wf: (wf.position, wf.name)))
+
+
+def states_tagged(tag: str) -> frozenset[str]:
+    """Return the states that carry ``tag`` in any current definition (for queries over kinds)."""
+    return frozenset().union(*(wf.states_tagged(tag) for wf in current_definitions().values()))
 
 
 def pin_definition(session: Session, name: str) -> Workflow:
@@ -100,7 +118,11 @@ def workflow_by_hash(session: Session, definition_hash: str) -> Workflow:
         row = session.get(DefinitionVersion, definition_hash)
         if row is None:
             raise LookupError(f"definition version {definition_hash} is not stored")
-        wf = from_content(row.content, f"definition {row.name}@{definition_hash[:12]}")
+        wf = from_content(
+            row.content,
+            f"definition {row.name}@{definition_hash[:12]}",
+            today=current_definitions().get(row.name),
+        )
         _WORKFLOWS[definition_hash] = wf
     return wf
 

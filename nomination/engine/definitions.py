@@ -21,10 +21,23 @@ from nomination.canonical import canonical_json, sha256_hex
 from nomination.definitions.forms import DefinitionError, FormDef, load_form_raw, parse_form
 from nomination.engine.registry import EFFECTS, GUARDS, run_effects
 from nomination.models.users import ROLES
-from nomination.paths import data_dir
+from nomination.paths import data_dir, definition_folders
 
 #: Roles a transition may name: the assignable ones, the public (no login) and timers.
 TRANSITION_ROLES = (*ROLES, "public", "system")
+#: What a state's tags tell the application, so that no module names a state (``tags = [...]``).
+STATE_TAGS = {
+    "notice": "the public notice (公示): on the board, open to objections",
+    "objection_review": "an objection is under review: a further objection joins it",
+    "unit_answers": "the unit answers an objection and may attach its answer",
+    "unit_acts": "the unit must act: its submitters are told",
+    "returned": "returned to the unit to revise",
+    "revision": "a return's remarks are shown beside what changed since",
+    "selection": "before the selection committee: judges read it; a round's result decides",
+    "reserve": "a reserve (递补人选) waiting to move up",
+}
+#: What an award kind's nominee is: a person, a unit (legal person) or a team of a unit.
+HOLDERS = ("person", "unit", "team")
 #: Campaign settings a timer may take its length from.
 TIMER_SETTINGS = ("notice_working_days", "resubmit_working_days", "objection_answer_working_days")
 
@@ -55,6 +68,17 @@ class StateDef:
     #: Nominations in this state use up a working committee's quota.
     quota: bool = False
     timer: TimerDef | None = None
+    #: What the state means to the application (keys of ``STATE_TAGS``).
+    tags: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class PrintBox:
+    """A box of the printed form: one level's opinion, given by the transitions from ``states``."""
+
+    key: str
+    title: dict[str, str]
+    states: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -87,8 +111,19 @@ class Workflow:
         forms: dict[str, FormDef],
         content: str,
         source: str,
+        holder: str | None = None,
+        honour_type: str | None = None,
+        position: int = 100,
+        print_boxes: tuple[PrintBox, ...] = (),
     ):
         self.name = name
+        #: What the nominee is (``HOLDERS``); None for a workflow that is no award kind.
+        self.holder = holder
+        #: The archive's type of the honour it confers (medal, certificate, pioneer …).
+        self.honour_type = honour_type
+        #: Where the kind comes in lists of award kinds.
+        self.position = position
+        self.print_boxes = print_boxes
         self.title = title
         self.initial = initial
         self.states = states
@@ -107,6 +142,20 @@ class Workflow:
         """
         ended = {s.name for s in self.states.values() if s.terminal and not s.quota}
         return {self.initial} | ended
+
+    @property
+    def is_award(self) -> bool:
+        """Return whether this workflow is an award kind (it names what its nominee is)."""
+        return self.holder is not None
+
+    def states_tagged(self, tag: str) -> frozenset[str]:
+        """Return the states that carry ``tag``."""
+        return frozenset(s.name for s in self.states.values() if tag in s.tags)
+
+    def tagged(self, state: str, tag: str) -> bool:
+        """Return whether ``state`` carries ``tag``."""
+        found = self.states.get(state)
+        return found is not None and tag in found.tags
 
     def transitions_from(self, state: str) -> list[TransitionDef]:
         """Return the transitions leaving ``state``, in definition order."""
@@ -149,8 +198,16 @@ def resolve_file(path: Path, forms_folder: Path | None = None) -> dict[str, Any]
         raise DefinitionError(f"{path}: {exc}") from None
     parent_name = raw.pop("extends", None)
     if parent_name:
-        parent_path = path.parent / f"{parent_name}.toml"
-        if not parent_path.is_file():
+        candidates = [path.parent, *definition_folders("workflows")]
+        parent_path = next(
+            (
+                f / f"{parent_name}.toml"
+                for f in candidates
+                if (f / f"{parent_name}.toml").is_file()
+            ),
+            path.parent / f"{parent_name}.toml",
+        )
+        if not parent_path.is_file() or parent_path.resolve() == path.resolve():
             raise _fail(str(path), "extends", f"no workflow {parent_name!r} beside it")
         parent = resolve_file(parent_path, forms_folder)
         parent.pop("forms", None)
@@ -194,6 +251,11 @@ def parse_workflow(doc: dict[str, Any], source: str) -> Workflow:
                     f"working_days must be a positive number or one of {', '.join(TIMER_SETTINGS)}",
                 )
             timer = TimerDef(trigger=s["timer"].get("trigger", ""), working_days=wd)
+        tags = s.get("tags", [])
+        if not isinstance(tags, list) or any(t not in STATE_TAGS for t in tags):
+            raise _fail(
+                source, f"{entry}.tags", f"tags must be a list of: {', '.join(sorted(STATE_TAGS))}"
+            )
         states[sname] = StateDef(
             name=sname,
             label=s["label"],
@@ -202,6 +264,7 @@ def parse_workflow(doc: dict[str, Any], source: str) -> Workflow:
             terminal=bool(s.get("terminal", False)),
             quota=bool(s.get("quota", False)),
             timer=timer,
+            tags=frozenset(tags),
         )
     initial = doc.get("initial")
     if initial not in states:
@@ -275,8 +338,28 @@ def parse_workflow(doc: dict[str, Any], source: str) -> Workflow:
         if sname not in reached:
             raise _fail(source, f"states.{sname}", f"unreachable from {initial!r}")
 
+    holder = doc.get("holder")
+    if holder is not None and holder not in HOLDERS:
+        raise _fail(source, "holder", f"must be one of {', '.join(HOLDERS)}")
+    position = doc.get("position", 100)
+    if not isinstance(position, int):
+        raise _fail(source, "position", "must be a whole number")
+    boxes = []
+    for i, b in enumerate(doc.get("print_boxes", [])):
+        entry = f"print_boxes[{i}]"
+        if not b.get("key") or not {"zh", "en"} <= set(b.get("title", {})):
+            raise _fail(source, entry, "a box needs a key and a title in zh and en")
+        for sname in b.get("states", []):
+            if sname not in states:
+                raise _fail(source, entry, f"unknown state {sname!r}")
+        boxes.append(PrintBox(key=b["key"], title=b["title"], states=frozenset(b["states"])))
+
     return Workflow(
         name=name,
+        holder=holder,
+        honour_type=doc.get("honour_type"),
+        position=position,
+        print_boxes=tuple(boxes),
         title=doc.get("title", {"zh": name, "en": name}),
         initial=initial,
         states=states,
@@ -298,10 +381,20 @@ def load_file(path: Path, forms_folder: Path | None = None) -> Workflow:
     return parse_workflow(resolve_file(path, forms_folder), str(path))
 
 
+def workflow_files() -> list[Path]:
+    """Return the workflow files: the deployment's, then the packaged ones it does not replace."""
+    files: dict[str, Path] = {}
+    for folder in definition_folders("workflows"):
+        for path in sorted(folder.glob("*.toml")):
+            files.setdefault(path.name, path)
+    return sorted(files.values(), key=lambda p: p.name)
+
+
 def load_all(folder: Path | None = None, forms_folder: Path | None = None) -> dict[str, Workflow]:
-    """Load and check every workflow file in ``folder``, keyed by workflow name."""
+    """Load and check every workflow file in ``folder`` (default: every folder), by name."""
     out: dict[str, Workflow] = {}
-    for path in sorted((folder or workflows_dir()).glob("*.toml")):
+    paths = sorted(folder.glob("*.toml")) if folder else workflow_files()
+    for path in paths:
         wf = load_file(path, forms_folder)
         if wf.name in out:
             raise _fail(str(path), "name", f"{wf.name!r} is also defined in {out[wf.name].source}")
@@ -309,6 +402,29 @@ def load_all(folder: Path | None = None, forms_folder: Path | None = None) -> di
     return out
 
 
-def from_content(content: str, source: str) -> Workflow:
-    """Rebuild a workflow from the canonical JSON stored when it was pinned."""
-    return parse_workflow(json.loads(content), source)
+def from_content(content: str, source: str, today: Workflow | None = None) -> Workflow:
+    """Rebuild a workflow from the canonical JSON stored when it was pinned.
+
+    A version pinned before definitions said what their kind holds and what their states mean
+    takes that from ``today``'s file of the same name (its hash, from the stored text, stays).
+    """
+    doc = json.loads(content)
+    if today is not None and "holder" not in doc and today.holder is not None:
+        doc = _with_meaning_of(doc, today)
+    return parse_workflow(doc, source)
+
+
+def _with_meaning_of(doc: dict[str, Any], today: Workflow) -> dict[str, Any]:
+    """Return ``doc`` with the kind's holder, states' tags and print boxes of ``today``."""
+    doc = {**doc, "holder": today.holder, "honour_type": today.honour_type}
+    doc["position"] = today.position
+    states = doc.get("states", {})
+    doc["states"] = {
+        name: {**s, "tags": sorted(today.states[name].tags)} if name in today.states else s
+        for name, s in states.items()
+    }
+    doc["print_boxes"] = [
+        {"key": b.key, "title": b.title, "states": sorted(b.states & set(states))}
+        for b in today.print_boxes
+    ]
+    return doc

@@ -155,10 +155,7 @@ class CampaignAward(Base):
     """An award kind offered by a campaign, pinned to one definition version."""
 
     __tablename__ = "campaign_award"
-    __table_args__ = (
-        UniqueConstraint("campaign_id", "kind"),
-        CheckConstraint("kind IN ('individual', 'unit', 'team')", name="valid_kind"),
-    )
+    __table_args__ = (UniqueConstraint("campaign_id", "kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))

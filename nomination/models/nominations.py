@@ -30,7 +30,6 @@ class Nomination(Base):
     #: How the audit trail names this kind of subject of the engine.
     AUDIT_ENTITY = "nomination"
     __table_args__ = (
-        CheckConstraint("kind IN ('individual', 'unit', 'team')", name="valid_kind"),
         # A decision number exists exactly when the nomination is approved.
         CheckConstraint(
             "(state = 'approved') = (decision_number IS NOT NULL)", name="decision_iff_approved"

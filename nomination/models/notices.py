@@ -34,7 +34,6 @@ class NoticeEntry(Base):
     __tablename__ = "notice_entry"
     __table_args__ = (
         UniqueConstraint("nomination_id", "sequence"),
-        CheckConstraint("kind IN ('individual', 'unit', 'team')", name="valid_kind"),
         CheckConstraint("sequence >= 1", name="sequence_positive"),
         CheckConstraint(
             "closed_at IS NULL OR closed_at >= published_at", name="closed_after_published"

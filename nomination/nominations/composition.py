@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from nomination import engine
@@ -124,20 +124,19 @@ def _percent(value: Any) -> float | None:
 
 
 def counted(session: Session, campaign: Campaign, committee: Organisation | None = None) -> list:
-    """Return the campaign's individual nominations that count, optionally of one committee."""
-    award = campaign.award("individual")
-    if award is None:
-        return []
+    """Return the campaign's nominations of people that count, optionally of one committee."""
     # Those that hold a place: put forward, and not ended without an award.
-    released = engine.workflow_by_hash(session, award.definition_hash).released_states()
+    held = [
+        and_(Nomination.kind == award.kind, Nomination.state.not_in(wf.released_states()))
+        for award in campaign.awards
+        if (wf := engine.workflow_by_hash(session, award.definition_hash)).holder == "person"
+    ]
+    if not held:
+        return []
     query = (
         select(Nomination)
         .join(Organisation, Nomination.unit_id == Organisation.id)
-        .where(
-            Nomination.campaign_id == campaign.id,
-            Nomination.kind == "individual",
-            Nomination.state.not_in(released),
-        )
+        .where(Nomination.campaign_id == campaign.id, or_(*held))
     )
     if committee is not None:
         query = query.where(Organisation.path.startswith(committee.path))

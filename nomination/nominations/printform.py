@@ -6,12 +6,12 @@ unit's democratic recommendation, and one box per level for its opinion (意见)
 and date — filled in where the level has given its opinion, left blank where it has not.
 ``render_pdf`` turns the page into a PDF with WeasyPrint and the Noto CJK fonts.
 
-What the boxes show follows the definitions, not trigger names: an opinion belongs to the level
-whose state its transition leaves (``LEVELS``); a transition that sends the nomination back to
-an editable state (a return) is a working note, not an opinion to sign, and is not printed; and
-only the opinions given since the unit last submitted count, so that a resubmitted form does not
-carry the signatures of the round before. Objections and their verification are confidential to
-the federation's handlers and are never printed.
+What the boxes show follows the definitions, not trigger names: an opinion belongs to the box
+(the definition's ``print_boxes``) of the state its transition leaves; a transition that sends
+the nomination back to an editable state (a return) is a working note, not an opinion to sign,
+and is not printed; and only the opinions given since the unit last submitted count, so that a
+resubmitted form does not carry the signatures of the round before. Objections and their
+verification are confidential to the federation's handlers and are never printed.
 """
 
 from __future__ import annotations
@@ -31,36 +31,6 @@ from nomination.i18n import pick
 from nomination.models import AuditEvent, Nomination, evidence
 from nomination.notices import publication as notices
 from nomination.uploads import safe_filename
-
-#: The levels that sign the form after the unit, in order: key, title, and the states whose
-#: transitions give that level's opinion (the definitions' states; unit and team extend them).
-LEVELS: tuple[tuple[str, dict[str, str], frozenset[str]], ...] = (
-    (
-        "committee",
-        {"zh": "工委审核意见", "en": "Working committee's opinion"},
-        frozenset({"committee_review"}),
-    ),
-    (
-        "federation",
-        {"zh": "区总工会初审意见", "en": "Federation's first review"},
-        frozenset({"federation_review"}),
-    ),
-    (
-        "consultation",
-        {"zh": "征求有关部门意见", "en": "Consultation of the departments"},
-        frozenset({"consultation"}),
-    ),
-    (
-        "selection",
-        {"zh": "评审委员会评审意见", "en": "Selection committee's opinion"},
-        frozenset({"selection", "reserve"}),
-    ),
-    (
-        "approval",
-        {"zh": "审批意见", "en": "Decision"},
-        frozenset({"final_approval"}),
-    ),
-)
 
 _UNIT_LEVEL = {"zh": "推荐单位意见", "en": "Nominating unit's opinion"}
 
@@ -302,19 +272,22 @@ def _level_boxes(wf: Workflow, nomination: Nomination) -> list[OpinionBox]:
         t = _transition(wf, o.get("trigger", ""), o.get("role"))
         if t is None or _is_return(wf, t):
             continue
-        for key, _title, states in LEVELS:
-            if states & set(t.sources):
-                given[key] = o
+        for box in wf.print_boxes:
+            if box.states & set(t.sources):
+                given[box.key] = o
+    # The decision's number and date go into the box of the level that records the decision.
+    deciding = {s for t in wf.transitions if "record_decision" in t.effects for s in t.sources}
     boxes = []
-    for key, title, _states in LEVELS:
+    for box in wf.print_boxes:
+        key = box.key
         o = given.get(key)
         if o is None:
-            boxes.append(OpinionBox(key=key, title=pick(title)))
+            boxes.append(OpinionBox(key=key, title=pick(box.title)))
             continue
         at = datetime.fromisoformat(o["at"]) if o.get("at") else None
         details: list[tuple[str, str]] = []
         signed_on = _date_text(at) if at is not None else ""
-        if key == "approval" and nomination.decision_number:
+        if box.states & deciding and nomination.decision_number:
             details.append(
                 (pick({"zh": "表彰决定文号", "en": "Decision number"}), nomination.decision_number)
             )
@@ -324,7 +297,7 @@ def _level_boxes(wf: Workflow, nomination: Nomination) -> list[OpinionBox]:
         boxes.append(
             OpinionBox(
                 key=key,
-                title=pick(title),
+                title=pick(box.title),
                 text=str(o.get("text", "")),
                 details=details,
                 signed_on=signed_on,

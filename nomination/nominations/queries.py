@@ -26,7 +26,6 @@ from nomination.models import (
     Objection,
     Organisation,
 )
-from nomination.models.campaigns import AWARD_KINDS
 from nomination.notices import publication as notices
 from nomination.permissions import (
     archive_scope,
@@ -211,7 +210,7 @@ def on_notice(session: Session) -> list[Nomination]:
         session.scalars(
             select(Nomination)
             .join(Campaign, Nomination.campaign_id == Campaign.id)
-            .where(Nomination.state == "public_notice", Campaign.status == "open")
+            .where(Nomination.state.in_(engine.states_tagged("notice")), Campaign.status == "open")
             .order_by(Nomination.campaign_id, Nomination.kind, Nomination.unit_id, Nomination.id)
         )
     )
@@ -296,7 +295,7 @@ def archived_notice_index(session: Session) -> list[dict[str, Any]]:
         .group_by(NoticeEntry.campaign_id, NoticeEntry.kind)
     ).all()
     found = campaigns_by_id(session, {r[0] for r in rows})
-    kinds = {kind: i for i, kind in enumerate(AWARD_KINDS)}
+    kinds = {kind: i for i, kind in enumerate(engine.award_kinds())}
     index = [
         {
             "campaign": found[campaign_id],
@@ -379,7 +378,7 @@ def load_on_notice(session: Session, nomination_id: int) -> Nomination | None:
     """Return the nomination if it is on public notice in an open campaign, after due timers."""
     engine.apply_due_timers(session, ids=[nomination_id])
     nomination = session.get(Nomination, nomination_id)
-    if nomination is None or nomination.state != "public_notice":
+    if nomination is None or not engine.workflow_for(nomination).tagged(nomination.state, "notice"):
         return None
     return nomination if nomination.campaign.status == "open" else None
 
@@ -394,7 +393,7 @@ def load_objectable(session: Session, nomination_id: int) -> tuple[Nomination, N
     nomination = session.get(Nomination, nomination_id)
     if nomination is None:
         return None
-    if nomination.state == "public_notice":
+    if engine.workflow_for(nomination).tagged(nomination.state, "notice"):
         return nomination, notice_entry_of(session, nomination)
     entry = session.scalar(
         select(NoticeEntry)

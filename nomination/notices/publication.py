@@ -25,6 +25,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from nomination import engine
 from nomination.calendar.workdays import WorkCalendar
 from nomination.canonical import canonical_json, sha256_hex
 from nomination.i18n import pick
@@ -39,7 +40,7 @@ LANGUAGES = ("zh", "en")
 def order_key(nomination: Nomination, order: str) -> str:
     """Return the key that places ``nomination`` in a notice ordered by ``order``."""
     if order == "stroke":
-        if nomination.kind == "individual":
+        if engine.workflow_for(nomination).holder == "person":
             return strokes.person_key(nomination.nominee_name)
         return strokes.name_key(nomination.nominee_name)
     # By unit: the unit's place in the organisation tree (working committee, then unit);

@@ -22,13 +22,19 @@ from nomination.nominations.operations import record_attachment
 from nomination.objections.rules import new_objection_reference
 from nomination.uploads import StoredFile
 
-#: States in which an objection joins the review already under way rather than starting one.
-UNDER_REVIEW = ("objection_review", "unit_verification")
+
+def on_notice(nomination: Nomination) -> bool:
+    """Return whether the nominee is on public notice now (the state tagged ``notice``)."""
+    return engine.workflow_for(nomination).tagged(nomination.state, "notice")
 
 
 def objection_is_late(nomination: Nomination) -> bool:
-    """Return whether an objection sent now comes after the nominee's notice has closed."""
-    return nomination.state != "public_notice" and nomination.state not in UNDER_REVIEW
+    """Return whether an objection sent now comes after the nominee's notice has closed.
+
+    On notice it opens a review; while one is under way (``objection_review``) it joins it.
+    """
+    wf = engine.workflow_for(nomination)
+    return not (on_notice(nomination) or wf.tagged(nomination.state, "objection_review"))
 
 
 SEALED_LETTER_REQUIRED = {
@@ -78,7 +84,7 @@ def file_objection(
     if errors:
         raise InvalidData("some fields are invalid", fields=errors)
     now = utcnow()
-    if nomination.state == "public_notice":
+    if on_notice(nomination):
         engine.fire(nomination, "object", PUBLIC, data=clean, now=now)
         objection = nomination.objections[-1]
     else:
@@ -119,7 +125,7 @@ def file_objection(
 def _was_published(session: Session, nomination: Nomination) -> bool:
     from nomination.models import NoticeEntry
 
-    if nomination.state == "public_notice":
+    if on_notice(nomination):
         return True
     return (
         session.scalar(

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import object_session
 
+from nomination import engine
 from nomination.models import (
     ConsultationRequest,
     Nomination,
@@ -39,7 +40,9 @@ def can_attach(user: Any, nomination: Nomination, purpose: str, editable: bool) 
         return False
     if purpose in UNIT_FILE_PURPOSES:
         return editable
-    return purpose == ANSWER_FILE_PURPOSE and nomination.state == "unit_verification"
+    return purpose == ANSWER_FILE_PURPOSE and engine.workflow_for(nomination).tagged(
+        nomination.state, "unit_answers"
+    )
 
 
 def can_download_attachment(user: Any, attachment: Any) -> bool:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, and_, false, or_, true
 
+from nomination import engine
 from nomination.models import (
     Nomination,
     Organisation,
@@ -24,8 +25,9 @@ if TYPE_CHECKING:
 
 
 #: Roles that see nominations only while the nominations need them. Departments are not
-#: among them: they read only their own opinion requests, with the fields those show.
-STAGE_READERS = {"judge": ("selection",)}
+#: among them: they read only their own opinion requests, with the fields those show. Each
+#: role is given the tag of the states in which it reads.
+STAGE_READERS = {"judge": "selection"}
 
 
 def can_handle_objections(user: Any, nomination: Nomination) -> bool:
@@ -65,8 +67,9 @@ def can_view_nomination(user: Any, nomination: Nomination) -> bool:
     if any(has_role_over(user, r, nomination.unit) for r in SCOPED_READERS):
         return True
     return any(
-        nomination.state in states and has_role_over(user, role, nomination.unit)
-        for role, states in STAGE_READERS.items()
+        engine.workflow_for(nomination).tagged(nomination.state, tag)
+        and has_role_over(user, role, nomination.unit)
+        for role, tag in STAGE_READERS.items()
     )
 
 
@@ -92,12 +95,12 @@ def nomination_scope(user: Any) -> ColumnElement[bool]:
     clauses: list[ColumnElement[bool]] = []
     for role in SCOPED_READERS:
         clauses.extend(Organisation.path.startswith(p) for p in role_paths(user, role))
-    for role, states in STAGE_READERS.items():
+    for role, tag in STAGE_READERS.items():
         paths = role_paths(user, role)
         if paths:
             clauses.append(
                 and_(
-                    Nomination.state.in_(states),
+                    Nomination.state.in_(engine.states_tagged(tag)),
                     or_(*(Organisation.path.startswith(p) for p in paths)),
                 )
             )

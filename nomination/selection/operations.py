@@ -116,7 +116,7 @@ def shortlist(session: Session, campaign: Campaign, kind: str) -> list[Nominatio
             .where(
                 Nomination.campaign_id == campaign.id,
                 Nomination.kind == kind,
-                Nomination.state == "selection",
+                Nomination.state.in_(engine.states_tagged("selection")),
                 Nomination.id.not_in(unfinished),
             )
             .order_by(Organisation.path, Nomination.id)
@@ -452,7 +452,9 @@ def open_round(
         .with_for_update()
         .execution_options(populate_existing=True)
     ).all()
-    moved = sorted(str(n.id) for n in locked if n.state != "selection")
+    moved = sorted(
+        str(n.id) for n in locked if not engine.workflow_for(n).tagged(n.state, "selection")
+    )
     if moved:
         raise Conflict("decided meanwhile: " + ", ".join(moved))
     for n in locked:

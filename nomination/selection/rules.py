@@ -22,7 +22,7 @@ def first_reserve(ctx: Context) -> Any:
         .where(
             Nomination.campaign_id == n.campaign_id,
             Nomination.kind == n.kind,
-            Nomination.state == "reserve",
+            Nomination.state.in_(ctx.workflow.states_tagged("reserve")),
             Nomination.id != n.id,
         )
         .order_by(Nomination.state_entered_at, Nomination.id)
@@ -71,7 +71,7 @@ def selection_round_allows(ctx: Context) -> dict[str, str] | None:
     A nomination in no round may be decided directly, recording a decision taken outside the
     system (the comment says which).
     """
-    if ctx.nomination.state != "selection":
+    if not ctx.workflow.tagged(ctx.nomination.state, "selection"):
         return None
     entry = ctx.session.scalar(
         select(SelectionEntry)
