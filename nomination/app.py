@@ -8,6 +8,7 @@ calendar through :func:`connect_areas`.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -32,7 +33,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from nomination import db
     from nomination.engine import current_definitions
+    from nomination.paths import use_definition_folders
 
+    folders = str(app.config["DEFINITIONS_PATH"]).split(os.pathsep)
+    use_definition_folders([Path(f) for f in folders if f])
     connect_areas()
     # The definitions are checked at start-up: a broken file stops the application here, with
     # the file and entry named, rather than at the first nomination that meets it.

@@ -83,6 +83,9 @@ def configure(app: Flask, test_config: dict[str, Any] | None = None) -> None:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)
     app.config.setdefault("HOLIDAYS_FILE", str(instance / "holidays.toml"))
+    # The deployment's own definitions (each folder holding workflows/ and forms/), searched
+    # before the packaged ones; separated by the system's path separator.
+    app.config.setdefault("DEFINITIONS_PATH", str(instance / "definitions"))
     app.config.setdefault("AUDIT_KEY_DIR", str(instance / "keys"))
     # Uploaded files, stored by content hash; outside any folder the web server serves.
     app.config.setdefault("UPLOAD_DIR", str(instance / "uploads"))

@@ -20,6 +20,7 @@ from transitions import Machine
 from nomination.canonical import canonical_json, sha256_hex
 from nomination.definitions.forms import DefinitionError, FormDef, load_form_raw, parse_form
 from nomination.engine.registry import EFFECTS, GUARDS, run_effects
+from nomination.models.archive import HONOUR_TYPES
 from nomination.models.users import ROLES
 from nomination.paths import data_dir, definition_folders
 
@@ -341,6 +342,9 @@ def parse_workflow(doc: dict[str, Any], source: str) -> Workflow:
     holder = doc.get("holder")
     if holder is not None and holder not in HOLDERS:
         raise _fail(source, "holder", f"must be one of {', '.join(HOLDERS)}")
+    honour_type = doc.get("honour_type")
+    if honour_type is not None and honour_type not in HONOUR_TYPES:
+        raise _fail(source, "honour_type", f"must be one of {', '.join(HONOUR_TYPES)}")
     position = doc.get("position", 100)
     if not isinstance(position, int):
         raise _fail(source, "position", "must be a whole number")
@@ -357,7 +361,7 @@ def parse_workflow(doc: dict[str, Any], source: str) -> Workflow:
     return Workflow(
         name=name,
         holder=holder,
-        honour_type=doc.get("honour_type"),
+        honour_type=honour_type,
         position=position,
         print_boxes=tuple(boxes),
         title=doc.get("title", {"zh": name, "en": name}),
