@@ -26,6 +26,16 @@ def pick(text: dict[str, str] | str | None, language: str | None = None) -> str:
     return text.get(lang) or text.get("zh") or text.get("en") or ""
 
 
+def tr(zh: str, en: str) -> str:
+    """Return the text in the current language: the one helper for the code's own short texts."""
+    return pick({"zh": zh, "en": en})
+
+
+def lazy_tr(zh: str, en: str) -> Any:
+    """Return ``tr`` resolved each time it is rendered (for messages made at import time)."""
+    return lazy({"zh": zh, "en": en})
+
+
 def lazy(text: dict[str, str] | str | None) -> Any:
     """Return a string that resolves to the current locale's text each time it is rendered."""
     return LazyString(lambda: pick(text))

@@ -28,6 +28,51 @@ ORG_KIND_LABELS: dict[str, dict[str, str]] = {
 }
 
 
+#: A person's situation over time (models.archive.PERSON_STATUSES).
+PERSON_STATUS_LABELS: dict[str, dict[str, str]] = {
+    "in_service": {"zh": "在职", "en": "In service"},
+    "retired": {"zh": "退休", "en": "Retired"},
+    "transferred": {"zh": "调动", "en": "Transferred"},
+    "abroad": {"zh": "出国(境)", "en": "Abroad"},
+    "deceased": {"zh": "去世", "en": "Deceased"},
+    "unemployed": {"zh": "失业", "en": "Unemployed"},
+}
+
+#: An honour's level (models.archive.HONOUR_LEVELS), as pages and spreadsheets name it.
+HONOUR_LEVEL_LABELS: dict[str, dict[str, str]] = {
+    "national": {"zh": "全国", "en": "National"},
+    "capital": {"zh": "省市级", "en": "Capital"},
+    "district": {"zh": "区级", "en": "District"},
+}
+
+#: An honour's type (models.archive.HONOUR_TYPES).
+HONOUR_TYPE_LABELS: dict[str, dict[str, str]] = {
+    "medal": {"zh": "奖章", "en": "Medal"},
+    "model_worker": {"zh": "劳动模范", "en": "Model worker"},
+    "certificate": {"zh": "奖状", "en": "Certificate"},
+    "pioneer": {"zh": "工人先锋号", "en": "Workers' Pioneer"},
+}
+
+#: Whether an honour is in force.
+HONOUR_STATUS_LABELS: dict[str, dict[str, str]] = {
+    "active": {"zh": "有效", "en": "Active"},
+    "revoked": {"zh": "已撤销", "en": "Revoked"},
+}
+
+GENDER_LABELS: dict[str, dict[str, str]] = {
+    "male": {"zh": "男", "en": "Male"},
+    "female": {"zh": "女", "en": "Female"},
+}
+
+#: The services given to honoured workers (models.archive.SERVICE_KINDS).
+SERVICE_LABELS: dict[str, dict[str, str]] = {
+    "health_check": {"zh": "健康体检", "en": "Health check"},
+    "recuperation": {"zh": "疗休养", "en": "Recuperation leave"},
+    "hardship_aid": {"zh": "困难帮扶", "en": "Hardship aid"},
+    "visit": {"zh": "走访慰问", "en": "Visit"},
+}
+
+
 def role_label(role: str | None) -> str:
     """Return the name of ``role`` in the current language."""
     return pick(ROLE_LABELS.get(role or "", role or ""))

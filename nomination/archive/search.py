@@ -57,6 +57,11 @@ from sqlalchemy.orm import Session, selectinload
 from nomination.archive.people import pinyin_keys
 from nomination.errors import InvalidData
 from nomination.i18n import pick
+from nomination.labels import (
+    HONOUR_LEVEL_LABELS,
+    HONOUR_TYPE_LABELS,
+    PERSON_STATUS_LABELS,
+)
 from nomination.models import ArchivePerson, HonourRecord, Organisation
 from nomination.models.archive import HONOUR_LEVELS, HONOUR_TYPES, PERSON_STATUSES
 from nomination.permissions import ARCHIVE_MANAGERS, ARCHIVE_READERS, archive_scope, role_paths
@@ -68,29 +73,9 @@ MAX_LIMIT = 200
 FIRST_YEAR, LAST_YEAR = 1950, 2100
 
 #: How statuses, levels and honour types are named on pages, in files and in the template.
-STATUS_LABELS: dict[str, dict[str, str]] = {
-    "in_service": {"zh": "在职", "en": "In service"},
-    "retired": {"zh": "退休", "en": "Retired"},
-    "transferred": {"zh": "调动", "en": "Transferred"},
-    "abroad": {"zh": "出国/境", "en": "Abroad"},
-    "deceased": {"zh": "去世", "en": "Deceased"},
-    "unemployed": {"zh": "失业", "en": "Unemployed"},
-}
-LEVEL_LABELS: dict[str, dict[str, str]] = {
-    "national": {"zh": "全国", "en": "National"},
-    "capital": {"zh": "省市级", "en": "Capital"},
-    "district": {"zh": "区级", "en": "District"},
-}
-TYPE_LABELS: dict[str, dict[str, str]] = {
-    "medal": {"zh": "奖章", "en": "Medal"},
-    "model_worker": {"zh": "劳动模范", "en": "Model worker"},
-    "certificate": {"zh": "奖状", "en": "Certificate"},
-    "pioneer": {"zh": "工人先锋号", "en": "Workers' Pioneer"},
-}
-HONOUR_STATUS_LABELS: dict[str, dict[str, str]] = {
-    "active": {"zh": "有效", "en": "Active"},
-    "revoked": {"zh": "已撤销", "en": "Revoked"},
-}
+STATUS_LABELS = PERSON_STATUS_LABELS
+LEVEL_LABELS = HONOUR_LEVEL_LABELS
+TYPE_LABELS = HONOUR_TYPE_LABELS
 
 #: The indexes a search by characters needs on PostgreSQL to read an index (the prefix range
 #: is taken in the "C" collation; SQLite and the pinyin keys need none). For a migration: this

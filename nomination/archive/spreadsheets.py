@@ -55,19 +55,13 @@ from nomination.archive.people import (
     normalise_id_number,
     report_status,
 )
-from nomination.archive.search import (
-    HONOUR_STATUS_LABELS,
-    LEVEL_LABELS,
-    STATUS_LABELS,
-    TYPE_LABELS,
-    Filters,
-    matching,
-)
+from nomination.archive.search import LEVEL_LABELS, STATUS_LABELS, TYPE_LABELS, Filters, matching
 from nomination.audit.chain import append_event
 from nomination.audit.reading import neutralise
 from nomination.db import utcnow
 from nomination.errors import InvalidData, PermissionDenied
 from nomination.i18n import pick
+from nomination.labels import HONOUR_STATUS_LABELS
 from nomination.models import ArchivePerson, Campaign, CampaignAward, HonourRecord, Organisation
 from nomination.nominations import imports
 from nomination.permissions import can_manage_archive
@@ -609,7 +603,7 @@ def _choice(value: str, labels: dict[str, dict[str, str]], allowed: Sequence[str
 
 
 #: Other ways the file may name a status or a gender.
-_STATUS_ALIASES = {"出国": "abroad", "出境": "abroad", "出国(境)": "abroad", "死亡": "deceased"}
+_STATUS_ALIASES = {"出国": "abroad", "出境": "abroad", "出国/境": "abroad", "死亡": "deceased"}
 _STATUS_ALIASES |= {"逝世": "deceased", "离世": "deceased", "离休": "retired"}
 _GENDER_ALIASES = {"m": "male", "f": "female", "男性": "male", "女性": "female"}
 

@@ -29,7 +29,8 @@ from nomination.db import utcnow
 from nomination.definitions.forms import validate
 from nomination.engine.core import stale_is_conflict
 from nomination.errors import Conflict, InvalidData, NotFound, OutOfScope, PermissionDenied
-from nomination.i18n import pick
+from nomination.i18n import tr
+from nomination.labels import PERSON_STATUS_LABELS
 from nomination.models import (
     ArchiveCase,
     ArchivePerson,
@@ -68,14 +69,6 @@ OUTCOME_LABELS = {
     "confirmed": {"zh": "信息无误", "en": "Confirmed"},
     "corrected": {"zh": "已更正", "en": "Corrected"},
 }
-PERSON_STATUS_LABELS = {
-    "in_service": {"zh": "在职", "en": "In service"},
-    "retired": {"zh": "退休", "en": "Retired"},
-    "transferred": {"zh": "调动", "en": "Transferred"},
-    "abroad": {"zh": "出国(境)", "en": "Abroad"},
-    "deceased": {"zh": "去世", "en": "Deceased"},
-    "unemployed": {"zh": "失业", "en": "Unemployed"},
-}
 #: How corrected fields are named on pages and in the report.
 FIELD_LABELS = {
     "status": {"zh": "状态", "en": "Status"},
@@ -85,11 +78,6 @@ FIELD_LABELS = {
     "post": {"zh": "职务", "en": "Post"},
     "unit_name": {"zh": "工作单位", "en": "Unit"},
 }
-
-
-def _t(zh: str, en: str) -> str:
-    """Return a message in the caller's language (pages and API alike)."""
-    return pick({"zh": zh, "en": en})
 
 
 def _actor(actor: Any) -> dict[str, Any]:
@@ -319,18 +307,18 @@ def open_round(
     ).one()
     errors: dict[str, list[str]] = {}
     if not isinstance(year, int) or not 2000 <= year <= 2100:
-        errors["year"] = [_t("年度应在 2000 至 2100 之间", "A year from 2000 to 2100")]
+        errors["year"] = [tr("年度应在 2000 至 2100 之间", "A year from 2000 to 2100")]
     elif session.scalar(
         select(VerificationRound.id).where(
             VerificationRound.federation_id == federation.id, VerificationRound.year == year
         )
     ):
-        errors["year"] = [_t("该年度已组织过核查", "This year has a verification round already")]
+        errors["year"] = [tr("该年度已组织过核查", "This year has a verification round already")]
     today = engine.calendar().local(now).date()
     if not isinstance(due_date, date):
-        errors["due_date"] = [_t("请填写截止日期", "Give the due date")]
+        errors["due_date"] = [tr("请填写截止日期", "Give the due date")]
     elif due_date < today:
-        errors["due_date"] = [_t("截止日期不能早于今天", "The due date cannot be in the past")]
+        errors["due_date"] = [tr("截止日期不能早于今天", "The due date cannot be in the past")]
     if errors:
         raise InvalidData("some fields are invalid", fields=errors)
     if session.scalar(
@@ -339,7 +327,7 @@ def open_round(
         )
     ):
         raise Conflict(
-            _t(
+            tr(
                 "本级另有一轮核查尚未结束,请先结束该轮",
                 "Another verification round is still open; close it first",
             )
@@ -427,10 +415,10 @@ def _still_open(session: Session, case: ArchiveCase) -> None:
         .execution_options(populate_existing=True)
     ).one_or_none()
     if round_ is None or round_.status != "open":
-        raise Conflict(_t("本轮核查已结束", "The verification round is closed"))
+        raise Conflict(tr("本轮核查已结束", "The verification round is closed"))
     if not wf.state(case.state).editable:
         raise Conflict(
-            _t(
+            tr(
                 "核查结果已报送,不能再修改",
                 "The verification has been submitted; it can no longer be changed",
             ),
@@ -442,7 +430,7 @@ def _still_open(session: Session, case: ArchiveCase) -> None:
 def _check_version(case: ArchiveCase, version: int | None) -> None:
     if version is not None and version != case.version:
         raise Conflict(
-            _t(
+            tr(
                 "核查单已被他人修改,请查看最新情况后重试",
                 "Someone else changed this verification; see it as it is now and try again",
             ),
@@ -484,18 +472,18 @@ def clean_corrections(
     errors: dict[str, list[str]] = {}
     clean: dict[str, Any] = {}
     for name in sorted(set(corrections) - set(CORRECTABLE)):
-        errors[name] = [_t("不能在核查中更正此项", "Cannot be corrected in a verification")]
+        errors[name] = [tr("不能在核查中更正此项", "Cannot be corrected in a verification")]
     for name in ("address", "post", "unit_name"):
         if name not in corrections:
             continue
         value = corrections[name]
         if value is not None and not isinstance(value, str):
-            errors[name] = [_t("须为文字", "Must be text")]
+            errors[name] = [tr("须为文字", "Must be text")]
             continue
         text = (value or "").strip()
         if len(text) > MAX_LENGTHS[name]:
             errors[name] = [
-                _t(
+                tr(
                     f"不能超过 {MAX_LENGTHS[name]} 字(现为 {len(text)} 字)",
                     f"At most {MAX_LENGTHS[name]} characters (now {len(text)})",
                 )
@@ -508,11 +496,11 @@ def clean_corrections(
         value = corrections["phone"]
         text = value.strip() if isinstance(value, str) else ""
         if value is not None and not isinstance(value, str):
-            errors["phone"] = [_t("须为文字", "Must be text")]
+            errors["phone"] = [tr("须为文字", "Must be text")]
         elif text:
             number = _phone(text)
             if number is None:
-                errors["phone"] = [_t("电话号码无效", "Invalid phone number")]
+                errors["phone"] = [tr("电话号码无效", "Invalid phone number")]
             # The record may hold the number as typed long ago: compare like with like.
             elif number != (_phone(person.phone or "") or person.phone):
                 clean["phone"] = number
@@ -522,17 +510,17 @@ def clean_corrections(
     if status not in (None, ""):
         if status not in PERSON_STATUSES:
             errors["status"] = [
-                _t("未知状态", "Unknown status") + " (" + ", ".join(PERSON_STATUSES) + ")"
+                tr("未知状态", "Unknown status") + " (" + ", ".join(PERSON_STATUSES) + ")"
             ]
         elif status != person.status:
             effective = _as_date(corrections.get("effective_date"))
             if effective is None:
                 errors["effective_date"] = [
-                    _t("请填写状态变化的日期", "Give the date the new status took effect")
+                    tr("请填写状态变化的日期", "Give the date the new status took effect")
                 ]
             elif effective > today:
                 errors["effective_date"] = [
-                    _t("日期不能晚于今天", "The date cannot be in the future")
+                    tr("日期不能晚于今天", "The date cannot be in the future")
                 ]
             else:
                 clean["status"] = status
@@ -566,7 +554,7 @@ def answer_entry(
     if outcome not in OUTCOMES:
         raise InvalidData(
             "unknown outcome",
-            fields={"outcome": [_t("应为 confirmed 或 corrected", "confirmed or corrected")]},
+            fields={"outcome": [tr("应为 confirmed 或 corrected", "confirmed or corrected")]},
         )
     person = entry.person
     clean: dict[str, Any] | None = None
@@ -580,7 +568,7 @@ def answer_entry(
                 "nothing differs from the record",
                 fields={
                     "corrections": [
-                        _t(
+                        tr(
                             "所填内容与档案记录一致;如无需更正,请点击“信息无误”",
                             "Nothing differs from the record; confirm it instead",
                         )
@@ -765,12 +753,12 @@ def close_round(
         .execution_options(populate_existing=True)
     ).one()
     if round_.status != "open":
-        raise Conflict(_t("本轮核查已结束", "The verification round is already closed"))
+        raise Conflict(tr("本轮核查已结束", "The verification round is already closed"))
     waiting = [c for c in cases_of(session, round_) if c.state == "submitted"]
     if waiting:
         names = "、".join(c.unit.name for c in waiting)
         raise Conflict(
-            _t(
+            tr(
                 f"以下单位已报送、尚待审核,请先审核通过或退回:{names}",
                 f"These units' submissions await your check; accept or return them first: {names}",
             ),

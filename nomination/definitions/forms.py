@@ -36,7 +36,7 @@ from wtforms import (
 from wtforms.utils import unset_value
 
 from nomination.db import local_today
-from nomination.i18n import lazy
+from nomination.i18n import lazy, lazy_tr
 from nomination.paths import data_dir, definition_folders
 
 #: Field types a definition may use; the API publishes these names.
@@ -64,10 +64,6 @@ class DefinitionError(Exception):
     """A definition file is wrong; the message names the file and the entry."""
 
 
-def _msg(zh: str, en: str) -> Any:
-    return lazy({"zh": zh, "en": en})
-
-
 def _nfkc(value: str | None) -> str:
     return unicodedata.normalize("NFKC", value or "").strip()
 
@@ -83,7 +79,7 @@ class IdNumber:
             number = ric.validate(_nfkc(fld.data).upper())
         except StdnumError:
             raise validators.ValidationError(
-                _msg(
+                lazy_tr(
                     "身份证号码无效(请检查位数和校验码)",
                     "Invalid resident ID number (length or check digit)",
                 )
@@ -92,14 +88,16 @@ class IdNumber:
         birth = getattr(form, "birth_date", None)
         if birth is not None and birth.data and ric.get_birth_date(number) != birth.data:
             raise validators.ValidationError(
-                _msg("身份证号码与出生日期不符", "The ID number does not match the date of birth")
+                lazy_tr(
+                    "身份证号码与出生日期不符", "The ID number does not match the date of birth"
+                )
             )
         gender = getattr(form, "gender", None)
         if gender is not None and gender.data in ("male", "female"):
             is_male = int(number[16]) % 2 == 1
             if is_male != (gender.data == "male"):
                 raise validators.ValidationError(
-                    _msg("身份证号码与性别不符", "The ID number does not match the gender")
+                    lazy_tr("身份证号码与性别不符", "The ID number does not match the gender")
                 )
 
 
@@ -114,7 +112,7 @@ class CreditCode:
             fld.data = uscc.validate(_nfkc(fld.data).upper())
         except StdnumError:
             raise validators.ValidationError(
-                _msg("统一社会信用代码无效", "Invalid unified social credit code")
+                lazy_tr("统一社会信用代码无效", "Invalid unified social credit code")
             ) from None
 
 
@@ -130,7 +128,7 @@ class Phone:
         except phonenumbers.NumberParseException:
             parsed = None
         if parsed is None or not phonenumbers.is_valid_number(parsed):
-            raise validators.ValidationError(_msg("电话号码无效", "Invalid phone number"))
+            raise validators.ValidationError(lazy_tr("电话号码无效", "Invalid phone number"))
         fld.data = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -145,7 +143,7 @@ class Email:
             fld.data = validate_email(_nfkc(fld.data), check_deliverability=False).normalized
         except EmailNotValidError:
             raise validators.ValidationError(
-                _msg("电子邮件地址无效", "Invalid e-mail address")
+                lazy_tr("电子邮件地址无效", "Invalid e-mail address")
             ) from None
 
 
@@ -156,7 +154,7 @@ class NotInFuture:
         """Refuse dates after today."""
         if fld.data and fld.data > local_today():
             raise validators.ValidationError(
-                _msg("日期不能晚于今天", "The date cannot be in the future")
+                lazy_tr("日期不能晚于今天", "The date cannot be in the future")
             )
 
 
@@ -173,14 +171,14 @@ class CharCount:
             return
         if self.maximum is not None and n > self.maximum:
             raise validators.ValidationError(
-                _msg(
+                lazy_tr(
                     f"不能超过 {self.maximum} 字(现为 {n} 字)",
                     f"At most {self.maximum} characters (now {n})",
                 )
             )
         if self.minimum is not None and n < self.minimum:
             raise validators.ValidationError(
-                _msg(
+                lazy_tr(
                     f"至少 {self.minimum} 字(现为 {n} 字)",
                     f"At least {self.minimum} characters (now {n})",
                 )
@@ -422,7 +420,7 @@ class RowsComplete:
             if missing:
                 names = "、".join(str(lazy(c.label)) for c in missing)
                 raise validators.ValidationError(
-                    str(_msg(f"第 {i} 行缺少:{names}", f"Row {i} lacks: {names}"))
+                    str(lazy_tr(f"第 {i} 行缺少:{names}", f"Row {i} lacks: {names}"))
                 )
 
 
@@ -431,7 +429,7 @@ class RowsRequired:
 
     def __call__(self, form: Any, field: Any) -> None:
         if not any(_row_filled(e.data) for e in field.entries):
-            raise validators.StopValidation(str(_msg("此项必填", "This field is required")))
+            raise validators.StopValidation(str(lazy_tr("此项必填", "This field is required")))
 
 
 def _rows_field(fd: FieldDef, strict: bool) -> Field:
@@ -490,7 +488,7 @@ class RemarksWidget:
             Markup(" open") if field.data or field.errors else "",
             Markup(' aria-describedby="{}"').format(described) if described else "",
             Markup('<summary class="small">{}</summary>').format(
-                _msg("逐项填写(可选,展开)", "Per field (optional; open)")
+                lazy_tr("逐项填写(可选,展开)", "Per field (optional; open)")
             ),
             boxes,
         )
@@ -536,18 +534,18 @@ class RemarksField(Field):
         offered = dict(self.choices)
         if len(self.data) > MAX_REMARKS:
             raise validators.ValidationError(
-                _msg(f"最多 {MAX_REMARKS} 项", f"At most {MAX_REMARKS} remarks")
+                lazy_tr(f"最多 {MAX_REMARKS} 项", f"At most {MAX_REMARKS} remarks")
             )
         for name, text in self.data.items():
             if not name.isidentifier() or (offered and name not in offered):
                 shown = name[:64]
                 raise validators.ValidationError(
-                    _msg(f"没有这一项:{shown}", f"No such field: {shown}")
+                    lazy_tr(f"没有这一项:{shown}", f"No such field: {shown}")
                 )
             if self.max_length is not None and len(text) > self.max_length:
                 label = offered.get(name, name)
                 raise validators.ValidationError(
-                    _msg(
+                    lazy_tr(
                         f"“{label}”的意见不能超过 {self.max_length} 字(现为 {len(text)} 字)",
                         f"The remark on “{label}”: at most {self.max_length} characters "
                         f"(now {len(text)})",
@@ -568,7 +566,7 @@ def _wtf_field(fd: FieldDef, strict: bool) -> Field:
     checks: list[Any] = []
     if fd.required and strict:
         checks.append(
-            validators.InputRequired(message=_msg("此项必填", "This field is required"))
+            validators.InputRequired(message=lazy_tr("此项必填", "This field is required"))
             if fd.type != "boolean"
             else validators.Optional()
         )
@@ -701,7 +699,7 @@ def validate(
         if fd.type == "remarks" and data.get(fd.name) is not None:
             errors.update(_remarks_shape(fd, data[fd.name]))
     for name in unknown:
-        errors[name] = [str(_msg("未知字段", "Unknown field"))]
+        errors[name] = [str(lazy_tr("未知字段", "Unknown field"))]
     return (clean_data(defn, form) if not errors else {}), errors
 
 
@@ -719,7 +717,11 @@ def _remarks_shape(fd: FieldDef, value: Any) -> dict[str, list[str]]:
     if not isinstance(value, dict) or not all(isinstance(t, str) for t in value.values()):
         return {
             fd.name: [
-                str(_msg("应为 {字段名: 意见} 的对象", "Must be an object of {field name: remark}"))
+                str(
+                    lazy_tr(
+                        "应为 {字段名: 意见} 的对象", "Must be an object of {field name: remark}"
+                    )
+                )
             ]
         }
     return {}
@@ -729,12 +731,12 @@ def _rows_shape(fd: FieldDef, value: Any) -> dict[str, list[str]]:
     """Return the error of a rows value sent as JSON that is not a list of known columns."""
     names = {c.name for c in fd.columns}
     if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
-        return {fd.name: [str(_msg("应为行的列表", "Must be a list of rows"))]}
+        return {fd.name: [str(lazy_tr("应为行的列表", "Must be a list of rows"))]}
     if fd.max_rows is not None and len(value) > fd.max_rows:
-        return {fd.name: [str(_msg(f"最多 {fd.max_rows} 行", f"At most {fd.max_rows} rows"))]}
+        return {fd.name: [str(lazy_tr(f"最多 {fd.max_rows} 行", f"At most {fd.max_rows} rows"))]}
     unknown = sorted({k for r in value for k in r} - names)
     if unknown:
-        return {fd.name: [str(_msg("未知的列:", "Unknown columns: ")) + ", ".join(unknown)]}
+        return {fd.name: [str(lazy_tr("未知的列:", "Unknown columns: ")) + ", ".join(unknown)]}
     return {}
 
 

@@ -38,7 +38,7 @@ from nomination.audit.chain import append_event
 from nomination.db import utcnow
 from nomination.engine.core import stale_is_conflict
 from nomination.errors import Conflict, InvalidData, NotFound, OutOfScope, PermissionDenied
-from nomination.i18n import pick
+from nomination.i18n import tr
 from nomination.models import (
     Campaign,
     Nomination,
@@ -88,11 +88,6 @@ RULE_LABELS = {
 }
 #: A recusal's reason, between these lengths.
 REASON_MIN, REASON_MAX = 2, 500
-
-
-def _t(zh: str, en: str) -> str:
-    """Return a field message in the caller's language (pages and API alike)."""
-    return pick({"zh": zh, "en": en})
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -409,7 +404,7 @@ def open_round(
     if campaign.award(kind) is None:
         raise InvalidData(
             "the campaign offers no such award",
-            fields={"kind": [_t("本活动没有此奖项", "unknown kind")]},
+            fields={"kind": [tr("本活动没有此奖项", "unknown kind")]},
         )
     errors: dict[str, list[str]] = {}
     eligible = {n.id: n for n in shortlist(session, campaign, kind)}
@@ -420,28 +415,28 @@ def open_round(
     chosen_ids = [i for i in eligible if i in set(wanted)]
     if stray:
         errors["nomination_ids"] = [
-            _t("以下推荐不在待评审名单中:", "not shortlisted (or in an unfinished round): ")
+            tr("以下推荐不在待评审名单中:", "not shortlisted (or in an unfinished round): ")
             + ", ".join(stray)
         ]
     elif not chosen_ids:
-        errors["nomination_ids"] = [_t("请至少选择一个推荐对象", "choose at least one")]
+        errors["nomination_ids"] = [tr("请至少选择一个推荐对象", "choose at least one")]
     judges = {u.id: u for u in judges_of(session, campaign.federation)}
     member_ids = list(dict.fromkeys(judge_ids))
     unknown = [str(i) for i in member_ids if i not in judges]
     if unknown:
         errors["judge_ids"] = [
-            _t("以下用户不是本级评审委员:", "not a judge here: ") + ", ".join(unknown)
+            tr("以下用户不是本级评审委员:", "not a judge here: ") + ", ".join(unknown)
         ]
     elif not member_ids:
-        errors["judge_ids"] = [_t("请选择评审委员", "choose the judges")]
+        errors["judge_ids"] = [tr("请选择评审委员", "choose the judges")]
     if chair_id is None:
-        errors["chair_id"] = [_t("请选择主任委员", "choose the chair")]
+        errors["chair_id"] = [tr("请选择主任委员", "choose the chair")]
     elif chair_id not in member_ids:
-        errors["chair_id"] = [_t("主任委员须为所选评审委员之一", "must be one of the judges")]
+        errors["chair_id"] = [tr("主任委员须为所选评审委员之一", "must be one of the judges")]
     if places is None:
         places = default_places(session, campaign, kind, len(chosen_ids))
     if places < 0:
-        errors["places"] = [_t("不能为负数", "must be 0 or more")]
+        errors["places"] = [tr("不能为负数", "must be 0 or more")]
     if errors:
         raise InvalidData("some fields are invalid", fields=errors)
     # Lock the chosen nominations and move their version on: a direct decision fired at the
@@ -546,7 +541,7 @@ def _judge_checks(round_: SelectionRound, actor: Any, nomination_id: Any) -> Non
     if not isinstance(nomination_id, int) or nomination_id not in _entry_ids(round_):
         raise InvalidData(
             "this nomination is not voted on in this round",
-            fields={"nomination_id": [_t("不是本轮的推荐对象", "not in this round")]},
+            fields={"nomination_id": [tr("不是本轮的推荐对象", "not in this round")]},
         )
 
 
@@ -598,7 +593,7 @@ def cast_vote(
     _judge_checks(round_, actor, nomination_id)
     if vote not in VOTES:
         raise InvalidData(
-            "unknown vote", fields={"vote": [_t("须为赞成、反对或弃权", "one of yes, no, abstain")]}
+            "unknown vote", fields={"vote": [tr("须为赞成、反对或弃权", "one of yes, no, abstain")]}
         )
     round_ = _lock(session, round_)
     _still_open(round_)
@@ -663,7 +658,7 @@ def recuse(
             "give the reason for standing aside",
             fields={
                 "reason": [
-                    _t(
+                    tr(
                         f"请填写{REASON_MIN}至{REASON_MAX}字的理由",
                         f"between {REASON_MIN} and {REASON_MAX} characters",
                     )
@@ -962,14 +957,14 @@ def decide_tie(
     if any(i not in tie["nomination_ids"] for i in chosen):
         raise InvalidData(
             "choose among the tied nominations",
-            fields={"nomination_ids": [_t("只能从票数相同者中选择", "only the tied ones")]},
+            fields={"nomination_ids": [tr("只能从票数相同者中选择", "only the tied ones")]},
         )
     if len(chosen) != tie["places_left"]:
         raise InvalidData(
             f"choose exactly {tie['places_left']} of the tied nominations",
             fields={
                 "nomination_ids": [
-                    _t(f"须选择{tie['places_left']}名", f"choose exactly {tie['places_left']}")
+                    tr(f"须选择{tie['places_left']}名", f"choose exactly {tie['places_left']}")
                 ]
             },
         )

@@ -54,7 +54,6 @@ from nomination.archive import spreadsheets as archive_io
 from nomination.archive.people import mask_id_number, mask_phone
 from nomination.archive.search import (
     DEFAULT_LIMIT,
-    HONOUR_STATUS_LABELS,
     LEVEL_LABELS,
     STATUS_LABELS,
     TYPE_LABELS,
@@ -69,6 +68,7 @@ from nomination.archive.search import (
 from nomination.audit.chain import append_event
 from nomination.errors import InvalidData
 from nomination.i18n import current_language, pick
+from nomination.labels import HONOUR_STATUS_LABELS
 from nomination.models import Organisation, User
 from nomination.models.archive import HONOUR_LEVELS, HONOUR_TYPES, PERSON_STATUSES
 from nomination.nominations.printform import render_pdf

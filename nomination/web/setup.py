@@ -15,7 +15,7 @@ from nomination import db
 from nomination.accounts import hash_token
 from nomination.calendar.presenters import provisional_note
 from nomination.extensions import babel, bootstrap, csrf, login_manager
-from nomination.i18n import current_language, pick
+from nomination.i18n import current_language, pick, tr
 from nomination.labels import role_label
 from nomination.models import ApiToken, User
 from nomination.permissions import can_administer, can_audit, can_view_archive
@@ -103,11 +103,6 @@ def _local_time(value: Any, fmt: str = "medium") -> str:
     if value is None:
         return ""
     return format_datetime(value.astimezone(UTC), fmt)
-
-
-def tr(zh: str, en: str) -> str:
-    """Return ``zh`` or ``en`` for the current language: the pages' own short texts."""
-    return pick({"zh": zh, "en": en})
 
 
 def org_name(org: Any) -> str:
