@@ -433,8 +433,8 @@ def set_awards(
             campaign.awards.remove(award)
             session.delete(award)
     for kind, (title, title_en) in awards.items():
-        award = campaign.award(kind)
-        if award is None:
+        offered = campaign.award(kind)
+        if offered is None:
             wf = engine.pin_definition(session, kind)
             campaign.awards.append(
                 CampaignAward(
@@ -442,7 +442,7 @@ def set_awards(
                 )
             )
         else:
-            award.title, award.title_en = title.strip(), title_en
+            offered.title, offered.title_en = title.strip(), title_en
     session.flush()
     after = {a.kind: [a.title, a.title_en] for a in campaign.awards}
     if after == before:
@@ -655,7 +655,11 @@ def lift_bar(bar: UnitBar, *, actor: Any, reason: str, campaign: Campaign | None
             "a reason is required",
             fields={"reason": [pick({"zh": "请说明原因", "en": "Give the reason"})]},
         )
-    before = {"unit_id": bar.organisation_id, "year": bar.year, "reason": bar.reason}
+    before: dict[str, Any] = {
+        "unit_id": bar.organisation_id,
+        "year": bar.year,
+        "reason": bar.reason,
+    }
     session.delete(bar)
     session.flush()
     record(
