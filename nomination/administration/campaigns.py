@@ -6,6 +6,7 @@ under them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -202,7 +203,7 @@ def _check_identity(
     return name
 
 
-def _check_awards(awards: dict[str, tuple[str, str | None]], problems: Problems) -> None:
+def _check_awards(awards: Mapping[str, tuple[str, str | None]], problems: Problems) -> None:
     offered = available_awards()
     if not awards:
         problems.say("awards", "请至少选择一种奖项", "Choose at least one award")
@@ -221,7 +222,7 @@ def create_campaign(
     name: str,
     federation: Organisation,
     nomination_deadline: date,
-    awards: dict[str, tuple[str, str | None]],
+    awards: Mapping[str, tuple[str, str | None]],
     status: str = "open",
     copied_from: Campaign | None = None,
     **settings: Any,
@@ -404,7 +405,7 @@ def set_awards(
     campaign: Campaign,
     *,
     actor: Any,
-    awards: dict[str, tuple[str, str | None]],
+    awards: Mapping[str, tuple[str, str | None]],
     expected: str | None = None,
 ) -> None:
     """Choose the award kinds a campaign offers and their titles.
