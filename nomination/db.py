@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -65,8 +65,23 @@ def local_today() -> date:
     return utcnow().astimezone(ZoneInfo(tz)).date()
 
 
+if TYPE_CHECKING:
+
+    class _ScopedSession(Session):
+        """The scoped session as callers use it: the thread's ``Session``, and the registry."""
+
+        session_factory: sessionmaker[Session]
+
+        def __call__(self, **kw: Any) -> Session: ...
+
+        def remove(self) -> None: ...
+
+        def configure(self, **kwargs: Any) -> None: ...
+
+
 #: The session used by requests, CLI commands and operations; bound in ``init_engine``.
-session = scoped_session(sessionmaker())
+#: A ``scoped_session`` hands each call to the thread's ``Session``, so it is typed as one.
+session = cast("_ScopedSession", scoped_session(sessionmaker()))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

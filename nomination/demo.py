@@ -740,6 +740,7 @@ class _Walk:
             )
         if nomination.state == "committee_review":
             committee = nomination.unit.committee()
+            assert committee is not None, "the demo's units all belong to a committee"
             return next(
                 u
                 for u in self.users.values()
@@ -787,7 +788,9 @@ class _Walk:
         if trigger in OPINIONS:
             return {"comment": OPINIONS[trigger]}
         if trigger == "approve":
-            day = self.when("approve", index).date()
+            at = self.when("approve", index)
+            assert at is not None, "only last year's campaign, walked on a schedule, is approved"
+            day = at.date()
             return {
                 "decision_number": f"京工发〔{day.year}〕9号",
                 "decision_date": day.isoformat(),
@@ -940,32 +943,34 @@ def load_demo(session: Session, password: str, now: datetime | None = None) -> b
 
     orgs: dict[str, Organisation] = {}
     admin_row = next(u for u in _USERS if u[2] == "admin")
-    names = {
-        "federation_code": FEDERATION_CODE,
-        "federation_name": "北京市朝阳区总工会",
-        "federation_name_en": "Chaoyang District Federation of Trade Unions",
-    }
-    person = {
-        "username": admin_row[0],
-        "display_name": admin_row[1],
-        "email": f"{admin_row[0]}@cyzgh.example.org",
-    }
+    fed_name, fed_name_en = "北京市朝阳区总工会", "Chaoyang District Federation of Trade Unions"
+    username, display_name = admin_row[0], admin_row[1]
+    email = f"{username}@cyzgh.example.org"
     if not is_set_up(session):
         # The first start, as a real federation makes it: its federation and administrator.
-        admin = set_up_instance(session, **names, **person, password=password, now=now)
+        admin = set_up_instance(
+            session,
+            federation_code=FEDERATION_CODE,
+            federation_name=fed_name,
+            federation_name_en=fed_name_en,
+            username=username,
+            display_name=display_name,
+            email=email,
+            password=password,
+            now=now,
+        )
         fed = admin.roles[0].organisation
     else:
         # One more federation in an installation set up already (several live in one).
-        fed = _add_org(
-            session,
-            FEDERATION_CODE,
-            names["federation_name"],
-            names["federation_name_en"],
-            "federation",
-            None,
-        )
+        fed = _add_org(session, FEDERATION_CODE, fed_name, fed_name_en, "federation", None)
         admin = create_user(
-            session, actor=SYSTEM, **person, password=password, roles=[("admin", fed)]
+            session,
+            actor=SYSTEM,
+            username=username,
+            display_name=display_name,
+            email=email,
+            password=password,
+            roles=[("admin", fed)],
         )
     orgs[FEDERATION_CODE] = fed
     for code, name, name_en, _places in COMMITTEES:

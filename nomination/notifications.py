@@ -19,10 +19,10 @@ from datetime import datetime, timedelta
 from email.errors import MessageError
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from flask import current_app, has_app_context
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import CursorResult, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, object_session
 from werkzeug.routing import BuildError
@@ -550,11 +550,15 @@ def mark_read(notification: Notification, now: datetime | None = None) -> Notifi
 
 def mark_all_read(session: Session, user: User, now: datetime | None = None) -> int:
     """Mark all of ``user``'s notifications read; return how many were unread."""
-    result = session.execute(
-        update(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-        .values(read_at=now or utcnow())
-        .execution_options(synchronize_session="fetch")
+    # An UPDATE's result is a CursorResult, which counts the rows.
+    result = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+            .values(read_at=now or utcnow())
+            .execution_options(synchronize_session="fetch")
+        ),
     )
     return result.rowcount
 

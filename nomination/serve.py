@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
+
+if TYPE_CHECKING:
+    # The stub's name for what Logger.atoms returns (it exists for the type checker only).
+    from gunicorn.glogging import _AtomsDict
 
 #: Path segments that are secrets of their holder (an objector's reference number).
 _SECRET_SEGMENT = re.compile(r"(/objections/)[^/?]+")
@@ -15,12 +19,14 @@ _SECRET_SEGMENT = re.compile(r"(/objections/)[^/?]+")
 class RedactingLogger(Logger):
     """Gunicorn's logger, with objection references masked in the access log."""
 
-    def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
+    def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> _AtomsDict:
         """Return the access-log fields with secret path segments replaced by ***."""
         atoms = super().atoms(resp, req, environ, request_time)
-        for key in ("U", "r"):
-            if key in atoms:
-                atoms[key] = _SECRET_SEGMENT.sub(r"\1***", atoms[key])
+        # The path (None when the request had no PATH_INFO) and the request line.
+        if (path := atoms.get("U")) is not None:
+            atoms["U"] = _SECRET_SEGMENT.sub(r"\1***", path)
+        if "r" in atoms:
+            atoms["r"] = _SECRET_SEGMENT.sub(r"\1***", atoms["r"])
         return atoms
 
 

@@ -6,6 +6,7 @@ under them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -203,7 +204,7 @@ def _check_identity(
     return name
 
 
-def _check_awards(awards: dict[str, tuple[str, str | None]], problems: Problems) -> None:
+def _check_awards(awards: Mapping[str, tuple[str, str | None]], problems: Problems) -> None:
     offered = available_awards()
     if not awards:
         problems.say("awards", "请至少选择一种奖项", "Choose at least one award")
@@ -222,7 +223,7 @@ def create_campaign(
     name: str,
     federation: Organisation,
     nomination_deadline: date,
-    awards: dict[str, tuple[str, str | None]],
+    awards: Mapping[str, tuple[str, str | None]],
     status: str = "open",
     copied_from: Campaign | None = None,
     **settings: Any,
@@ -405,7 +406,7 @@ def set_awards(
     campaign: Campaign,
     *,
     actor: Any,
-    awards: dict[str, tuple[str, str | None]],
+    awards: Mapping[str, tuple[str, str | None]],
     expected: str | None = None,
 ) -> None:
     """Choose the award kinds a campaign offers and their titles.
@@ -434,8 +435,8 @@ def set_awards(
             campaign.awards.remove(award)
             session.delete(award)
     for kind, (title, title_en) in awards.items():
-        award = campaign.award(kind)
-        if award is None:
+        offered = campaign.award(kind)
+        if offered is None:
             wf = engine.pin_definition(session, kind)
             campaign.awards.append(
                 CampaignAward(
@@ -443,7 +444,7 @@ def set_awards(
                 )
             )
         else:
-            award.title, award.title_en = title.strip(), title_en
+            offered.title, offered.title_en = title.strip(), title_en
     session.flush()
     after = {a.kind: [a.title, a.title_en] for a in campaign.awards}
     if after == before:
@@ -656,7 +657,11 @@ def lift_bar(bar: UnitBar, *, actor: Any, reason: str, campaign: Campaign | None
             "a reason is required",
             fields={"reason": [pick({"zh": "请说明原因", "en": "Give the reason"})]},
         )
-    before = {"unit_id": bar.organisation_id, "year": bar.year, "reason": bar.reason}
+    before: dict[str, Any] = {
+        "unit_id": bar.organisation_id,
+        "year": bar.year,
+        "reason": bar.reason,
+    }
     session.delete(bar)
     session.flush()
     record(

@@ -42,6 +42,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Select,
     and_,
     case,
@@ -281,7 +282,7 @@ def person_scope(user: Any) -> ColumnElement[bool]:
     if units:
         # One list of ids from both indexes (where they work, whose honours the units hold):
         # a unit's few hundred people are looked up, not found by reading every record.
-        own = union(
+        own: CompoundSelect[int] = union(
             select(ArchivePerson.id).where(ArchivePerson.unit_id.in_(_under(units))),
             select(HonourRecord.person_id).where(HonourRecord.unit_id.in_(_under(units))),
         )

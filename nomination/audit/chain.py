@@ -17,12 +17,12 @@ import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session, object_session
 
 from nomination.canonical import dumps as _dumps
@@ -121,9 +121,10 @@ class Appended:
     hash: str
 
 
-_EVENTS = AuditEvent.__table__
-_HEAD = AuditHead.__table__
-_PERSONAL = AuditPersonal.__table__
+# Each model maps a Table (declarative types ``__table__`` as any FromClause).
+_EVENTS = cast(Table, AuditEvent.__table__)
+_HEAD = cast(Table, AuditHead.__table__)
+_PERSONAL = cast(Table, AuditPersonal.__table__)
 # Built once: executing a prebuilt statement with parameters reuses its compiled form.
 _LOCK_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
 _INSERT_EVENT = _EVENTS.insert()
@@ -391,7 +392,7 @@ class ChainState:
         )
 
 
-def _events(session: Session, after: int) -> Iterator[AuditEvent]:
+def _events(session: Session, after: int) -> Generator[AuditEvent, None, None]:
     result = session.scalars(
         select(AuditEvent)
         .where(AuditEvent.seq > after)
@@ -405,7 +406,7 @@ def _events(session: Session, after: int) -> Iterator[AuditEvent]:
         result.close()
 
 
-def _personal_rows(session: Session, after: int) -> Iterator[Any]:
+def _personal_rows(session: Session, after: int) -> Generator[Any, None, None]:
     result = session.execute(
         select(AuditPersonal.seq, AuditPersonal.path, AuditPersonal.salt, AuditPersonal.value)
         .where(AuditPersonal.seq > after)

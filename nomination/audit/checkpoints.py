@@ -29,13 +29,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from flask import current_app, has_app_context
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session, object_session
 
 from nomination import engine
@@ -69,7 +69,8 @@ REASON_STAGE = "stage closed"
 YIELD_PER = 5000
 
 _EVENTS = AuditEvent.__table__
-_CHECKPOINTS = Checkpoint.__table__
+# The model maps a Table (declarative types ``__table__`` as any FromClause).
+_CHECKPOINTS = cast(Table, Checkpoint.__table__)
 _INSERT_CHECKPOINT = _CHECKPOINTS.insert()
 _HEAD_SEQ = select(AuditHead.__table__.c.seq).where(AuditHead.__table__.c.id == 1)
 _LOCK_HEAD = _HEAD_SEQ.with_for_update()

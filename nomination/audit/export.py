@@ -113,7 +113,7 @@ def export_lines(
     if campaign_id is not None:
         conditions.append(_EVENTS.c.campaign_id == campaign_id)
     events = (
-        session.scalar(select(func.count()).select_from(_EVENTS).where(*conditions))
+        session.execute(select(func.count()).select_from(_EVENTS).where(*conditions)).scalar_one()
         if filtered
         else tree.size
     )

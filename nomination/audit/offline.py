@@ -44,16 +44,19 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-try:
+if TYPE_CHECKING:
     from nomination.audit import merkle
-except ImportError:  # copied beside merkle.py, without the application installed
-    import merkle  # type: ignore[no-redef]
+else:
+    try:
+        from nomination.audit import merkle
+    except ImportError:  # copied beside merkle.py, without the application installed
+        import merkle
 
 CHECKPOINT_FORMAT = "nomination-checkpoint/v1"
 EXPORT_FORMAT = "nomination-audit-export/v1"
@@ -75,8 +78,8 @@ def format_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def checkpoint_message(tree_size: int, root_hash: str, signed_at: str) -> bytes:
-    """Return the exact bytes a checkpoint's signature covers."""
+def checkpoint_message(tree_size: object, root_hash: object, signed_at: object) -> bytes:
+    """Return the exact bytes a checkpoint's signature covers; refuse values of the wrong form."""
     if not isinstance(tree_size, int) or isinstance(tree_size, bool) or tree_size < 0:
         raise ValueError("tree_size must be a non-negative integer")
     if not isinstance(root_hash, str) or not _HEX64.fullmatch(root_hash):
@@ -167,7 +170,8 @@ def checkpoint_problem(
     except (binascii.Error, ValueError) as exc:
         return f"malformed checkpoint: {exc}"
     known = {key_id(k): k for k in ([keys] if isinstance(keys, Ed25519PublicKey) else keys)}
-    key = known.get(checkpoint.get("key_id"))
+    named = checkpoint.get("key_id")
+    key = known.get(named) if isinstance(named, str) else None
     if key is None:
         return f"signed with key {checkpoint.get('key_id')!r}, not with a trusted public key"
     try:
@@ -189,7 +193,9 @@ def receipt_problem(receipt: Any, public_key: Ed25519PublicKey) -> str | None:
     """
     if not isinstance(receipt, dict) or receipt.get("format") != RECEIPT_FORMAT:
         return "not a nomination receipt"
-    checkpoint, event = receipt.get("checkpoint"), receipt.get("event")
+    # Untrusted JSON: checkpoint_problem checks its form.
+    checkpoint: Any = receipt.get("checkpoint")
+    event = receipt.get("event")
     problem = checkpoint_problem(checkpoint, public_key)
     if problem:
         return f"its checkpoint: {problem}"

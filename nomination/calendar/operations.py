@@ -460,6 +460,12 @@ def recount(
         ),
     )
     for n in session.scalars(timers.order_by(Nomination.id)):
+        # The query selects only the timers that have all three.
+        assert (
+            n.timer_started_at is not None
+            and n.timer_working_days is not None
+            and n.timer_due_at is not None
+        )
         ends, provisional = recounted_end(
             cal, n.timer_started_at, n.timer_working_days, n.timer_due_at, now
         )
@@ -475,6 +481,7 @@ def recount(
         ),
     )
     for e in session.scalars(entries.order_by(NoticeEntry.id)):
+        assert e.ends_at is not None and e.working_days is not None  # as the query selects
         ends, provisional = recounted_end(cal, e.published_at, e.working_days, e.ends_at, now)
         out.append(
             Recount("notice", e.nomination_id, e.ends_at, ends, e.ends_provisional, provisional, e)
@@ -490,6 +497,7 @@ def recount(
         ),
     )
     for r in session.scalars(requests.order_by(ConsultationRequest.id)):
+        assert r.working_days is not None  # as the query selects
         ends, provisional = recounted_end(cal, r.created_at, r.working_days, r.due_at, now)
         out.append(
             Recount(

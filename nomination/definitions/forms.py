@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -27,12 +27,14 @@ from wtforms import (
     Form,
     FormField,
     IntegerField,
-    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
     validators,
 )
+
+# types-WTForms 3.2 lacks SelectChoice, which WTForms 3.3 has: the stub is behind the library.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.utils import unset_value
 
 from nomination.db import local_today
@@ -432,7 +434,7 @@ class RowsRequired:
             raise validators.StopValidation(str(lazy_tr("此项必填", "This field is required")))
 
 
-def _rows_field(fd: FieldDef, strict: bool) -> Field:
+def _rows_field(fd: FieldDef, strict: bool) -> RowsField:
     # Inside a row every column is optional: RowsComplete requires the required columns only
     # in rows that are filled in, so that the empty row offered for a new entry passes.
     row_form = type(
@@ -625,7 +627,9 @@ def clean_data(defn: FormDef, form: Form) -> dict[str, Any]:
             continue
         value = form[fd.name].data
         if fd.type == "rows":
-            rows = [_clean_row(fd, entry) for entry in form[fd.name].entries]
+            # _wtf_field makes each "rows" field a RowsField, a FieldList.
+            entries = cast(FieldList, form[fd.name]).entries
+            rows = [_clean_row(fd, entry) for entry in entries]
             rows = [r for r in rows if r]
             if rows:
                 out[fd.name] = rows

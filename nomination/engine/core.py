@@ -17,7 +17,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
@@ -47,13 +47,17 @@ from nomination.errors import (
     PermissionDenied,
 )
 from nomination.i18n import pick
-from nomination.models import DefinitionVersion, Nomination
+from nomination.models import ArchiveCase, DefinitionVersion, Nomination
 from nomination.paths import definition_folders
 
 if TYPE_CHECKING:
     from nomination.calendar.workdays import WorkCalendar
 
 _log = logging.getLogger(__name__)
+
+#: What the engine moves: a nomination, or an archive case (revocation, annual verification).
+Subject = Nomination | ArchiveCase
+SubjectT = TypeVar("SubjectT", bound=Subject)
 
 #: Workflows by definition hash; each holds the one machine for its version.
 _WORKFLOWS: dict[str, Workflow] = {}
@@ -127,7 +131,7 @@ def workflow_by_hash(session: Session, definition_hash: str) -> Workflow:
     return wf
 
 
-def workflow_for(nomination: Nomination) -> Workflow:
+def workflow_for(nomination: Subject) -> Workflow:
     """Return the workflow ``nomination`` runs on."""
     session = object_session(nomination)
     assert session is not None, "the nomination must belong to a session"
@@ -165,7 +169,7 @@ class Available:
 
 
 def _context(
-    nomination: Nomination,
+    nomination: Subject,
     transition: TransitionDef,
     actor: Any,
     role: str,
@@ -178,7 +182,8 @@ def _context(
     assert session is not None
     return Context(
         session=session,
-        nomination=nomination,
+        # Typed for the rules of nominations; those of cases read it as ``ctx.subject``.
+        nomination=cast(Nomination, nomination),
         actor=actor,
         role=role,
         transition=transition,
@@ -206,7 +211,7 @@ def _checks(ctx: Context, with_form: bool = True) -> tuple[Check, ...]:
     return tuple(checks)
 
 
-def available(nomination: Nomination, actor: Any, now: datetime | None = None) -> list[Available]:
+def available(nomination: Subject, actor: Any, now: datetime | None = None) -> list[Available]:
     """Return the transitions from the current state that ``actor`` holds a role for.
 
     Each comes with the reasons its guards give for refusing it now (none: it may fire).
@@ -227,23 +232,26 @@ def available(nomination: Nomination, actor: Any, now: datetime | None = None) -
 
 
 def _schedule_timer(
-    nomination: Nomination, wf: Workflow, entered_at: datetime, days: int | None = None
+    nomination: Subject, wf: Workflow, entered_at: datetime, days: int | None = None
 ) -> None:
     timer = wf.state(nomination.state).timer
     if timer is None:
         nomination.timer_trigger = None
         nomination.timer_due_at = None
-        nomination.timer_started_at = None
-        nomination.timer_working_days = None
-        nomination.timer_provisional = False
+        if isinstance(nomination, Nomination):
+            nomination.timer_started_at = None
+            nomination.timer_working_days = None
+            nomination.timer_provisional = False
         return
     nomination.timer_trigger = timer.trigger
     working_days = days or timer.days(nomination.campaign)
     period = calendar().period(entered_at, working_days)
     nomination.timer_due_at = period.ends_at
-    nomination.timer_started_at = entered_at
-    nomination.timer_working_days = working_days
-    nomination.timer_provisional = period.provisional
+    # Only nominations keep what a later change of the calendar needs to count again.
+    if isinstance(nomination, Nomination):
+        nomination.timer_started_at = entered_at
+        nomination.timer_working_days = working_days
+        nomination.timer_provisional = period.provisional
 
 
 @contextlib.contextmanager
@@ -256,7 +264,7 @@ def stale_is_conflict() -> Iterator[None]:
 
 
 def fire(
-    nomination: Nomination,
+    nomination: SubjectT,
     trigger: str,
     actor: Any,
     *,
@@ -264,7 +272,7 @@ def fire(
     data: dict[str, Any] | None = None,
     now: datetime | None = None,
     effective_at: datetime | None = None,
-) -> Nomination:
+) -> SubjectT:
     """Fire ``trigger`` on ``nomination`` as ``actor``, in the caller's transaction.
 
     Checks, in order: the transition exists from the current state (409), the actor may fire

@@ -65,7 +65,7 @@ class User(UserMixin, Base):
     )
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         """Return whether the account may log in."""
         return self.active
 

@@ -280,11 +280,11 @@ def _level_boxes(wf: Workflow, nomination: Nomination) -> list[OpinionBox]:
     boxes = []
     for box in wf.print_boxes:
         key = box.key
-        o = given.get(key)
-        if o is None:
+        opinion = given.get(key)
+        if opinion is None:
             boxes.append(OpinionBox(key=key, title=pick(box.title)))
             continue
-        at = datetime.fromisoformat(o["at"]) if o.get("at") else None
+        at = datetime.fromisoformat(opinion["at"]) if opinion.get("at") else None
         details: list[tuple[str, str]] = []
         signed_on = _date_text(at) if at is not None else ""
         if box.states & deciding and nomination.decision_number:
@@ -298,7 +298,7 @@ def _level_boxes(wf: Workflow, nomination: Nomination) -> list[OpinionBox]:
             OpinionBox(
                 key=key,
                 title=pick(box.title),
-                text=str(o.get("text", "")),
+                text=str(opinion.get("text", "")),
                 details=details,
                 signed_on=signed_on,
             )

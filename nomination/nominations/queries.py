@@ -406,11 +406,11 @@ def load_objectable(session: Session, nomination_id: int) -> tuple[Nomination, N
 
 def objections_from(session: Session, client: str, since: datetime) -> int:
     """Count the objections sent by ``client`` (a keyed pseudonym) since ``since``."""
-    return session.scalar(
+    return session.execute(
         select(func.count(Objection.id)).where(
             Objection.client_key == client, Objection.received_at >= since
         )
-    )
+    ).scalar_one()
 
 
 def objection_form(nomination: Nomination) -> FormDef | None:
