@@ -384,8 +384,8 @@ def department_counts(session: Session, user: Any, *, now: datetime) -> dict[str
             counts["open"] = count
         elif status in OPINIONS:
             counts["answered"] += count
-    counts["overdue"] = session.scalar(
-        select(func.count()).where(mine, ConsultationRequest.overdue_at(now))
+    counts["overdue"] = (
+        session.scalar(select(func.count()).where(mine, ConsultationRequest.overdue_at(now))) or 0
     )
     return counts
 

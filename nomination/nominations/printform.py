@@ -227,7 +227,7 @@ def _is_return(wf: Workflow, t: TransitionDef) -> bool:
     return t.dest in wf.states and wf.states[t.dest].editable
 
 
-def _current_round(wf: Workflow, opinions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _current_round(wf: Workflow, opinions: list[evidence.Opinion]) -> list[evidence.Opinion]:
     """Return the opinions given since the unit last submitted the nomination."""
     start = 0
     for i, o in enumerate(opinions):
@@ -267,7 +267,7 @@ def _unit_box(session: Session, wf: Workflow, nomination: Nomination) -> Opinion
 
 def _level_boxes(wf: Workflow, nomination: Nomination) -> list[OpinionBox]:
     """Return the boxes of the levels after the unit, each with its latest opinion if given."""
-    given: dict[str, dict[str, Any]] = {}
+    given: dict[str, evidence.Opinion] = {}
     for o in _current_round(wf, evidence.opinions(nomination)):
         t = _transition(wf, o.get("trigger", ""), o.get("role"))
         if t is None or _is_return(wf, t):

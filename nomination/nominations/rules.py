@@ -227,7 +227,7 @@ def within_committee_quota(ctx: Context) -> dict[str, str] | None:
     if quota is None:
         return None
     forwarded = _forwarded(ctx, committee).subquery()
-    used = ctx.session.scalar(select(func.count()).select_from(forwarded))
+    used = ctx.session.scalar(select(func.count()).select_from(forwarded)) or 0
     places = quota.usable()
     if used >= places:
         return refusal(
@@ -253,14 +253,17 @@ def within_unit_quota(ctx: Context) -> dict[str, str] | None:
     quota = _quota(ctx, nomination.unit_id, lock=True)
     if quota is None:
         return None
-    used = ctx.session.scalar(
-        select(func.count(Nomination.id)).where(
-            Nomination.campaign_id == nomination.campaign_id,
-            Nomination.kind == nomination.kind,
-            Nomination.unit_id == nomination.unit_id,
-            Nomination.state.not_in(ctx.workflow.released_states()),
-            Nomination.id != nomination.id,
+    used = (
+        ctx.session.scalar(
+            select(func.count(Nomination.id)).where(
+                Nomination.campaign_id == nomination.campaign_id,
+                Nomination.kind == nomination.kind,
+                Nomination.unit_id == nomination.unit_id,
+                Nomination.state.not_in(ctx.workflow.released_states()),
+                Nomination.id != nomination.id,
+            )
         )
+        or 0
     )
     places = quota.usable()
     if used >= places:

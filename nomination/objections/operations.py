@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -60,7 +61,7 @@ def file_objection(
     nomination: Nomination,
     *,
     data: dict[str, Any],
-    files: list[tuple[StoredFile, str]] = (),
+    files: Sequence[tuple[StoredFile, str]] = (),
     client: str | None = None,
 ) -> Objection:
     """Take a public objection against a published nomination; return the stored objection.
