@@ -627,7 +627,7 @@ def _check_archive(
 ) -> None:
     """Mark rows naming an honour the archive holds, or an ID number held under another name."""
     people = existing_people(session, federation, list(by_person))
-    held: set[tuple[int, str, int, str]] = set()
+    held: set[tuple[int | None, str, int, str]] = set()
     for chunk in _chunks([p.id for p in people.values()]):
         held |= {
             (h.person_id, h.title, h.year, h.decision_number)
@@ -665,7 +665,7 @@ def existing_people(
         ):
             current = person
             while current.merged_into_id is not None:
-                current = session.get(ArchivePerson, current.merged_into_id)
+                current = session.get_one(ArchivePerson, current.merged_into_id)
             found[person.id_number] = current
     return found
 
@@ -723,7 +723,7 @@ def commit(
     result = ImportResult([], [], [], [r.row for r in invalid])
     for id_number, person_rows in by_person.items():
         # What the person's rows give (they agree: conflicts are errors); else what was derived.
-        own = {
+        own: dict[str, Any] = {
             k: next(
                 (v for r in person_rows if (v := _given(r, k)) is not None),
                 person_rows[0].data.get(k),
@@ -919,7 +919,8 @@ def _person_rows(person: ArchivePerson, language: str, *, clear: bool) -> list[l
         (person.phone or "") if clear else mask_phone(person.phone),
     ]
     rows = []
-    for h in person.honours or [None]:
+    honours: list[HonourRecord | None] = [*person.honours] or [None]
+    for h in honours:
         honour = (
             [
                 h.title,

@@ -338,9 +338,10 @@ def rows_for(session: Session, events: Sequence[AuditEvent]) -> list[Row]:
     flows = workflows_of(session, events)
     rows = []
     for e, v in zip(events, views, strict=True):
-        is_nomination = e.entity_type == "nomination" and bool(e.entity_id)
-        wf = flows.get(e.entity_id or "") if is_nomination else None
-        nid = int(e.entity_id) if is_nomination and e.entity_id.isdigit() else None
+        entity_id = e.entity_id or ""
+        is_nomination = e.entity_type == "nomination" and bool(entity_id)
+        wf = flows.get(entity_id) if is_nomination else None
+        nid = int(entity_id) if is_nomination and entity_id.isdigit() else None
         rows.append(Row(e, v, field_changes(e, v, wf), nid))
     return rows
 

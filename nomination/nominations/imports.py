@@ -262,7 +262,7 @@ def template(defn: FormDef, language: str = "zh", *, title: str = "") -> bytes:
             )
     ws.row_dimensions[NAME_ROW].hidden = True
     ws.row_dimensions[LABEL_ROW].height = 30
-    ws.freeze_panes = ws.cell(row=FIRST_ROW, column=1)
+    ws.freeze_panes = f"A{FIRST_ROW}"
     _instructions(book, defn, language, title)
     return book.bytes()
 
