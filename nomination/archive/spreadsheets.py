@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session, selectinload
 from stdnum.cn import ric
 
 from nomination import spreadsheets, uploads
+from nomination.actors import actor_fields
 from nomination.archive.people import (
     find_or_create_person,
     level_of_title,
@@ -766,8 +767,7 @@ def commit(
     append_event(
         session,
         action="archive.import",
-        actor_id=getattr(actor, "id", None),
-        actor_name=actor.name,
+        **actor_fields(actor),
         organisation_id=federation.id,
         entity_type="organisation",
         entity_id=federation.id,
@@ -815,8 +815,7 @@ def _add_honour(
     append_event(
         session,
         action="archive.honour_import",
-        actor_id=getattr(actor, "id", None),
-        actor_name=actor.name,
+        **actor_fields(actor),
         organisation_id=unit_id,
         entity_type="archive_person",
         entity_id=person.id,

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import flag_modified
 
 from nomination import engine
+from nomination.actors import actor_fields
 from nomination.archive.people import mask_id_number
 from nomination.audit.chain import Personal, append_event, subject_key
 from nomination.db import utcnow
@@ -87,10 +88,6 @@ FIELD_LABELS = {
 def _t(zh: str, en: str) -> str:
     """Return a message in the caller's language (pages and API alike)."""
     return pick({"zh": zh, "en": en})
-
-
-def _actor(actor: Any) -> dict[str, Any]:
-    return {"actor_id": getattr(actor, "id", None), "actor_name": actor.name}
 
 
 def _is_user(actor: Any) -> bool:
@@ -441,7 +438,7 @@ def open_round(
         append_event(
             session,
             action="verification.case_open",
-            **_actor(actor),
+            **actor_fields(actor),
             role="federation_reviewer",
             organisation_id=unit.id,
             entity_type="case",
@@ -459,7 +456,7 @@ def open_round(
     append_event(
         session,
         action="verification_round.open",
-        **_actor(actor),
+        **actor_fields(actor),
         role="federation_reviewer",
         organisation_id=federation.id,
         entity_type="verification_round",
@@ -662,7 +659,7 @@ def answer_entry(
     append_event(
         session,
         action="verification.answer",
-        **_actor(actor),
+        **actor_fields(actor),
         role="unit_submitter",
         organisation_id=case.unit_id,
         entity_type="case",
@@ -710,7 +707,7 @@ def update_case_data(
     append_event(
         session,
         action="verification.case_update",
-        **_actor(actor),
+        **actor_fields(actor),
         role="unit_submitter",
         organisation_id=case.unit_id,
         entity_type="case",
@@ -848,7 +845,7 @@ def close_round(
     append_event(
         session,
         action="verification_round.close",
-        **_actor(actor),
+        **actor_fields(actor),
         role="federation_reviewer",
         organisation_id=federation.id,
         entity_type="verification_round",

@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nomination import engine
+from nomination.actors import actor_fields
 from nomination.audit.chain import append_event
 from nomination.definitions.forms import FieldDef, FormDef, validate
 from nomination.errors import PermissionDenied
@@ -600,8 +601,7 @@ def commit(
     append_event(
         session,
         action="nomination.import",
-        actor_id=getattr(actor, "id", None),
-        actor_name=actor.name,
+        **actor_fields(actor),
         role="unit_submitter",
         organisation_id=unit.id,
         campaign_id=campaign.id,
