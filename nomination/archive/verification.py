@@ -25,6 +25,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from nomination import engine
 from nomination.actors import actor_fields
 from nomination.archive.people import mask_id_number
+from nomination.archive.search import STATUS_LABELS
 from nomination.audit.chain import Personal, append_event, subject_key
 from nomination.db import utcnow
 from nomination.definitions.forms import validate
@@ -34,7 +35,6 @@ from nomination.i18n import pick
 from nomination.models import (
     ArchiveCase,
     ArchivePerson,
-    AuditEvent,
     Organisation,
     User,
     VerificationEntry,
@@ -66,14 +66,8 @@ OUTCOME_LABELS = {
     "confirmed": {"zh": "信息无误", "en": "Confirmed"},
     "corrected": {"zh": "已更正", "en": "Corrected"},
 }
-PERSON_STATUS_LABELS = {
-    "in_service": {"zh": "在职", "en": "In service"},
-    "retired": {"zh": "退休", "en": "Retired"},
-    "transferred": {"zh": "调动", "en": "Transferred"},
-    "abroad": {"zh": "出国(境)", "en": "Abroad"},
-    "deceased": {"zh": "去世", "en": "Deceased"},
-    "unemployed": {"zh": "失业", "en": "Unemployed"},
-}
+#: How a person's status is named: as everywhere in the archive (a copy here said 出国(境)).
+PERSON_STATUS_LABELS = STATUS_LABELS
 #: How corrected fields are named on pages and in the report.
 FIELD_LABELS = {
     "status": {"zh": "状态", "en": "Status"},
@@ -315,17 +309,6 @@ def entry_view(entry: VerificationEntry) -> dict[str, Any]:
         "corrections": dict(entry.corrections or {}),
         "recorded_at": entry.recorded_at,
     }
-
-
-def case_history(session: Session, case: ArchiveCase) -> list[AuditEvent]:
-    """Return the audit events of ``case``, oldest first."""
-    return list(
-        session.scalars(
-            select(AuditEvent)
-            .where(AuditEvent.entity_type == "case", AuditEvent.entity_id == str(case.id))
-            .order_by(AuditEvent.seq)
-        )
-    )
 
 
 # --- opening a round -------------------------------------------------------------------------
