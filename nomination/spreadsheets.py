@@ -213,38 +213,18 @@ def check_workbook(data: bytes) -> None:
     if not data.startswith(_ZIP_MAGIC):
         # An .xls or an encrypted workbook (OLE), HTML or CSV renamed: not a workbook.
         raise rejected("not_xlsx")
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError):
-        raise rejected("damaged") from None
-    with archive:
-        members = archive.infolist()
-        names = [m.filename for m in members]
-        if len(members) > uploads.MAX_ZIP_MEMBERS or len(set(names)) != len(names):
-            raise rejected("damaged")
-        if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-            raise rejected("not_xlsx")
-        if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
-            raise rejected("too_large_unpacked", limit=f"{MAX_UNPACKED_BYTES // 2**20} MiB")
-        for m in members:
-            if (
-                m.file_size > uploads.RATIO_EXEMPT_BYTES
-                and m.file_size > uploads.MAX_COMPRESSION_RATIO * max(m.compress_size, 1)
-            ):
-                raise rejected("damaged")
-        types = uploads.xml_elements(uploads.read_zip_part(archive, "[Content_Types].xml"))
-        defaults = {a.get("Extension", "").lower(): a.get("ContentType", "") for t, a in types}
-        overrides = {
-            a.get("PartName", "").lower(): a.get("ContentType", "")
-            for t, a in types
-            if t == "Override"
-        }
-        content_types = [a.get("ContentType", "") for _, a in types]
-        if uploads.has_macros(archive, names, content_types):
-            raise rejected("macros")
-        if overrides.get("/xl/workbook.xml", defaults.get("xml")) != XLSX_MAIN:
-            raise rejected("not_xlsx")  # .xlsm, .xltx and the like
-        for m in members:
+
+    def refuse(reason: str) -> uploads.UploadRejected:
+        if reason == "unsupported_type":
+            return rejected("not_xlsx")  # no workbook part, or an .xlsm, .xltx and the like
+        if reason == "too_large_unpacked":
+            return rejected(reason, limit=f"{MAX_UNPACKED_BYTES // 2**20} MiB")
+        return rejected(reason)
+
+    with uploads.open_package(
+        data, "xl/workbook.xml", XLSX_MAIN, max_unpacked=MAX_UNPACKED_BYTES, refuse=refuse
+    ) as archive:
+        for m in archive.infolist():
             try:
                 part = archive.read(m)  # checks the CRC
             except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError):
