@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, false, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Select, false, or_, select, update
 from sqlalchemy.orm import Session, object_session
 
 from nomination import engine
@@ -414,11 +414,15 @@ def record_return(
         message = pick({"zh": "日期不能晚于今天", "en": "The date cannot be in the future"})
         raise InvalidData("the date is in the future", fields={"returned_on": [message]})
     # Only an item not yet returned is changed, so a concurrent record never overwrites one.
-    changed = session.execute(
-        update(ReturnItem)
-        .where(ReturnItem.id == item.id, ReturnItem.returned_on.is_(None))
-        .values(returned_on=returned_on, note=note or None)
-        .execution_options(synchronize_session=False)
+    # An UPDATE's result is a CursorResult, which counts the rows.
+    changed = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(ReturnItem)
+            .where(ReturnItem.id == item.id, ReturnItem.returned_on.is_(None))
+            .values(returned_on=returned_on, note=note or None)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     session.refresh(item)
     if not changed:
@@ -490,7 +494,9 @@ def rescind_decision(
     # Check the shared data once, so that a typing error is shown once, not once per honour.
     errors: dict[str, list[str]] = {}
     errors.update(validate(wf.nominee_form, {"grounds": grounds, "facts": facts})[1])
-    decision_form = wf.forms[wf.transition("decision", "revoke").form]
+    decision = wf.transition("decision", "revoke")
+    assert decision is not None and decision.form, "a revocation is decided with a form"
+    decision_form = wf.forms[decision.form]
     errors.update(validate(decision_form, revocation)[1])
     if errors:
         raise InvalidData("some fields are invalid", fields=errors)

@@ -733,7 +733,7 @@ def _build_report(session: Session, round_: VerificationRound, now: datetime) ->
     ):
         if new_status and new_status.get("status"):
             status_changes[new_status["status"]] += 1
-    units = []
+    units: list[dict[str, Any]] = []
     for case in cases_of(session, round_):
         row = tally[case.id]
         units.append(

@@ -338,10 +338,9 @@ def rows_for(session: Session, events: Sequence[AuditEvent]) -> list[Row]:
     flows = workflows_of(session, events)
     rows = []
     for e, v in zip(events, views, strict=True):
-        entity_id = e.entity_id or ""
-        is_nomination = e.entity_type == "nomination" and bool(entity_id)
-        wf = flows.get(entity_id) if is_nomination else None
-        nid = int(entity_id) if is_nomination and entity_id.isdigit() else None
+        nomination_id = e.entity_id if e.entity_type == "nomination" else None
+        wf = flows.get(nomination_id) if nomination_id else None
+        nid = int(nomination_id) if nomination_id and nomination_id.isdigit() else None
         rows.append(Row(e, v, field_changes(e, v, wf), nid))
     return rows
 
