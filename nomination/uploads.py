@@ -16,6 +16,7 @@ import tempfile
 import unicodedata
 import warnings
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol
@@ -232,33 +233,15 @@ def _jpeg_complete(data: bytes) -> bool:
 
 def _check_docx(data: bytes) -> None:
     """Refuse a ZIP that is not a plain Word document, is damaged or unpacks to too much."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError):
-        raise _rejected("damaged") from None
-    with archive:
-        members = archive.infolist()
-        names = [member.filename for member in members]
-        if len(members) > MAX_ZIP_MEMBERS or len(set(names)) != len(names):
-            raise _rejected("damaged")
-        if "[Content_Types].xml" not in names or "word/document.xml" not in names:
-            raise _rejected("unsupported_type")
-        # Declared sizes, checked before anything is unpacked; unpacking stops at the declared
-        # size, and a part that declared less than it holds fails its CRC below.
-        unpacked = sum(member.file_size for member in members)
-        if unpacked > MAX_UNPACKED_BYTES:
-            raise _rejected("too_large_unpacked", _size_text(MAX_UNPACKED_BYTES), "too_large")
-        for member in members:
-            if (
-                member.file_size > RATIO_EXEMPT_BYTES
-                and member.file_size > MAX_COMPRESSION_RATIO * max(member.compress_size, 1)
-            ):
-                raise _rejected("damaged")
-        content_types, main = _content_types(archive)
-        if has_macros(archive, names, content_types):
-            raise _rejected("macros")
-        if main != _DOCX_MAIN:  # a template (.dotx) or something else wearing a Word name
-            raise _rejected("unsupported_type")
+
+    def refuse(reason: str) -> UploadRejected:
+        if reason == "too_large_unpacked":
+            return _rejected(reason, _size_text(MAX_UNPACKED_BYTES), "too_large")
+        return _rejected(reason)
+
+    with open_package(
+        data, "word/document.xml", _DOCX_MAIN, max_unpacked=MAX_UNPACKED_BYTES, refuse=refuse
+    ) as archive:
         try:
             if archive.testzip() is not None:
                 raise _rejected("damaged")
@@ -266,18 +249,69 @@ def _check_docx(data: bytes) -> None:
             raise _rejected("damaged") from None
 
 
-def _content_types(archive: zipfile.ZipFile) -> tuple[list[str], str | None]:
-    """Return every content type the package declares, and that of ``word/document.xml``."""
+def open_package(
+    data: bytes,
+    main_part: str,
+    main_type: str,
+    *,
+    max_unpacked: int,
+    refuse: Callable[[str], Exception],
+) -> zipfile.ZipFile:
+    """Open an Office Open XML package (a .docx, an .xlsx) once its make-up has been checked.
+
+    Checked from the ZIP's directory before anything is unpacked, then from the content types:
+    ``refuse(reason)`` gives the exception for a file that is "damaged" (no ZIP, too many
+    parts, a part twice, a part that unpacks to far more than it packs),
+    "unsupported_type" (no ``main_part``, or one not of ``main_type``: a template, say),
+    "too_large_unpacked" (more than ``max_unpacked`` bytes in all) or has "macros". The
+    caller checks the parts themselves and closes the package.
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise refuse("damaged") from None
+    try:
+        members = archive.infolist()
+        names = [member.filename for member in members]
+        if len(members) > MAX_ZIP_MEMBERS or len(set(names)) != len(names):
+            raise refuse("damaged")
+        if "[Content_Types].xml" not in names or main_part not in names:
+            raise refuse("unsupported_type")
+        # Declared sizes, checked before anything is unpacked; unpacking stops at the declared
+        # size, and a part that declared less than it holds fails its CRC when it is read.
+        if sum(member.file_size for member in members) > max_unpacked:
+            raise refuse("too_large_unpacked")
+        for member in members:
+            if (
+                member.file_size > RATIO_EXEMPT_BYTES
+                and member.file_size > MAX_COMPRESSION_RATIO * max(member.compress_size, 1)
+            ):
+                raise refuse("damaged")
+        content_types, main = _content_types(archive, main_part)
+        if has_macros(archive, names, content_types):
+            raise refuse("macros")
+        if main != main_type:  # a template (.dotx, .xltx) or something else wearing the name
+            raise refuse("unsupported_type")
+    except BaseException:
+        archive.close()
+        raise
+    return archive
+
+
+def _content_types(archive: zipfile.ZipFile, main_part: str) -> tuple[list[str], str | None]:
+    """Return every content type the package declares, and that of ``main_part``."""
     defaults: dict[str, str] = {}
     overrides: dict[str, str] = {}
+    content_types: list[str] = []
     for tag, attrs in xml_elements(read_zip_part(archive, "[Content_Types].xml")):
+        content_types.append(attrs.get("ContentType", ""))
         if tag == "Default":
             defaults[attrs.get("Extension", "").lower()] = attrs.get("ContentType", "")
         elif tag == "Override":
             overrides[attrs.get("PartName", "").lower()] = attrs.get("ContentType", "")
     # Part names are case-insensitive; a part without an override takes its extension's type.
-    main = overrides.get("/word/document.xml", defaults.get("xml"))
-    return [*defaults.values(), *overrides.values()], main
+    main = overrides.get("/" + main_part.lower(), defaults.get("xml"))
+    return content_types, main
 
 
 def has_macros(archive: zipfile.ZipFile, names: list[str], content_types: list[str]) -> bool:

@@ -8,7 +8,7 @@ a savepoint; the dry run, or any row refused, rolls everything back.
 
 from __future__ import annotations
 
-import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +22,13 @@ from nomination.administration.people import create_user, temporary_password
 from nomination.errors import InvalidData
 from nomination.i18n import pick
 from nomination.models import Organisation, RoleAssignment, User
-from nomination.nominations.imports import check_workbook
+from nomination.spreadsheets import (
+    check_workbook,
+    run_in_savepoints,
+    sheet_rows,
+    workbook_bytes,
+    xlsx_bytes,
+)
 
 #: The sheet's columns: (key, Chinese heading, English heading).
 COLUMNS = (
@@ -56,7 +62,7 @@ class Row:
 def template() -> bytes:
     """Return the empty sheet with its headings, and a second sheet that explains it."""
     wb = openpyxl.Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]
     ws.title = SHEET_TITLE
     ws.append([zh for _, zh, _ in COLUMNS])
     ws.append([key for key, _, _ in COLUMNS])
@@ -89,18 +95,18 @@ def template() -> bytes:
     ):
         notes.append(line)
     notes.column_dimensions["A"].width = 90
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb)
 
 
 def export(session: Session, root: Organisation) -> bytes:
     """Return the units below ``root`` and their submitters, in the template's layout."""
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = SHEET_TITLE
-    ws.append([zh for _, zh, _ in COLUMNS])
-    ws.append([key for key, _, _ in COLUMNS])
+    return xlsx_bytes(_export_rows(session, root), SHEET_TITLE)
+
+
+def _export_rows(session: Session, root: Organisation) -> Iterator[list[str]]:
+    """Yield the template's two header rows, then a row per unit and submitter."""
+    yield [zh for _, zh, _ in COLUMNS]
+    yield [key for key, _, _ in COLUMNS]
     units = session.scalars(
         select(Organisation)
         .where(
@@ -129,35 +135,31 @@ def export(session: Session, root: Organisation) -> bytes:
             )
             .order_by(User.username)
         ).all()
-        for user in users or [None]:
-            ws.append(
-                base
-                + ([user.username, user.display_name, user.email or ""] if user else ["", "", ""])
-            )
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+        if not users:
+            yield [*base, "", "", ""]
+        for user in users:
+            yield [*base, user.username, user.display_name, user.email or ""]
 
 
 def read(data: bytes) -> list[Row]:
-    """Return the sheet's rows; raise SheetRejected when it is not a plain, intact workbook."""
+    """Return the sheet's rows; raise SheetRejected when it is not a plain, intact workbook.
+
+    The columns are read in the template's order from row 3 on; a formula gives the value
+    Excel saved with it.
+    """
     check_workbook(data)
-    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        ws = wb[SHEET_TITLE] if SHEET_TITLE in wb.sheetnames else wb.worksheets[0]
-        rows = []
-        keys = [key for key, _, _ in COLUMNS]
-        for number, cells in enumerate(ws.iter_rows(values_only=True), start=1):
-            if number <= 2 or len(rows) > MAX_ROWS:
-                continue
-            values = {
-                k: ("" if v is None else str(v).strip()) for k, v in zip(keys, cells, strict=False)
-            }
-            if any(values.values()):
-                rows.append(Row(number, {k: values.get(k, "") for k in keys}))
-        return rows
-    finally:
-        wb.close()
+    keys = [key for key, _, _ in COLUMNS]
+    rows: list[Row] = []
+    cached = sheet_rows(data, [SHEET_TITLE], formulas_as_text=False)
+    for number, cells in enumerate(cached, start=1):
+        if number <= 2 or len(rows) > MAX_ROWS:
+            continue
+        values = {
+            k: ("" if v is None else str(v).strip()) for k, v in zip(keys, cells, strict=False)
+        }
+        if any(values.values()):
+            rows.append(Row(number, {k: values.get(k, "") for k in keys}))
+    return rows
 
 
 def _say(zh: str, en: str) -> str:
@@ -245,44 +247,34 @@ def run(session: Session, *, actor: Any, root: Organisation, rows: list[Row], co
     inside one more, rolled back unless ``commit`` and every row was accepted. A unit that
     exists is brought up to date with what the row gives (an empty cell keeps its value).
     """
-    outer = session.begin_nested()
-    for row in rows:
+
+    def apply(row: Row) -> None:
         v = row.values
-        inner = session.begin_nested()
-        try:
-            unit, row.unit = _unit_of_row(session, actor, root, v)
-            if v["username"]:
-                existing = session.scalar(
-                    select(User).where(func.lower(User.username) == v["username"].lower())
-                )
-                if existing is not None and any(
-                    r.role == "unit_submitter" and r.organisation_id == unit.id
-                    for r in existing.roles
-                ):
-                    row.user = "exists"
-                else:
-                    row.password = temporary_password()
-                    create_user(
-                        session,
-                        actor=actor,
-                        username=v["username"],
-                        display_name=v["display_name"],
-                        email=v["email"],
-                        roles=[("unit_submitter", unit)],
-                        password=row.password,
-                        must_change=True,
-                    )
-                    row.user = "new"
-            inner.commit()
-        except InvalidData as exc:
-            inner.rollback()
-            row.errors = dict(exc.fields)
-            row.password = None
-    accepted = all(not r.errors for r in rows) and bool(rows)
-    if commit and accepted:
-        outer.commit()
-    else:
-        outer.rollback()
-        for row in rows:
-            row.password = None
-    return accepted
+        unit, row.unit = _unit_of_row(session, actor, root, v)
+        if not v["username"]:
+            return
+        existing = session.scalar(
+            select(User).where(func.lower(User.username) == v["username"].lower())
+        )
+        if existing is not None and any(
+            r.role == "unit_submitter" and r.organisation_id == unit.id for r in existing.roles
+        ):
+            row.user = "exists"
+            return
+        row.password = temporary_password()
+        create_user(
+            session,
+            actor=actor,
+            username=v["username"],
+            display_name=v["display_name"],
+            email=v["email"],
+            roles=[("unit_submitter", unit)],
+            password=row.password,
+            must_change=True,
+        )
+        row.user = "new"
+
+    def forget(row: Row) -> None:
+        row.password = None  # the user it was made for was rolled back
+
+    return run_in_savepoints(session, rows, apply, commit=commit, forget=forget)

@@ -17,6 +17,7 @@ from sqlalchemy import CursorResult, Select, or_, select, update
 from sqlalchemy.orm import Session
 
 from nomination import engine
+from nomination.actors import actor_fields
 from nomination.audit.chain import Personal, append_event, subject_key
 from nomination.db import local_today, utcnow
 from nomination.definitions.forms import validate
@@ -253,8 +254,7 @@ def _create_case(
     append_event(
         session,
         action="case.create",
-        actor_id=getattr(actor, "id", None),
-        actor_name=actor.name,
+        **actor_fields(actor),
         role=role,
         organisation_id=unit.id,
         entity_type="case",
@@ -356,8 +356,7 @@ def record_return(
     append_event(
         session,
         action="case.return_item",
-        actor_id=getattr(actor, "id", None),
-        actor_name=actor.name,
+        **actor_fields(actor),
         role="federation_reviewer",
         organisation_id=case.unit_id,
         entity_type="case",

@@ -13,7 +13,7 @@ a new one gets its first status (``archive.report_status``, audited), each honou
 and audited, and one ``archive.import`` event records the import without personal data.
 
 The file is kept between the dry run and the commit by its SHA-256, outside any web root,
-like a sheet of nominations (``nomination.nominations.imports``), and deleted once imported.
+like a sheet of nominations (``nomination.spreadsheets.KeptFiles``), and deleted once imported.
 
 :func:`export_rows` writes the people a search found, one honour per row in the template's
 columns (so an export can be imported elsewhere), every cell neutralised against formula
@@ -22,13 +22,6 @@ injection, ID numbers and phones masked unless the reader may take them out.
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
-import os
-import re
-import unicodedata
-import warnings
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -36,17 +29,14 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import phonenumbers
-from flask import current_app, has_app_context
-from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from stdnum.cn import ric
 
-from nomination import engine, uploads
+from nomination import engine, spreadsheets, uploads
+from nomination.actors import actor_fields
 from nomination.archive.people import (
     find_or_create_person,
     level_of_title,
@@ -57,14 +47,31 @@ from nomination.archive.people import (
 )
 from nomination.archive.search import LEVEL_LABELS, STATUS_LABELS, TYPE_LABELS, Filters, matching
 from nomination.audit.chain import append_event
-from nomination.audit.reading import neutralise
 from nomination.db import utcnow
 from nomination.errors import InvalidData, PermissionDenied
 from nomination.i18n import pick
 from nomination.labels import HONOUR_STATUS_LABELS
 from nomination.models import ArchivePerson, Campaign, CampaignAward, HonourRecord, Organisation
-from nomination.nominations import imports
 from nomination.permissions import can_manage_archive
+from nomination.spreadsheets import (
+    KeptFiles,
+    Messages,
+    SheetRow,
+    Template,
+    cell_text,
+    check_unique,
+    heading_key,
+    listed,
+    lost_digits,
+    match_choice,
+    match_headings,
+    neutralised,
+    nfkc,
+    not_a_choice,
+    read_date,
+    read_table,
+    split_valid,
+)
 
 #: At most this many rows in one file: each row writes and audits a person, a status and an
 #: honour, and 2,000 rows take about 11 s on SQLite, within one request's time. A larger
@@ -72,17 +79,15 @@ from nomination.permissions import can_manage_archive
 MAX_ROWS = 2000
 #: A file larger than this is refused before it is read.
 MAX_BYTES = 10 * 1024 * 1024
-#: A kept file is deleted this long after its dry run at the latest.
-KEEP_SECONDS = imports.KEEP_SECONDS
 #: The data sheet of the template, in each language.
 DATA_SHEET = {"zh": "劳模档案", "en": "Archive"}
 HELP_SHEET = {"zh": "说明", "en": "Instructions"}
-LIST_SHEET = "选项"
-XLSX_TYPE = imports.XLSX_TYPE
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
-#: Control characters no text file of names holds (tab, line feed and return are allowed).
-_BINARY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+LIST_SHEET = spreadsheets.LIST_SHEET
+XLSX_TYPE = spreadsheets.XLSX_TYPE
+#: A kept file is deleted this long after its dry run at the latest.
+KEEP_SECONDS = spreadsheets.KEEP_SECONDS
+#: Files kept between their dry run and their commit: ``archive-imports`` in the upload folder.
+_KEPT = KeptFiles("archive-imports")
 
 
 @dataclass(frozen=True)
@@ -150,120 +155,88 @@ KNOWN_TITLES: dict[str, tuple[str, str]] = {
 }
 DISTRICT_TITLES = ("劳动模范", "先进工作者", "五一劳动奖章")
 
-#: code → (Chinese, English), filled in with str.format.
-_MESSAGES: dict[str, tuple[str, str]] = {
-    "empty": ("文件是空的。", "The file is empty."),
-    "too_large": ("文件超过了 {limit} 的上限。", "The file is over the limit of {limit}."),
-    "xls": (
-        "不接受旧版 Excel(.xls)文件,请另存为 .xlsx 或 CSV 后上传。",
-        "Old Excel files (.xls) are not accepted; save as .xlsx or CSV and upload again.",
-    ),
-    "not_text": (
-        "文件既不是 Excel 工作簿(.xlsx),也不是 CSV 文本文件。",
-        "The file is neither an Excel workbook (.xlsx) nor a CSV text file.",
-    ),
-    "zip": (
-        "此压缩文件不是 Excel 工作簿(.xlsx);请上传 .xlsx 或 CSV 文件,加密的工作簿请先取消密码。",
-        "This ZIP file is no Excel workbook (.xlsx); upload an .xlsx or CSV file, and remove "
-        "any password from the workbook.",
-    ),
-    "encoding": (
-        "无法识别 CSV 文件的编码,请保存为 UTF-8 或 GB18030 编码。",
-        "The CSV file's encoding is not recognised; save it as UTF-8 or GB18030.",
-    ),
-    "damaged": ("文件已损坏,无法读取。", "The file is damaged and cannot be read."),
-    "no_header": (
-        "第一行应为栏目名称(姓名、身份证号……),请使用导入模板。",
-        "The first row must hold the headings (Name, ID number, ...); use the template.",
-    ),
-    "missing_columns": (
-        "缺少必填栏目:{columns}。",
-        "Required columns are missing: {columns}.",
-    ),
-    "duplicate_column": (
-        "栏目“{heading}”出现了两次。",
-        "The heading '{heading}' appears twice.",
-    ),
-    "no_rows": ("文件中没有填写任何记录。", "The file holds no rows."),
-    "too_many_rows": (
-        "文件超过了 {limit} 行,请分成几个文件导入。",
-        "The file has more than {limit} rows; split it into several files.",
-    ),
-    # Errors of one cell.
-    "required": ("此项必填", "This field is required"),
-    "too_long": ("不能超过 {limit} 字", "At most {limit} characters"),
-    "id_number": (
-        "身份证号码无效(校验位、出生日期或格式有误)",
-        "Not a valid resident ID number (check digit, date or form)",
-    ),
-    "number_id": (
-        "号码被 Excel 存成了数字,末几位可能已经丢失;请把该列设为文本格式后重新填写",
-        "Excel stored the number as a number and may have lost its last digits; format the "
-        "column as text and enter it again",
-    ),
-    "date": ("日期应为 Excel 日期或 1980-01-31 的格式", "Enter a date, as 1980-01-31"),
-    "future": ("不能晚于今天", "Must not be after today"),
-    "year": ("应为 {low} 到 {high} 之间的年份", "Enter a year from {low} to {high}"),
-    "choice": ("“{value}”不是可选项;可选:{choices}", "'{value}' is not a choice: {choices}"),
-    "unknown_title": (
-        "“{value}”不是已知的称号;请从模板“称号”列的下拉列表中选择",
-        "'{value}' is not a known title; choose one from the template's list",
-    ),
-    "title_level": (
-        "与称号“{title}”的级别({level})不符",
-        "Does not match the level of '{title}' ({level})",
-    ),
-    "title_type": (
-        "与称号“{title}”的类型({kind})不符",
-        "Does not match the type of '{title}' ({kind})",
-    ),
-    "person_type": (
-        "个人档案只导入奖章和劳动模范称号;奖状和工人先锋号属于单位和集体",
-        "A person holds medals and model-worker titles; certificates and pioneer titles "
-        "belong to units and teams",
-    ),
-    "phone": ("电话号码无效", "Invalid phone number"),
-    "gender_id": ("与身份证号码中的性别不符", "Does not match the gender in the ID number"),
-    "birth_id": (
-        "与身份证号码中的出生日期({birth})不符",
-        "Does not match the date of birth in the ID number ({birth})",
-    ),
-    "conflict": (
-        "同一身份证号的第 {rows} 行此项填写不同;同一人的个人信息应在各行一致",
-        "Rows {rows} give the same ID number with a different value here; a person's own "
-        "data must be the same on each of their rows",
-    ),
-    "same_honour": (
-        "与第 {rows} 行是同一人的同一荣誉(称号、年份、决定文号相同)",
-        "The same honour of the same person as row {rows} (title, year and decision number)",
-    ),
-    "in_archive": (
-        "档案中已有此人的这项荣誉(称号、年份、决定文号相同)",
-        "The archive already holds this honour of this person (title, year, decision number)",
-    ),
-    "other_name": (
-        "档案中此身份证号的姓名是“{name}”,与本行不符",
-        "The archive holds this ID number under the name '{name}'",
-    ),
-}
-
-
-def _text(code: str, **values: Any) -> str:
-    zh, en = _MESSAGES[code]
-    return pick({"zh": zh.format(**values), "en": en.format(**values)})
-
-
-def _listed(items: Iterable[str]) -> str:
-    return pick({"zh": "、", "en": ", "}).join(items)
-
 
 class FileRejected(uploads.UploadRejected):
     """A refused file: not a workbook or CSV text, or not laid out like the template."""
 
 
-def _rejected(code: str, **values: Any) -> FileRejected:
-    zh, en = _MESSAGES[code]
-    return FileRejected(code, zh.format(**values), en.format(**values))
+#: code → (Chinese, English), filled in with str.format. The messages of reading a file and
+#: of its cells' dates, choices and numbers are the shared ones (``nomination.spreadsheets``).
+_MESSAGES = Messages(
+    {
+        "damaged": ("文件已损坏,无法读取。", "The file is damaged and cannot be read."),
+        "no_header": (
+            "第一行应为栏目名称(姓名、身份证号……),请使用导入模板。",
+            "The first row must hold the headings (Name, ID number, ...); use the template.",
+        ),
+        "missing_columns": (
+            "缺少必填栏目:{columns}。",
+            "Required columns are missing: {columns}.",
+        ),
+        "duplicate_column": (
+            "栏目“{heading}”出现了两次。",
+            "The heading '{heading}' appears twice.",
+        ),
+        "no_rows": ("文件中没有填写任何记录。", "The file holds no rows."),
+        "too_many_rows": (
+            "文件超过了 {limit} 行,请分成几个文件导入。",
+            "The file has more than {limit} rows; split it into several files.",
+        ),
+        # Errors of one cell.
+        "required": ("此项必填", "This field is required"),
+        "too_long": ("不能超过 {limit} 字", "At most {limit} characters"),
+        "id_number": (
+            "身份证号码无效(校验位、出生日期或格式有误)",
+            "Not a valid resident ID number (check digit, date or form)",
+        ),
+        "future": ("不能晚于今天", "Must not be after today"),
+        "year": ("应为 {low} 到 {high} 之间的年份", "Enter a year from {low} to {high}"),
+        "unknown_title": (
+            "“{value}”不是已知的称号;请从模板“称号”列的下拉列表中选择",
+            "'{value}' is not a known title; choose one from the template's list",
+        ),
+        "title_level": (
+            "与称号“{title}”的级别({level})不符",
+            "Does not match the level of '{title}' ({level})",
+        ),
+        "title_type": (
+            "与称号“{title}”的类型({kind})不符",
+            "Does not match the type of '{title}' ({kind})",
+        ),
+        "person_type": (
+            "个人档案只导入奖章和劳动模范称号;奖状和工人先锋号属于单位和集体",
+            "A person holds medals and model-worker titles; certificates and pioneer titles "
+            "belong to units and teams",
+        ),
+        "phone": ("电话号码无效", "Invalid phone number"),
+        "gender_id": ("与身份证号码中的性别不符", "Does not match the gender in the ID number"),
+        "birth_id": (
+            "与身份证号码中的出生日期({birth})不符",
+            "Does not match the date of birth in the ID number ({birth})",
+        ),
+        "conflict": (
+            "同一身份证号的第 {rows} 行此项填写不同;同一人的个人信息应在各行一致",
+            "Rows {rows} give the same ID number with a different value here; a person's own "
+            "data must be the same on each of their rows",
+        ),
+        "same_honour": (
+            "与第 {rows} 行是同一人的同一荣誉(称号、年份、决定文号相同)",
+            "The same honour of the same person as row {rows} (title, year and decision number)",
+        ),
+        "in_archive": (
+            "档案中已有此人的这项荣誉(称号、年份、决定文号相同)",
+            "The archive already holds this honour of this person (title, year, decision number)",
+        ),
+        "other_name": (
+            "档案中此身份证号的姓名是“{name}”,与本行不符",
+            "The archive holds this ID number under the name '{name}'",
+        ),
+    },
+    rejection=FileRejected,
+    base=spreadsheets.MESSAGES,
+)
+_text = _MESSAGES.text
+_rejected = _MESSAGES.rejected
 
 
 # --- titles ----------------------------------------------------------------------------------
@@ -321,13 +294,8 @@ def _choices(labels: dict[str, dict[str, str]], language: str, keys: Sequence[st
 
 def template(titles: Sequence[str], language: str = "zh") -> bytes:
     """Return the .xlsx template: the headings, drop-down lists, and an instructions sheet."""
-    zh = language == "zh"
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = DATA_SHEET[language]
-    lists = wb.create_sheet(LIST_SHEET)
-    lists.sheet_state = "hidden"
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="FDE9E7")
+    book = Template(DATA_SHEET[language], language)
+    ws = book.sheet
     options = {
         "gender": _choices(GENDER_LABELS, language, ("male", "female")),
         "title": list(titles),
@@ -335,11 +303,9 @@ def template(titles: Sequence[str], language: str = "zh") -> bytes:
         "honour_type": _choices(TYPE_LABELS, language, PERSON_TYPES),
         "status": _choices(STATUS_LABELS, language, tuple(STATUS_LABELS)),
     }
-    list_column = 0
     for index, column in enumerate(COLUMNS, start=1):
         letter = get_column_letter(index)
-        head = ws.cell(row=1, column=index, value=column.heading(language))
-        head.font, head.fill = bold, fill
+        book.heading(1, index, column.heading(language))
         ws.column_dimensions[letter].width = {"id_number": 22, "title": 20, "unit": 24}.get(
             column.key, 13
         )
@@ -349,29 +315,14 @@ def template(titles: Sequence[str], language: str = "zh") -> bytes:
             # Text, so that Excel keeps an ID number's 18 digits and a phone's leading zero.
             ws.column_dimensions[letter].number_format = "@"
         values = options.get(column.key)
-        if not values:
-            continue
-        list_column += 1
-        list_letter = get_column_letter(list_column)
-        for i, value in enumerate(values, start=1):
-            lists.cell(row=i, column=list_column, value=value)
-        check = DataValidation(
-            type="list",
-            formula1=f"'{LIST_SHEET}'!${list_letter}$1:${list_letter}${len(values)}",
-            allow_blank=True,
-            showErrorMessage=True,
-            error="请从下拉列表中选择" if zh else "Choose from the list",
-        )
-        ws.add_data_validation(check)
-        check.add(f"{letter}2:{letter}{MAX_ROWS + 1}")
+        if values:
+            book.choose_from(f"{letter}2:{letter}{MAX_ROWS + 1}", values)
     ws.freeze_panes = "A2"
-    _instructions(wb.create_sheet(HELP_SHEET[language], 1), language)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    _instructions(book, language)
+    return book.bytes()
 
 
-def _instructions(ws: Any, language: str) -> None:
+def _instructions(book: Template, language: str) -> None:
     zh = language == "zh"
     notes = (
         [
@@ -398,12 +349,6 @@ def _instructions(ws: Any, language: str) -> None:
             "to the archive until you confirm.",
         ]
     )
-    for i, note in enumerate(notes, start=1):
-        ws.cell(row=i, column=1, value=note).font = Font(bold=i == 1, size=13 if i == 1 else 11)
-    top = len(notes) + 2
-    heads = ("栏目", "必填", "可选值") if zh else ("Column", "Required", "Choices")
-    for c, value in enumerate(heads, start=1):
-        ws.cell(row=top, column=c, value=value).font = Font(bold=True)
     sep = "、" if zh else ", "
     choices = {
         "gender": sep.join(_choices(GENDER_LABELS, language, ("male", "female"))),
@@ -411,43 +356,32 @@ def _instructions(ws: Any, language: str) -> None:
         "honour_type": sep.join(_choices(TYPE_LABELS, language, PERSON_TYPES)),
         "status": sep.join(_choices(STATUS_LABELS, language, tuple(STATUS_LABELS))),
     }
-    for r, column in enumerate(COLUMNS, start=top + 1):
-        values = (
-            column.zh if zh else column.en,
-            ("是" if zh else "Yes") if column.required else ("否" if zh else "No"),
-            choices.get(column.key, ""),
+    table: list[Sequence[str]] = [
+        ("栏目", "必填", "可选值") if zh else ("Column", "Required", "Choices")
+    ]
+    for column in COLUMNS:
+        table.append(
+            (
+                column.zh if zh else column.en,
+                ("是" if zh else "Yes") if column.required else ("否" if zh else "No"),
+                choices.get(column.key, ""),
+            )
         )
-        for c, value in enumerate(values, start=1):
-            ws.cell(row=r, column=c, value=value).alignment = Alignment(wrap_text=True)
-    for letter, width in zip("ABC", (16, 8, 60), strict=True):
-        ws.column_dimensions[letter].width = width
+    book.instructions(HELP_SHEET[language], notes, table, (16, 8, 60))
 
 
 # --- reading the file ------------------------------------------------------------------------
 
 
 @dataclass
-class ArchiveRow:
-    """One row of the file: its number, the cells as text, clean data, errors by column."""
+class ArchiveRow(SheetRow):
+    """One row of the file: its number, the cells as text, clean data, errors by column.
 
-    #: The row's number as the spreadsheet shows it (the first data row is 2).
-    row: int
-    cells: dict[str, str] = field(default_factory=dict)
-    data: dict[str, Any] = field(default_factory=dict)
-    errors: dict[str, list[str]] = field(default_factory=dict)
+    The first data row is 2.
+    """
+
     #: Things worth knowing that are not errors (an existing person whose record is extended).
     notes: list[str] = field(default_factory=list)
-
-    @property
-    def valid(self) -> bool:
-        """Return whether the row can be imported."""
-        return not self.errors
-
-    def add_error(self, key: str, message: str) -> None:
-        """Add ``message`` to the errors of column ``key``."""
-        messages = self.errors.setdefault(key, [])
-        if message not in messages:
-            messages.append(message)
 
 
 @dataclass
@@ -459,147 +393,41 @@ class ParsedFile:
     ignored: list[str]
 
 
-def _nfkc(value: str) -> str:
-    return unicodedata.normalize("NFKC", value).strip()
-
-
-def _heading_key(text: str) -> str:
-    return re.sub(r"\s+", "", _nfkc(str(text)).rstrip("* ")).casefold()
-
-
-_HEADINGS = {_heading_key(name): c.key for c in COLUMNS for name in (c.zh, c.en, c.key)} | {
-    _heading_key(alias): key for alias, key in (("身份证号码", "id_number"), ("单位", "unit"))
+_HEADINGS = {heading_key(name): c.key for c in COLUMNS for name in (c.zh, c.en, c.key)} | {
+    heading_key(alias): key for alias, key in (("身份证号码", "id_number"), ("单位", "unit"))
 }
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    return "" if value is None else str(value)
-
-
-def _sheet_rows(data: bytes) -> Iterator[tuple[Any, ...]]:
-    """Yield the rows of a checked workbook's data sheet as values (formulas as their text)."""
-    with warnings.catch_warnings():
-        # Extensions openpyxl drops (conditional formats, slicers) are nothing we read.
-        warnings.simplefilter("ignore")
-        try:
-            wb = openpyxl.load_workbook(
-                io.BytesIO(data), read_only=True, data_only=False, keep_links=False
-            )
-            named = [n for n in DATA_SHEET.values() if n in wb.sheetnames]
-            visible = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
-            ws = wb[named[0]] if named else (visible or wb.worksheets)[0]
-            ws.reset_dimensions()
-        except Exception:
-            raise _rejected("damaged") from None
-        try:
-            for values in ws.iter_rows(values_only=True):
-                yield tuple(getattr(v, "text", v) for v in values)
-        except FileRejected:
-            raise
-        except Exception:
-            raise _rejected("damaged") from None
-        finally:
-            wb.close()
-
-
-def _decoded(data: bytes) -> str:
-    """Return CSV bytes as text: UTF-8 (with or without BOM), else GB18030."""
-    bom = data.startswith(b"\xef\xbb\xbf")
-    candidates = ("utf-8-sig",) if bom else ("utf-8", "gb18030")
-    for codec in candidates:
-        try:
-            text = data.decode(codec)
-        except UnicodeDecodeError:
-            continue
-        if _BINARY.search(text):
-            raise _rejected("not_text")
-        return text
-    raise _rejected("encoding")
-
-
-def _csv_rows(data: bytes) -> Iterator[tuple[Any, ...]]:
-    text = _decoded(data)
-    first = text.split("\n", 1)[0]
-    dialect = "excel-tab" if "\t" in first and "," not in first else "excel"
-    try:
-        yield from (tuple(r) for r in csv.reader(io.StringIO(text, newline=""), dialect=dialect))
-    except csv.Error:
-        raise _rejected("damaged") from None
 
 
 def read(data: bytes, *, max_rows: int = MAX_ROWS) -> ParsedFile:
     """Read a workbook or CSV file laid out like the template; raise FileRejected for the file.
 
-    Judged by content: a ZIP must be a plain .xlsx workbook (``imports.check_workbook``), an
+    Judged by content (``spreadsheets.read_table``): a ZIP must be a plain .xlsx workbook, an
     old .xls is refused by name, anything else must be text. Each row is converted and
     checked on its own (:func:`_read_row`); :func:`check` adds what needs the other rows.
     """
-    if not data:
-        raise _rejected("empty")
-    if len(data) > MAX_BYTES:
-        raise _rejected("too_large", limit=f"{MAX_BYTES // 2**20} MiB")
-    if data.startswith(_OLE_MAGIC):
-        raise _rejected("xls")
-    if data.startswith(b"PK\x03\x04"):
-        try:
-            imports.check_workbook(data)
-        except imports.SheetRejected as exc:
-            if exc.code == "not_xlsx":
-                raise _rejected("zip") from None
-            raise
-        rows, fmt = _sheet_rows(data), "xlsx"
-    else:
-        rows, fmt = _csv_rows(data), "csv"
+    rows, fmt = read_table(data, DATA_SHEET.values(), max_bytes=MAX_BYTES, messages=_MESSAGES)
     header = next(rows, None)
     if header is None:
         raise _rejected("no_rows")
-    by_index: dict[int, str] = {}
-    ignored: list[str] = []
-    for i, heading in enumerate(header):
-        if heading in (None, ""):
-            continue
-        key = _HEADINGS.get(_heading_key(heading))
-        if key is None:
-            ignored.append(str(heading).strip())
-        elif key in by_index.values():
-            raise _rejected("duplicate_column", heading=str(heading).strip())
-        else:
-            by_index[i] = key
+    by_index, unknown = match_headings(header, _HEADINGS)
+    check_unique(by_index, header, _MESSAGES)
     if not by_index:
         raise _rejected("no_header")
     missing = [c for c in COLUMNS if c.required and c.key not in by_index.values()]
     if missing:
-        names = _listed(pick({"zh": c.zh, "en": c.en}) for c in missing)
+        names = listed(pick({"zh": c.zh, "en": c.en}) for c in missing)
         raise _rejected("missing_columns", columns=names)
     results: list[ArchiveRow] = []
     for number, values in enumerate(rows, start=2):
         cells = {key: values[i] for i, key in by_index.items() if i < len(values)}
-        if not any(_shown(v).strip() for v in cells.values()):
+        if not any(cell_text(v).strip() for v in cells.values()):
             continue
         if len(results) >= max_rows:
             raise _rejected("too_many_rows", limit=max_rows)
         results.append(_read_row(number, cells))
     if not results:
         raise _rejected("no_rows")
-    return ParsedFile(results, fmt, ignored)
-
-
-def _choice(value: str, labels: dict[str, dict[str, str]], allowed: Sequence[str]) -> str | None:
-    """Return the value whose key or label (in either language) is ``value``."""
-    wanted = _nfkc(value).casefold()
-    for key in allowed:
-        names = {key, *labels[key].values()}
-        if wanted in {_nfkc(n).casefold() for n in names}:
-            return key
-    return None
+    return ParsedFile(results, fmt, [heading.strip() for heading in unknown.values()])
 
 
 #: Other ways the file may name a status or a gender.
@@ -608,26 +436,12 @@ _STATUS_ALIASES |= {"逝世": "deceased", "离世": "deceased", "离休": "retir
 _GENDER_ALIASES = {"m": "male", "f": "female", "男性": "male", "女性": "female"}
 
 
-def _date(value: Any) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    match = _DATE.fullmatch(_nfkc(_shown(value)))
-    if match:
-        try:
-            return date(*(int(g) for g in match.groups()))
-        except ValueError:
-            return None
-    return None
-
-
 def _read_row(number: int, raw: dict[str, Any]) -> ArchiveRow:
     """Convert and check one row on its own."""
     row = ArchiveRow(row=number)
     for key, value in raw.items():
-        row.cells[key] = _shown(value).strip()
-    cells = {k: _nfkc(v) for k, v in row.cells.items()}
+        row.cells[key] = cell_text(value).strip()
+    cells = {k: nfkc(v) for k, v in row.cells.items()}
     data = row.data
     for column in COLUMNS:
         text = cells.get(column.key, "")
@@ -642,7 +456,7 @@ def _read_row(number: int, raw: dict[str, Any]) -> ArchiveRow:
     born: date | None = None
     male: bool | None = None
     value = raw.get("id_number")
-    if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) >= 10**15:
+    if lost_digits(value):
         row.add_error("id_number", _text("number_id"))
     elif cells.get("id_number"):
         try:
@@ -654,18 +468,18 @@ def _read_row(number: int, raw: dict[str, Any]) -> ArchiveRow:
             male = int(data["id_number"][16]) % 2 == 1
             row.cells["id_number"] = data["id_number"]
     if cells.get("gender"):
-        gender = _GENDER_ALIASES.get(cells["gender"].casefold()) or _choice(
-            cells["gender"], GENDER_LABELS, ("male", "female")
+        gender = _GENDER_ALIASES.get(cells["gender"].casefold()) or match_choice(
+            cells["gender"], GENDER_LABELS.items()
         )
         if gender is None:
-            row.add_error("gender", _choice_error(cells["gender"], GENDER_LABELS, GENDER_LABELS))
+            row.add_error("gender", not_a_choice(cells["gender"], GENDER_LABELS.values()))
         elif male is not None and (gender == "male") != male:
             row.add_error("gender", _text("gender_id"))
         data["gender"] = gender
     elif male is not None:
         data["gender"] = "male" if male else "female"
     if cells.get("birth_date"):
-        birth = _date(raw.get("birth_date"))
+        birth = read_date(raw.get("birth_date"))
         if birth is None:
             row.add_error("birth_date", _text("date"))
         elif born is not None and birth != born:
@@ -685,26 +499,26 @@ def _read_row(number: int, raw: dict[str, Any]) -> ArchiveRow:
             row.add_error("year", _text("year", low=1950, high=today.year + 1))
         data["year"] = year
     if cells.get("decision_date"):
-        decided = _date(raw.get("decision_date"))
+        decided = read_date(raw.get("decision_date"))
         if decided is None:
             row.add_error("decision_date", _text("date"))
         elif decided > today:
             row.add_error("decision_date", _text("future"))
         data["decision_date"] = decided
-    for key, labels, allowed in (
-        ("level", LEVEL_LABELS, tuple(LEVEL_LABELS)),
-        ("honour_type", TYPE_LABELS, tuple(TYPE_LABELS)),
-        ("status", STATUS_LABELS, tuple(STATUS_LABELS)),
+    for key, labels in (
+        ("level", LEVEL_LABELS),
+        ("honour_type", TYPE_LABELS),
+        ("status", STATUS_LABELS),
     ):
         text = cells.get(key, "")
         if not text:
             data[key] = None
             continue
-        found = _choice(text, labels, allowed)
+        found = match_choice(text, labels.items())
         if key == "status" and found is None:
             found = _STATUS_ALIASES.get(text)
         if found is None:
-            row.add_error(key, _choice_error(text, labels, {k: labels[k] for k in allowed}))
+            row.add_error(key, not_a_choice(text, labels.values()))
         elif key == "honour_type" and found not in PERSON_TYPES:
             row.add_error(key, _text("person_type"))
         data[key] = found
@@ -722,10 +536,6 @@ def _read_row(number: int, raw: dict[str, Any]) -> ArchiveRow:
     else:
         data["phone"] = None
     return row
-
-
-def _choice_error(value: str, labels: dict[str, dict[str, str]], shown: dict) -> str:
-    return _text("choice", value=value, choices=_listed(pick(label) for label in shown.values()))
 
 
 # --- checking the rows together, and against the archive -------------------------------------
@@ -785,7 +595,7 @@ def _check_conflicts(same: list[ArchiveRow]) -> None:
         if len(values) < 2:
             continue
         for r in same:
-            others = _listed(str(o.row) for o in same if o is not r)
+            others = listed(str(o.row) for o in same if o is not r)
             r.add_error(key, _text("conflict", rows=others))
 
 
@@ -806,7 +616,7 @@ def _check_same_honours(same: list[ArchiveRow]) -> None:
         if len(twins) < 2:
             continue
         for r in twins:
-            others = _listed(str(o.row) for o in twins if o is not r)
+            others = listed(str(o.row) for o in twins if o is not r)
             r.add_error("title", _text("same_honour", rows=others))
 
 
@@ -815,7 +625,7 @@ def _check_archive(
 ) -> None:
     """Mark rows naming an honour the archive holds, or an ID number held under another name."""
     people = existing_people(session, federation, list(by_person))
-    held: set[tuple[int, str, int, str]] = set()
+    held: set[tuple[int | None, str, int, str]] = set()
     for chunk in _chunks([p.id for p in people.values()]):
         held |= {
             (h.person_id, h.title, h.year, h.decision_number)
@@ -826,7 +636,7 @@ def _check_archive(
         if person is None:
             continue
         for r in rows:
-            if r.data.get("name") and _nfkc(r.data["name"]) != _nfkc(person.name):
+            if r.data.get("name") and nfkc(r.data["name"]) != nfkc(person.name):
                 r.add_error("name", _text("other_name", name=person.name))
             if (person.id, *_honour_key(r)) in held:
                 r.add_error("title", _text("in_archive"))
@@ -853,7 +663,7 @@ def existing_people(
         ):
             current = person
             while current.merged_into_id is not None:
-                current = session.get(ArchivePerson, current.merged_into_id)
+                current = session.get_one(ArchivePerson, current.merged_into_id)
             found[person.id_number] = current
     return found
 
@@ -902,18 +712,7 @@ def commit(
     """
     if not can_manage_archive(actor, federation):
         raise PermissionDenied("only the federation's reviewers and administrators import")
-    invalid = [r for r in rows if not r.valid]
-    if invalid and not accept_valid_only:
-        raise InvalidData(
-            f"{len(invalid)} of {len(rows)} rows have errors; nothing was imported",
-            fields={
-                f"row {r.row}": [f"{key}: {m}" for key, ms in r.errors.items() for m in ms]
-                for r in invalid
-            },
-        )
-    valid = [r for r in rows if r.valid]
-    if not valid:
-        raise InvalidData("no row can be imported")
+    valid, invalid = split_valid(rows, accept_valid_only=accept_valid_only)
     now = now or utcnow()
     units = _units_by_name(session, federation)
     by_person: dict[str, list[ArchiveRow]] = defaultdict(list)
@@ -922,7 +721,7 @@ def commit(
     result = ImportResult([], [], [], [r.row for r in invalid])
     for id_number, person_rows in by_person.items():
         # What the person's rows give (they agree: conflicts are errors); else what was derived.
-        own = {
+        own: dict[str, Any] = {
             k: next(
                 (v for r in person_rows if (v := _given(r, k)) is not None),
                 person_rows[0].data.get(k),
@@ -965,8 +764,7 @@ def commit(
     append_event(
         session,
         action="archive.import",
-        actor_id=getattr(actor, "id", None),
-        actor_name=actor.name,
+        **actor_fields(actor),
         organisation_id=federation.id,
         entity_type="organisation",
         entity_id=federation.id,
@@ -1014,8 +812,7 @@ def _add_honour(
     append_event(
         session,
         action="archive.honour_import",
-        actor_id=getattr(actor, "id", None),
-        actor_name=actor.name,
+        **actor_fields(actor),
         organisation_id=unit_id,
         entity_type="archive_person",
         entity_id=person.id,
@@ -1036,36 +833,19 @@ def _add_honour(
 # --- keeping the file between the dry run and the commit -------------------------------------
 
 
-def _kept_root(root: Path | None = None) -> Path:
-    """Return the folder of kept archive files: ``archive-imports`` in the upload folder."""
-    if root is not None:
-        return Path(root)
-    if not has_app_context():
-        raise RuntimeError("archive_io: pass root= outside an application context")
-    configured = current_app.config.get("UPLOAD_DIR")
-    base = Path(configured) if configured else Path(current_app.instance_path) / "uploads"
-    return base / "archive-imports"
-
-
 def keep_file(data: bytes, *, root: Path | None = None) -> str:
     """Store a checked file by its SHA-256 until its commit; return the hash."""
-    folder = _kept_root(root)
-    imports.prune_kept(root=folder, max_age=KEEP_SECONDS)
-    sha256 = hashlib.sha256(data).hexdigest()
-    path = folder / sha256[:2] / sha256
-    uploads.write_once(path, data, sha256)
-    os.utime(path)  # kept from now on, should the same file have been kept before
-    return sha256
+    return _KEPT.keep(data, root=root)
 
 
 def kept_file(sha256: str, *, root: Path | None = None) -> bytes:
     """Return a kept file's bytes, re-hashed; FileNotFoundError once pruned or imported."""
-    return imports.kept_sheet(sha256, root=_kept_root(root))
+    return _KEPT.read(sha256, root=root)
 
 
 def discard_file(sha256: str, *, root: Path | None = None) -> None:
     """Delete a kept file (after its import)."""
-    imports.discard_sheet(sha256, root=_kept_root(root))
+    _KEPT.discard(sha256, root=root)
 
 
 # --- export ----------------------------------------------------------------------------------
@@ -1095,7 +875,7 @@ def export_rows(
     ``clear(person)`` says whether the reader may take the person's ID number and phone out
     of the system; otherwise they are masked (110***********1234, 139****0000).
     """
-    yield [neutralise(h) for h in export_header(language)]
+    yield neutralised(export_header(language))
     found = matching(session, user, filters)
     ids = list(
         session.scalars(
@@ -1116,7 +896,7 @@ def export_rows(
         for pid in chunk:
             person = people[pid]
             for row in _person_rows(person, language, clear=bool(clear(person))):
-                yield [neutralise(cell) for cell in row]
+                yield neutralised(row)
 
 
 def _person_rows(person: ArchivePerson, language: str, *, clear: bool) -> list[list[Any]]:
@@ -1135,7 +915,8 @@ def _person_rows(person: ArchivePerson, language: str, *, clear: bool) -> list[l
         (person.phone or "") if clear else mask_phone(person.phone),
     ]
     rows = []
-    for h in person.honours or [None]:
+    honours: list[HonourRecord | None] = [*person.honours] or [None]
+    for h in honours:
         honour = (
             [
                 h.title,
@@ -1156,18 +937,9 @@ def _person_rows(person: ArchivePerson, language: str, *, clear: bool) -> list[l
 
 def csv_bytes(rows: Iterable[list[Any]]) -> bytes:
     """Return CSV with a BOM (so that spreadsheets read it as UTF-8)."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    csv.writer(buffer).writerows(rows)
-    return buffer.getvalue().encode("utf-8")
+    return spreadsheets.csv_bytes(rows)
 
 
 def xlsx_bytes(rows: Iterable[list[Any]], language: str) -> bytes:
-    """Return an Excel workbook of the rows: values only, never formulas, text as text."""
-    book = openpyxl.Workbook(write_only=True)
-    sheet = book.create_sheet(DATA_SHEET[language])
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    """Return an Excel workbook of the (neutralised) rows: values only, text as text."""
+    return spreadsheets.xlsx_bytes(rows, DATA_SHEET[language])

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import flag_modified
 
 from nomination import engine
+from nomination.actors import actor_fields
 from nomination.archive.people import mask_id_number
 from nomination.audit.chain import Personal, append_event, subject_key
 from nomination.db import utcnow
@@ -34,7 +35,6 @@ from nomination.labels import PERSON_STATUS_LABELS
 from nomination.models import (
     ArchiveCase,
     ArchivePerson,
-    AuditEvent,
     Organisation,
     VerificationEntry,
     VerificationRound,
@@ -78,10 +78,6 @@ FIELD_LABELS = {
     "post": {"zh": "职务", "en": "Post"},
     "unit_name": {"zh": "工作单位", "en": "Unit"},
 }
-
-
-def _actor(actor: Any) -> dict[str, Any]:
-    return {"actor_id": getattr(actor, "id", None), "actor_name": actor.name}
 
 
 # --- who may do what -------------------------------------------------------------------------
@@ -245,17 +241,6 @@ def entry_view(entry: VerificationEntry) -> dict[str, Any]:
     }
 
 
-def case_history(session: Session, case: ArchiveCase) -> list[AuditEvent]:
-    """Return the audit events of ``case``, oldest first."""
-    return list(
-        session.scalars(
-            select(AuditEvent)
-            .where(AuditEvent.entity_type == "case", AuditEvent.entity_id == str(case.id))
-            .order_by(AuditEvent.seq)
-        )
-    )
-
-
 # --- opening a round -------------------------------------------------------------------------
 
 
@@ -366,7 +351,7 @@ def open_round(
         append_event(
             session,
             action="verification.case_open",
-            **_actor(actor),
+            **actor_fields(actor),
             role="federation_reviewer",
             organisation_id=unit.id,
             entity_type="case",
@@ -384,7 +369,7 @@ def open_round(
     append_event(
         session,
         action="verification_round.open",
-        **_actor(actor),
+        **actor_fields(actor),
         role="federation_reviewer",
         organisation_id=federation.id,
         entity_type="verification_round",
@@ -587,7 +572,7 @@ def answer_entry(
     append_event(
         session,
         action="verification.answer",
-        **_actor(actor),
+        **actor_fields(actor),
         role="unit_submitter",
         organisation_id=case.unit_id,
         entity_type="case",
@@ -635,7 +620,7 @@ def update_case_data(
     append_event(
         session,
         action="verification.case_update",
-        **_actor(actor),
+        **actor_fields(actor),
         role="unit_submitter",
         organisation_id=case.unit_id,
         entity_type="case",
@@ -773,7 +758,7 @@ def close_round(
     append_event(
         session,
         action="verification_round.close",
-        **_actor(actor),
+        **actor_fields(actor),
         role="federation_reviewer",
         organisation_id=federation.id,
         entity_type="verification_round",

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from nomination.actors import SystemActor
+from nomination.actors import SystemActor, actor_fields
 from nomination.audit.chain import ERASE_ACTION, append_event, lock_head, subject_key
 from nomination.errors import InvalidData, NotFound, PermissionDenied
 from nomination.models import Nomination
@@ -86,8 +86,7 @@ def erase_person(
     appended = append_event(
         session,
         action=ERASE_ACTION,
-        actor_id=getattr(actor, "id", None),
-        actor_name=actor.name,
+        **actor_fields(actor),
         role="admin",
         organisation_id=nomination.unit_id if nomination else None,
         campaign_id=nomination.campaign_id if nomination else None,

@@ -13,8 +13,6 @@ to include personal data replace each commitment by :data:`MASK` instead of reve
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import time as clock
@@ -28,7 +26,7 @@ from flask import current_app
 from sqlalchemy import ColumnElement, Select, false, select
 from sqlalchemy.orm import Session
 
-from nomination import engine
+from nomination import engine, spreadsheets
 from nomination.audit import chain as audit
 from nomination.audit import checkpoints
 from nomination.audit.chain import REDACTED, EventView, event_views
@@ -47,11 +45,10 @@ from nomination.models import (
     Objection,
     Organisation,
 )
+from nomination.spreadsheets import csv_chunks, neutralise, neutralised
 
 #: Shown in exports instead of a personal value when personal data may not be included.
 MASK = "***"
-#: A cell starting with one of these is a formula (or may become one) in a spreadsheet.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 #: Notes older events recorded that only objection handlers may read (the objector's key).
 PRIVATE_NOTES = ("objection_reference",)
 #: The actions whose event is the nominating unit's submission, for its receipt.
@@ -453,13 +450,6 @@ def honours_of(session: Session, nominations: Sequence[Nomination]) -> list[Hono
 # --- exports for reading ---------------------------------------------------------------------
 
 
-def neutralise(value: Any) -> Any:
-    """Return ``value`` safe for a spreadsheet cell: a would-be formula gets a leading quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
 def _masked(value: Any) -> Any:
     if audit._is_commitment(value):
         return MASK
@@ -554,32 +544,12 @@ def export_rows(
                 e.comment or "",
                 e.hash,
             ]
-            yield [neutralise(cell) for cell in row]
-
-
-def csv_chunks(rows: Iterable[list[Any]]) -> Iterator[str]:
-    """Yield CSV text (with a BOM, so that spreadsheets read it as UTF-8), a row at a time."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    yield "\ufeff"
-    for row in rows:
-        writer.writerow(row)
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
+            yield neutralised(row)
 
 
 def xlsx_bytes(rows: Iterable[list[Any]]) -> bytes:
-    """Return an Excel workbook of the rows (values only, never formulas)."""
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("audit")
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    """Return an Excel workbook of the (neutralised) rows, values only."""
+    return spreadsheets.xlsx_bytes(rows, "audit")
 
 
 # --- receipts --------------------------------------------------------------------------------

@@ -15,44 +15,55 @@ numbers and phones, which must not outlive their purpose.
 
 from __future__ import annotations
 
-import hashlib
-import io
-import os
 import re
-import time
-import unicodedata
-import warnings
-import zipfile
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import openpyxl
-from flask import current_app, has_app_context
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from nomination import engine, uploads
+from nomination import engine
+from nomination.actors import actor_fields
 from nomination.audit.chain import append_event
 from nomination.definitions.forms import FieldDef, FormDef, validate
-from nomination.errors import InvalidData, PermissionDenied
+from nomination.errors import PermissionDenied
 from nomination.i18n import pick
 from nomination.models import Campaign, Nomination, Organisation
 from nomination.nominations.operations import create_nomination
 from nomination.permissions import can_create_nomination
+from nomination.spreadsheets import (
+    KEEP_SECONDS,
+    LIST_SHEET,
+    MESSAGES,
+    XLSX_TYPE,
+    KeptFiles,
+    Messages,
+    SheetRejected,
+    SheetRow,
+    Template,
+    cell_text,
+    check_unique,
+    check_workbook,
+    guarded,
+    heading_key,
+    listed,
+    lost_digits,
+    match_choice,
+    match_headings,
+    nfkc,
+    not_a_choice,
+    open_sheet,
+    plain,
+    read_date,
+    split_valid,
+)
 
 #: At most this many nominees in one sheet; more is refused with a message saying so.
 MAX_ROWS = 500
-#: An uploaded sheet is kept this long for its commit, then pruned.
-KEEP_SECONDS = 24 * 3600
-#: A workbook whose parts unpack to more than this is refused (500 full rows take about 10 MiB).
-MAX_UNPACKED_BYTES = 64 * 1024 * 1024
 #: Rows read at most, empty ones included (a sheet formatted far down has many empty rows).
 MAX_SCANNED_ROWS = 100_000
 #: Columns read beyond the headings, to find data typed where no heading is.
@@ -61,13 +72,8 @@ EXTRA_COLUMNS = 100
 DATA_SHEET = {"zh": "推荐名单", "en": "Nominations"}
 #: The instructions sheet's name in each language.
 HELP_SHEET = {"zh": "说明", "en": "Instructions"}
-#: The hidden sheet holding the drop-down lists.
-LIST_SHEET = "选项"
 #: Row 1 holds the labels, hidden row 2 the field names; nominees start on row 3.
 LABEL_ROW, NAME_ROW, FIRST_ROW = 1, 2, 3
-#: The content type of a plain workbook's main part (not a template, not macro-enabled).
-XLSX_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: The columns of a repeatable "rows" field whose definition names none (prior honours).
 DEFAULT_ROW_COLUMNS = (
     FieldDef(name="title", type="text", label={"zh": "荣誉称号", "en": "Title"}),
@@ -77,121 +83,63 @@ DEFAULT_ROW_COLUMNS = (
 #: Words a yes/no cell may hold (compared after NFKC and case folding).
 _YES = {"是", "y", "yes", "true", "1", "√", "✓", "有"}
 _NO = {"否", "n", "no", "false", "0", "×", "✗", "无"}
-_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 _INTEGER = re.compile(r"[+-]?\d+")
-_ZIP_MAGIC = b"PK\x03\x04"
-_DOCTYPE = tuple("<!DOCTYPE".encode(codec) for codec in ("utf-8", "utf-16-le", "utf-16-be"))
 #: The parts of the identifying field's value that do not count when comparing two rows.
 _KEY_NOISE = re.compile(r"[\s\-]")
+#: Sheets kept between their dry run and their commit: ``imports`` in the upload folder.
+_KEPT = KeptFiles("imports")
 
-#: code → (Chinese, English); the braces are filled in with str.format.
-_MESSAGES: dict[str, tuple[str, str]] = {
-    "empty": ("文件是空的。", "The file is empty."),
-    "not_xlsx": (
-        "只接受 Excel 工作簿(.xlsx)。请用下载的模板填写;.xls、WPS 或 CSV 文件请先另存为 .xlsx,"
-        "加密的工作簿请先取消密码。",
-        "Only Excel workbooks (.xlsx) are accepted. Fill in the downloaded template; save .xls, "
-        "WPS or CSV files as .xlsx first, and remove any password.",
-    ),
-    "damaged": (
-        "文件已损坏或不完整,无法打开。",
-        "The file is damaged or incomplete and cannot be opened.",
-    ),
-    "macros": (
-        "工作簿含有宏或控件,请另存为普通的 .xlsx 工作簿后再上传。",
-        "The workbook contains macros or controls; save it as a plain .xlsx workbook and "
-        "upload it again.",
-    ),
-    "too_large_unpacked": (
-        "工作簿解压后超过了 {limit} 的上限。",
-        "The workbook unpacks to more than the limit of {limit}.",
-    ),
-    "too_many_rows": (
-        "表格填写了超过 {limit} 行,请分成几个文件导入(每个不超过 {limit} 行)。",
-        "The sheet has more than {limit} rows; split it into several files of at most "
-        "{limit} rows.",
-    ),
-    "no_rows": (
-        "表格中没有填写任何推荐(请从第 {first} 行起每行填写一位)。",
-        "The sheet holds no nominations (one per row, from row {first}).",
-    ),
-    "wrong_form": (
-        "表格第一行不是本奖项推荐表的栏目,请使用本奖项的导入模板。",
-        "The sheet's first row is not the headings of this award's form; use this award's "
-        "import template.",
-    ),
-    "unknown_column": (
-        "第 {column} 列“{heading}”不是推荐表的栏目,请删除该列或使用导入模板。",
-        "Column {column} ('{heading}') is not a field of the form; delete it or use the "
-        "import template.",
-    ),
-    "duplicate_column": (
-        "栏目“{heading}”出现了两次(第 {first} 列和第 {second} 列)。",
-        "The heading '{heading}' appears twice (columns {first} and {second}).",
-    ),
-    "headless_data": (
-        "第 {column} 列没有栏目名称,却在第 {row} 行填有内容。",
-        "Column {column} has no heading but row {row} holds something in it.",
-    ),
-    # Errors of one cell.
-    "date": ("日期应为 Excel 日期或 1980-01-31 的格式", "Enter a date, as 1980-01-31"),
-    "integer": ("应为整数", "Enter a whole number"),
-    "choice": ("“{value}”不是可选项;可选:{choices}", "'{value}' is not a choice: {choices}"),
-    "boolean": ("应填“是”或“否”", "Enter Yes or No"),
-    "number_id": (
-        "号码被 Excel 存成了数字,末几位可能已经丢失;请把该列设为文本格式后重新填写",
-        "Excel stored the number as a number and may have lost its last digits; format the "
-        "column as text and enter it again",
-    ),
-    "duplicate": ("与第 {rows} 行重复", "Same as row {rows}"),
-    "existing": (
-        "本单位在本次评选中已推荐过(推荐编号 {ids})",
-        "Your unit has already nominated this in this campaign (nomination {ids})",
-    ),
-}
+#: code → (Chinese, English); the braces are filled in with str.format. The messages of
+#: reading a workbook (empty, damaged, macros, ...) are the shared ones.
+_MESSAGES = Messages(
+    {
+        "too_many_rows": (
+            "表格填写了超过 {limit} 行,请分成几个文件导入(每个不超过 {limit} 行)。",
+            "The sheet has more than {limit} rows; split it into several files of at most "
+            "{limit} rows.",
+        ),
+        "no_rows": (
+            "表格中没有填写任何推荐(请从第 {first} 行起每行填写一位)。",
+            "The sheet holds no nominations (one per row, from row {first}).",
+        ),
+        "wrong_form": (
+            "表格第一行不是本奖项推荐表的栏目,请使用本奖项的导入模板。",
+            "The sheet's first row is not the headings of this award's form; use this award's "
+            "import template.",
+        ),
+        "unknown_column": (
+            "第 {column} 列“{heading}”不是推荐表的栏目,请删除该列或使用导入模板。",
+            "Column {column} ('{heading}') is not a field of the form; delete it or use the "
+            "import template.",
+        ),
+        "headless_data": (
+            "第 {column} 列没有栏目名称,却在第 {row} 行填有内容。",
+            "Column {column} has no heading but row {row} holds something in it.",
+        ),
+        # Errors of one cell.
+        "integer": ("应为整数", "Enter a whole number"),
+        "boolean": ("应填“是”或“否”", "Enter Yes or No"),
+        "duplicate": ("与第 {rows} 行重复", "Same as row {rows}"),
+        "existing": (
+            "本单位在本次评选中已推荐过(推荐编号 {ids})",
+            "Your unit has already nominated this in this campaign (nomination {ids})",
+        ),
+    },
+    base=MESSAGES,
+)
+_text = _MESSAGES.text
+_rejected = _MESSAGES.rejected
 
 
-def _text(code: str, **values: Any) -> str:
-    """Return the message ``code`` in the current language, filled in."""
-    zh, en = _MESSAGES[code]
-    return pick({"zh": zh.format(**values), "en": en.format(**values)})
+class RowResult(SheetRow):
+    """One row of a sheet: its number as Excel shows it, clean data, and errors by field.
 
-
-def _listed(items: Iterable[str]) -> str:
-    """Return ``items`` as a list in the current language: 甲、乙 or A, B."""
-    return pick({"zh": "、", "en": ", "}).join(items)
-
-
-class SheetRejected(uploads.UploadRejected):
-    """A refused sheet: a file that is no plain workbook, or a sheet that is not the template."""
-
-
-def _rejected(code: str, **values: Any) -> SheetRejected:
-    zh, en = _MESSAGES[code]
-    return SheetRejected(code, zh.format(**values), en.format(**values))
-
-
-@dataclass
-class RowResult:
-    """One row of a sheet: its number as Excel shows it, clean data, and errors by field."""
-
-    #: The row's number in the sheet (the first nominee of the template is on row 3).
-    row: int
-    #: The data as validation cleaned it (empty while the row has errors).
-    data: dict[str, Any]
-    #: Messages by field name, in the language of the request that read the sheet.
-    errors: dict[str, list[str]] = field(default_factory=dict)
-    #: What each cell held, as text, to show beside its errors.
-    cells: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def valid(self) -> bool:
-        """Return whether the row can be imported."""
-        return not self.errors
+    The first nominee of the template is on row 3; ``data`` is empty while the row has errors.
+    """
 
     def add_error(self, name: str, message: str) -> None:
         """Add ``message`` to the errors of field ``name``; the row's data is void."""
-        self.errors.setdefault(name, []).append(message)
+        super().add_error(name, message)
         self.data = {}
 
 
@@ -260,19 +208,12 @@ def _heading(fd: FieldDef, language: str) -> str:
 def template(defn: FormDef, language: str = "zh", *, title: str = "") -> bytes:
     """Return an .xlsx template for ``defn``: labels, hidden field names, lists, instructions."""
     zh = language == "zh"
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = DATA_SHEET[language]
-    lists = wb.create_sheet(LIST_SHEET)
-    lists.sheet_state = "hidden"
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="FDE9E7")
+    book = Template(DATA_SHEET[language], language)
+    ws = book.sheet
     wrap = Alignment(wrap_text=True, vertical="top")
-    list_column = 0
     for index, fd in enumerate(defn.fields, start=1):
         letter = get_column_letter(index)
-        head = ws.cell(row=LABEL_ROW, column=index, value=_heading(fd, language))
-        head.font, head.fill = bold, fill
+        head = book.heading(LABEL_ROW, index, _heading(fd, language))
         head.alignment = Alignment(wrap_text=True, vertical="center")
         ws.cell(row=NAME_ROW, column=index, value=fd.name)
         column = ws.column_dimensions[letter]
@@ -293,55 +234,42 @@ def template(defn: FormDef, language: str = "zh", *, title: str = "") -> bytes:
         elif fd.type == "boolean":
             labels = _yes_no(language)
         if labels:
-            # The lists live on a hidden sheet: an inline list is limited to 255 characters
-            # and cannot hold a label with a comma.
-            list_column += 1
-            list_letter = get_column_letter(list_column)
-            for i, label in enumerate(labels, start=1):
-                lists.cell(row=i, column=list_column, value=label)
-            check = DataValidation(
-                type="list",
-                formula1=f"'{LIST_SHEET}'!${list_letter}$1:${list_letter}${len(labels)}",
-                allow_blank=True,
-                showErrorMessage=True,
-                error="请从下拉列表中选择" if zh else "Choose from the list",
-            )
+            book.choose_from(cells, labels)
         elif fd.max_length is not None and fd.type in ("text", "textarea"):
-            check = DataValidation(
-                type="textLength",
-                operator="lessThanOrEqual",
-                formula1=str(fd.max_length),
-                allow_blank=True,
-                showErrorMessage=True,
-                error=(
-                    f"不能超过 {fd.max_length} 字" if zh else f"At most {fd.max_length} characters"
+            limit = f"不能超过 {fd.max_length} 字" if zh else f"At most {fd.max_length} characters"
+            book.check(
+                cells,
+                DataValidation(
+                    type="textLength",
+                    operator="lessThanOrEqual",
+                    formula1=str(fd.max_length),
+                    allow_blank=True,
+                    showErrorMessage=True,
+                    error=limit,
                 ),
             )
         elif fd.type == "integer":
-            check = DataValidation(
-                type="whole",
-                operator="between",
-                formula1=str(fd.minimum if fd.minimum is not None else -(10**9)),
-                formula2=str(fd.maximum if fd.maximum is not None else 10**9),
-                allow_blank=True,
-                showErrorMessage=True,
-                error="应为整数" if zh else "Enter a whole number",
+            book.check(
+                cells,
+                DataValidation(
+                    type="whole",
+                    operator="between",
+                    formula1=str(fd.minimum if fd.minimum is not None else -(10**9)),
+                    formula2=str(fd.maximum if fd.maximum is not None else 10**9),
+                    allow_blank=True,
+                    showErrorMessage=True,
+                    error="应为整数" if zh else "Enter a whole number",
+                ),
             )
-        else:
-            continue
-        ws.add_data_validation(check)
-        check.add(cells)
     ws.row_dimensions[NAME_ROW].hidden = True
     ws.row_dimensions[LABEL_ROW].height = 30
-    ws.freeze_panes = ws.cell(row=FIRST_ROW, column=1)
-    _instructions(wb.create_sheet(HELP_SHEET[language], 1), defn, language, title)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    ws.freeze_panes = f"A{FIRST_ROW}"
+    _instructions(book, defn, language, title)
+    return book.bytes()
 
 
-def _instructions(ws: Any, defn: FormDef, language: str, title: str) -> None:
-    """Fill the instructions sheet: how to fill in the template, then one row per column."""
+def _instructions(book: Template, defn: FormDef, language: str, title: str) -> None:
+    """Write the instructions sheet: how to fill in the template, then one row per column."""
     zh = language == "zh"
     heading = title or pick(defn.title, language)
     notes = (
@@ -368,170 +296,67 @@ def _instructions(ws: Any, defn: FormDef, language: str, title: str) -> None:
             "are created only once you confirm.",
         ]
     )
-    for i, note in enumerate(notes, start=1):
-        ws.cell(row=i, column=1, value=note).font = Font(bold=i == 1, size=13 if i == 1 else 11)
-    top = len(notes) + 2
-    columns = (
+    table: list[Sequence[str]] = [
         ("列", "栏目", "必填", "格式", "限制", "可选值", "填写说明", "字段名")
         if zh
         else ("Column", "Heading", "Required", "Format", "Limits", "Choices", "Help", "Field")
-    )
-    for c, text in enumerate(columns, start=1):
-        ws.cell(row=top, column=c, value=text).font = Font(bold=True)
+    ]
     yes, no = _yes_no(language)
-    for r, fd in enumerate(defn.fields, start=top + 1):
+    for index, fd in enumerate(defn.fields, start=1):
         fmt, limits, choices = _describe(fd, language)
-        values = (
-            get_column_letter(r - top),
-            pick(fd.label, language),
-            yes if fd.required and fd.type != "boolean" else no,
-            fmt,
-            limits,
-            choices,
-            pick(fd.help, language) if fd.help else "",
-            fd.name,
-        )
-        for c, value in enumerate(values, start=1):
-            ws.cell(row=r, column=c, value=value).alignment = Alignment(
-                wrap_text=True, vertical="top"
+        table.append(
+            (
+                get_column_letter(index),
+                pick(fd.label, language),
+                yes if fd.required and fd.type != "boolean" else no,
+                fmt,
+                limits,
+                choices,
+                pick(fd.help, language) if fd.help else "",
+                fd.name,
             )
-    for letter, width in zip("ABCDEFGH", (6, 22, 8, 28, 22, 40, 36, 18), strict=True):
-        ws.column_dimensions[letter].width = width
-
-
-# --- checking the file -----------------------------------------------------------------------
-
-
-def check_workbook(data: bytes) -> None:
-    """Refuse ``data`` unless it is a plain, intact .xlsx workbook; raise SheetRejected.
-
-    Judged by content, like every upload (``nomination.uploads``): a ZIP with a workbook part
-    of the plain workbook type, no macros or controls, a bounded unpacked size and ratio, intact
-    parts, and no DTD anywhere (OOXML has none).
-    """
-    if not data:
-        raise _rejected("empty")
-    if not data.startswith(_ZIP_MAGIC):
-        # An .xls or an encrypted workbook (OLE), HTML or CSV renamed: not a workbook.
-        raise _rejected("not_xlsx")
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError):
-        raise _rejected("damaged") from None
-    with archive:
-        members = archive.infolist()
-        names = [m.filename for m in members]
-        if len(members) > uploads.MAX_ZIP_MEMBERS or len(set(names)) != len(names):
-            raise _rejected("damaged")
-        if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-            raise _rejected("not_xlsx")
-        if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
-            raise _rejected("too_large_unpacked", limit=f"{MAX_UNPACKED_BYTES // 2**20} MiB")
-        for m in members:
-            if (
-                m.file_size > uploads.RATIO_EXEMPT_BYTES
-                and m.file_size > uploads.MAX_COMPRESSION_RATIO * max(m.compress_size, 1)
-            ):
-                raise _rejected("damaged")
-        types = uploads.xml_elements(uploads.read_zip_part(archive, "[Content_Types].xml"))
-        defaults = {a.get("Extension", "").lower(): a.get("ContentType", "") for t, a in types}
-        overrides = {
-            a.get("PartName", "").lower(): a.get("ContentType", "")
-            for t, a in types
-            if t == "Override"
-        }
-        content_types = [a.get("ContentType", "") for _, a in types]
-        if uploads.has_macros(archive, names, content_types):
-            raise _rejected("macros")
-        if overrides.get("/xl/workbook.xml", defaults.get("xml")) != XLSX_MAIN:
-            raise _rejected("not_xlsx")  # .xlsm, .xltx and the like
-        for m in members:
-            try:
-                part = archive.read(m)  # checks the CRC
-            except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError):
-                raise _rejected("damaged") from None
-            if any(mark in part for mark in _DOCTYPE):
-                raise _rejected("damaged")
+        )
+    book.instructions(HELP_SHEET[language], notes, table, (6, 22, 8, 28, 22, 40, 36, 18))
 
 
 # --- reading rows ----------------------------------------------------------------------------
 
 
-def _nfkc(value: str) -> str:
-    return unicodedata.normalize("NFKC", value).strip()
-
-
-def _plain(value: Any) -> Any:
-    """Return a cell's value as read: formulas as their text, never their (cached) result."""
-    if value is None or isinstance(value, str | int | float | bool | date):
-        return value
-    # openpyxl gives array and data-table formulas as objects; their text is what was typed.
-    return getattr(value, "text", None) or str(value)
-
-
-def _shown(value: Any) -> str:
-    """Return a cell's value as text for people."""
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return "" if value is None else str(value)
-
-
-def _as_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    return _shown(value)
-
-
 def _convert(fd: FieldDef, value: Any) -> tuple[Any, str | None]:
     """Turn a cell's value into what validation reads for ``fd``; or (None, the problem)."""
+    text = cell_text(value)
     if fd.type == "date":
-        if isinstance(value, datetime):
-            return value.date().isoformat(), None
-        if isinstance(value, date):
-            return value.isoformat(), None
-        match = _DATE.fullmatch(_nfkc(_as_text(value)))
-        if match:
-            try:
-                return date(*(int(g) for g in match.groups())).isoformat(), None
-            except ValueError:
-                pass
-        return None, _text("date")
+        day = read_date(value)
+        return (day.isoformat(), None) if day is not None else (None, _text("date"))
     if fd.type == "integer":
         if isinstance(value, int) and not isinstance(value, bool):
             return value, None
         if isinstance(value, float) and value.is_integer():
             return int(value), None
-        text = _nfkc(_as_text(value)).replace(",", "")
-        if _INTEGER.fullmatch(text):
-            return int(text), None
+        digits = nfkc(text).replace(",", "")
+        if _INTEGER.fullmatch(digits):
+            return int(digits), None
         return None, _text("integer")
     if fd.type == "boolean":
         if isinstance(value, bool):
             return value, None
-        word = _nfkc(_as_text(value)).casefold()
+        word = nfkc(text).casefold()
         if word in _YES:
             return True, None
         if word in _NO:
             return False, None
         return None, _text("boolean")
     if fd.type == "choice":
-        text = _nfkc(_as_text(value)).casefold()
-        for choice, label in fd.choices:
-            if text in {choice.casefold(), *(_nfkc(v).casefold() for v in label.values())}:
-                return choice, None
-        labels = _listed(pick(label) for _, label in fd.choices)
-        return None, _text("choice", value=_as_text(value), choices=labels)
+        choice = match_choice(text, fd.choices)
+        if choice is not None:
+            return choice, None
+        return None, not_a_choice(text, (label for _, label in fd.choices))
     # An 18-digit number is beyond a double's precision: what Excel kept is not the ID.
-    number = isinstance(value, float | int) and not isinstance(value, bool)
-    if fd.type in ("id_number", "uscc") and number and abs(value) >= 10**15:
+    if fd.type in ("id_number", "uscc") and lost_digits(value):
         return None, _text("number_id")
     if fd.type == "rows":
-        return _convert_rows(fd, _as_text(value))
-    return _as_text(value), None
+        return _convert_rows(fd, text)
+    return text, None
 
 
 def _convert_rows(fd: FieldDef, text: str) -> tuple[Any, str | None]:
@@ -543,7 +368,7 @@ def _convert_rows(fd: FieldDef, text: str) -> tuple[Any, str | None]:
     columns = _row_columns(fd)
     out = []
     for number, line in enumerate(text.splitlines(), start=1):
-        line = _nfkc(line)
+        line = nfkc(line)
         if not line:
             continue
         parts = [p.strip() for p in line.split("|")]
@@ -569,88 +394,38 @@ def _convert_rows(fd: FieldDef, text: str) -> tuple[Any, str | None]:
     return out, None
 
 
-def _heading_key(text: str) -> str:
-    """Return a heading as compared: NFKC, no required mark, no spaces, case-folded."""
-    return re.sub(r"\s+", "", _nfkc(text).rstrip("* ")).casefold()
-
-
-def _columns(defn: FormDef, labels: Sequence[Any], names: Sequence[Any]) -> tuple[dict, int]:
+def _columns(
+    defn: FormDef, labels: Sequence[Any], names: Sequence[Any]
+) -> tuple[dict[int, FieldDef], int]:
     """Return {column index: field} and the first data row, from the header rows.
 
     The hidden row of field names decides when it is there; otherwise the labels (Chinese or
     English) do, and the nominees start on row 2.
     """
     known = {fd.name: fd for fd in defn.fields}
-    name_cells = {i: _nfkc(str(v)) for i, v in enumerate(names) if v not in (None, "")}
+    name_cells = {i: nfkc(str(v)) for i, v in enumerate(names) if v not in (None, "")}
     looks_like_names = all(v.isascii() and v.isidentifier() for v in name_cells.values())
     if name_cells and looks_like_names and not all(v in known for v in name_cells.values()):
         raise _rejected("wrong_form")  # another form's template
+    headings: dict[int, str] | Sequence[Any]
     if name_cells and all(v in known for v in name_cells.values()):
         by_column = {i: known[v] for i, v in name_cells.items()}
         first, headings = FIRST_ROW, {i: str(labels[i] or v) for i, v in name_cells.items()}
     else:
         by_label = {
-            _heading_key(pick(fd.label, lang)): fd for fd in defn.fields for lang in ("zh", "en")
+            heading_key(pick(fd.label, lang)): fd for fd in defn.fields for lang in ("zh", "en")
         }
         by_label.update({fd.name.casefold(): fd for fd in defn.fields})
-        heads = {i: str(v) for i, v in enumerate(labels) if v not in (None, "")}
-        if not any(_heading_key(h) in by_label for h in heads.values()):
+        by_column, unknown = match_headings(labels, by_label)
+        if not by_column:
             raise _rejected("wrong_form")
-        by_column = {}
-        for i, heading in heads.items():
-            fd = by_label.get(_heading_key(heading))
-            if fd is None:
-                raise _rejected(
-                    "unknown_column", column=get_column_letter(i + 1), heading=heading.strip()
-                )
-            by_column[i] = fd
-        first, headings = LABEL_ROW + 1, heads
-    seen: dict[str, int] = {}
-    for i, fd in by_column.items():
-        if fd.name in seen:
+        for i, heading in unknown.items():
             raise _rejected(
-                "duplicate_column",
-                heading=headings[i].strip(),
-                first=get_column_letter(seen[fd.name] + 1),
-                second=get_column_letter(i + 1),
+                "unknown_column", column=get_column_letter(i + 1), heading=heading.strip()
             )
-        seen[fd.name] = i
+        first, headings = LABEL_ROW + 1, labels
+    check_unique({i: fd.name for i, fd in by_column.items()}, headings, _MESSAGES)
     return by_column, first
-
-
-@contextmanager
-def _open_sheet(data: bytes) -> Iterator[Any]:
-    """Open the workbook read-only (streaming) and give its data sheet, formulas as text.
-
-    The sheet's own dimensions are ignored: a false one would pad every row to its width.
-    """
-    # openpyxl warns about extensions it drops (conditional formats, slicers): nothing the
-    # import reads, and no reason to fail.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            wb = openpyxl.load_workbook(
-                io.BytesIO(data), read_only=True, data_only=False, keep_links=False
-            )
-            names = [n for n in DATA_SHEET.values() if n in wb.sheetnames]
-            visible = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
-            ws = wb[names[0]] if names else (visible or wb.worksheets)[0]
-            ws.reset_dimensions()
-        except Exception:
-            # Whatever openpyxl's parsers met (KeyError, ValueError, XML errors, ...).
-            raise _rejected("damaged") from None
-        try:
-            yield ws
-        finally:
-            wb.close()
-
-
-def _guarded(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
-    """Yield ``rows``; a parser's failure on the way is a damaged file."""
-    try:
-        yield from rows
-    except Exception:
-        raise _rejected("damaged") from None
 
 
 def identity_field(defn: FormDef) -> FieldDef | None:
@@ -663,7 +438,7 @@ def identity_field(defn: FormDef) -> FieldDef | None:
 
 
 def _identity(value: Any) -> str:
-    return _KEY_NOISE.sub("", _nfkc(str(value))).upper() if value not in (None, "") else ""
+    return _KEY_NOISE.sub("", nfkc(str(value))).upper() if value not in (None, "") else ""
 
 
 def read(data: bytes, defn: FormDef, *, max_rows: int | None = None) -> list[RowResult]:
@@ -677,18 +452,18 @@ def read(data: bytes, defn: FormDef, *, max_rows: int | None = None) -> list[Row
     limit = MAX_ROWS if max_rows is None else max_rows
     check_workbook(data)
     filled_rows: list[tuple[int, dict[int, Any]]] = []
-    with _open_sheet(data) as ws:
-        header = list(_guarded(ws.iter_rows(max_row=NAME_ROW, values_only=True)))
+    with open_sheet(data, DATA_SHEET.values(), messages=_MESSAGES) as ws:
+        header = list(guarded(ws.iter_rows(max_row=NAME_ROW, values_only=True), _MESSAGES))
         header += [()] * (2 - len(header))
         width = max(len(header[0]), len(header[1]))
         labels, names = (list(r) + [None] * (width - len(r)) for r in header)
         by_column, first = _columns(defn, labels, names)
         name_row = sorted(fd.name for fd in by_column.values())
         rows = ws.iter_rows(min_row=first, max_col=width + EXTRA_COLUMNS, values_only=True)
-        for number, values in enumerate(_guarded(rows), start=first):
+        for number, values in enumerate(guarded(rows, _MESSAGES), start=first):
             if number - first >= MAX_SCANNED_ROWS:
                 raise _rejected("too_many_rows", limit=limit)
-            filled = {i: v for i, v in enumerate(map(_plain, values)) if _as_text(v).strip()}
+            filled = {i: v for i, v in enumerate(map(plain, values)) if cell_text(v).strip()}
             if not filled:
                 continue
             for i in filled:
@@ -715,7 +490,7 @@ def _read_row(
     problems: dict[str, str] = {}
     for i, value in filled.items():
         fd = by_column[i]
-        result.cells[fd.name] = _shown(value)
+        result.cells[fd.name] = cell_text(value)
         converted, problem = _convert(fd, value)
         if problem:
             problems[fd.name] = problem
@@ -748,7 +523,7 @@ def _mark_duplicates(defn: FormDef, results: list[RowResult]) -> None:
         if len(same) < 2:
             continue
         for r in same:
-            others = _listed(str(o.row) for o in same if o is not r)
+            others = listed(str(o.row) for o in same if o is not r)
             r.add_error(ident.name, _text("duplicate", rows=others))
 
 
@@ -789,7 +564,7 @@ def check_existing(
     for r in rows:
         ids = existing.get(_identity(r.data.get(ident.name) or r.cells.get(ident.name)))
         if ids:
-            r.add_error(ident.name, _text("existing", ids=_listed(map(str, sorted(ids)))))
+            r.add_error(ident.name, _text("existing", ids=listed(map(str, sorted(ids)))))
 
 
 # --- creating the nominations ----------------------------------------------------------------
@@ -816,18 +591,7 @@ def commit(
     """
     if not can_create_nomination(actor, unit):
         raise PermissionDenied("you may not nominate for this unit")
-    invalid = [r for r in rows if not r.valid]
-    if invalid and not accept_valid_only:
-        raise InvalidData(
-            f"{len(invalid)} of {len(rows)} rows have errors; nothing was imported",
-            fields={
-                f"row {r.row}": [f"{name}: {m}" for name, ms in r.errors.items() for m in ms]
-                for r in invalid
-            },
-        )
-    valid = [r for r in rows if r.valid]
-    if not valid:
-        raise InvalidData("no row can be imported")
+    valid, invalid = split_valid(rows, accept_valid_only=accept_valid_only)
     created = [
         create_nomination(
             session, actor=actor, campaign=campaign, kind=kind, unit=unit, data=r.data
@@ -837,8 +601,7 @@ def commit(
     append_event(
         session,
         action="nomination.import",
-        actor_id=getattr(actor, "id", None),
-        actor_name=actor.name,
+        **actor_fields(actor),
         role="unit_submitter",
         organisation_id=unit.id,
         campaign_id=campaign.id,
@@ -858,50 +621,43 @@ def commit(
 # --- keeping the sheet between the dry run and the commit ------------------------------------
 
 
-def _kept_root(root: Path | None) -> Path:
-    """Return the folder of kept sheets: ``imports`` in the upload folder."""
-    if root is not None:
-        return Path(root)
-    if not has_app_context():
-        raise RuntimeError("imports: pass root= outside an application context")
-    configured = current_app.config.get("UPLOAD_DIR")
-    base = Path(configured) if configured else Path(current_app.instance_path) / "uploads"
-    return base / "imports"
-
-
 def prune_kept(*, root: Path | None = None, max_age: int = KEEP_SECONDS) -> int:
     """Delete kept sheets older than ``max_age`` seconds; return how many."""
-    folder = _kept_root(root)
-    if not folder.is_dir():
-        return 0
-    cutoff, removed = time.time() - max_age, 0
-    for path in folder.glob("??/*"):
-        try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-                removed += 1
-        except FileNotFoundError:
-            continue  # pruned by another worker meanwhile
-    return removed
+    return _KEPT.prune(root=root, max_age=max_age)
 
 
 def keep_sheet(data: bytes, *, root: Path | None = None) -> str:
     """Store a checked sheet by its SHA-256 until its commit; return the hash."""
     check_workbook(data)
-    prune_kept(root=root)
-    sha256 = hashlib.sha256(data).hexdigest()
-    path = _kept_root(root) / sha256[:2] / sha256
-    uploads.write_once(path, data, sha256)
-    os.utime(path)  # kept from now on, should the same sheet have been kept before
-    return sha256
+    return _KEPT.keep(data, root=root)
 
 
 def kept_sheet(sha256: str, *, root: Path | None = None) -> bytes:
     """Return a kept sheet's bytes, re-hashed; FileNotFoundError once pruned or imported."""
-    return uploads.open_stored(sha256, root=_kept_root(root)).read_bytes()
+    return _KEPT.read(sha256, root=root)
 
 
 def discard_sheet(sha256: str, *, root: Path | None = None) -> None:
     """Delete a kept sheet (after its import)."""
-    if re.fullmatch(r"[0-9a-f]{64}", sha256 or ""):
-        (_kept_root(root) / sha256[:2] / sha256).unlink(missing_ok=True)
+    _KEPT.discard(sha256, root=root)
+
+
+__all__ = [
+    # The pages of the import, and the units' sheet, take the workbook's machinery from here.
+    "KEEP_SECONDS",
+    "LIST_SHEET",
+    "MAX_ROWS",
+    "XLSX_TYPE",
+    "RowResult",
+    "SheetRejected",
+    "check_existing",
+    "check_workbook",
+    "commit",
+    "discard_sheet",
+    "identity_field",
+    "keep_sheet",
+    "kept_sheet",
+    "prune_kept",
+    "read",
+    "template",
+]
