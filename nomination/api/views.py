@@ -2,8 +2,9 @@
 
 Authentication is Flask-Login's (session cookie or ``Authorization: Bearer``, see
 ``web/setup.py``); every endpoint needs a logged-in caller except those marked ``@public``.
-Errors are ``{"error": {"code", "message", "fields"}}``: operations raise ``OperationError``s and
-``web/errors.py`` turns them into that shape. Nothing here commits: the request boundary does.
+Errors are ``{"error": {"code", "message", "fields"}}``: views and operations raise
+``OperationError``s and ``api/errors.py``, the blueprint's handler, turns each into that shape.
+Nothing here commits or rolls back: the request boundary does.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from nomination import db, engine
-from nomination.api import openapi, serialise
+from nomination.api import errors, openapi, serialise
 from nomination.audit import checkpoints
 from nomination.audit.chain import event_views
 from nomination.audit.reading import (
@@ -29,7 +30,7 @@ from nomination.audit.reading import (
     submission_event,
 )
 from nomination.consultations.operations import visible_events
-from nomination.errors import InvalidData, NotFound, PermissionDenied
+from nomination.errors import InvalidData, NotFound, OperationError, PermissionDenied
 from nomination.i18n import pick
 from nomination.models import Campaign, Nomination, Organisation, User
 from nomination.nominations import operations, queries
@@ -44,6 +45,7 @@ from nomination.web.auth import client_key
 from nomination.web.errors import json_error
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp.register_error_handler(OperationError, errors.operation_error)
 
 #: Page size of lists when the caller gives none, and the largest one allowed.
 DEFAULT_LIMIT = 50
