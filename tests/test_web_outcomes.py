@@ -71,10 +71,10 @@ def test_after_a_refusal_the_page_reads_the_records_as_they_are_now(session, cre
 
 
 def test_a_blocked_guard_gives_its_reasons(session):
-    with operation_errors() as outcome:
+    with operation_errors(catch=(GuardBlocked,)) as outcome:
         raise GuardBlocked("blocked", reasons=["no quota left"])
     assert outcome.status == 422 and outcome.reasons == ["no quota left"]
-    with operation_errors() as outcome:
+    with operation_errors(catch=(GuardBlocked,)) as outcome:
         raise GuardBlocked("blocked")
     assert outcome.reasons == ["blocked"]
 
@@ -86,7 +86,9 @@ def test_an_operation_that_goes_through_is_kept(session, create_org):
     assert "DONE" in _codes(session)
 
 
-@pytest.mark.parametrize("error", [PermissionDenied("no"), NotFound("none")])
+@pytest.mark.parametrize(
+    "error", [PermissionDenied("no"), NotFound("none"), GuardBlocked("blocked")]
+)
 def test_refusals_not_asked_for_go_on_to_the_error_pages(session, create_org, error):
     with pytest.raises(type(error)), operation_errors(NameForm()):
         create_org("UNDONE", "federation")

@@ -40,12 +40,7 @@ from nomination.db import utcnow
 from nomination.definitions.forms import FormDef, clean_data, form_class, to_formdata
 from nomination.engine.definitions import StateDef, TransitionDef, Workflow
 from nomination.engine.diagram import svg
-from nomination.errors import (
-    Conflict,
-    InvalidData,
-    OperationError,
-    PermissionDenied,
-)
+from nomination.errors import OperationError
 from nomination.i18n import current_language, lazy, pick
 from nomination.models import AuditEvent, Campaign, Nomination, Organisation, User
 from nomination.models.campaigns import AWARD_KINDS
@@ -79,9 +74,9 @@ from nomination.web.forms import (
     BulkTransitionForm,
     NewNominationForm,
     VersionedForm,
-    attach_errors,
     with_version,
 )
+from nomination.web.outcomes import operation_errors
 from nomination.web.public import OBJECTION_STATUS
 from nomination.web.setup import org_name, tr
 from nomination.web.transitions import Posted, fire_posted, transition_form_class
@@ -634,9 +629,9 @@ def _text_required(trigger: str, pairs: Sequence[tuple[int, int]]) -> bool:
     """Return whether the transition asks for an opinion or reason on any ticked nomination."""
     user = _user()
     for nomination_id, _version in pairs:
-        try:
+        with operation_errors(catch=(OperationError,)) as outcome:
             nomination = load_nomination(db.session, nomination_id, user)
-        except OperationError:
+        if outcome.refused:
             continue  # reported for that nomination when it is fired
         wf = engine.workflow_for(nomination)
         transition = wf.transition(nomination.state, trigger)
@@ -761,7 +756,7 @@ def new() -> ResponseReturnValue:
     status, alerts = 200, [str(_RESTORED)] if kept is not None else []
     if form.validate_on_submit():
         unit = next(u for u in units if u.id == form.unit_id.data)
-        try:
+        with operation_errors(form) as outcome:
             nomination = create_nomination(
                 db.session,
                 actor=user,
@@ -770,13 +765,11 @@ def new() -> ResponseReturnValue:
                 unit=unit,
                 data=clean_data(wf.nominee_form, form),
             )
-        except PermissionDenied as exc:
-            abort(403, exc.message)
-        except InvalidData as exc:
-            status, alerts = 422, attach_errors(form, exc.fields)
-        except Conflict:
+        if outcome.conflict:
             status = 409
             alerts = [tr("评选活动已结束,不能再推荐", "The campaign is closed")]
+        elif outcome.refused:
+            status, alerts = outcome.status, outcome.alerts
         else:
             flash(tr("推荐已创建(草稿)", "Nomination created (draft)"), "success")
             return redirect(url_for(".view", nomination_id=nomination.id))
@@ -932,10 +925,9 @@ def edit(nomination_id: int) -> ResponseReturnValue:
     if not form.validate():
         return _render_edit(nomination, wf, form, status=422)
     data = clean_data(wf.nominee_form, form)
-    try:
+    with operation_errors(form) as outcome:
         changed = update_nomination(nomination, actor=user, data=data, version=form.version.data)
-    except Conflict:
-        db.session.rollback()
+    if outcome.conflict:
         differences = [
             (pick(f.label), f.display(nomination.data.get(f.name)), f.display(data.get(f.name)))
             for f in wf.nominee_form.fields
@@ -949,10 +941,8 @@ def edit(nomination_id: int) -> ResponseReturnValue:
             differences=differences,
             status=409,
         )
-    except InvalidData as exc:
-        db.session.rollback()
-        alerts = attach_errors(form, exc.fields)
-        return _render_edit(nomination, wf, form, alerts=alerts, status=422)
+    if outcome.refused:
+        return _render_edit(nomination, wf, form, alerts=outcome.alerts, status=outcome.status)
     if changed:
         flash(tr("推荐表已保存", "Nomination form saved"), "success")
     else:

@@ -9,14 +9,14 @@ A view loads, checks, calls the operation and responds::
     flash(...)
     return redirect(...)
 
-The operation runs in a savepoint. When it refuses (raises one of ``catch``), what it did is
-rolled back, and only that: the request's earlier work stays, and the request boundary
-(``web/setup.py``) still commits or rolls back the whole at its end, by the response's status.
-Everything in the session is read again afterwards, so the page shows the records as they are
-now. InvalidData's messages go next to the form's fields; the other refusals' messages become
-alerts. What is not caught (by default PermissionDenied and NotFound) goes on to the
-application's error pages (``web/errors.py``); the API answers every refusal with its JSON
-error (``api/errors.py``).
+The operation runs in a savepoint. When it refuses (raises one of ``catch``: by default
+InvalidData and Conflict), what it did is rolled back, and only that: the request's earlier work
+stays, and the request boundary (``web/setup.py``) still commits or rolls back the whole at its
+end, by the response's status. Everything in the session is read again afterwards, so the page
+shows the records as they are now. InvalidData's messages go next to the form's fields; the
+other refusals' messages become alerts. What is not caught (a permission refused, a record not
+found, a blocked guard unless asked for) goes on to the application's error pages
+(``web/errors.py``); the API answers every refusal with its JSON error (``api/errors.py``).
 """
 
 from __future__ import annotations
@@ -28,11 +28,11 @@ from dataclasses import dataclass, field
 from wtforms import Form
 
 from nomination import db
-from nomination.errors import Conflict, GuardBlocked, InvalidData, OperationError
+from nomination.errors import Conflict, InvalidData, OperationError
 from nomination.web.forms import attach_errors
 
-#: The refusals a form answers on its own page: invalid data, a conflict, a blocked guard.
-FORM_REFUSALS: tuple[type[OperationError], ...] = (InvalidData, Conflict, GuardBlocked)
+#: The refusals a form answers on its own page: invalid data, and a conflict.
+FORM_REFUSALS: tuple[type[OperationError], ...] = (InvalidData, Conflict)
 
 
 @dataclass

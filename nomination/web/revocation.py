@@ -61,16 +61,10 @@ from nomination.archive.revocation import (
 from nomination.audit.chain import event_views
 from nomination.definitions.forms import FormDef, clean_data, form_class
 from nomination.engine.definitions import TransitionDef, Workflow
-from nomination.errors import (
-    Conflict,
-    InvalidData,
-    NotFound,
-    OperationError,
-    PermissionDenied,
-)
+from nomination.errors import Conflict, InvalidData, NotFound
 from nomination.i18n import lazy, pick
 from nomination.models import ArchiveCase, HonourRecord, ReturnItem, User
-from nomination.web.forms import attach_errors
+from nomination.web.outcomes import operation_errors
 from nomination.web.setup import tr
 from nomination.web.transitions import Posted, fire_posted, transition_form_class
 
@@ -320,9 +314,9 @@ def new() -> ResponseReturnValue:
     honour_id = request.args.get("honour_id", type=int)
     if honour_id is None:
         return _lookup(user)
-    try:
+    with operation_errors(catch=(NotFound,)) as found:
         honour = load_honour(db.session, honour_id, user)
-    except NotFound:
+    if found.refused:
         abort(404, tr("没有这项荣誉记录", "No such honour"))
     wf = _workflow()
     form = form_class(wf.nominee_form, strict=True, base=FlaskForm)()
@@ -330,17 +324,13 @@ def new() -> ResponseReturnValue:
     if request.method == "POST":
         if form.validate():
             data = clean_data(wf.nominee_form, form)
-            try:
+            with operation_errors(form) as outcome:
                 case = propose(
                     db.session, honour, user, grounds=data["grounds"], facts=data["facts"]
                 )
-            except PermissionDenied as exc:
-                abort(403, exc.message)
-            except InvalidData as exc:
-                db.session.rollback()
-                status, alerts = 422, attach_errors(form, exc.fields)
-            except Conflict:
-                db.session.rollback()
+            if outcome.invalid:
+                status, alerts = outcome.status, outcome.alerts
+            elif outcome.conflict:
                 status = 409
                 alerts = [
                     tr(
@@ -515,14 +505,13 @@ def returned(case_id: int, item_id: int) -> ResponseReturnValue:
     form = ReturnForm()
     if not form.validate():
         return _render_case(case, return_form=(item.id, form), status=422)
-    try:
+    with operation_errors(form) as outcome:
         record_return(db.session, item, user, form.returned_on.data, note=form.note.data)
-    except InvalidData as exc:
-        db.session.rollback()
-        alerts = attach_errors(form, exc.fields)
-        return _render_case(case, return_form=(item.id, form), alerts=alerts, status=422)
-    except Conflict:
-        db.session.rollback()
+    if outcome.invalid:
+        return _render_case(
+            case, return_form=(item.id, form), alerts=outcome.alerts, status=outcome.status
+        )
+    if outcome.conflict:
         alerts = [tr("该物品已登记为退还", "This item has already been recorded as returned")]
         return _render_case(case, alerts=alerts, status=409)
     flash(tr("已登记物品退还", "Recorded as returned"), "success")
@@ -578,7 +567,7 @@ def rescind() -> ResponseReturnValue:
         return again([], 422)
     proposal = clean_data(wf.nominee_form, form)
     decision = clean_data(_decision_form(wf), form)
-    try:
+    with operation_errors(form, catch=(InvalidData, Conflict, NotFound)) as outcome:
         results = rescind_decision(
             db.session,
             number,
@@ -588,11 +577,9 @@ def rescind() -> ResponseReturnValue:
             revocation=decision,
             expected=shown,
         )
-    except InvalidData as exc:
-        db.session.rollback()
-        return again(attach_errors(form, exc.fields), 422)
-    except (Conflict, NotFound):
-        db.session.rollback()
+    if outcome.invalid:
+        return again(outcome.alerts, outcome.status)
+    if outcome.refused:  # the decision's honours changed meanwhile
         honours = honours_of_decision(db.session, number, user)
         # The approver now sees the current list; confirming again is a decision on it.
         formdata = request.form.copy()
@@ -604,8 +591,6 @@ def rescind() -> ResponseReturnValue:
             "below and confirm again; what you typed is kept.",
         )
         return again([alert], 409)
-    except OperationError as exc:
-        abort(exc.status, exc.message)
     return render_template(
         "revocation/rescind_result.html",
         number=number,

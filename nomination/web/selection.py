@@ -36,7 +36,7 @@ from wtforms import (
 from wtforms.widgets import HiddenInput
 
 from nomination import db
-from nomination.errors import Conflict, InvalidData, PermissionDenied
+from nomination.errors import Conflict, PermissionDenied
 from nomination.i18n import lazy, pick
 from nomination.models import Campaign, SelectionRound, User
 from nomination.models.campaigns import AWARD_KINDS
@@ -51,7 +51,7 @@ from nomination.permissions.core import (
     can_vote,
 )
 from nomination.selection import operations as selection
-from nomination.web.forms import attach_errors
+from nomination.web.outcomes import operation_errors
 from nomination.web.setup import award_title, org_name, tr
 
 bp = Blueprint("selection", __name__, url_prefix="/selection-rounds")
@@ -232,7 +232,7 @@ def new() -> ResponseReturnValue:
     choices = _open_choices(form, campaign, kind)
     status, alerts = 200, []
     if form.validate_on_submit():
-        try:
+        with operation_errors(form) as outcome:
             round_ = selection.open_round(
                 db.session,
                 campaign,
@@ -243,12 +243,8 @@ def new() -> ResponseReturnValue:
                 places=form.places.data,
                 nomination_ids=form.nomination_ids.data or [],
             )
-        except InvalidData as exc:
-            db.session.rollback()
-            status, alerts = 422, attach_errors(form, exc.fields)
-        except Conflict as exc:
-            db.session.rollback()
-            status, alerts = 409, [exc.message]
+        if outcome.refused:
+            status, alerts = outcome.status, outcome.alerts
         else:
             flash(tr(f"第{round_.number}轮评审已开始", f"Round {round_.number} is open"), "success")
             return redirect(url_for(".view", round_id=round_.id))
@@ -386,16 +382,15 @@ def vote(round_id: int) -> ResponseReturnValue:
             posted[entry.nomination_id] = value
     mine = selection.my_votes(db.session, round_, user)
     changed = {nid: value for nid, value in posted.items() if mine.get(nid) != value}
-    try:
+    with operation_errors(catch=(Conflict, PermissionDenied)) as outcome:
         for nomination_id, value in changed.items():
             selection.cast_vote(db.session, round_, user, nomination_id=nomination_id, vote=value)
-    except (Conflict, PermissionDenied) as exc:
+    if outcome.refused:
         # Closed meanwhile, or the judge stood aside since the page was read: nothing of this
         # submission is kept, and the page says so beside the round as it is now.
-        db.session.rollback()
         message = tr("您的表决未被记录:", "Your votes were not recorded: ") + (
             tr("本轮表决已结束。", "the round has closed.")
-            if isinstance(exc, Conflict)
+            if outcome.conflict
             else tr("您已回避其中的推荐对象。", "you stand aside on one of them.")
         )
         return _render_round(round_, status=409, alerts=[message], posted_votes=posted)
@@ -425,7 +420,7 @@ def recuse(round_id: int) -> ResponseReturnValue:
         )
     if not form.validate_on_submit():
         return _render_round(round_, status=422, recusal_form=form)
-    try:
+    with operation_errors(form) as outcome:
         selection.recuse(
             db.session,
             round_,
@@ -433,13 +428,10 @@ def recuse(round_id: int) -> ResponseReturnValue:
             nomination_id=form.nomination_id.data,
             reason=form.reason.data,
         )
-    except InvalidData as exc:
-        db.session.rollback()
-        alerts = attach_errors(form, exc.fields)
-        return _render_round(round_, status=422, recusal_form=form, alerts=alerts)
-    except Conflict as exc:
-        db.session.rollback()
-        return _render_round(round_, status=409, recusal_form=form, alerts=[exc.message])
+    if outcome.refused:
+        return _render_round(
+            round_, status=outcome.status, recusal_form=form, alerts=outcome.alerts
+        )
     flash(tr("已记录您的回避", "Your recusal is recorded"), "success")
     return redirect(url_for(".view", round_id=round_.id))
 
@@ -459,10 +451,9 @@ def close(round_id: int) -> ResponseReturnValue:
             status=400,
             alerts=[tr("无法提交,请刷新页面后重试。", "Could not submit; reload the page.")],
         )
-    try:
+    with operation_errors(catch=(Conflict,)) as outcome:
         selection.close_round(db.session, round_, user, version=form.version.data)
-    except Conflict:
-        db.session.rollback()
+    if outcome.refused:
         alerts = [
             tr(
                 "本轮已被他人结束或更改,请查看下方的最新情况。",
@@ -496,7 +487,7 @@ def decide(round_id: int) -> ResponseReturnValue:
     form.nomination_ids.choices = [(i, str(i)) for i in tied]
     if not form.validate_on_submit():
         return _render_round(round_, status=422, decision_form=form)
-    try:
+    with operation_errors(form) as outcome:
         selection.decide_tie(
             db.session,
             round_,
@@ -504,12 +495,11 @@ def decide(round_id: int) -> ResponseReturnValue:
             nomination_ids=form.nomination_ids.data or [],
             version=form.version.data,
         )
-    except InvalidData as exc:
-        db.session.rollback()
-        alerts = attach_errors(form, exc.fields)
-        return _render_round(round_, status=422, decision_form=form, alerts=alerts)
-    except Conflict:
-        db.session.rollback()
+    if outcome.invalid:
+        return _render_round(
+            round_, status=outcome.status, decision_form=form, alerts=outcome.alerts
+        )
+    if outcome.conflict:
         alerts = [tr("本轮已无待决定事项。", "This round awaits no decision now.")]
         return _render_round(round_, status=409, alerts=alerts)
     flash(tr("已记录主任委员的决定,结果已生效", "The chair's decision is applied"), "success")
