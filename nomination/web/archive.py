@@ -43,7 +43,7 @@ from wtforms.widgets import HiddenInput
 from nomination import db
 from nomination.archive import people as archive
 from nomination.definitions.forms import Phone
-from nomination.errors import Conflict, InvalidData, NotFound, OutOfScope
+from nomination.errors import InvalidData, NotFound, OutOfScope
 from nomination.i18n import lazy, pick
 from nomination.models import ArchivePerson, Organisation, Studio, User
 from nomination.models.archive import HONOUR_LEVELS, PERSON_STATUSES, SERVICE_KINDS
@@ -65,7 +65,7 @@ from nomination.permissions.core import (
     can_view_person,
     can_view_unit_honours,
 )
-from nomination.web.forms import attach_errors
+from nomination.web.outcomes import operation_errors
 from nomination.web.setup import org_name, tr
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")
@@ -501,14 +501,6 @@ def person(person_id: int) -> ResponseReturnValue:
     return _render_person(load_person(db.session, person_id, _user()))
 
 
-def _failed(exc: InvalidData | Conflict, form: FlaskForm) -> tuple[int, list[str]]:
-    """Undo the request's work; return the status and the messages not shown beside a field."""
-    db.session.rollback()
-    if isinstance(exc, Conflict):
-        return 409, [exc.message]
-    return 422, attach_errors(form, exc.fields)
-
-
 @bp.route("/people/<int:person_id>/status", methods=["POST"])
 @login_required
 def report_status(person_id: int) -> ResponseReturnValue:
@@ -522,7 +514,7 @@ def report_status(person_id: int) -> ResponseReturnValue:
     form = StatusReportForm()
     if not form.validate_on_submit():
         return _render_person(person, status=422, status_form=form)
-    try:
+    with operation_errors(form) as outcome:
         archive.require_current(person)
         entry = archive.report_status(
             db.session,
@@ -533,9 +525,10 @@ def report_status(person_id: int) -> ResponseReturnValue:
             known_date=form.known_date.data,
             note=form.note.data,
         )
-    except (InvalidData, Conflict) as exc:
-        status, alerts = _failed(exc, form)
-        return _render_person(person, status=status, alerts=alerts, status_form=form)
+    if outcome.refused:
+        return _render_person(
+            person, status=outcome.status, alerts=outcome.alerts, status_form=form
+        )
     if archive.death_report_late(entry):
         flash(
             tr(
@@ -561,7 +554,7 @@ def record_service(person_id: int) -> ResponseReturnValue:
     form = ServiceForm()
     if not form.validate_on_submit():
         return _render_person(person, status=422, service_form=form)
-    try:
+    with operation_errors(form) as outcome:
         archive.require_current(person)
         archive.record_service(
             db.session,
@@ -572,9 +565,10 @@ def record_service(person_id: int) -> ResponseReturnValue:
             amount=form.amount.data,
             note=form.note.data or None,
         )
-    except (InvalidData, Conflict) as exc:
-        status, alerts = _failed(exc, form)
-        return _render_person(person, status=status, alerts=alerts, service_form=form)
+    if outcome.refused:
+        return _render_person(
+            person, status=outcome.status, alerts=outcome.alerts, service_form=form
+        )
     flash(tr("服务已登记", "The service is recorded"), "success")
     return redirect(url_for(".person", person_id=person.id))
 
@@ -610,14 +604,14 @@ def edit_person(person_id: int) -> ResponseReturnValue:
     status, alerts = 200, []
     if form.validate_on_submit():
         changes = {k: v for k, v in form.split_data().items() if v != getattr(person, k)}
-        try:
+        with operation_errors(form) as outcome:
             archive.require_current(person)
             archive.update_person(
                 db.session, person, user, changes, note=form.note.data, version=form.version.data
             )
-        except (InvalidData, Conflict) as exc:
-            status, alerts = _failed(exc, form)
-            if status == 409:
+        if outcome.refused:
+            status, alerts = outcome.status, outcome.alerts
+            if outcome.conflict:
                 # The user has now seen that someone else changed it: what they typed stays,
                 # and sending it again is a deliberate decision on the current record.
                 form.version.data = person.version
@@ -652,15 +646,16 @@ def merge(person_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _render_person(duplicate, status=422, merge_form=form)
     into = db.session.get(ArchivePerson, form.into_id.data)
-    try:
+    with operation_errors(form) as outcome:
         if into is None or not can_view_person(user, into):
             raise InvalidData("no such record", fields={"into_id": [pick(_NO_RECORD)]})
         archive.merge_people(
             db.session, duplicate, into, user, note=form.note.data, version=form.version.data
         )
-    except (InvalidData, Conflict) as exc:
-        status, alerts = _failed(exc, form)
-        return _render_person(duplicate, status=status, alerts=alerts, merge_form=form)
+    if outcome.refused:
+        return _render_person(
+            duplicate, status=outcome.status, alerts=outcome.alerts, merge_form=form
+        )
     flash(tr("档案已合并", "The records are merged"), "success")
     return redirect(url_for(".person", person_id=into.id))
 
@@ -717,7 +712,7 @@ def studios() -> ResponseReturnValue:
     unit = db.session.get(Organisation, form.unit_id.data) if form.unit_id.data else None
     federation = archive.federation_of(unit) if unit is not None else federations[0]
     leader = db.session.get(ArchivePerson, form.leader_id.data) if form.leader_id.data else None
-    try:
+    with operation_errors(form) as outcome:
         if form.leader_id.data and leader is None:
             raise InvalidData("no such record", fields={"leader_id": [pick(_NO_RECORD)]})
         studio = archive.create_studio(
@@ -730,9 +725,8 @@ def studios() -> ResponseReturnValue:
             founded_on=form.founded_on.data,
             level=form.level.data,
         )
-    except (InvalidData, Conflict) as exc:
-        status, alerts = _failed(exc, form)
-        return _render_studios(status=status, form=form, alerts=alerts)
+    if outcome.refused:
+        return _render_studios(status=outcome.status, form=form, alerts=outcome.alerts)
     flash(tr("工作室已登记", "The studio is registered"), "success")
     return redirect(url_for(".studio", studio_id=studio.id))
 
@@ -791,7 +785,7 @@ def add_member(studio_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _render_studio(studio, status=422, member_form=form)
     person = db.session.get(ArchivePerson, form.person_id.data) if form.person_id.data else None
-    try:
+    with operation_errors(form) as outcome:
         if form.person_id.data and person is None:
             raise InvalidData("no such record", fields={"person_id": [pick(_NO_RECORD)]})
         archive.add_studio_member(
@@ -803,9 +797,10 @@ def add_member(studio_id: int) -> ResponseReturnValue:
             role=form.role.data or "",
             joined_on=form.joined_on.data,
         )
-    except (InvalidData, Conflict) as exc:
-        status, alerts = _failed(exc, form)
-        return _render_studio(studio, status=status, alerts=alerts, member_form=form)
+    if outcome.refused:
+        return _render_studio(
+            studio, status=outcome.status, alerts=outcome.alerts, member_form=form
+        )
     flash(tr("成员已加入", "The member is added"), "success")
     return redirect(url_for(".studio", studio_id=studio.id))
 
@@ -818,7 +813,7 @@ def record_inspection(studio_id: int) -> ResponseReturnValue:
     form = InspectionForm()
     if not form.validate_on_submit():
         return _render_studio(studio, status=422, inspection_form=form)
-    try:
+    with operation_errors(form) as outcome:
         archive.record_inspection(
             db.session,
             studio,
@@ -827,9 +822,10 @@ def record_inspection(studio_id: int) -> ResponseReturnValue:
             result=form.result.data,
             note=form.note.data or None,
         )
-    except (InvalidData, Conflict) as exc:
-        status, alerts = _failed(exc, form)
-        return _render_studio(studio, status=status, alerts=alerts, inspection_form=form)
+    if outcome.refused:
+        return _render_studio(
+            studio, status=outcome.status, alerts=outcome.alerts, inspection_form=form
+        )
     flash(tr("考核已记录", "The inspection is recorded"), "success")
     return redirect(url_for(".studio", studio_id=studio.id))
 

@@ -39,7 +39,6 @@ from nomination.consultations.operations import (
     requests_of,
 )
 from nomination.db import utcnow
-from nomination.errors import Conflict, InvalidData
 from nomination.i18n import lazy, pick
 from nomination.models import Attachment, ConsultationRequest, Nomination, User
 from nomination.permissions.core import (
@@ -48,7 +47,8 @@ from nomination.permissions.core import (
     can_read_consultation,
 )
 from nomination.uploads import StoredFileCorrupt, UploadRejected, download_response, store_upload
-from nomination.web.forms import VersionedForm, attach_errors, with_version
+from nomination.web.forms import VersionedForm, with_version
+from nomination.web.outcomes import operation_errors
 from nomination.web.setup import tr
 
 bp = Blueprint("consultations", __name__, url_prefix="/consultations")
@@ -253,7 +253,7 @@ def answer(request_id: int) -> ResponseReturnValue:
         except UploadRejected as exc:
             form.file.errors = [*form.file.errors, f"{upload.filename}: {exc.message}"]
             return _render(req, form, status=422)
-    try:
+    with operation_errors(form) as outcome:
         give_opinion(
             db.session,
             req,
@@ -263,17 +263,14 @@ def answer(request_id: int) -> ResponseReturnValue:
             version=form.version.data,
             attachment=stored,
         )
-    except Conflict:
+    if outcome.conflict:
         # Show the request as it is now; what was typed stays on the page.
-        db.session.rollback()
         form = with_version(form, req.version)
         if req.status == "open" and req.nomination.state == "consultation":
             return _render(req, form, alerts=[_conflict_message()], status=409)
         return _render(req, None, posted=form, alerts=[_conflict_message()], status=409)
-    except InvalidData as exc:
-        db.session.rollback()
-        alerts = attach_errors(form, exc.fields)
-        return _render(req, form, alerts=alerts, status=422)
+    if outcome.invalid:
+        return _render(req, form, alerts=outcome.alerts, status=outcome.status)
     if req.status == "adverse":
         flash(
             tr(

@@ -42,11 +42,12 @@ from nomination.archive import verification
 from nomination.db import local_today, utcnow
 from nomination.definitions.forms import clean_data, form_class, to_formdata
 from nomination.engine.definitions import TransitionDef, Workflow
-from nomination.errors import Conflict, InvalidData
+from nomination.errors import Conflict
 from nomination.i18n import lazy, pick
 from nomination.models import ArchiveCase, Organisation, User, VerificationRound
 from nomination.models.archive import PERSON_STATUSES
 from nomination.web.forms import VersionedForm, attach_errors, with_version
+from nomination.web.outcomes import operation_errors
 from nomination.web.setup import org_name, tr
 from nomination.web.transitions import Posted, fire_posted, transition_form_class
 
@@ -225,16 +226,12 @@ def open_round() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _render_index(form, status=422)
     federation = db.session.get(Organisation, form.federation_id.data)
-    try:
+    with operation_errors(form) as outcome:
         round_ = verification.open_round(
             db.session, federation, user, year=form.year.data, due_date=form.due_date.data
         )
-    except InvalidData as exc:
-        db.session.rollback()
-        return _render_index(form, status=422, alerts=attach_errors(form, exc.fields))
-    except Conflict as exc:
-        db.session.rollback()
-        return _render_index(form, status=409, alerts=[exc.message])
+    if outcome.refused:
+        return _render_index(form, status=outcome.status, alerts=outcome.alerts)
     flash(
         tr(
             f"{round_.year}年度核查已开始({len(round_.cases)}个单位)",
@@ -310,11 +307,10 @@ def close(round_id: int) -> ResponseReturnValue:
             status=400,
             alerts=[tr("无法提交,请刷新页面后重试。", "Could not submit; reload the page.")],
         )
-    try:
+    with operation_errors(catch=(Conflict,)) as outcome:
         verification.close_round(db.session, round_, user)
-    except Conflict as exc:
-        db.session.rollback()
-        return _render_round(round_, status=409, alerts=[exc.message])
+    if outcome.refused:
+        return _render_round(round_, status=outcome.status, alerts=outcome.alerts)
     flash(tr("本轮核查已结束,结果已存档", "The round is closed and its report kept"), "success")
     return redirect(url_for(".round_view", round_id=round_.id))
 
@@ -447,18 +443,14 @@ def contact(case_id: int) -> ResponseReturnValue:
     form = _contact_form_class(wf)()
     if not form.validate():
         return _render_case(case, contact_form=form, status=422)
-    try:
+    with operation_errors(form) as outcome:
         verification.update_case_data(
             db.session, case, user, clean_data(wf.nominee_form, form), version=form.version.data
         )
-    except Conflict as exc:
-        db.session.rollback()
+    if outcome.conflict:
         form = with_version(form, case.version)
-        return _render_case(case, contact_form=form, alerts=[exc.message], status=409)
-    except InvalidData as exc:
-        db.session.rollback()
-        alerts = attach_errors(form, exc.fields)
-        return _render_case(case, contact_form=form, alerts=alerts, status=422)
+    if outcome.refused:
+        return _render_case(case, contact_form=form, alerts=outcome.alerts, status=outcome.status)
     flash(tr("联系人已保存", "The contact is saved"), "success")
     return redirect(url_for(".case_view", case_id=case.id))
 
@@ -479,13 +471,12 @@ def confirm(case_id: int, entry_id: int) -> ResponseReturnValue:
             status=400,
             alerts=[tr("无法提交,请刷新页面后重试。", "Could not submit; reload the page.")],
         )
-    try:
+    with operation_errors(catch=(Conflict,)) as outcome:
         verification.answer_entry(
             db.session, entry, user, outcome="confirmed", version=form.version.data
         )
-    except Conflict as exc:
-        db.session.rollback()
-        return _render_case(case, status=409, alerts=[exc.message])
+    if outcome.refused:
+        return _render_case(case, status=outcome.status, alerts=outcome.alerts)
     flash(tr(f"已确认:{entry.person.name}", f"Confirmed: {entry.person.name}"), "success")
     return redirect(url_for(".case_view", case_id=case.id, _anchor=f"entry-{entry.id}"))
 
@@ -551,7 +542,7 @@ def correct(case_id: int, entry_id: int) -> ResponseReturnValue:
         "unit_name": form.unit_name.data or "",
         "post": form.post.data or "",
     }
-    try:
+    with operation_errors() as outcome:  # the form's messages are placed below
         verification.answer_entry(
             db.session,
             entry,
@@ -560,16 +551,14 @@ def correct(case_id: int, entry_id: int) -> ResponseReturnValue:
             corrections=corrections,
             version=form.version.data,
         )
-    except Conflict as exc:
-        db.session.rollback()
+    if outcome.conflict:
         form = with_version(form, case.version)
-        return _render_entry(case, entry, form, status=409, alerts=[exc.message])
-    except InvalidData as exc:
-        db.session.rollback()
-        fields = dict(exc.fields)
+        return _render_entry(case, entry, form, status=outcome.status, alerts=outcome.alerts)
+    if outcome.invalid:
+        fields = dict(outcome.fields)
         # "Nothing differs" concerns the whole form, not one field.
         alerts = [*fields.pop("corrections", []), *attach_errors(form, fields)]
-        return _render_entry(case, entry, form, status=422, alerts=alerts)
+        return _render_entry(case, entry, form, status=outcome.status, alerts=alerts)
     flash(tr(f"已更正:{person.name}", f"Corrected: {person.name}"), "success")
     return redirect(url_for(".case_view", case_id=case.id, _anchor=f"entry-{entry.id}"))
 
