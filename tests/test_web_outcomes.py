@@ -54,7 +54,7 @@ def test_a_conflict_is_an_alert_and_the_refused_work_is_undone(session, create_o
         session.flush()
         raise Conflict("it changed meanwhile")
     assert outcome.conflict and outcome.status == 409
-    assert outcome.alerts == ["it changed meanwhile"]
+    assert outcome.alerts == ["it changed meanwhile"] and outcome.message == "it changed meanwhile"
     assert org.name == "KEPT"
 
 

@@ -82,6 +82,7 @@ from nomination.permissions.core import (
 )
 from nomination.uploads import StoredFileCorrupt, UploadRejected
 from nomination.web.charts import Bar, horizontal_bars
+from nomination.web.outcomes import operation_errors
 from nomination.web.setup import org_name, tr
 
 bp = Blueprint("archive_tools", __name__, url_prefix="/archive")
@@ -115,11 +116,10 @@ def _raw_filters() -> dict[str, str]:
 
 def _checked(raw: dict[str, str]) -> tuple[Filters, dict[str, list[str]]]:
     """Return the filters checked, and the message of each one that is not valid."""
-    try:
+    with operation_errors(catch=(InvalidData,)) as outcome:
         return check_filters(**raw), {}
-    except InvalidData as exc:
-        good = {k: v for k, v in raw.items() if k not in exc.fields}
-        return check_filters(**good), exc.fields
+    good = {k: v for k, v in raw.items() if k not in outcome.fields}
+    return check_filters(**good), outcome.fields
 
 
 def _options(user: User) -> dict[str, Any]:

@@ -20,7 +20,6 @@ from flask_wtf import FlaskForm
 from wtforms import FileField, SelectField
 
 from nomination import db, engine
-from nomination.errors import PermissionDenied
 from nomination.i18n import pick
 from nomination.models import Attachment, Nomination, User
 from nomination.nominations.operations import attach_file
@@ -123,8 +122,6 @@ def upload(nomination_id: int) -> ResponseReturnValue:
     except UploadRejected as exc:
         flash(f"{upload_file.filename}: {exc.message}", "danger")
         return redirect(target)
-    except PermissionDenied as exc:
-        abort(403, exc.message)
     flash(
         tr(f"已上传:{stored.filename}", f"Uploaded: {stored.filename}"),
         "success",

@@ -58,6 +58,7 @@ from nomination.permissions.core import (
     can_get_receipt,
     can_handle_objections,
 )
+from nomination.web.outcomes import operation_errors
 from nomination.web.public import OBJECTION_STATUS
 from nomination.web.setup import tr
 
@@ -361,9 +362,9 @@ def nomination_receipt(nomination: Nomination) -> audit_views.ReceiptStatus | No
 @bp.app_template_global()
 def objection_receipt(reference: str) -> audit_views.ReceiptStatus | None:
     """Return the receipt status of the objection with ``reference`` (its holder's)."""
-    try:
+    with operation_errors(catch=(NotFound,)) as outcome:
         objection = objection_status(db.session, reference)
-    except NotFound:
+    if outcome.refused:
         return None
     return audit_views.receipt_status(
         db.session, audit_views.objection_event(db.session, objection)

@@ -45,6 +45,7 @@ from nomination.nominations.operations import (
 )
 from nomination.web import kept_forms
 from nomination.web.forms import CodeForm, LinkPasswordForm, LoginForm, PasswordForm
+from nomination.web.outcomes import operation_errors
 
 bp = Blueprint("auth", __name__)
 
@@ -193,10 +194,10 @@ def password() -> str | Response:
 def password_link(token: str) -> str | Response:
     """Set a password with the one-time link an administrator handed over."""
     form = LinkPasswordForm()
-    try:
+    with operation_errors(catch=(Conflict,)) as outcome:
         user = user_for_link(db.session, token)
-    except Conflict as exc:
-        return render_template("auth/password_link.html", form=None, problem=str(exc)), 410
+    if outcome.refused:  # the link is not (or no longer) valid
+        return render_template("auth/password_link.html", form=None, problem=outcome.message), 410
     if form.validate_on_submit():
         set_password_from_link(db.session, token, form.new.data)
         flash(
@@ -230,10 +231,9 @@ def second_factor() -> str | Response:
                     }
                 ),
             )
-        try:
+        with operation_errors(form, catch=(InvalidData,)) as outcome:
             how = check_second_factor(user, form.code.data)
-        except InvalidData as exc:
-            form.code.errors = exc.fields["code"]
+        if outcome.refused:
             record_failed_login(
                 db.session,
                 user.username,
@@ -270,11 +270,9 @@ def enrol() -> str | Response:
     )
     uri = start_enrolment(user)
     if form.validate_on_submit():
-        try:
+        with operation_errors(form, catch=(InvalidData,)) as outcome:
             codes = confirm_enrolment(user, form.code.data)
-        except InvalidData as exc:
-            form.code.errors = exc.fields["code"]
-        else:
+        if not outcome.refused:  # refused: the message is beside the code
             session.pop(SECOND_FACTOR_KEY, None)
             return render_template("auth/enrol.html", enrolled=True, form=None, codes=codes)
     return render_template(

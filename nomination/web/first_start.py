@@ -34,6 +34,7 @@ from nomination.administration.first_start import (
 from nomination.errors import Conflict
 from nomination.i18n import lazy
 from nomination.web.forms import attach_errors
+from nomination.web.outcomes import operation_errors
 from nomination.web.setup import tr
 
 bp = Blueprint("first_start", __name__)
@@ -144,9 +145,9 @@ def set_up() -> ResponseReturnValue:
     alerts = attach_errors(form, checked)
     if form.errors:
         return render_template("first_start/set_up.html", form=form, alerts=alerts), 422
-    try:
+    with operation_errors(catch=(Conflict,)) as outcome:
         admin = set_up_instance(db.session, **details)
-    except Conflict:
+    if outcome.refused:
         # Someone set it up a moment ago: the set-up is gone.
         abort(404)
     apply_settings(current_app, db.session)

@@ -65,6 +65,11 @@ class Outcome:
         return isinstance(self.error, InvalidData)
 
     @property
+    def message(self) -> str:
+        """Return the refusal's own message ("" when there was none)."""
+        return self.error.message if self.error is not None else ""
+
+    @property
     def fields(self) -> dict[str, list[str]]:
         """Return the refusal's messages by field."""
         return self.error.fields if self.error is not None else {}

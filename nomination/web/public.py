@@ -63,7 +63,8 @@ from nomination.nominations.operations import (
 from nomination.notices import publication as notices
 from nomination.web import objection_form
 from nomination.web.auth import client_key
-from nomination.web.forms import ObjectionLookupForm, attach_errors
+from nomination.web.forms import ObjectionLookupForm
+from nomination.web.outcomes import operation_errors
 from nomination.web.setup import campaign_name, tr
 
 bp = Blueprint("public", __name__, url_prefix="/notices")
@@ -444,18 +445,18 @@ def object_to(nomination_id: int) -> ResponseReturnValue:
             valid = form.validate()
             files, files_ok = objection_form.receive_files(form, files)
             if valid and files_ok:
-                try:
+                with operation_errors(form, catch=(InvalidData, NotFound)) as outcome:
                     objection = objection_form.file_with_retry(
                         nomination.id,
                         data=clean_data(defn, form),
                         files=files,
                         client=client_key(request.remote_addr),
                     )
-                except NotFound:
+                if outcome.invalid:
+                    alerts = outcome.alerts
+                    objection_form.file_errors(form, outcome.fields)
+                elif outcome.refused:  # no longer open to objections
                     abort(404, pick(_NOT_ON_NOTICE))
-                except InvalidData as exc:
-                    alerts = attach_errors(form, exc.fields)
-                    objection_form.file_errors(form, exc.fields)
                 else:
                     # Kept in the (signed) session cookie of the objector's browser, never in
                     # a URL.
@@ -497,9 +498,9 @@ def objections() -> ResponseReturnValue:
     form = ObjectionLookupForm()
     result, status = None, 200
     if form.validate_on_submit():
-        try:
+        with operation_errors(catch=(NotFound,)) as outcome:
             objection = objection_status(db.session, form.reference.data)
-        except NotFound:
+        if outcome.refused:
             status = 404
             form.reference.errors.append(
                 tr("没有此编号的异议,请核对后重试", "No objection has this reference")
