@@ -49,14 +49,22 @@ def _user() -> User:
     return current_user._get_current_object()
 
 
+def _checked_date(value: str | None) -> tuple[date | None, list[str]]:
+    """Return an ISO date (None when empty), or None and why it is not one."""
+    if value is None or value == "":
+        return None, []
+    try:
+        return date.fromisoformat(value), []
+    except ValueError:
+        return None, [pick(_DATE)]
+
+
 def _date(value: str | None, name: str) -> date | None:
     """Return an ISO date, or raise InvalidData naming ``name``."""
-    if value is None or value == "":
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidData(f"'{name}' must be a date", fields={name: [pick(_DATE)]}) from None
+    day, problems = _checked_date(value)
+    if problems:
+        raise InvalidData(f"'{name}' must be a date", fields={name: problems})
+    return day
 
 
 def honour(row: HonourRecord, revoked: bool) -> dict[str, Any]:
@@ -175,10 +183,9 @@ def report_archive_status(person_id: int) -> ResponseReturnValue:
     errors: dict[str, list[str]] = {}
     dates: dict[str, date | None] = {}
     for name in ("effective_date", "known_date"):
-        try:
-            dates[name] = _date(body.get(name), name)
-        except InvalidData as exc:
-            errors.update(exc.fields)
+        dates[name], problems = _checked_date(body.get(name))
+        if problems:
+            errors[name] = problems
     if not body["note"].strip():
         errors["note"] = [pick({"zh": "此项必填", "en": "This field is required"})]
     if errors:
