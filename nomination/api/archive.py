@@ -16,7 +16,6 @@ from typing import Any
 
 from flask import jsonify, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
 
 from nomination import db
 from nomination.api import openapi, serialise
@@ -31,7 +30,6 @@ from nomination.models import (
     Organisation,
     PersonService,
     PersonStatus,
-    User,
 )
 from nomination.models.archive import (
     HONOUR_LEVELS,
@@ -41,12 +39,9 @@ from nomination.models.archive import (
 )
 from nomination.nominations import queries
 from nomination.permissions.core import can_report_on, can_see_id_number
+from nomination.web.setup import signed_in_user
 
 _DATE = {"zh": "须为日期 YYYY-MM-DD", "en": "Must be a date, YYYY-MM-DD"}
-
-
-def _user() -> User:
-    return current_user._get_current_object()
 
 
 def _checked_date(value: str | None) -> tuple[date | None, list[str]]:
@@ -162,7 +157,7 @@ def person(row: ArchivePerson, user: Any, day: date | None = None) -> dict[str, 
 @bp.get("/archive/<int:person_id>")
 def get_archive_person(person_id: int) -> ResponseReturnValue:
     """Return a person's record, now or as it stood at the end of ``as_of``."""
-    user = _user()
+    user = signed_in_user()
     row = queries.load_person(db.session, person_id, user)
     day = _date(request.args.get("as_of"), "as_of")
     return jsonify(person(row, user, day))
@@ -171,7 +166,7 @@ def get_archive_person(person_id: int) -> ResponseReturnValue:
 @bp.post("/archive/<int:person_id>/status")
 def report_archive_status(person_id: int) -> ResponseReturnValue:
     """Add a dated status entry to a person's record (their unit, or the federation)."""
-    user = _user()
+    user = signed_in_user()
     row = queries.load_person(db.session, person_id, user)
     if not can_report_on(user, row):
         raise PermissionDenied("only the person's unit and the federation report a status")

@@ -18,7 +18,6 @@ from typing import Any
 
 from flask import jsonify
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
 
 from nomination import db, engine
 from nomination.api import openapi
@@ -28,6 +27,7 @@ from nomination.errors import InvalidData, PermissionDenied
 from nomination.i18n import pick
 from nomination.nominations.bulk import ItemResult, transition_each
 from nomination.permissions.core import can_act_in_bulk
+from nomination.web.setup import signed_in_user
 
 #: At most this many nominations in one request.
 MAX_ITEMS = MAX_LIMIT
@@ -88,7 +88,7 @@ def _result_json(result: ItemResult) -> dict[str, Any]:
 @bp.post("/nominations/bulk-transitions")
 def bulk_transitions() -> ResponseReturnValue:
     """Fire one trigger on several nominations; each is checked, fired and audited alone."""
-    if not can_act_in_bulk(current_user._get_current_object()):
+    if not can_act_in_bulk(signed_in_user()):
         raise PermissionDenied("your roles fire no transitions")
     body = _json_body()
     errors: dict[str, list[str]] = {}
@@ -106,7 +106,7 @@ def bulk_transitions() -> ResponseReturnValue:
         raise InvalidData("some fields are invalid", fields=errors)
     results = transition_each(
         db.session,
-        current_user._get_current_object(),
+        signed_in_user(),
         trigger,
         items,
         lambda _nomination: dict(data),

@@ -32,7 +32,7 @@ from nomination.audit.reading import (
 from nomination.consultations.operations import visible_events
 from nomination.errors import InvalidData, NotFound, OperationError, PermissionDenied
 from nomination.i18n import pick
-from nomination.models import Campaign, Nomination, Organisation, User
+from nomination.models import Campaign, Nomination, Organisation
 from nomination.nominations import operations, queries
 from nomination.permissions.core import (
     can_administer_org,
@@ -43,6 +43,7 @@ from nomination.permissions.core import (
 from nomination.web import objection_form
 from nomination.web.auth import client_key
 from nomination.web.errors import json_error
+from nomination.web.setup import signed_in_user
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 bp.register_error_handler(OperationError, errors.operation_error)
@@ -82,10 +83,6 @@ def _require_login() -> ResponseReturnValue | None:
 
 
 # --- reading requests ------------------------------------------------------------------------
-
-
-def _user() -> User:
-    return current_user._get_current_object()
 
 
 def _json_body() -> dict[str, Any]:
@@ -149,11 +146,11 @@ def _int_arg(
 
 def _load(nomination_id: int) -> Nomination:
     """Return the nomination if the caller may see it; 404 alike whether absent or hidden."""
-    return queries.load_nomination(db.session, nomination_id, _user())
+    return queries.load_nomination(db.session, nomination_id, signed_in_user())
 
 
 def _detail(nomination: Nomination) -> dict[str, Any]:
-    user = _user()
+    user = signed_in_user()
     return serialise.nomination(
         nomination,
         engine.available(nomination, user),
@@ -168,7 +165,7 @@ def _submitting_unit(unit_id: int | None) -> Organisation:
         if unit is None:
             raise InvalidData("no such unit", fields={"unit_id": ["no such unit"]})
         return unit  # whether the caller may nominate for it is the operation's check
-    units = queries.submitter_unit_choices(db.session, _user())
+    units = queries.submitter_unit_choices(db.session, signed_in_user())
     if not units:
         raise PermissionDenied("you may not nominate for any unit")
     if len(units) > 1:
@@ -186,7 +183,7 @@ def _submitting_unit(unit_id: int | None) -> Organisation:
 @bp.get("/me")
 def me() -> ResponseReturnValue:
     """Return the caller and the roles they hold."""
-    return jsonify(serialise.user(_user()))
+    return jsonify(serialise.user(signed_in_user()))
 
 
 @bp.get("/campaigns")
@@ -200,7 +197,9 @@ def campaigns() -> ResponseReturnValue:
 def campaign(campaign_id: int) -> ResponseReturnValue:
     """Return one campaign, open or closed (a draft only to its administrators)."""
     row = db.session.get(Campaign, campaign_id)
-    if row is None or (row.status == "draft" and not can_administer_org(_user(), row.federation)):
+    if row is None or (
+        row.status == "draft" and not can_administer_org(signed_in_user(), row.federation)
+    ):
         raise NotFound("no such campaign")
     return jsonify(serialise.campaign(db.session, row))
 
@@ -217,7 +216,7 @@ def nominations() -> ResponseReturnValue:
     # Lazy timers: a notice whose period ended shows as closed in lists too.
     engine.apply_due_timers(db.session)
     query = queries.visible_nominations(
-        _user(),
+        signed_in_user(),
         state=request.args.get("state") or None,
         campaign_id=campaign_id,
         kind=request.args.get("kind") or None,
@@ -247,7 +246,7 @@ def create_nomination() -> ResponseReturnValue:
         raise InvalidData("no such campaign", fields={"campaign_id": ["no such campaign"]})
     nomination = operations.create_nomination(
         db.session,
-        actor=_user(),
+        actor=signed_in_user(),
         campaign=row,
         kind=body["award_kind"],
         unit=_submitting_unit(body.get("unit_id")),
@@ -271,7 +270,9 @@ def update_nomination(nomination_id: int) -> ResponseReturnValue:
     # JSON Merge Patch (RFC 7396) on the data: keys sent replace, null removes, others stay.
     merged = {**(nomination.data or {}), **body["data"]}
     data = {k: v for k, v in merged.items() if v is not None}
-    operations.update_nomination(nomination, actor=_user(), data=data, version=body["version"])
+    operations.update_nomination(
+        nomination, actor=signed_in_user(), data=data, version=body["version"]
+    )
     return jsonify(_detail(nomination))
 
 
@@ -284,7 +285,7 @@ def fire_transition(nomination_id: int) -> ResponseReturnValue:
     form_data = {k: v for k, v in raw.items() if k not in ("trigger", "version")}
     operations.transition_nomination(
         nomination,
-        actor=_user(),
+        actor=signed_in_user(),
         trigger=body["trigger"],
         version=body["version"],
         data=form_data,
@@ -297,8 +298,8 @@ def nomination_history(nomination_id: int) -> ResponseReturnValue:
     """Return the audit events of a nomination, oldest first."""
     nomination = _load(nomination_id)
     # Which department said what stays with the federation until the decision.
-    events = visible_events(_user(), nomination, queries.history(db.session, nomination))
-    private = can_handle_objections(_user(), nomination)
+    events = visible_events(signed_in_user(), nomination, queries.history(db.session, nomination))
+    private = can_handle_objections(signed_in_user(), nomination)
     views = event_views(db.session, events)
     return jsonify(
         {
@@ -360,7 +361,7 @@ def verify_audit() -> ResponseReturnValue:
 
     ``?continue=1`` goes on from where the last run cut short by the time limit stopped.
     """
-    user = _user()
+    user = signed_in_user()
     if not can_audit(user):
         raise PermissionDenied("only auditors and administrators may verify the audit trail")
     seconds = float(current_app.config["AUDIT_VERIFY_SECONDS"])
@@ -389,7 +390,7 @@ def _receipt_response(status: ReceiptStatus, what: str, filename: str) -> Respon
 def nomination_receipt(nomination_id: int) -> ResponseReturnValue:
     """Return the nominating unit's receipt for its submission (checkpoint + inclusion proof)."""
     nomination = _load(nomination_id)
-    if not can_get_receipt(_user(), nomination):
+    if not can_get_receipt(signed_in_user(), nomination):
         raise PermissionDenied("only the nominating unit (and auditors) get its receipt")
     status = receipt_status(db.session, submission_event(db.session, nomination))
     return _receipt_response(status, "submission", f"receipt-nomination-{nomination.id}.json")

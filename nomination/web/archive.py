@@ -24,7 +24,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
@@ -66,7 +66,7 @@ from nomination.permissions.core import (
     can_view_unit_honours,
 )
 from nomination.web.outcomes import operation_errors
-from nomination.web.setup import org_name, tr
+from nomination.web.setup import org_name, signed_in_user, tr
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")
 
@@ -354,10 +354,6 @@ def _labels() -> dict[str, Any]:
     }
 
 
-def _user() -> User:
-    return current_user._get_current_object()
-
-
 # --- the list ----------------------------------------------------------------------------------
 
 
@@ -426,7 +422,7 @@ def _render_person(
     merge_form: MergeForm | None = None,
 ) -> ResponseReturnValue:
     """Render the record as the user may see it, now or as of a date; forms posted come back."""
-    user = _user()
+    user = signed_in_user()
     federation = db.session.get(Organisation, person.federation_id)
     clear = can_see_id_number(user, person)
     may_report = can_report_on(user, person) and person.merged_into_id is None
@@ -498,14 +494,14 @@ def _render_person(
 @login_required
 def person(person_id: int) -> ResponseReturnValue:
     """Show a person's record: now, as of a date, or what changed between two dates."""
-    return _render_person(load_person(db.session, person_id, _user()))
+    return _render_person(load_person(db.session, person_id, signed_in_user()))
 
 
 @bp.route("/people/<int:person_id>/status", methods=["POST"])
 @login_required
 def report_status(person_id: int) -> ResponseReturnValue:
     """Record a dated status report: a new entry, never a change to an earlier one."""
-    user = _user()
+    user = signed_in_user()
     person = load_person(db.session, person_id, user)
     if not can_report_on(user, person):
         abort(
@@ -547,7 +543,7 @@ def report_status(person_id: int) -> ResponseReturnValue:
 @login_required
 def record_service(person_id: int) -> ResponseReturnValue:
     """Record a service given to the person (the federation)."""
-    user = _user()
+    user = signed_in_user()
     person = load_person(db.session, person_id, user)
     if not can_manage_archive(user, db.session.get(Organisation, person.federation_id)):
         abort(403, tr("只有区总工会可以登记服务", "Only the federation records services"))
@@ -590,7 +586,7 @@ def _unit_choices(user: User, person: ArchivePerson) -> list[SelectChoice]:
 @login_required
 def edit_person(person_id: int) -> ResponseReturnValue:
     """Correct the person's own data and contact, keeping the earlier version."""
-    user = _user()
+    user = signed_in_user()
     person = load_person(db.session, person_id, user)
     if not can_report_on(user, person):
         abort(403, tr("只有所在单位和区总工会可以更正", "Only the unit and the federation correct"))
@@ -638,7 +634,7 @@ def edit_person(person_id: int) -> ResponseReturnValue:
 @login_required
 def merge(person_id: int) -> ResponseReturnValue:
     """Merge this duplicate record into another one of the same archive (the federation)."""
-    user = _user()
+    user = signed_in_user()
     duplicate = load_person(db.session, person_id, user)
     if not can_manage_archive(user, db.session.get(Organisation, duplicate.federation_id)):
         abort(403, tr("只有区总工会可以合并档案", "Only the federation merges records"))
@@ -681,7 +677,7 @@ def _studio_form(user: User, form: StudioForm | None = None) -> StudioForm | Non
 def _render_studios(
     *, status: int = 200, form: StudioForm | None = None, alerts: Sequence[str] = ()
 ) -> ResponseReturnValue:
-    user = _user()
+    user = signed_in_user()
     return (
         render_template(
             "archive/studios.html",
@@ -698,7 +694,7 @@ def _render_studios(
 @login_required
 def studios() -> ResponseReturnValue:
     """List the studios the user may see; the federation registers a new one."""
-    user = _user()
+    user = signed_in_user()
     if not can_view_archive(user):
         abort(403)
     if request.method == "GET":
@@ -739,7 +735,7 @@ def _render_studio(
     member_form: MemberForm | None = None,
     inspection_form: InspectionForm | None = None,
 ) -> ResponseReturnValue:
-    user = _user()
+    user = signed_in_user()
     may_manage = can_manage_archive(user, db.session.get(Organisation, studio.federation_id))
     active = [m for m in studio.members if m.left_on is None]
     return (
@@ -765,11 +761,11 @@ def _render_studio(
 @login_required
 def studio(studio_id: int) -> ResponseReturnValue:
     """Show a studio: its unit, leader, members and inspections."""
-    return _render_studio(load_studio(db.session, studio_id, _user()))
+    return _render_studio(load_studio(db.session, studio_id, signed_in_user()))
 
 
 def _managed_studio(studio_id: int) -> Studio:
-    user = _user()
+    user = signed_in_user()
     studio = load_studio(db.session, studio_id, user)
     if not can_manage_archive(user, db.session.get(Organisation, studio.federation_id)):
         abort(403, tr("只有区总工会可以管理工作室", "Only the federation manages studios"))
@@ -791,7 +787,7 @@ def add_member(studio_id: int) -> ResponseReturnValue:
         archive.add_studio_member(
             db.session,
             studio,
-            _user(),
+            signed_in_user(),
             name=form.name.data,
             person=person,
             role=form.role.data or "",
@@ -817,7 +813,7 @@ def record_inspection(studio_id: int) -> ResponseReturnValue:
         archive.record_inspection(
             db.session,
             studio,
-            _user(),
+            signed_in_user(),
             inspected_on=form.inspected_on.data,
             result=form.result.data,
             note=form.note.data or None,
@@ -837,7 +833,7 @@ def record_inspection(studio_id: int) -> ResponseReturnValue:
 @login_required
 def unit(org_id: int) -> ResponseReturnValue:
     """Show a unit's certificates (奖状), its teams' pioneer titles and its honoured people."""
-    user = _user()
+    user = signed_in_user()
     org = db.session.get(Organisation, org_id)
     if org is None:
         raise NotFound("no such organisation")

@@ -60,7 +60,7 @@ from nomination.permissions.core import (
 )
 from nomination.web.outcomes import operation_errors
 from nomination.web.public import OBJECTION_STATUS
-from nomination.web.setup import tr
+from nomination.web.setup import signed_in_user, tr
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -70,12 +70,8 @@ PAGE_SIZE = 50
 HASH_PREFIX = 12
 
 
-def _user() -> User:
-    return current_user._get_current_object()
-
-
 def _require_auditor() -> User:
-    user = _user()
+    user = signed_in_user()
     if not can_audit(user):
         abort(403, tr("只有审计人员和管理员可以查看审计记录", "Only auditors may read the trail"))
     return user
@@ -352,7 +348,7 @@ def published_checkpoint() -> dict[str, Any] | None:
 @bp.app_template_global()
 def nomination_receipt(nomination: Nomination) -> audit_views.ReceiptStatus | None:
     """Return the receipt status of the unit's submission, for those who get it, else None."""
-    if not current_user.is_authenticated or not can_get_receipt(_user(), nomination):
+    if not current_user.is_authenticated or not can_get_receipt(signed_in_user(), nomination):
         return None
     return audit_views.receipt_status(
         db.session, audit_views.submission_event(db.session, nomination)

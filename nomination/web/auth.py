@@ -46,6 +46,7 @@ from nomination.nominations.operations import (
 from nomination.web import kept_forms
 from nomination.web.forms import CodeForm, LinkPasswordForm, LoginForm, PasswordForm
 from nomination.web.outcomes import operation_errors
+from nomination.web.setup import signed_in_user
 
 bp = Blueprint("auth", __name__)
 
@@ -160,7 +161,7 @@ def login() -> str | Response:
 @login_required
 def logout() -> Response:
     """Log out everywhere: the session token rotates, so copied cookies stop working."""
-    record_logout(db.session, current_user._get_current_object())
+    record_logout(db.session, signed_in_user())
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
@@ -172,7 +173,7 @@ def password() -> str | Response:
     """Change one's own password."""
     form = PasswordForm()
     if form.validate_on_submit():
-        user = current_user._get_current_object()
+        user = signed_in_user()
         if not user.check_password(form.current.data):
             form.current.errors.append(pick({"zh": "当前密码错误", "en": "Wrong current password"}))
         elif form.new.data == form.current.data:
@@ -217,7 +218,7 @@ def second_factor() -> str | Response:
     if session.get(SECOND_FACTOR_KEY) != "code":
         return redirect(url_for("nominations.dashboard"))
     form = CodeForm()
-    user = current_user._get_current_object()
+    user = signed_in_user()
     if form.validate_on_submit():
         # Wrong codes count as failed logins: the same limits stop guessing the six digits.
         if login_throttled(user.username, request.remote_addr):
@@ -260,7 +261,7 @@ def second_factor() -> str | Response:
 @login_required
 def enrol() -> str | Response:
     """Enrol an authenticator app: scan the QR code, confirm with a first code."""
-    user = current_user._get_current_object()
+    user = signed_in_user()
     if user.totp_confirmed_at is not None and session.get(SECOND_FACTOR_KEY) != "enrol":
         return render_template("auth/enrol.html", enrolled=True, form=None, codes=None)
     form = CodeForm()

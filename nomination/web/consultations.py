@@ -40,7 +40,7 @@ from nomination.consultations.operations import (
 )
 from nomination.db import utcnow
 from nomination.i18n import lazy, pick
-from nomination.models import Attachment, ConsultationRequest, Nomination, User
+from nomination.models import Attachment, ConsultationRequest, Nomination
 from nomination.permissions.core import (
     can_download_attachment,
     can_give_opinions,
@@ -49,7 +49,7 @@ from nomination.permissions.core import (
 from nomination.uploads import StoredFileCorrupt, UploadRejected, download_response, store_upload
 from nomination.web.forms import VersionedForm, with_version
 from nomination.web.outcomes import operation_errors
-from nomination.web.setup import tr
+from nomination.web.setup import signed_in_user, tr
 
 bp = Blueprint("consultations", __name__, url_prefix="/consultations")
 
@@ -113,10 +113,6 @@ class OpinionForm(VersionedForm):
             raise ValidationError(str(_ADVERSE_NEEDS_REASON))
 
 
-def _user() -> User:
-    return current_user._get_current_object()
-
-
 def _status(status: str) -> dict[str, str]:
     return {
         "name": status,
@@ -152,7 +148,7 @@ def _navigation() -> dict[str, Any]:
 @login_required
 def index() -> ResponseReturnValue:
     """List the requests addressed to the user's departments, open ones first."""
-    user = _user()
+    user = signed_in_user()
     status = request.args.get("status") or "open"
     if status not in LIST_FILTERS:
         status = "open"
@@ -235,7 +231,7 @@ def _conflict_message() -> str:
 @login_required
 def answer(request_id: int) -> ResponseReturnValue:
     """Show a request with the fields the department needs; record its opinion."""
-    user = _user()
+    user = signed_in_user()
     req = load_request(db.session, request_id, user)
     if request.method == "GET":
         return _render(req, OpinionForm(formdata=None, version=req.version))
@@ -288,7 +284,7 @@ def answer(request_id: int) -> ResponseReturnValue:
 @login_required
 def download(request_id: int, attachment_id: int) -> ResponseReturnValue:
     """Send a file given with the department's opinion, to that department."""
-    user = _user()
+    user = signed_in_user()
     req = load_request(db.session, request_id, user)
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.consultation_request_id != req.id:
@@ -314,7 +310,7 @@ def consultation_panel(nomination: Nomination) -> dict[str, Any] | None:
     """
     if not current_user.is_authenticated:
         return None
-    user = _user()
+    user = signed_in_user()
     under_way = nomination.state == "consultation"
     if not can_read_consultation(user, nomination):
         return {"in_full": False, "under_way": True} if under_way else None

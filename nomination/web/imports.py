@@ -32,7 +32,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import login_required
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from wtforms import BooleanField, FileField, HiddenField, SelectField, validators
@@ -58,7 +58,7 @@ from nomination.nominations.imports import (
 )
 from nomination.nominations.queries import open_campaigns, submitter_unit_choices
 from nomination.uploads import StoredFileCorrupt
-from nomination.web.setup import award_title, campaign_name, org_name, tr
+from nomination.web.setup import award_title, campaign_name, org_name, signed_in_user, tr
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
@@ -92,10 +92,6 @@ class CommitForm(FlaskForm):
 
     token = HiddenField(validators=[validators.InputRequired()])
     accept_valid_only = BooleanField()
-
-
-def _user() -> User:
-    return current_user._get_current_object()
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -140,7 +136,7 @@ def _import_form(units: list[Organisation], **kwargs: Any) -> ImportForm:
 @login_required
 def download_template() -> ResponseReturnValue:
     """Send the award's import template, in the page's language."""
-    _units_or_abort(_user())
+    _units_or_abort(signed_in_user())
     kind = request.args.get("kind", "")
     campaign, defn = _open_award(request.args.get("campaign_id", type=int), kind)
     award = award_title(campaign, kind)
@@ -163,7 +159,7 @@ def download_template() -> ResponseReturnValue:
 @login_required
 def new() -> ResponseReturnValue:
     """Show the upload form; on upload, check every row and show the dry run (creating nothing)."""
-    user = _user()
+    user = signed_in_user()
     units = _units_or_abort(user)
     form = _import_form(units)
     if request.method == "GET":
@@ -283,7 +279,7 @@ def _render_dry_run(
 @login_required
 def commit_import() -> ResponseReturnValue:
     """Create the nominations of the dry run's sheet: all, or the valid ones if so accepted."""
-    user = _user()
+    user = signed_in_user()
     units = _units_or_abort(user)
     form = CommitForm()
     if not form.validate():

@@ -24,7 +24,7 @@ from typing import Any
 import graphviz
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import login_required
 from markupsafe import Markup
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
@@ -78,7 +78,7 @@ from nomination.web.forms import (
 )
 from nomination.web.outcomes import operation_errors
 from nomination.web.public import OBJECTION_STATUS
-from nomination.web.setup import org_name, tr
+from nomination.web.setup import org_name, signed_in_user, tr
 from nomination.web.transitions import Posted, fire_posted, transition_form_class
 
 bp = Blueprint("nominations", __name__)
@@ -107,13 +107,9 @@ _ACTION_LABELS = {
 _DIAGRAMS: dict[tuple[str, str, str], Markup] = {}
 
 
-def _user() -> User:
-    return current_user._get_current_object()
-
-
 def _nomination_or_abort(nomination_id: int) -> Nomination:
     """Return the nomination the user may see; another unit's answers 404 like a missing one."""
-    return load_nomination(db.session, nomination_id, _user())
+    return load_nomination(db.session, nomination_id, signed_in_user())
 
 
 # --- presentation helpers --------------------------------------------------------------------
@@ -484,7 +480,7 @@ def _render_dashboard(
     status: int = 200,
 ) -> ResponseReturnValue:
     """Render the dashboard; ``bulk_form`` and ``selected`` give back a refused bulk action."""
-    user = _user()
+    user = signed_in_user()
     filters = _filters()
     wanted = {**filters, "overdue": bool(filters["overdue"])}
     page = max(request.args.get("page", 1, type=int), 1)
@@ -627,7 +623,7 @@ def _bulk_data(trigger: str, text: str) -> Callable[[Nomination], dict[str, Any]
 
 def _text_required(trigger: str, pairs: Sequence[tuple[int, int]]) -> bool:
     """Return whether the transition asks for an opinion or reason on any ticked nomination."""
-    user = _user()
+    user = signed_in_user()
     for nomination_id, _version in pairs:
         with operation_errors(catch=(OperationError,)) as outcome:
             nomination = load_nomination(db.session, nomination_id, user)
@@ -681,7 +677,7 @@ def bulk() -> ResponseReturnValue:
     A refused one (a guard, a change meanwhile, a permission) never undoes the others; the
     page lists each: done, or refused and why.
     """
-    user = _user()
+    user = signed_in_user()
     if not can_act_in_bulk(user):
         abort(403)
     form = BulkTransitionForm()
@@ -735,7 +731,7 @@ def bulk() -> ResponseReturnValue:
 @login_required
 def new() -> ResponseReturnValue:
     """Show the award's nominee form and start a nomination (a draft may be incomplete)."""
-    user = _user()
+    user = signed_in_user()
     campaign_id = request.args.get("campaign_id", type=int)
     kind = request.args.get("kind", "")
     campaign = db.session.get(Campaign, campaign_id) if campaign_id else None
@@ -817,7 +813,7 @@ def _render_page(
     status: int = 200,
 ) -> ResponseReturnValue:
     """Render the nomination page; ``posted`` replaces the fresh form of its transition."""
-    user = _user()
+    user = signed_in_user()
     wf = engine.workflow_for(nomination)
     cards = []
     for option in engine.available(nomination, user):
@@ -877,7 +873,7 @@ def fire(nomination_id: int, trigger: str) -> ResponseReturnValue:
     return fire_posted(
         nomination,
         trigger,
-        user=_user(),
+        user=signed_in_user(),
         fit=_prepared,
         operation=transition_nomination,
         render=_render_page,
@@ -893,7 +889,7 @@ def fire(nomination_id: int, trigger: str) -> ResponseReturnValue:
 @login_required
 def edit(nomination_id: int) -> ResponseReturnValue:
     """Edit the nominee data while the state allows it; a stale version is a conflict."""
-    user = _user()
+    user = signed_in_user()
     nomination = _nomination_or_abort(nomination_id)
     wf = engine.workflow_for(nomination)
     state = wf.state(nomination.state)

@@ -21,7 +21,7 @@ from typing import Any
 
 from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import login_required
 from sqlalchemy import func, select
 
 from nomination import db, engine
@@ -35,7 +35,7 @@ from nomination.models.selection import ROUND_STATUSES, SelectionRound
 from nomination.nominations.queries import deadlines, visible_nominations
 from nomination.permissions.core import composition_scopes
 from nomination.web.charts import Bar, horizontal_bars
-from nomination.web.setup import org_name, tr
+from nomination.web.setup import org_name, signed_in_user, tr
 
 bp = Blueprint("overview", __name__)
 
@@ -125,7 +125,7 @@ def _rounds(campaign: Campaign, kind: str | None) -> dict[str, int]:
 @login_required
 def campaign(campaign_id: int) -> ResponseReturnValue:
     """Show the campaign's overview, limited to what the reader may see."""
-    user = current_user._get_current_object()
+    user = signed_in_user()
     row = db.session.get(Campaign, campaign_id)
     if row is None:
         abort(404)

@@ -65,7 +65,7 @@ from nomination.errors import Conflict, InvalidData, NotFound
 from nomination.i18n import lazy, pick
 from nomination.models import ArchiveCase, HonourRecord, ReturnItem, User
 from nomination.web.outcomes import operation_errors
-from nomination.web.setup import tr
+from nomination.web.setup import signed_in_user, tr
 from nomination.web.transitions import Posted, fire_posted, transition_form_class
 
 bp = Blueprint("revocation", __name__, url_prefix="/revocations")
@@ -100,10 +100,6 @@ def _globals() -> dict[str, Any]:
         "nav_can_revocations": signed_in and can_use_revocations(user),
         "revocation_proposable": revocation_proposable,
     }
-
-
-def _user() -> User:
-    return current_user._get_current_object()
 
 
 def _workflow() -> Workflow:
@@ -265,7 +261,7 @@ def _conflict_message(case: ArchiveCase, wf: Workflow) -> str:
 @login_required
 def index() -> ResponseReturnValue:
     """List the revocation cases the user may read, optionally in one state."""
-    user = _user()
+    user = signed_in_user()
     if not can_use_revocations(user):
         abort(403)
     wf = _workflow()
@@ -310,7 +306,7 @@ def index() -> ResponseReturnValue:
 @login_required
 def new() -> ResponseReturnValue:
     """Propose revoking an honour; without one, find the honour first."""
-    user = _user()
+    user = signed_in_user()
     honour_id = request.args.get("honour_id", type=int)
     if honour_id is None:
         return _lookup(user)
@@ -392,7 +388,7 @@ def _never_yours(option: engine.Available) -> bool:
 
 
 def _case_or_abort(case_id: int) -> ArchiveCase:
-    return load_case(db.session, case_id, _user())
+    return load_case(db.session, case_id, signed_in_user())
 
 
 def _render_case(
@@ -405,7 +401,7 @@ def _render_case(
     status: int = 200,
 ) -> ResponseReturnValue:
     """Render the case page; ``posted`` replaces the fresh form of its transition."""
-    user = _user()
+    user = signed_in_user()
     wf = engine.workflow_for(case)
     cards = []
     for option in engine.available(case, user):
@@ -482,7 +478,7 @@ def fire(case_id: int, trigger: str) -> ResponseReturnValue:
     return fire_posted(
         case,
         trigger,
-        user=_user(),
+        user=signed_in_user(),
         fit=_prepared,
         operation=transition_case,
         render=_render_case,
@@ -495,7 +491,7 @@ def fire(case_id: int, trigger: str) -> ResponseReturnValue:
 @login_required
 def returned(case_id: int, item_id: int) -> ResponseReturnValue:
     """Record that an item was given back; a second record of the same item is a conflict."""
-    user = _user()
+    user = signed_in_user()
     case = _case_or_abort(case_id)
     item = db.session.get(ReturnItem, item_id)
     if item is None or item.case_id != case.id:
@@ -533,7 +529,7 @@ def _shown_ids(value: str | None) -> set[int] | None:
 @login_required
 def rescind() -> ResponseReturnValue:
     """Rescind every honour of one decision: look it up, check the list, confirm (the approver)."""
-    user = _user()
+    user = signed_in_user()
     if not can_rescind(user):
         abort(403, tr("只有审批人可以整批撤销", "Only the approver may rescind a decision"))
     wf = _workflow()

@@ -52,7 +52,7 @@ from nomination.permissions.core import (
 )
 from nomination.selection import operations as selection
 from nomination.web.outcomes import operation_errors
-from nomination.web.setup import award_title, org_name, tr
+from nomination.web.setup import award_title, org_name, signed_in_user, tr
 
 bp = Blueprint("selection", __name__, url_prefix="/selection-rounds")
 
@@ -62,10 +62,6 @@ def _navigation() -> dict[str, Any]:
     """Tell the layout whether to link to the selection rounds (judges and the federation)."""
     user = current_user
     return {"nav_can_select": bool(user and user.is_authenticated) and can_use_selection(user)}
-
-
-def _user() -> User:
-    return current_user._get_current_object()
 
 
 def _optional_int(value: Any) -> int | None:
@@ -167,7 +163,7 @@ def _openable(user: User) -> list[dict[str, Any]]:
 @login_required
 def index() -> ResponseReturnValue:
     """List the rounds the user may see and, for the federation, the rounds it may open."""
-    user = _user()
+    user = signed_in_user()
     return render_template(
         "selection/index.html",
         rounds=selection.visible_rounds(db.session, user),
@@ -207,7 +203,7 @@ def _open_choices(form: OpenRoundForm, campaign: Campaign, kind: str) -> dict[st
 @login_required
 def new() -> ResponseReturnValue:
     """Show the opening form (everything shortlisted ticked) and open the round."""
-    user = _user()
+    user = signed_in_user()
     campaign_id = request.args.get("campaign_id", type=int)
     kind = request.args.get("kind", "")
     campaign = db.session.get(Campaign, campaign_id) if campaign_id else None
@@ -268,7 +264,7 @@ def new() -> ResponseReturnValue:
 
 
 def _round_or_404(round_id: int) -> SelectionRound:
-    return selection.load_round(db.session, round_id, _user())
+    return selection.load_round(db.session, round_id, signed_in_user())
 
 
 def _recusal_form(view: dict[str, Any], form: RecusalForm | None = None) -> RecusalForm | None:
@@ -315,7 +311,7 @@ def _render_round(
     posted_votes: dict[int, str] | None = None,
 ) -> ResponseReturnValue:
     """Render the round as the user may see it; forms posted with errors are shown again."""
-    user = _user()
+    user = signed_in_user()
     view = selection.round_view(db.session, round_, user)
     if decision_form is None and view["viewer"]["can_decide"]:
         decision_form = DecisionForm(formdata=None, version=round_.version)
@@ -364,7 +360,7 @@ def view(round_id: int) -> ResponseReturnValue:
 @login_required
 def vote(round_id: int) -> ResponseReturnValue:
     """Record the judge's votes: those chosen on the list that differ from what they cast."""
-    user = _user()
+    user = signed_in_user()
     round_ = _round_or_404(round_id)
     if not can_vote(user, round_):
         abort(403, tr("只有本轮评审委员可以表决", "Only the judges of this round vote"))
@@ -408,7 +404,7 @@ def vote(round_id: int) -> ResponseReturnValue:
 @login_required
 def recuse(round_id: int) -> ResponseReturnValue:
     """Record that the judge stands aside on a nomination, with the reason."""
-    user = _user()
+    user = signed_in_user()
     round_ = _round_or_404(round_id)
     if not can_vote(user, round_):
         abort(403, tr("只有本轮评审委员可以申请回避", "Only the judges of this round stand aside"))
@@ -440,7 +436,7 @@ def recuse(round_id: int) -> ResponseReturnValue:
 @login_required
 def close(round_id: int) -> ResponseReturnValue:
     """Close the vote and apply the results (the federation)."""
-    user = _user()
+    user = signed_in_user()
     round_ = _round_or_404(round_id)
     if not can_close_round(user, round_):
         abort(403, tr("只有区总工会可以结束表决", "Only the federation closes the vote"))
@@ -478,7 +474,7 @@ def close(round_id: int) -> ResponseReturnValue:
 @login_required
 def decide(round_id: int) -> ResponseReturnValue:
     """Record the chair's decision of a tie at the last place."""
-    user = _user()
+    user = signed_in_user()
     round_ = _round_or_404(round_id)
     if not can_decide_tie(user, round_):
         abort(403, tr("只有主任委员可以决定", "Only the chair decides"))
@@ -511,7 +507,7 @@ def decide(round_id: int) -> ResponseReturnValue:
 
 def _printed(round_: SelectionRound, pdf: bool = False) -> str:
     """Return the standalone tally page of a round that has closed."""
-    view_ = selection.round_view(db.session, round_, _user())
+    view_ = selection.round_view(db.session, round_, signed_in_user())
     if view_["tally"] is None:
         abort(409, tr("表决尚未结束,没有计票结果", "The vote is still open: no tally yet"))
     return render_template(

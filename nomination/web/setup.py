@@ -48,6 +48,12 @@ def _load_user_from_bearer(req: Any) -> User | None:
     return row.user
 
 
+def signed_in_user() -> User:
+    """Return the user the request is made by, as a ``User`` (behind ``login_required``)."""
+    user: User = current_user._get_current_object()
+    return user
+
+
 @login_manager.unauthorized_handler
 def _login_needed() -> Response:
     """Send the browser to log in; a form posted meanwhile is kept and given back after."""

@@ -48,7 +48,7 @@ from nomination.models import ArchiveCase, Organisation, User, VerificationRound
 from nomination.models.archive import PERSON_STATUSES
 from nomination.web.forms import VersionedForm, attach_errors, with_version
 from nomination.web.outcomes import operation_errors
-from nomination.web.setup import org_name, tr
+from nomination.web.setup import org_name, signed_in_user, tr
 from nomination.web.transitions import Posted, fire_posted, transition_form_class
 
 bp = Blueprint("verification", __name__, url_prefix="/verification")
@@ -60,10 +60,6 @@ def _navigation() -> dict[str, Any]:
     user = current_user
     signed_in = bool(user and user.is_authenticated)
     return {"nav_can_verify": signed_in and verification.can_use_verification(user)}
-
-
-def _user() -> User:
-    return current_user._get_current_object()
 
 
 def _optional_int(value: Any) -> int | None:
@@ -173,7 +169,7 @@ def _open_form(user: User, form: OpenRoundForm | None = None) -> OpenRoundForm |
 def _render_index(
     form: OpenRoundForm | None = None, *, status: int = 200, alerts: Sequence[str] = ()
 ) -> ResponseReturnValue:
-    user = _user()
+    user = signed_in_user()
     rounds = verification.visible_rounds(db.session, user)
     now = utcnow()
     summaries = {}
@@ -207,7 +203,7 @@ def _render_index(
 @login_required
 def index() -> ResponseReturnValue:
     """List the rounds the user follows, the opening form, and the user's units' cases."""
-    user = _user()
+    user = signed_in_user()
     if not verification.can_use_verification(user) and not verification.unit_cases(
         db.session, user
     ):
@@ -219,7 +215,7 @@ def index() -> ResponseReturnValue:
 @login_required
 def open_round() -> ResponseReturnValue:
     """Open a round for a federation (its reviewers)."""
-    user = _user()
+    user = signed_in_user()
     form = _open_form(user, OpenRoundForm())
     if form is None:
         abort(403, tr("只有区总工会可以组织年度核查", "Only the federation opens verification"))
@@ -246,7 +242,7 @@ def open_round() -> ResponseReturnValue:
 
 
 def _round_or_404(round_id: int) -> VerificationRound:
-    return verification.load_round(db.session, round_id, _user())
+    return verification.load_round(db.session, round_id, signed_in_user())
 
 
 def _round_rows(round_: VerificationRound, report: dict[str, Any]) -> list[dict[str, Any]]:
@@ -263,7 +259,7 @@ def _round_rows(round_: VerificationRound, report: dict[str, Any]) -> list[dict[
 def _render_round(
     round_: VerificationRound, *, status: int = 200, alerts: Sequence[str] = ()
 ) -> ResponseReturnValue:
-    user = _user()
+    user = signed_in_user()
     report = verification.report(round_)
     federation = db.session.get(Organisation, round_.federation_id)
     can_close = round_.status == "open" and verification.can_open_verification(user, federation)
@@ -296,7 +292,7 @@ def round_view(round_id: int) -> ResponseReturnValue:
 @login_required
 def close(round_id: int) -> ResponseReturnValue:
     """Close the round and keep its report (the federation's reviewers)."""
-    user = _user()
+    user = signed_in_user()
     round_ = _round_or_404(round_id)
     federation = db.session.get(Organisation, round_.federation_id)
     if not verification.can_open_verification(user, federation):
@@ -336,7 +332,7 @@ def print_report(round_id: int) -> ResponseReturnValue:
 
 
 def _case_or_404(case_id: int) -> ArchiveCase:
-    return verification.load_case(db.session, case_id, _user())
+    return verification.load_case(db.session, case_id, signed_in_user())
 
 
 def _opinions(wf: Workflow, case: ArchiveCase) -> list[dict[str, Any]]:
@@ -358,7 +354,7 @@ def _render_case(
     status: int = 200,
 ) -> ResponseReturnValue:
     """Render the case; ``posted`` and ``contact_form`` replace the fresh forms they stand for."""
-    user = _user()
+    user = signed_in_user()
     wf = engine.workflow_for(case)
     round_ = case.verification_round
     state = wf.state(case.state)
@@ -435,7 +431,7 @@ def case_view(case_id: int) -> ResponseReturnValue:
 @login_required
 def contact(case_id: int) -> ResponseReturnValue:
     """Save the unit's contact for this round."""
-    user = _user()
+    user = signed_in_user()
     case = _case_or_404(case_id)
     if not verification.can_answer_verification(user, case):
         abort(403, tr("只有本单位可以填报", "Only the unit fills this in"))
@@ -459,7 +455,7 @@ def contact(case_id: int) -> ResponseReturnValue:
 @login_required
 def confirm(case_id: int, entry_id: int) -> ResponseReturnValue:
     """Record that a person's details are right as recorded."""
-    user = _user()
+    user = signed_in_user()
     case = _case_or_404(case_id)
     entry = verification.load_entry(db.session, case, entry_id)
     if not verification.can_answer_verification(user, case):
@@ -507,7 +503,7 @@ def _render_entry(
 @login_required
 def correct(case_id: int, entry_id: int) -> ResponseReturnValue:
     """Show a person's details to correct (filled with the record's); save the corrections."""
-    user = _user()
+    user = signed_in_user()
     case = _case_or_404(case_id)
     entry = verification.load_entry(db.session, case, entry_id)
     if not verification.can_answer_verification(user, case):
@@ -571,7 +567,7 @@ def fire(case_id: int, trigger: str) -> ResponseReturnValue:
     return fire_posted(
         case,
         trigger,
-        user=_user(),
+        user=signed_in_user(),
         fit=_prepared,
         operation=verification.transition_case,
         render=_render_case,
