@@ -20,7 +20,7 @@ from flask.typing import ResponseReturnValue
 from nomination import db
 from nomination.api import openapi, serialise
 from nomination.api.openapi import _body, _json, _nullable, _object, _op, _query
-from nomination.api.views import _json_body, _top_level, bp
+from nomination.api.views import _REQUIRED, _json_body, _top_level, bp
 from nomination.archive import people as archive
 from nomination.errors import InvalidData, PermissionDenied
 from nomination.i18n import pick
@@ -115,7 +115,7 @@ def person(row: ArchivePerson, user: Any, day: date | None = None) -> dict[str, 
     clear = can_see_id_number(user, row)
     if day is None:
         fields = {name: getattr(row, name) for name in archive.PERSON_FIELDS}
-        current = row.status
+        current: str | None = row.status
         honours = [(h, h.status == "revoked") for h in row.honours]
         statuses, services = list(row.statuses), list(row.services)
     else:
@@ -176,14 +176,15 @@ def report_archive_status(person_id: int) -> ResponseReturnValue:
         optional={"known_date": str},
     )
     errors: dict[str, list[str]] = {}
-    dates: dict[str, date | None] = {}
-    for name in ("effective_date", "known_date"):
-        dates[name], problems = _checked_date(body.get(name))
-        if problems:
-            errors[name] = problems
+    effective_date, problems = _checked_date(body["effective_date"])
+    if effective_date is None:
+        errors["effective_date"] = problems or [pick(_REQUIRED)]
+    known_date, problems = _checked_date(body.get("known_date"))
+    if problems:
+        errors["known_date"] = problems
     if not body["note"].strip():
-        errors["note"] = [pick({"zh": "此项必填", "en": "This field is required"})]
-    if errors:
+        errors["note"] = [pick(_REQUIRED)]
+    if errors or effective_date is None:
         raise InvalidData("some fields are invalid", fields=errors)
     archive.require_current(row)
     entry = archive.report_status(
@@ -191,8 +192,8 @@ def report_archive_status(person_id: int) -> ResponseReturnValue:
         row,
         user,
         status=body["status"],
-        effective_date=dates["effective_date"],
-        known_date=dates["known_date"],
+        effective_date=effective_date,
+        known_date=known_date,
         note=body["note"].strip(),
     )
     location = url_for(".get_archive_person", person_id=row.id)

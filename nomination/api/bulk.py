@@ -95,6 +95,7 @@ def bulk_transitions() -> ResponseReturnValue:
     trigger = body.get("trigger")
     if not isinstance(trigger, str) or not trigger:
         errors["trigger"] = [pick(_REQUIRED)]
+        trigger = ""
     data = body.get("data", {})
     if not isinstance(data, dict):
         errors["data"] = [pick({"zh": "须为 JSON 对象", "en": "Must be a JSON object"})]

@@ -9,8 +9,8 @@ Nothing here commits or rolls back: the request boundary does.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, overload
 
 from cryptography.hazmat.primitives import serialization
 from flask import Blueprint, abort, current_app, jsonify, request, url_for
@@ -99,8 +99,8 @@ def _is(value: Any, kind: type) -> bool:
 
 def _top_level(
     body: dict[str, Any],
-    required: dict[str, type],
-    optional: dict[str, type] | None = None,
+    required: Mapping[str, type],
+    optional: Mapping[str, type] | None = None,
     *,
     only: bool = True,
 ) -> dict[str, Any]:
@@ -123,6 +123,16 @@ def _top_level(
     if errors:
         raise InvalidData("some fields are invalid", fields=errors)
     return out
+
+
+@overload
+def _int_arg(name: str, default: int, minimum: int = 0, maximum: int | None = None) -> int: ...
+
+
+@overload
+def _int_arg(
+    name: str, default: None, minimum: int = 0, maximum: int | None = None
+) -> int | None: ...
 
 
 def _int_arg(
