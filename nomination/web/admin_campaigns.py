@@ -34,7 +34,9 @@ from wtforms import (
     TextAreaField,
     validators,
 )
-from wtforms.fields.choices import SelectChoice
+
+# types-WTForms 3.2 lacks SelectChoice, which WTForms 3.3 has: the stub is behind the library.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 
 from nomination import db
 from nomination.administration.campaigns import (
@@ -633,7 +635,7 @@ def quota_sheet(campaign_id: int) -> ResponseReturnValue:
     current = _load(campaign_id)
     kinds = [a.kind for a in current.awards]
     wb = openpyxl.Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]  # a new workbook has one sheet
     ws.title = "名额"
     ws.append(["组织代码", "组织名称", *[f"{a.title}" for a in current.awards]])
     ws.append(["code", "name", *kinds])
@@ -782,7 +784,7 @@ def bars(campaign_id: int) -> ResponseReturnValue:
             if request.form.get("lift"):
                 bar = db.session.get(UnitBar, request.form.get("lift", type=int))
                 if bar is None or not can_administer_org(
-                    current_user, db.session.get(Organisation, bar.organisation_id)
+                    current_user, db.session.get_one(Organisation, bar.organisation_id)
                 ):
                     abort(404)
                 lift_bar(

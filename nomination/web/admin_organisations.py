@@ -21,7 +21,9 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
 from wtforms import HiddenField, SelectField, StringField, TextAreaField, validators
-from wtforms.fields.choices import SelectChoice
+
+# types-WTForms 3.2 lacks SelectChoice, which WTForms 3.3 has: the stub is behind the library.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 
 from nomination import db
 from nomination.administration.organisations import (

@@ -32,7 +32,9 @@ from wtforms import (
     validators,
     widgets,
 )
-from wtforms.fields.choices import SelectChoice
+
+# types-WTForms 3.2 lacks SelectChoice, which WTForms 3.3 has: the stub is behind the library.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 
 from nomination import db
 from nomination.administration.organisations import tree
@@ -62,6 +64,7 @@ from nomination.models import ApiToken, Organisation, RoleAssignment, User
 from nomination.models.users import ROLES
 from nomination.permissions.core import can_administer_org, can_administer_user
 from nomination.web.admin_organisations import require_admin_page
+from nomination.web.forms import add_error
 from nomination.web.outcomes import Outcome, operation_errors
 from nomination.web.setup import role_label, tr, with_code
 
@@ -166,8 +169,9 @@ def _roles_from(form: UserForm) -> list[tuple[str, Organisation]]:
             continue
         org = db.session.get(Organisation, int(org_id)) if (org_id or "").isdigit() else None
         if org is None or not can_administer_org(current_user, org):
-            form.roles.errors.append(
-                tr(f"请为角色「{role_label(role)}」选择组织", f"Choose where {role} is held")
+            add_error(
+                form.roles,
+                tr(f"请为角色「{role_label(role)}」选择组织", f"Choose where {role} is held"),
             )
             continue
         roles.append((role, org))

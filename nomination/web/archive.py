@@ -37,7 +37,9 @@ from wtforms import (
     TextAreaField,
     validators,
 )
-from wtforms.fields.choices import SelectChoice
+
+# types-WTForms 3.2 lacks SelectChoice, which WTForms 3.3 has: the stub is behind the library.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.widgets import HiddenInput
 
 from nomination import db
@@ -65,6 +67,7 @@ from nomination.permissions.core import (
     can_view_person,
     can_view_unit_honours,
 )
+from nomination.web.forms import validated
 from nomination.web.outcomes import operation_errors
 from nomination.web.setup import org_name, signed_in_user, tr
 
@@ -256,7 +259,7 @@ class PersonForm(FlaskForm):
             data[name] = data[name] or ""
         if data["unit_id"]:
             # A unit in the system is named by the system; the free name is for units outside.
-            data["unit_name"] = db.session.get(Organisation, data["unit_id"]).name
+            data["unit_name"] = db.session.get_one(Organisation, data["unit_id"]).name
         return data
 
 
@@ -517,7 +520,7 @@ def report_status(person_id: int) -> ResponseReturnValue:
             person,
             user,
             status=form.status.data,
-            effective_date=form.effective_date.data,
+            effective_date=validated(form.effective_date.data),
             known_date=form.known_date.data,
             note=form.note.data,
         )
@@ -557,7 +560,7 @@ def record_service(person_id: int) -> ResponseReturnValue:
             person,
             user,
             kind=form.kind.data,
-            service_date=form.service_date.data,
+            service_date=validated(form.service_date.data),
             amount=form.amount.data,
             note=form.note.data or None,
         )
@@ -571,7 +574,7 @@ def record_service(person_id: int) -> ResponseReturnValue:
 
 def _unit_choices(user: User, person: ArchivePerson) -> list[SelectChoice]:
     """Return the units the person may be placed in: the user's, and where they are now."""
-    federation = db.session.get(Organisation, person.federation_id)
+    federation = db.session.get_one(Organisation, person.federation_id)
     if can_manage_archive(user, federation):
         units = units_below(db.session, [federation])
     else:
@@ -707,6 +710,7 @@ def studios() -> ResponseReturnValue:
     federations = managed_federations(db.session, user)
     unit = db.session.get(Organisation, form.unit_id.data) if form.unit_id.data else None
     federation = archive.federation_of(unit) if unit is not None else federations[0]
+    assert federation is not None, "the units offered lie below the user's federations"
     leader = db.session.get(ArchivePerson, form.leader_id.data) if form.leader_id.data else None
     with operation_errors(form) as outcome:
         if form.leader_id.data and leader is None:
@@ -715,7 +719,7 @@ def studios() -> ResponseReturnValue:
             db.session,
             federation,
             user,
-            name=form.name.data,
+            name=form.name.data or "",
             unit=unit,
             leader=leader,
             founded_on=form.founded_on.data,
@@ -814,7 +818,7 @@ def record_inspection(studio_id: int) -> ResponseReturnValue:
             db.session,
             studio,
             signed_in_user(),
-            inspected_on=form.inspected_on.data,
+            inspected_on=validated(form.inspected_on.data),
             result=form.result.data,
             note=form.note.data or None,
         )

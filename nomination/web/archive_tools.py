@@ -59,6 +59,8 @@ from nomination.archive.search import (
     STATUS_LABELS,
     TYPE_LABELS,
     Filters,
+    SearchResult,
+    UnitResult,
     check_filters,
     label,
     search,
@@ -165,6 +167,7 @@ def render_archive_list() -> ResponseReturnValue:
     offset = (page - 1) * DEFAULT_LIMIT
     args = {k: getattr(filters, k) for k in ("q", "title", "year", "level", "unit_id")}
     people = units = None
+    found: SearchResult | UnitResult
     if holder == "people":
         people = search(
             db.session,

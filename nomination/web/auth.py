@@ -18,6 +18,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 from sqlalchemy import func, select
@@ -44,7 +45,7 @@ from nomination.nominations.operations import (
     record_logout,
 )
 from nomination.web import kept_forms
-from nomination.web.forms import CodeForm, LinkPasswordForm, LoginForm, PasswordForm
+from nomination.web.forms import CodeForm, LinkPasswordForm, LoginForm, PasswordForm, add_error
 from nomination.web.outcomes import operation_errors
 from nomination.web.setup import signed_in_user
 
@@ -59,13 +60,13 @@ def _failures(**match: str | None) -> int:
     """Count failed logins within the configured window that match one column."""
     since = utcnow() - timedelta(seconds=int(current_app.config["LOGIN_WINDOW_SECONDS"]))
     ((column, value),) = match.items()
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count(AuditEvent.seq)).where(
             AuditEvent.action == "auth.login_failed",
             AuditEvent.occurred_at >= since,
             getattr(AuditEvent, column) == value,
         )
-    )
+    ).scalar_one()
 
 
 def login_throttled(username: str, address: str | None) -> bool:
@@ -111,7 +112,7 @@ def login() -> str | Response:
         return redirect(url_for("nominations.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
-        username = form.username.data.strip()
+        username = (form.username.data or "").strip()
         if login_throttled(username, request.remote_addr):
             minutes = -(-int(current_app.config["LOGIN_WINDOW_SECONDS"]) // 60)
             abort(
@@ -147,8 +148,8 @@ def login() -> str | Response:
             address=request.remote_addr,
             client=client_key(request.remote_addr),
         )
-        form.password.errors.append(
-            pick({"zh": "用户名或密码错误", "en": "Wrong user name or password"})
+        add_error(
+            form.password, pick({"zh": "用户名或密码错误", "en": "Wrong user name or password"})
         )
     return render_template(
         "auth/login.html",
@@ -174,14 +175,15 @@ def password() -> str | Response:
     form = PasswordForm()
     if form.validate_on_submit():
         user = signed_in_user()
-        if not user.check_password(form.current.data):
-            form.current.errors.append(pick({"zh": "当前密码错误", "en": "Wrong current password"}))
-        elif form.new.data == form.current.data:
-            form.new.errors.append(
-                pick({"zh": "新密码不能与当前密码相同", "en": "Choose a new password"})
+        current, new = form.current.data or "", form.new.data or ""
+        if not user.check_password(current):
+            add_error(form.current, pick({"zh": "当前密码错误", "en": "Wrong current password"}))
+        elif new == current:
+            add_error(
+                form.new, pick({"zh": "新密码不能与当前密码相同", "en": "Choose a new password"})
             )
         else:
-            change_password(user, actor=user, password=form.new.data)
+            change_password(user, actor=user, password=new)
             # Stay logged in here with the new token; every other session has ended.
             login_user(user)
             flash(pick({"zh": "密码已修改", "en": "Password changed"}), "success")
@@ -192,7 +194,7 @@ def password() -> str | Response:
 
 
 @bp.route("/password/link/<token>", methods=["GET", "POST"])
-def password_link(token: str) -> str | Response:
+def password_link(token: str) -> ResponseReturnValue:
     """Set a password with the one-time link an administrator handed over."""
     form = LinkPasswordForm()
     with operation_errors(catch=(Conflict,)) as outcome:
@@ -233,7 +235,7 @@ def second_factor() -> str | Response:
                 ),
             )
         with operation_errors(form, catch=(InvalidData,)) as outcome:
-            how = check_second_factor(user, form.code.data)
+            how = check_second_factor(user, form.code.data or "")
         if outcome.refused:
             record_failed_login(
                 db.session,
@@ -272,7 +274,7 @@ def enrol() -> str | Response:
     uri = start_enrolment(user)
     if form.validate_on_submit():
         with operation_errors(form, catch=(InvalidData,)) as outcome:
-            codes = confirm_enrolment(user, form.code.data)
+            codes = confirm_enrolment(user, form.code.data or "")
         if not outcome.refused:  # refused: the message is beside the code
             session.pop(SECOND_FACTOR_KEY, None)
             return render_template("auth/enrol.html", enrolled=True, form=None, codes=codes)

@@ -197,7 +197,7 @@ def year_page(year: int) -> ResponseReturnValue:
             year=year,
             holidays=holidays,
             workdays=workdays,
-            source=form.source.data,
+            source=form.source.data or "",
             expected_version=form.version.data or "",
         )
     if outcome.refused:
@@ -226,7 +226,7 @@ def confirm(year: int) -> ResponseReturnValue:
             db.session,
             actor=current_user,
             year=year,
-            reason=form.reason.data,
+            reason=form.reason.data or "",
             expected_version=form.version.data or "",
         )
     if outcome.refused:

@@ -24,7 +24,9 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms import FileField, RadioField, TextAreaField, ValidationError, validators
-from wtforms.fields.choices import SelectChoice
+
+# types-WTForms 3.2 lacks SelectChoice, which WTForms 3.3 has: the stub is behind the library.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 
 from nomination import db, engine
 from nomination.consultations.operations import (
@@ -317,7 +319,7 @@ def consultation_panel(nomination: Nomination) -> dict[str, Any] | None:
     requests = requests_of(db.session, nomination)
     if not requests and not under_way:
         return None
-    files: dict[int, list[dict[str, Any]]] = {}
+    files: dict[int | None, list[dict[str, Any]]] = {}
     for a in db.session.scalars(
         select(Attachment)
         .where(

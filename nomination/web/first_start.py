@@ -9,6 +9,7 @@ URL table:
 from __future__ import annotations
 
 import hmac
+from typing import TypedDict
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -104,8 +105,23 @@ class SetUpForm(FlaskForm):
 
 
 def _token_ok(token: str | None) -> bool:
-    expected = setup_token(current_app.config["SECRET_KEY"])
-    return bool(token) and hmac.compare_digest(token, expected)
+    if not token:
+        return False
+    return hmac.compare_digest(token, setup_token(current_app.config["SECRET_KEY"]))
+
+
+class _Details(TypedDict):
+    """What the set-up form gives the first start's operation."""
+
+    federation_code: str
+    federation_name: str
+    federation_name_en: str | None
+    username: str
+    display_name: str
+    email: str | None
+    password: str
+    timezone: str
+    closing_hour: int
 
 
 @bp.route("/setup", methods=["GET", "POST"])
@@ -127,7 +143,7 @@ def set_up() -> ResponseReturnValue:
     form.token.data = token
     if request.method == "GET":
         return render_template("first_start/set_up.html", form=form)
-    details = {
+    details: _Details = {
         "federation_code": form.federation_code.data or "",
         "federation_name": form.federation_name.data or "",
         "federation_name_en": form.federation_name_en.data,

@@ -17,7 +17,6 @@ what is created is what the dry run showed, or the dry run is shown again.
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import quote
 
 from flask import (
@@ -120,11 +119,16 @@ def _awards() -> list[tuple[Campaign, str]]:
     return [(c, a.kind) for c in open_campaigns(db.session) for a in c.awards]
 
 
-def _import_form(units: list[Organisation], **kwargs: Any) -> ImportForm:
-    form = ImportForm(**kwargs)
-    form.award.choices = [
+def _award_choices() -> list[tuple[str, str]]:
+    """Return the awards open to imports: "campaign id:kind", and the award's name."""
+    return [
         (f"{c.id}:{kind}", f"{campaign_name(c)} · {award_title(c, kind)}") for c, kind in _awards()
     ]
+
+
+def _import_form(units: list[Organisation], awards: list[tuple[str, str]]) -> ImportForm:
+    form = ImportForm()
+    form.award.choices = awards
     form.unit_id.choices = [(u.id, org_name(u)) for u in units]
     return form
 
@@ -161,11 +165,12 @@ def new() -> ResponseReturnValue:
     """Show the upload form; on upload, check every row and show the dry run (creating nothing)."""
     user = signed_in_user()
     units = _units_or_abort(user)
-    form = _import_form(units)
+    awards = _award_choices()
+    form = _import_form(units, awards)
     if request.method == "GET":
         # Preselect the award the link named, or the campaign's first award.
         campaign_id, kind = request.args.get("campaign_id", ""), request.args.get("kind", "")
-        values = [value for value, _ in form.award.choices]
+        values = [value for value, _ in awards]
         form.award.data = next(
             (v for v in values if v == f"{campaign_id}:{kind}"),
             next((v for v in values if v.startswith(f"{campaign_id}:")), None),
@@ -285,7 +290,7 @@ def commit_import() -> ResponseReturnValue:
     if not form.validate():
         abort(400, tr("导入请求无效,请重新上传", "Invalid import request; upload again"))
     try:
-        sheet = _serializer().loads(form.token.data, max_age=KEEP_SECONDS)
+        sheet = _serializer().loads(form.token.data or "", max_age=KEEP_SECONDS)
     except SignatureExpired:
         return _start_again(tr("预检结果已过期,请重新上传", "The dry run expired; upload again"))
     except BadSignature:

@@ -37,7 +37,13 @@ from nomination.calendar.queries import missing_message, missing_years
 from nomination.calendar.workdays import provisional_reason
 from nomination.consultations.operations import visible_events
 from nomination.db import utcnow
-from nomination.definitions.forms import FormDef, clean_data, form_class, to_formdata
+from nomination.definitions.forms import (
+    FormDef,
+    RemarksField,
+    clean_data,
+    form_class,
+    to_formdata,
+)
 from nomination.engine.definitions import StateDef, TransitionDef, Workflow
 from nomination.engine.diagram import svg
 from nomination.errors import OperationError
@@ -74,6 +80,7 @@ from nomination.web.forms import (
     BulkTransitionForm,
     NewNominationForm,
     VersionedForm,
+    add_error,
     with_version,
 )
 from nomination.web.outcomes import operation_errors
@@ -245,7 +252,11 @@ def _return_opinion(wf: Workflow, nomination: Nomination) -> dict[str, Any] | No
 def _verifications(wf: Workflow, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Return the federation's requests to verify an objection and the unit's answers."""
     answer_form = next(
-        (wf.forms[t.form] for t in wf.transitions if "record_verification_answer" in t.effects),
+        (
+            wf.forms[t.form]
+            for t in wf.transitions
+            if t.form and "record_verification_answer" in t.effects
+        ),
         None,
     )
     opinions = {}
@@ -488,11 +499,13 @@ def _render_dashboard(
     engine.apply_due_timers(db.session)
 
     query = visible_nominations(user, **wanted)
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    total = db.session.execute(
+        select(func.count()).select_from(query.order_by(None).subquery())
+    ).scalar_one()
     rows = db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     within = {"campaign_id": filters["campaign_id"], "kind": filters["kind"]}
     scoped = visible_nominations(user, **within).order_by(None).subquery()
-    counts = dict(
+    counts: dict[str, int] = dict(
         db.session.execute(select(scoped.c.state, func.count()).group_by(scoped.c.state)).all()
     )
     late = visible_nominations(user, **within, overdue=True).order_by(None).subquery()
@@ -632,7 +645,8 @@ def _text_required(trigger: str, pairs: Sequence[tuple[int, int]]) -> bool:
         wf = engine.workflow_for(nomination)
         transition = wf.transition(nomination.state, trigger)
         name = _bulk_field(wf, transition) if transition is not None else None
-        field = wf.forms[transition.form].field(name) if transition and name else None
+        defn = wf.forms[transition.form] if transition and transition.form else None
+        field = defn.field(name) if defn is not None and name else None
         if field is not None and field.required:
             return True
     return False
@@ -682,17 +696,18 @@ def bulk() -> ResponseReturnValue:
         abort(403)
     form = BulkTransitionForm()
     trigger = form.trigger.data or ""
-    pairs = _ticked(form.items.data or [])
+    ticks = _ticked(form.items.data or [])
     valid = form.validate()
-    if pairs is None:
-        form.items.errors = [*form.items.errors, tr("选择无效,请刷新页面", "Invalid ticks; reload")]
+    if ticks is None:
+        add_error(form.items, tr("选择无效,请刷新页面", "Invalid ticks; reload"))
         valid = False
+    pairs = ticks or []
     text = (form.text.data or "").strip()
     if valid and not text and _text_required(trigger, pairs):
-        form.text.errors = [*form.text.errors, tr("此项必填", "This field is required")]
+        add_error(form.text, tr("此项必填", "This field is required"))
         valid = False
     if not valid:
-        ticked = frozenset(i for i, _ in pairs or ())
+        ticked = frozenset(i for i, _ in pairs)
         return _render_dashboard(bulk_form=form, selected=ticked, status=422)
     results = transition_each(db.session, user, trigger, pairs, _bulk_data(trigger, text))
     label = next(
@@ -787,7 +802,7 @@ def new() -> ResponseReturnValue:
 # --- the nomination page ---------------------------------------------------------------------
 
 
-def _prepared(form: Form, wf: Workflow, transition: TransitionDef) -> Form:
+def _prepared(form: VersionedForm, wf: Workflow, transition: TransitionDef) -> VersionedForm:
     """Fit a transition's form to this nomination: remarks by field only on a return.
 
     A return offers one remark per field of the nominee form; elsewhere (a rejection, a
@@ -798,7 +813,9 @@ def _prepared(form: Form, wf: Workflow, transition: TransitionDef) -> Form:
         if fd.type != "remarks" or fd.name not in form:
             continue
         if _is_return(wf, transition.trigger):
-            form[fd.name].choices = [(f.name, pick(f.label)) for f in wf.nominee_form.fields]
+            remarks = form[fd.name]
+            assert isinstance(remarks, RemarksField), "a remarks field compiles to one"
+            remarks.choices = [(f.name, pick(f.label)) for f in wf.nominee_form.fields]
         else:
             del form[fd.name]
     return form

@@ -69,7 +69,9 @@ def index() -> ResponseReturnValue:
     user = signed_in_user()
     page = max(request.args.get("page", 1, type=int), 1)
     query = notifications_of(user)
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    total = db.session.execute(
+        select(func.count()).select_from(query.order_by(None).subquery())
+    ).scalar_one()
     rows = db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     return render_template(
         "notifications/index.html",

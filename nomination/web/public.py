@@ -63,7 +63,7 @@ from nomination.nominations.operations import (
 from nomination.notices import publication as notices
 from nomination.web import objection_form
 from nomination.web.auth import client_key
-from nomination.web.forms import ObjectionLookupForm
+from nomination.web.forms import ObjectionLookupForm, add_error
 from nomination.web.outcomes import operation_errors
 from nomination.web.setup import campaign_name, tr
 
@@ -146,7 +146,8 @@ def _period_view(period: notices.Period, anchor: str) -> dict[str, Any]:
 
 
 def _notice_view(notice: notices.Notice) -> dict[str, Any]:
-    periods, anchors = [], set()
+    periods: list[dict[str, Any]] = []
+    anchors: set[str] = set()
     for period in notice.periods():
         # One anchor per day of publication; a second period published that day (after the
         # closing hour, so ending later) gets a suffix.
@@ -499,11 +500,12 @@ def objections() -> ResponseReturnValue:
     result, status = None, 200
     if form.validate_on_submit():
         with operation_errors(catch=(NotFound,)) as outcome:
-            objection = objection_status(db.session, form.reference.data)
+            objection = objection_status(db.session, form.reference.data or "")
         if outcome.refused:
             status = 404
-            form.reference.errors.append(
-                tr("没有此编号的异议,请核对后重试", "No objection has this reference")
+            add_error(
+                form.reference,
+                tr("没有此编号的异议,请核对后重试", "No objection has this reference"),
             )
         else:
             result = {

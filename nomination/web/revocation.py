@@ -31,7 +31,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from wtforms import DateField, Form, HiddenField, StringField, validators
+from wtforms import DateField, HiddenField, StringField, validators
 
 from nomination import db, engine
 from nomination.archive.revocation import (
@@ -64,6 +64,7 @@ from nomination.engine.definitions import TransitionDef, Workflow
 from nomination.errors import Conflict, InvalidData, NotFound
 from nomination.i18n import lazy, pick
 from nomination.models import ArchiveCase, HonourRecord, ReturnItem, User
+from nomination.web.forms import VersionedForm, validated
 from nomination.web.outcomes import operation_errors
 from nomination.web.setup import signed_in_user, tr
 from nomination.web.transitions import Posted, fire_posted, transition_form_class
@@ -155,7 +156,7 @@ def _decision_form(wf: Workflow) -> FormDef:
     return wf.forms[transition.form]
 
 
-def _prepared(form: Form, wf: Workflow, transition: TransitionDef) -> Form:
+def _prepared(form: VersionedForm, wf: Workflow, transition: TransitionDef) -> VersionedForm:
     """Leave out per-field remarks: they ask a nomination's unit to revise, not a case."""
     defn = wf.forms.get(transition.form or "")
     for fd in defn.fields if defn is not None else ():
@@ -210,7 +211,8 @@ def _timeline(wf: Workflow, case: ArchiveCase) -> list[dict[str, Any]]:
         else:
             action = pick(_ACTION_LABELS.get(e.action, e.action))
         if e.action == "case.return_item":
-            action = f"{action}:{pick(ITEM_LABELS.get(after.get('item'), after.get('item')))}"
+            item = after.get("item") or ""
+            action = f"{action}:{pick(ITEM_LABELS.get(item, item))}"
         rows.append(
             {
                 "seq": e.seq,
@@ -269,10 +271,12 @@ def index() -> ResponseReturnValue:
     state = state if state in wf.states else None
     page = max(request.args.get("page", 1, type=int), 1)
     query = visible_cases(user, state=state)
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    total = db.session.execute(
+        select(func.count()).select_from(query.order_by(None).subquery())
+    ).scalar_one()
     cases = db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     scoped = visible_cases(user).order_by(None).subquery()
-    counts = dict(
+    counts: dict[str, int] = dict(
         db.session.execute(select(scoped.c.state, func.count()).group_by(scoped.c.state)).all()
     )
     grounds = wf.nominee_form.field("grounds")
@@ -367,7 +371,7 @@ def _lookup(user: User) -> ResponseReturnValue:
     status = 200
     if request.method == "POST":
         if form.validate():
-            found = proposable_honours(db.session, user, form.q.data)
+            found = proposable_honours(db.session, user, form.q.data or "")
         else:
             status = 422
     return render_template("revocation/lookup.html", form=form, found=found), status
@@ -502,7 +506,7 @@ def returned(case_id: int, item_id: int) -> ResponseReturnValue:
     if not form.validate():
         return _render_case(case, return_form=(item.id, form), status=422)
     with operation_errors(form) as outcome:
-        record_return(db.session, item, user, form.returned_on.data, note=form.note.data)
+        record_return(db.session, item, user, validated(form.returned_on.data), note=form.note.data)
     if outcome.invalid:
         return _render_case(
             case, return_form=(item.id, form), alerts=outcome.alerts, status=outcome.status

@@ -28,7 +28,7 @@ from nomination.web.outcomes import operation_errors
 from nomination.web.setup import tr
 
 #: Fits a transition's form to the workflow it is shown in (which remarks it offers).
-Fit = Callable[[Form, Workflow, TransitionDef], Form]
+Fit = Callable[[VersionedForm, Workflow, TransitionDef], VersionedForm]
 
 
 @dataclass

@@ -31,11 +31,13 @@ from wtforms import (
     DateField,
     Form,
     IntegerField,
-    SelectChoice,
     SelectField,
     StringField,
     validators,
 )
+
+# types-WTForms 3.2 lacks SelectChoice, which WTForms 3.3 has: the stub is behind the library.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 
 from nomination import db, engine
 from nomination.archive import verification
@@ -46,7 +48,7 @@ from nomination.errors import Conflict
 from nomination.i18n import lazy, pick
 from nomination.models import ArchiveCase, Organisation, User, VerificationRound
 from nomination.models.archive import PERSON_STATUSES
-from nomination.web.forms import VersionedForm, attach_errors, with_version
+from nomination.web.forms import VersionedForm, attach_errors, validated, with_version
 from nomination.web.outcomes import operation_errors
 from nomination.web.setup import org_name, signed_in_user, tr
 from nomination.web.transitions import Posted, fire_posted, transition_form_class
@@ -142,7 +144,7 @@ def _contact_form_class(wf: Workflow) -> type[VersionedForm]:
     return form_class(wf.nominee_form, strict=False, base=VersionedForm)
 
 
-def _prepared(form: Form, wf: Workflow, transition: TransitionDef) -> Form:
+def _prepared(form: VersionedForm, wf: Workflow, transition: TransitionDef) -> VersionedForm:
     """Leave out per-field remarks: a verification's own form is a contact, not a file."""
     defn = wf.forms.get(transition.form or "")
     for fd in defn.fields if defn is not None else ():
@@ -191,7 +193,7 @@ def _render_index(
             summaries=summaries,
             cases=cases,
             states={c.id: engine.workflow_for(c).state(c.state) for c in cases},
-            overdue={c.id: verification.is_overdue(c, c.verification_round, now) for c in cases},
+            overdue={c.id: verification.is_overdue(c, _round_of(c), now) for c in cases},
             status_labels=verification.ROUND_STATUS_LABELS,
             alerts=alerts,
         ),
@@ -221,10 +223,14 @@ def open_round() -> ResponseReturnValue:
         abort(403, tr("只有区总工会可以组织年度核查", "Only the federation opens verification"))
     if not form.validate_on_submit():
         return _render_index(form, status=422)
-    federation = db.session.get(Organisation, form.federation_id.data)
+    federation = db.session.get_one(Organisation, form.federation_id.data)
     with operation_errors(form) as outcome:
         round_ = verification.open_round(
-            db.session, federation, user, year=form.year.data, due_date=form.due_date.data
+            db.session,
+            federation,
+            user,
+            year=validated(form.year.data),
+            due_date=validated(form.due_date.data),
         )
     if outcome.refused:
         return _render_index(form, status=outcome.status, alerts=outcome.alerts)
@@ -261,7 +267,7 @@ def _render_round(
 ) -> ResponseReturnValue:
     user = signed_in_user()
     report = verification.report(round_)
-    federation = db.session.get(Organisation, round_.federation_id)
+    federation = db.session.get_one(Organisation, round_.federation_id)
     can_close = round_.status == "open" and verification.can_open_verification(user, federation)
     return (
         render_template(
@@ -294,7 +300,7 @@ def close(round_id: int) -> ResponseReturnValue:
     """Close the round and keep its report (the federation's reviewers)."""
     user = signed_in_user()
     round_ = _round_or_404(round_id)
-    federation = db.session.get(Organisation, round_.federation_id)
+    federation = db.session.get_one(Organisation, round_.federation_id)
     if not verification.can_open_verification(user, federation):
         abort(403, tr("只有区总工会可以结束核查", "Only the federation closes the verification"))
     if not FlaskForm().validate_on_submit():
@@ -335,6 +341,13 @@ def _case_or_404(case_id: int) -> ArchiveCase:
     return verification.load_case(db.session, case_id, signed_in_user())
 
 
+def _round_of(case: ArchiveCase) -> VerificationRound:
+    """Return the round of a verification case (a revocation case has none)."""
+    round_ = case.verification_round
+    assert round_ is not None, "every verification case belongs to a round"
+    return round_
+
+
 def _opinions(wf: Workflow, case: ArchiveCase) -> list[dict[str, Any]]:
     """Return the opinions recorded with the case's transitions, with their actions named."""
     labels = {t.trigger: t.label for t in wf.transitions}
@@ -356,7 +369,7 @@ def _render_case(
     """Render the case; ``posted`` and ``contact_form`` replace the fresh forms they stand for."""
     user = signed_in_user()
     wf = engine.workflow_for(case)
-    round_ = case.verification_round
+    round_ = _round_of(case)
     state = wf.state(case.state)
     can_answer = (
         verification.can_answer_verification(user, case)
