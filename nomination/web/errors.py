@@ -11,7 +11,6 @@ from werkzeug.exceptions import Forbidden, HTTPException
 from nomination import db
 from nomination.errors import OperationError, OutOfScope, PermissionDenied
 from nomination.nominations.operations import record_access_denied
-from nomination.web.setup import signed_in_user
 
 
 def wants_json() -> bool:
@@ -55,7 +54,7 @@ class _Anonymous:
 def audit_denial(reason: str) -> None:
     """Record a refused authorisation in a transaction of its own (the request's is dropped)."""
     db.session.rollback()
-    actor = signed_in_user() if current_user.is_authenticated else _Anonymous()
+    actor = current_user._get_current_object() if current_user.is_authenticated else _Anonymous()
     record_access_denied(db.session, actor, path=request.path, reason=reason)
     db.session.commit()
 
