@@ -685,6 +685,13 @@ def test_the_api_reports_a_status(session, tree, honoured, api):
     assert record["status"] == "deceased"
 
 
+def test_the_api_asks_for_an_empty_effective_date(honoured, api):
+    body = {"status": "retired", "effective_date": "", "note": "退休"}
+    refused = api.post(f"/archive/{honoured.id}/status", "unit1", json=body)
+    assert refused.status_code == 422
+    assert list(refused.json["error"]["fields"]) == ["effective_date"]
+
+
 def test_the_api_paths_are_documented():
     paths = document()["paths"]
     assert set(paths["/archive/{person_id}"]) == {"parameters", "get"}

@@ -219,10 +219,10 @@ def create_campaign(
     session: Session,
     *,
     actor: Any,
-    year: int,
+    year: int | None,
     name: str,
     federation: Organisation,
-    nomination_deadline: date,
+    nomination_deadline: date | None,
     awards: Mapping[str, tuple[str, str | None]],
     status: str = "open",
     copied_from: Campaign | None = None,
@@ -231,7 +231,8 @@ def create_campaign(
     """Create a campaign offering ``awards`` ({kind: (title, title_en)}), pinning definitions.
 
     A draft is prepared first and opened later (:func:`move_campaign`), which pins the
-    definitions again as they are then.
+    definitions again as they are then. The year and the deadline are checked here with the
+    rest: a form left blank gives None, refused beside its field like any other value.
     """
     require_admin(actor)
     if status not in ("draft", "open"):
@@ -284,9 +285,9 @@ def copy_campaign(
     source: Campaign,
     *,
     actor: Any,
-    year: int,
+    year: int | None,
     name: str,
-    nomination_deadline: date,
+    nomination_deadline: date | None,
     name_en: str | None = None,
 ) -> Campaign:
     """Create a draft for another year with every setting, award, quota and judge of ``source``."""

@@ -51,6 +51,7 @@ from nomination.permissions import (
     can_administer_org,
     can_administer_user,
 )
+from nomination.web.outcomes import operation_errors
 
 _MAX = 500
 
@@ -510,7 +511,7 @@ def admin_set_quotas(campaign_id: int) -> ResponseReturnValue:
         ):
             problems[f"quotas[{i}]"] = ['{"organisation_id", "kind", "places"}']
             continue
-        try:
+        with operation_errors(catch=(InvalidData,)) as outcome:
             ops_campaigns.set_quota(
                 db.session,
                 actor=current_user,
@@ -519,8 +520,8 @@ def admin_set_quotas(campaign_id: int) -> ResponseReturnValue:
                 kind=item["kind"],
                 places=item["places"],
             )
-        except InvalidData as exc:
-            problems[f"quotas[{i}]"] = [m for ms in exc.fields.values() for m in ms]
+        if outcome.refused:
+            problems[f"quotas[{i}]"] = outcome.messages
     if problems:
         # The request rolls back the quotas already set: all or nothing.
         raise InvalidData("some quotas were refused; none was saved", fields=problems)

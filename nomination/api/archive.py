@@ -16,12 +16,11 @@ from typing import Any
 
 from flask import jsonify, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
 
 from nomination import db
 from nomination.api import openapi, serialise
 from nomination.api.openapi import _body, _json, _nullable, _object, _op, _query
-from nomination.api.views import _json_body, _top_level, bp
+from nomination.api.views import _REQUIRED, _json_body, _top_level, bp
 from nomination.archive import people as archive
 from nomination.errors import InvalidData, PermissionDenied
 from nomination.i18n import pick
@@ -31,7 +30,6 @@ from nomination.models import (
     Organisation,
     PersonService,
     PersonStatus,
-    User,
 )
 from nomination.models.archive import (
     HONOUR_LEVELS,
@@ -41,22 +39,27 @@ from nomination.models.archive import (
 )
 from nomination.nominations import queries
 from nomination.permissions import can_report_on, can_see_id_number
+from nomination.web.setup import signed_in_user
 
 _DATE = {"zh": "须为日期 YYYY-MM-DD", "en": "Must be a date, YYYY-MM-DD"}
 
 
-def _user() -> User:
-    return current_user._get_current_object()
+def _checked_date(value: str | None) -> tuple[date | None, list[str]]:
+    """Return an ISO date (None when empty), or None and why it is not one."""
+    if value is None or value == "":
+        return None, []
+    try:
+        return date.fromisoformat(value), []
+    except ValueError:
+        return None, [pick(_DATE)]
 
 
 def _date(value: str | None, name: str) -> date | None:
     """Return an ISO date, or raise InvalidData naming ``name``."""
-    if value is None or value == "":
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidData(f"'{name}' must be a date", fields={name: [pick(_DATE)]}) from None
+    day, problems = _checked_date(value)
+    if problems:
+        raise InvalidData(f"'{name}' must be a date", fields={name: problems})
+    return day
 
 
 def honour(row: HonourRecord, revoked: bool) -> dict[str, Any]:
@@ -112,7 +115,7 @@ def person(row: ArchivePerson, user: Any, day: date | None = None) -> dict[str, 
     clear = can_see_id_number(user, row)
     if day is None:
         fields = {name: getattr(row, name) for name in archive.PERSON_FIELDS}
-        current = row.status
+        current: str | None = row.status
         honours = [(h, h.status == "revoked") for h in row.honours]
         statuses, services = list(row.statuses), list(row.services)
     else:
@@ -154,7 +157,7 @@ def person(row: ArchivePerson, user: Any, day: date | None = None) -> dict[str, 
 @bp.get("/archive/<int:person_id>")
 def get_archive_person(person_id: int) -> ResponseReturnValue:
     """Return a person's record, now or as it stood at the end of ``as_of``."""
-    user = _user()
+    user = signed_in_user()
     row = queries.load_person(db.session, person_id, user)
     day = _date(request.args.get("as_of"), "as_of")
     return jsonify(person(row, user, day))
@@ -163,7 +166,7 @@ def get_archive_person(person_id: int) -> ResponseReturnValue:
 @bp.post("/archive/<int:person_id>/status")
 def report_archive_status(person_id: int) -> ResponseReturnValue:
     """Add a dated status entry to a person's record (their unit, or the federation)."""
-    user = _user()
+    user = signed_in_user()
     row = queries.load_person(db.session, person_id, user)
     if not can_report_on(user, row):
         raise PermissionDenied("only the person's unit and the federation report a status")
@@ -173,15 +176,15 @@ def report_archive_status(person_id: int) -> ResponseReturnValue:
         optional={"known_date": str},
     )
     errors: dict[str, list[str]] = {}
-    dates: dict[str, date | None] = {}
-    for name in ("effective_date", "known_date"):
-        try:
-            dates[name] = _date(body.get(name), name)
-        except InvalidData as exc:
-            errors.update(exc.fields)
+    effective_date, problems = _checked_date(body["effective_date"])
+    if effective_date is None:
+        errors["effective_date"] = problems or [pick(_REQUIRED)]
+    known_date, problems = _checked_date(body.get("known_date"))
+    if problems:
+        errors["known_date"] = problems
     if not body["note"].strip():
-        errors["note"] = [pick({"zh": "此项必填", "en": "This field is required"})]
-    if errors:
+        errors["note"] = [pick(_REQUIRED)]
+    if errors or effective_date is None:
         raise InvalidData("some fields are invalid", fields=errors)
     archive.require_current(row)
     entry = archive.report_status(
@@ -189,8 +192,8 @@ def report_archive_status(person_id: int) -> ResponseReturnValue:
         row,
         user,
         status=body["status"],
-        effective_date=dates["effective_date"],
-        known_date=dates["known_date"],
+        effective_date=effective_date,
+        known_date=known_date,
         note=body["note"].strip(),
     )
     location = url_for(".get_archive_person", person_id=row.id)

@@ -16,7 +16,6 @@ from typing import Any
 
 from flask import jsonify, request
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
 
 from nomination import db
 from nomination.api import openapi, serialise
@@ -25,13 +24,10 @@ from nomination.api.openapi import _json, _object, _op, _query
 from nomination.api.views import DEFAULT_LIMIT, MAX_LIMIT, _int_arg, bp
 from nomination.archive.people import mask_id_number, mask_phone
 from nomination.archive.search import FIRST_YEAR, LAST_YEAR, search
-from nomination.models import ArchivePerson, User
+from nomination.models import ArchivePerson
 from nomination.models.archive import HONOUR_LEVELS, HONOUR_TYPES, PERSON_STATUSES
 from nomination.permissions import can_see_id_number
-
-
-def _user() -> User:
-    return current_user._get_current_object()
+from nomination.web.setup import signed_in_user
 
 
 def person_summary(row: ArchivePerson, user: Any) -> dict[str, Any]:
@@ -56,7 +52,7 @@ def person_summary(row: ArchivePerson, user: Any) -> dict[str, Any]:
 @bp.get("/archive")
 def search_archive() -> ResponseReturnValue:
     """Return a page of the people the caller may see that match the name and filters."""
-    user = _user()
+    user = signed_in_user()
     limit = _int_arg("limit", DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT)
     offset = _int_arg("offset", 0, minimum=0)
     args = {k: request.args.get(k) or None for k in ("q", "title", "level", "status")}

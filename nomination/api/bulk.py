@@ -18,7 +18,6 @@ from typing import Any
 
 from flask import jsonify
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
 
 from nomination import db, engine
 from nomination.api import openapi
@@ -28,6 +27,7 @@ from nomination.errors import InvalidData, PermissionDenied
 from nomination.i18n import pick
 from nomination.nominations.bulk import ItemResult, transition_each
 from nomination.permissions import can_act_in_bulk
+from nomination.web.setup import signed_in_user
 
 #: At most this many nominations in one request.
 MAX_ITEMS = MAX_LIMIT
@@ -38,16 +38,14 @@ _REQUIRED = {"zh": "此项必填", "en": "This field is required"}
 # --- the API ---------------------------------------------------------------------------------
 
 
-def _items(value: Any) -> list[tuple[int, int]]:
-    """Return the (id, version) pairs of ``items``; 422 naming each entry that is wrong."""
+def _items(value: Any) -> tuple[list[tuple[int, int]], dict[str, list[str]]]:
+    """Return the (id, version) pairs of ``items``, and the messages of each entry that is wrong."""
     if not isinstance(value, list) or not value:
-        raise InvalidData(
-            "items must be a non-empty list of {id, version}",
-            fields={"items": [pick({"zh": "应为非空列表", "en": "Must be a non-empty list"})]},
-        )
+        return [], {"items": [pick({"zh": "应为非空列表", "en": "Must be a non-empty list"})]}
     if len(value) > MAX_ITEMS:
-        message = pick({"zh": f"最多 {MAX_ITEMS} 项", "en": f"At most {MAX_ITEMS} items"})
-        raise InvalidData(f"at most {MAX_ITEMS} items", fields={"items": [message]})
+        return [], {
+            "items": [pick({"zh": f"最多 {MAX_ITEMS} 项", "en": f"At most {MAX_ITEMS} items"})]
+        }
     errors: dict[str, list[str]] = {}
     pairs = []
     for i, item in enumerate(value):
@@ -66,9 +64,7 @@ def _items(value: Any) -> list[tuple[int, int]]:
                 ]
         if not any(k.startswith(f"items[{i}]") for k in errors):
             pairs.append((item["id"], item["version"]))
-    if errors:
-        raise InvalidData("some items are invalid", fields=errors)
-    return pairs
+    return pairs, errors
 
 
 def _result_json(result: ItemResult) -> dict[str, Any]:
@@ -92,28 +88,26 @@ def _result_json(result: ItemResult) -> dict[str, Any]:
 @bp.post("/nominations/bulk-transitions")
 def bulk_transitions() -> ResponseReturnValue:
     """Fire one trigger on several nominations; each is checked, fired and audited alone."""
-    if not can_act_in_bulk(current_user._get_current_object()):
+    if not can_act_in_bulk(signed_in_user()):
         raise PermissionDenied("your roles fire no transitions")
     body = _json_body()
     errors: dict[str, list[str]] = {}
     trigger = body.get("trigger")
     if not isinstance(trigger, str) or not trigger:
         errors["trigger"] = [pick(_REQUIRED)]
+        trigger = ""
     data = body.get("data", {})
     if not isinstance(data, dict):
         errors["data"] = [pick({"zh": "须为 JSON 对象", "en": "Must be a JSON object"})]
     for key in sorted(set(body) - {"trigger", "items", "data"}):
         errors[key] = [pick({"zh": "未知字段", "en": "Unknown field"})]
-    items: list[tuple[int, int]] = []
-    try:
-        items = _items(body.get("items"))
-    except InvalidData as exc:
-        errors.update(exc.fields)
+    items, item_errors = _items(body.get("items"))
+    errors.update(item_errors)
     if errors:
         raise InvalidData("some fields are invalid", fields=errors)
     results = transition_each(
         db.session,
-        current_user._get_current_object(),
+        signed_in_user(),
         trigger,
         items,
         lambda _nomination: dict(data),

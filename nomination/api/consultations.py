@@ -17,7 +17,6 @@ from typing import Any
 
 from flask import jsonify, request
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
 
 from nomination import db, engine
 from nomination.api import openapi, serialise
@@ -35,11 +34,8 @@ from nomination.api.views import _json_body, _top_level, bp
 from nomination.calendar.presenters import provisional_fields
 from nomination.consultations import operations as consultations
 from nomination.db import utcnow
-from nomination.models import ConsultationRequest, User
-
-
-def _user() -> User:
-    return current_user._get_current_object()
+from nomination.models import ConsultationRequest
+from nomination.web.setup import signed_in_user
 
 
 def consultation(req: ConsultationRequest, now: datetime) -> dict[str, Any]:
@@ -74,7 +70,7 @@ def consultation(req: ConsultationRequest, now: datetime) -> dict[str, Any]:
 @bp.get("/consultations")
 def list_consultations() -> ResponseReturnValue:
     """Return the requests addressed to the caller's departments (open ones by default)."""
-    user = _user()
+    user = signed_in_user()
     status = request.args.get("status") or "open"
     rows = consultations.department_requests(db.session, user, status=status)
     now = utcnow()
@@ -89,14 +85,14 @@ def list_consultations() -> ResponseReturnValue:
 @bp.get("/consultations/<int:request_id>")
 def get_consultation(request_id: int) -> ResponseReturnValue:
     """Return one request addressed to the caller's department."""
-    req = consultations.load_request(db.session, request_id, _user())
+    req = consultations.load_request(db.session, request_id, signed_in_user())
     return jsonify(consultation(req, utcnow()))
 
 
 @bp.post("/consultations/<int:request_id>")
 def answer_consultation(request_id: int) -> ResponseReturnValue:
     """Give the department's opinion; return the request and the nomination's state after it."""
-    user = _user()
+    user = signed_in_user()
     req = consultations.load_request(db.session, request_id, user)
     body = _top_level(
         _json_body(), required={"opinion": str}, optional={"reason": str, "version": int}

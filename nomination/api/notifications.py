@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import jsonify, request
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
 from sqlalchemy import func, select
 
 from nomination import db
@@ -17,13 +16,10 @@ from nomination.api import openapi
 from nomination.api.openapi import _json, _op, _query, _ref
 from nomination.api.serialise import iso
 from nomination.api.views import DEFAULT_LIMIT, MAX_LIMIT, _int_arg, bp
-from nomination.models import Notification, User
+from nomination.models import Notification
 from nomination.models.notifications import NOTIFICATION_KINDS
 from nomination.notifications import load_notification, mark_read, notifications_of, unread_count
-
-
-def _user() -> User:
-    return current_user._get_current_object()
+from nomination.web.setup import signed_in_user
 
 
 def notification(row: Notification) -> dict[str, Any]:
@@ -41,7 +37,7 @@ def notification(row: Notification) -> dict[str, Any]:
 @bp.get("/notifications")
 def notifications() -> ResponseReturnValue:
     """Return a page of the caller's notifications, newest first (``unread=1``: unread only)."""
-    user = _user()
+    user = signed_in_user()
     unread_only = request.args.get("unread", "") in ("1", "true")
     limit = _int_arg("limit", DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT)
     offset = _int_arg("offset", 0, minimum=0)
@@ -62,7 +58,7 @@ def notifications() -> ResponseReturnValue:
 @bp.post("/notifications/<int:notification_id>/read")
 def read_notification(notification_id: int) -> ResponseReturnValue:
     """Mark one of the caller's notifications read (again: no change) and return it."""
-    row = mark_read(load_notification(db.session, notification_id, _user()))
+    row = mark_read(load_notification(db.session, notification_id, signed_in_user()))
     db.session.flush()
     return jsonify(notification(row))
 

@@ -16,7 +16,7 @@ from flask.typing import ResponseReturnValue
 
 from nomination import db
 from nomination.api import openapi
-from nomination.api.views import _int_arg, _json_body, _user, bp
+from nomination.api.views import _int_arg, _json_body, bp
 from nomination.errors import InvalidData, PermissionDenied
 from nomination.i18n import pick
 from nomination.models import Campaign, SelectionRound
@@ -24,6 +24,7 @@ from nomination.models.campaigns import AWARD_KINDS
 from nomination.models.selection import RESULTS, ROUND_STATUSES, SELECTION_RULES, VOTES
 from nomination.permissions import has_role
 from nomination.selection import operations as selection
+from nomination.web.setup import signed_in_user
 
 _REQUIRED = {"zh": "此项必填", "en": "This field is required"}
 _UNKNOWN = {"zh": "未知字段", "en": "Unknown field"}
@@ -76,25 +77,25 @@ def _plain(value: Any) -> Any:
 
 
 def _round_json(round_: SelectionRound) -> dict[str, Any]:
-    return _plain(selection.round_view(db.session, round_, _user()))
+    return _plain(selection.round_view(db.session, round_, signed_in_user()))
 
 
 def _load(round_id: int) -> SelectionRound:
-    return selection.load_round(db.session, round_id, _user())
+    return selection.load_round(db.session, round_id, signed_in_user())
 
 
 @bp.get("/selection-rounds")
 def selection_rounds() -> ResponseReturnValue:
     """Return the rounds the caller may see, newest first (optionally of one campaign)."""
     campaign_id = _int_arg("campaign_id", None, minimum=1)
-    rows = selection.visible_rounds(db.session, _user(), campaign_id=campaign_id)
+    rows = selection.visible_rounds(db.session, signed_in_user(), campaign_id=campaign_id)
     return jsonify({"items": [_round_json(r) for r in rows]})
 
 
 @bp.post("/selection-rounds")
 def selection_open() -> ResponseReturnValue:
     """Open a round of a campaign's award kind (the federation's reviewers)."""
-    if not has_role(_user(), "federation_reviewer"):
+    if not has_role(signed_in_user(), "federation_reviewer"):
         raise PermissionDenied("only the federation's reviewers open selection rounds")
     body = _fields(
         _json_body(),
@@ -108,7 +109,7 @@ def selection_open() -> ResponseReturnValue:
         db.session,
         campaign,
         body["kind"],
-        _user(),
+        signed_in_user(),
         judge_ids=body["judge_ids"],
         chair_id=body["chair_id"],
         places=body.get("places"),
@@ -130,7 +131,7 @@ def selection_vote(round_id: int) -> ResponseReturnValue:
     round_ = _load(round_id)
     body = _fields(_json_body(), required={"nomination_id": "int", "vote": "str"}, optional={})
     selection.cast_vote(
-        db.session, round_, _user(), nomination_id=body["nomination_id"], vote=body["vote"]
+        db.session, round_, signed_in_user(), nomination_id=body["nomination_id"], vote=body["vote"]
     )
     return jsonify(_round_json(round_))
 
@@ -141,7 +142,11 @@ def selection_recuse(round_id: int) -> ResponseReturnValue:
     round_ = _load(round_id)
     body = _fields(_json_body(), required={"nomination_id": "int", "reason": "str"}, optional={})
     selection.recuse(
-        db.session, round_, _user(), nomination_id=body["nomination_id"], reason=body["reason"]
+        db.session,
+        round_,
+        signed_in_user(),
+        nomination_id=body["nomination_id"],
+        reason=body["reason"],
     )
     return jsonify(_round_json(round_)), 201
 
@@ -153,7 +158,7 @@ def selection_close(round_id: int) -> ResponseReturnValue:
     # The body may be left out: a close acts on the round as it is, unless a version is sent.
     raw = _json_body() if request.get_data() else {}
     body = _fields(raw, required={}, optional={"version": "int"})
-    selection.close_round(db.session, round_, _user(), version=body.get("version"))
+    selection.close_round(db.session, round_, signed_in_user(), version=body.get("version"))
     return jsonify(_round_json(round_))
 
 
@@ -165,7 +170,7 @@ def selection_decide(round_id: int) -> ResponseReturnValue:
     selection.decide_tie(
         db.session,
         round_,
-        _user(),
+        signed_in_user(),
         nomination_ids=body["nomination_ids"],
         version=body.get("version"),
     )

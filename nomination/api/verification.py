@@ -17,10 +17,11 @@ from flask.typing import ResponseReturnValue
 from nomination import db
 from nomination.api import openapi
 from nomination.api.openapi import _json, _nullable, _object, _op
-from nomination.api.views import _user, bp
+from nomination.api.views import bp
 from nomination.archive import verification
 from nomination.models import VerificationRound
 from nomination.models.archive import PERSON_STATUSES
+from nomination.web.setup import signed_in_user
 
 
 def _round_json(round_: VerificationRound) -> dict[str, Any]:
@@ -41,14 +42,14 @@ def _round_json(round_: VerificationRound) -> dict[str, Any]:
 @bp.get("/verification-rounds")
 def verification_rounds() -> ResponseReturnValue:
     """Return the verification rounds the caller follows, newest first."""
-    rounds = verification.visible_rounds(db.session, _user())
+    rounds = verification.visible_rounds(db.session, signed_in_user())
     return jsonify({"items": [_round_json(r) for r in rounds]})
 
 
 @bp.get("/verification-rounds/<int:round_id>")
 def verification_round(round_id: int) -> ResponseReturnValue:
     """Return one round with its report."""
-    return jsonify(_round_json(verification.load_round(db.session, round_id, _user())))
+    return jsonify(_round_json(verification.load_round(db.session, round_id, signed_in_user())))
 
 
 # --- the OpenAPI description -----------------------------------------------------------------

@@ -2,14 +2,15 @@
 
 Authentication is Flask-Login's (session cookie or ``Authorization: Bearer``, see
 ``web/setup.py``); every endpoint needs a logged-in caller except those marked ``@public``.
-Errors are ``{"error": {"code", "message", "fields"}}``: operations raise ``OperationError``s and
-``web/errors.py`` turns them into that shape. Nothing here commits: the request boundary does.
+Errors are ``{"error": {"code", "message", "fields"}}``: views and operations raise
+``OperationError``s and ``api/errors.py``, the blueprint's handler, turns each into that shape.
+Nothing here commits or rolls back: the request boundary does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, overload
 
 from cryptography.hazmat.primitives import serialization
 from flask import Blueprint, abort, current_app, jsonify, request, url_for
@@ -18,7 +19,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from nomination import db, engine
-from nomination.api import openapi, serialise
+from nomination.api import errors, openapi, serialise
 from nomination.audit import checkpoints
 from nomination.audit.chain import event_views
 from nomination.audit.reading import (
@@ -29,9 +30,9 @@ from nomination.audit.reading import (
     submission_event,
 )
 from nomination.consultations.operations import visible_events
-from nomination.errors import InvalidData, NotFound, PermissionDenied
+from nomination.errors import InvalidData, NotFound, OperationError, PermissionDenied
 from nomination.i18n import pick
-from nomination.models import Campaign, Nomination, Organisation, User
+from nomination.models import Campaign, Nomination, Organisation
 from nomination.nominations import operations, queries
 from nomination.objections import operations as objection_operations
 from nomination.permissions import (
@@ -43,8 +44,10 @@ from nomination.permissions import (
 from nomination.web import objection_form
 from nomination.web.auth import client_key
 from nomination.web.errors import json_error
+from nomination.web.setup import signed_in_user
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp.register_error_handler(OperationError, errors.operation_error)
 
 #: Page size of lists when the caller gives none, and the largest one allowed.
 DEFAULT_LIMIT = 50
@@ -83,10 +86,6 @@ def _require_login() -> ResponseReturnValue | None:
 # --- reading requests ------------------------------------------------------------------------
 
 
-def _user() -> User:
-    return current_user._get_current_object()
-
-
 def _json_body() -> dict[str, Any]:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
@@ -101,8 +100,8 @@ def _is(value: Any, kind: type) -> bool:
 
 def _top_level(
     body: dict[str, Any],
-    required: dict[str, type],
-    optional: dict[str, type] | None = None,
+    required: Mapping[str, type],
+    optional: Mapping[str, type] | None = None,
     *,
     only: bool = True,
 ) -> dict[str, Any]:
@@ -127,6 +126,16 @@ def _top_level(
     return out
 
 
+@overload
+def _int_arg(name: str, default: int, minimum: int = 0, maximum: int | None = None) -> int: ...
+
+
+@overload
+def _int_arg(
+    name: str, default: None, minimum: int = 0, maximum: int | None = None
+) -> int | None: ...
+
+
 def _int_arg(
     name: str, default: int | None, minimum: int = 0, maximum: int | None = None
 ) -> int | None:
@@ -148,11 +157,11 @@ def _int_arg(
 
 def _load(nomination_id: int) -> Nomination:
     """Return the nomination if the caller may see it; 404 alike whether absent or hidden."""
-    return queries.load_nomination(db.session, nomination_id, _user())
+    return queries.load_nomination(db.session, nomination_id, signed_in_user())
 
 
 def _detail(nomination: Nomination) -> dict[str, Any]:
-    user = _user()
+    user = signed_in_user()
     return serialise.nomination(
         nomination,
         engine.available(nomination, user),
@@ -167,7 +176,7 @@ def _submitting_unit(unit_id: int | None) -> Organisation:
         if unit is None:
             raise InvalidData("no such unit", fields={"unit_id": ["no such unit"]})
         return unit  # whether the caller may nominate for it is the operation's check
-    units = queries.submitter_unit_choices(db.session, _user())
+    units = queries.submitter_unit_choices(db.session, signed_in_user())
     if not units:
         raise PermissionDenied("you may not nominate for any unit")
     if len(units) > 1:
@@ -185,7 +194,7 @@ def _submitting_unit(unit_id: int | None) -> Organisation:
 @bp.get("/me")
 def me() -> ResponseReturnValue:
     """Return the caller and the roles they hold."""
-    return jsonify(serialise.user(_user()))
+    return jsonify(serialise.user(signed_in_user()))
 
 
 @bp.get("/campaigns")
@@ -199,7 +208,9 @@ def campaigns() -> ResponseReturnValue:
 def campaign(campaign_id: int) -> ResponseReturnValue:
     """Return one campaign, open or closed (a draft only to its administrators)."""
     row = db.session.get(Campaign, campaign_id)
-    if row is None or (row.status == "draft" and not can_administer_org(_user(), row.federation)):
+    if row is None or (
+        row.status == "draft" and not can_administer_org(signed_in_user(), row.federation)
+    ):
         raise NotFound("no such campaign")
     return jsonify(serialise.campaign(db.session, row))
 
@@ -216,7 +227,7 @@ def nominations() -> ResponseReturnValue:
     # Lazy timers: a notice whose period ended shows as closed in lists too.
     engine.apply_due_timers(db.session)
     query = queries.visible_nominations(
-        _user(),
+        signed_in_user(),
         state=request.args.get("state") or None,
         campaign_id=campaign_id,
         kind=request.args.get("kind") or None,
@@ -246,7 +257,7 @@ def create_nomination() -> ResponseReturnValue:
         raise InvalidData("no such campaign", fields={"campaign_id": ["no such campaign"]})
     nomination = operations.create_nomination(
         db.session,
-        actor=_user(),
+        actor=signed_in_user(),
         campaign=row,
         kind=body["award_kind"],
         unit=_submitting_unit(body.get("unit_id")),
@@ -270,7 +281,9 @@ def update_nomination(nomination_id: int) -> ResponseReturnValue:
     # JSON Merge Patch (RFC 7396) on the data: keys sent replace, null removes, others stay.
     merged = {**(nomination.data or {}), **body["data"]}
     data = {k: v for k, v in merged.items() if v is not None}
-    operations.update_nomination(nomination, actor=_user(), data=data, version=body["version"])
+    operations.update_nomination(
+        nomination, actor=signed_in_user(), data=data, version=body["version"]
+    )
     return jsonify(_detail(nomination))
 
 
@@ -283,7 +296,7 @@ def fire_transition(nomination_id: int) -> ResponseReturnValue:
     form_data = {k: v for k, v in raw.items() if k not in ("trigger", "version")}
     operations.transition_nomination(
         nomination,
-        actor=_user(),
+        actor=signed_in_user(),
         trigger=body["trigger"],
         version=body["version"],
         data=form_data,
@@ -296,8 +309,8 @@ def nomination_history(nomination_id: int) -> ResponseReturnValue:
     """Return the audit events of a nomination, oldest first."""
     nomination = _load(nomination_id)
     # Which department said what stays with the federation until the decision.
-    events = visible_events(_user(), nomination, queries.history(db.session, nomination))
-    private = can_handle_objections(_user(), nomination)
+    events = visible_events(signed_in_user(), nomination, queries.history(db.session, nomination))
+    private = can_handle_objections(signed_in_user(), nomination)
     views = event_views(db.session, events)
     return jsonify(
         {
@@ -361,7 +374,7 @@ def verify_audit() -> ResponseReturnValue:
 
     ``?continue=1`` goes on from where the last run cut short by the time limit stopped.
     """
-    user = _user()
+    user = signed_in_user()
     if not can_audit(user):
         raise PermissionDenied("only auditors and administrators may verify the audit trail")
     seconds = float(current_app.config["AUDIT_VERIFY_SECONDS"])
@@ -390,7 +403,7 @@ def _receipt_response(status: ReceiptStatus, what: str, filename: str) -> Respon
 def nomination_receipt(nomination_id: int) -> ResponseReturnValue:
     """Return the nominating unit's receipt for its submission (checkpoint + inclusion proof)."""
     nomination = _load(nomination_id)
-    if not can_get_receipt(_user(), nomination):
+    if not can_get_receipt(signed_in_user(), nomination):
         raise PermissionDenied("only the nominating unit (and auditors) get its receipt")
     status = receipt_status(db.session, submission_event(db.session, nomination))
     return _receipt_response(status, "submission", f"receipt-nomination-{nomination.id}.json")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from pypinyin import Style, lazy_pinyin
@@ -274,7 +275,7 @@ def record_service(
     *,
     kind: str,
     service_date: date,
-    amount: float | None = None,
+    amount: Decimal | None = None,
     note: str | None = None,
     now: datetime | None = None,
 ) -> PersonService:

@@ -9,6 +9,7 @@ person's own fields adds a version, so the record as it was on any past date can
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -204,7 +205,7 @@ class PersonService(Base):
     kind: Mapped[str] = mapped_column(String(16))
     service_date: Mapped[date] = mapped_column(Date)
     #: Hardship aid in yuan; None for the other kinds.
-    amount: Mapped[float | None] = mapped_column(Numeric(12, 2))
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     note: Mapped[str | None] = mapped_column(Text)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

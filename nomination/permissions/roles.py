@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from nomination.actors import PublicActor, SystemActor
-from nomination.models import Nomination, Organisation, User
+from nomination.models import ArchiveCase, Nomination, Organisation, User
 
 if TYPE_CHECKING:
     from nomination.engine.definitions import TransitionDef
@@ -56,7 +56,9 @@ def has_role_over(user: Any, role: str, org: Organisation) -> bool:
     return any(org.path.startswith(p) for p in role_paths(user, role))
 
 
-def firing_role(actor: Any, nomination: Nomination, transition: TransitionDef) -> str | None:
+def firing_role(
+    actor: Any, nomination: Nomination | ArchiveCase, transition: TransitionDef
+) -> str | None:
     """Return the role in which ``actor`` may fire ``transition`` on ``nomination``, or None.
 
     An administrator never does (separation of duties), whatever roles the data gives him.
@@ -73,7 +75,7 @@ def firing_role(actor: Any, nomination: Nomination, transition: TransitionDef) -
     return None
 
 
-def can_fire(actor: Any, nomination: Nomination, transition: TransitionDef) -> bool:
+def can_fire(actor: Any, nomination: Nomination | ArchiveCase, transition: TransitionDef) -> bool:
     """Return whether ``actor`` holds a role that may fire ``transition`` on ``nomination``."""
     return firing_role(actor, nomination, transition) is not None
 

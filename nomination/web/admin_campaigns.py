@@ -34,7 +34,9 @@ from wtforms import (
     TextAreaField,
     validators,
 )
-from wtforms.fields.choices import SelectChoice
+
+# types-WTForms 3.2 lacks SelectChoice, which WTForms 3.3 has: the stub is behind the library.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 
 from nomination import db
 from nomination.administration.campaigns import (
@@ -56,7 +58,7 @@ from nomination.administration.campaigns import (
 from nomination.administration.organisations import tree
 from nomination.administration.rule_lines import from_lines, to_lines
 from nomination.db import local_today
-from nomination.errors import Conflict, InvalidData
+from nomination.errors import InvalidData
 from nomination.i18n import lazy, pick
 from nomination.models import Campaign, Organisation, Quota, RoleAssignment, UnitBar, User
 from nomination.models.campaigns import AWARD_KINDS
@@ -65,6 +67,7 @@ from nomination.nominations.imports import SheetRejected, check_workbook
 from nomination.permissions import can_administer_org
 from nomination.web.admin_organisations import require_admin_page
 from nomination.web.forms import attach_errors
+from nomination.web.outcomes import operation_errors
 from nomination.web.setup import award_title, tr, with_code
 
 bp = Blueprint("admin_campaigns", __name__, url_prefix="/admin/campaigns")
@@ -374,7 +377,8 @@ def new() -> ResponseReturnValue:
     form = SettingsForm()
     form.validate()
     settings, awards = _settings(form)
-    try:
+    # The messages are placed by _render_settings: the awards' and the targets' beside theirs.
+    with operation_errors(catch=(InvalidData,)) as outcome:
         campaign = create_campaign(
             db.session,
             actor=current_user,
@@ -387,10 +391,10 @@ def new() -> ResponseReturnValue:
             **settings,
         )
         if form.errors:
-            # The form's own errors too: the request rolls back what was just created.
+            # The form's own errors too: what was just created is rolled back.
             raise InvalidData("the form has errors", fields={})
-    except InvalidData as exc:
-        return _render_settings(form, None, fields=exc.fields, status=422)
+    if outcome.refused:
+        return _render_settings(form, None, fields=outcome.fields, status=outcome.status)
     flash(
         tr("已建立草稿;设置名额后即可开始", "Draft created; set its quotas, then open it"),
         "success",
@@ -410,7 +414,7 @@ def campaign(campaign_id: int) -> ResponseReturnValue:
     settings, awards = _settings(form)
     if form.nomination_deadline.data is not None:
         settings["nomination_deadline"] = form.nomination_deadline.data
-    try:
+    with operation_errors() as outcome:  # the messages are placed by _render_settings
         changed = update_campaign(
             current,
             actor=current_user,
@@ -422,11 +426,11 @@ def campaign(campaign_id: int) -> ResponseReturnValue:
         set_awards(current, actor=current_user, awards=awards)
         if form.errors:
             raise InvalidData("the form has errors", fields={})
-    except (InvalidData, Conflict) as exc:
-        if isinstance(exc, Conflict):
-            form.expected.data = fingerprint(current)
-            return _render_settings(form, current, alerts=[str(exc)], status=409)
-        return _render_settings(form, current, fields=exc.fields, status=422)
+    if outcome.conflict:
+        form.expected.data = fingerprint(current)
+        return _render_settings(form, current, alerts=outcome.alerts, status=outcome.status)
+    if outcome.refused:
+        return _render_settings(form, current, fields=outcome.fields, status=outcome.status)
     flash(tr("已保存", "Saved") if changed else tr("已保存奖项", "Awards saved"), "success")
     return redirect(url_for(".campaign", campaign_id=current.id))
 
@@ -438,7 +442,7 @@ def copy(campaign_id: int) -> ResponseReturnValue:
     source = _load(campaign_id)
     form = CopyForm()
     form.validate()
-    try:
+    with operation_errors(form, catch=(InvalidData,)) as outcome:
         draft = copy_campaign(
             source,
             actor=current_user,
@@ -448,16 +452,15 @@ def copy(campaign_id: int) -> ResponseReturnValue:
             nomination_deadline=form.nomination_deadline.data,
         )
         if form.errors:
-            # The form's own errors too: the request rolls back the copy just made.
+            # The form's own errors too: the copy just made is rolled back.
             raise InvalidData("the form has errors", fields={})
-    except InvalidData as exc:
-        alerts = attach_errors(form, exc.fields)
+    if outcome.refused:
         return _render_settings(
             _fill(SettingsForm(formdata=None), source),
             source,
             copy=form,
-            alerts=alerts,
-            status=422,
+            alerts=outcome.alerts,
+            status=outcome.status,
         )
     flash(tr(f"已复制为「{draft.name}」(草稿)", f"Copied as '{draft.name}' (a draft)"), "success")
     for other in same_year(db.session, draft):
@@ -479,18 +482,16 @@ def status(campaign_id: int) -> ResponseReturnValue:
     action = request.form.get("action", "")
     if action not in MOVES:
         abort(400)
-    try:
+    with operation_errors() as outcome:
         move_campaign(
             current, actor=current_user, action=action, expected=request.form.get("expected")
         )
-    except (InvalidData, Conflict) as exc:
-        message = (
-            str(exc)
-            if isinstance(exc, Conflict)
-            else "; ".join(m for ms in exc.fields.values() for m in ms)
-        )
+    if outcome.refused:
         return _render_settings(
-            _fill(SettingsForm(formdata=None), current), current, alerts=[message], status=409
+            _fill(SettingsForm(formdata=None), current),
+            current,
+            alerts=["; ".join(outcome.messages)],
+            status=409,
         )
     flash(
         tr(
@@ -563,7 +564,7 @@ def _apply_quotas(
     for org, kind, value in wanted:
         if places.get((org.id, kind)) == value:
             continue
-        try:
+        with operation_errors() as outcome:
             set_quota(
                 db.session,
                 actor=current_user,
@@ -572,11 +573,10 @@ def _apply_quotas(
                 kind=kind,
                 places=value,
             )
+        if outcome.refused:
+            errors[f"q-{org.id}-{kind}"] = outcome.messages
+        else:
             changed += 1
-        except InvalidData as exc:
-            errors[f"q-{org.id}-{kind}"] = [m for ms in exc.fields.values() for m in ms]
-        except Conflict as exc:
-            errors[f"q-{org.id}-{kind}"] = [str(exc)]
     return changed
 
 
@@ -635,7 +635,7 @@ def quota_sheet(campaign_id: int) -> ResponseReturnValue:
     current = _load(campaign_id)
     kinds = [a.kind for a in current.awards]
     wb = openpyxl.Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]  # a new workbook has one sheet
     ws.title = "名额"
     ws.append(["组织代码", "组织名称", *[f"{a.title}" for a in current.awards]])
     ws.append(["code", "name", *kinds])
@@ -744,7 +744,7 @@ def judges(campaign_id: int) -> ResponseReturnValue:
         members = [u for u in candidates if u.id in chosen]
         chair_id = request.form.get("chair", type=int)
         chair = next((u for u in members if u.id == chair_id), None)
-        try:
+        with operation_errors() as outcome:
             set_judges(
                 current,
                 actor=current_user,
@@ -752,13 +752,8 @@ def judges(campaign_id: int) -> ResponseReturnValue:
                 chair=chair,
                 expected=request.form.get("expected"),
             )
-        except (InvalidData, Conflict) as exc:
-            alerts = (
-                [str(exc)]
-                if isinstance(exc, Conflict)
-                else [m for ms in exc.fields.values() for m in ms]
-            )
-            status_code = 422 if isinstance(exc, InvalidData) else 409
+        if outcome.refused:
+            alerts, status_code = outcome.messages, outcome.status
         else:
             flash(tr("评审委员会已保存", "The selection committee is saved"), "success")
             return redirect(url_for(".judges", campaign_id=current.id))
@@ -785,11 +780,11 @@ def bars(campaign_id: int) -> ResponseReturnValue:
     ]
     status_code = 200
     if request.method == "POST":
-        try:
+        with operation_errors(form, catch=(InvalidData,)) as outcome:
             if request.form.get("lift"):
                 bar = db.session.get(UnitBar, request.form.get("lift", type=int))
                 if bar is None or not can_administer_org(
-                    current_user, db.session.get(Organisation, bar.organisation_id)
+                    current_user, db.session.get_one(Organisation, bar.organisation_id)
                 ):
                     abort(404)
                 lift_bar(
@@ -820,11 +815,7 @@ def bars(campaign_id: int) -> ResponseReturnValue:
                 "success",
             )
             return redirect(url_for(".bars", campaign_id=current.id))
-        except InvalidData as exc:
-            attach_errors(form, exc.fields)
-            status_code = 422
-        except Conflict as exc:
-            abort(409, str(exc))
+        status_code = outcome.status  # refused: the messages are beside the fields
     found = db.session.execute(
         select(UnitBar, Organisation)
         .join(Organisation, Organisation.id == UnitBar.organisation_id)

@@ -21,7 +21,9 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
 from wtforms import HiddenField, SelectField, StringField, TextAreaField, validators
-from wtforms.fields.choices import SelectChoice
+
+# types-WTForms 3.2 lacks SelectChoice, which WTForms 3.3 has: the stub is behind the library.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 
 from nomination import db
 from nomination.administration.organisations import (
@@ -34,12 +36,12 @@ from nomination.administration.organisations import (
     tree,
     update_organisation,
 )
-from nomination.errors import Conflict, InvalidData
+from nomination.errors import InvalidData
 from nomination.i18n import lazy, pick
 from nomination.labels import ORG_KIND_LABELS
 from nomination.models import Campaign, Organisation, User
 from nomination.permissions import administered_roots, can_administer, can_administer_org
-from nomination.web.forms import attach_errors
+from nomination.web.outcomes import Outcome, operation_errors
 from nomination.web.setup import tr, with_code
 
 bp = Blueprint("admin_organisations", __name__, url_prefix="/admin")
@@ -213,7 +215,7 @@ def new_organisation() -> ResponseReturnValue:
     parent = db.session.get(Organisation, form.parent.data) if form.parent.data else None
     if parent is not None and not can_administer_org(current_user, parent):
         parent = None
-    try:
+    with operation_errors(form, catch=(InvalidData,)) as outcome:
         org = create_organisation(
             db.session,
             actor=current_user,
@@ -227,13 +229,14 @@ def new_organisation() -> ResponseReturnValue:
             contact_phone=form.contact_phone.data,
         )
         if form.errors:
-            # The form's own errors too: the request rolls back what the call did.
+            # The form's own errors too: what the call did is rolled back.
             raise InvalidData("the form has errors", fields={})
-    except InvalidData as exc:
-        alerts = attach_errors(form, exc.fields)
+    if outcome.refused:
         return (
-            render_template("administration/organisation_new.html", form=form, alerts=alerts),
-            422,
+            render_template(
+                "administration/organisation_new.html", form=form, alerts=outcome.alerts
+            ),
+            outcome.status,
         )
     flash(tr(f"已添加「{org.name}」", f"'{org.name}' is added"), "success")
     return redirect(url_for(".organisation", org_id=org.id))
@@ -282,13 +285,12 @@ def _render_org(
     )
 
 
-def _refused(org: Organisation, exc: InvalidData | Conflict, **forms: Any) -> ResponseReturnValue:
-    (form,) = forms.values()
-    if isinstance(exc, InvalidData):
-        return _render_org(org, alerts=attach_errors(form, exc.fields), status=422, **forms)
-    # What was typed stays, on the current version: a second submission is a decision.
-    form.expected.data = fingerprint(org)
-    return _render_org(org, alerts=[str(exc)], status=409, **forms)
+def _refused(org: Organisation, outcome: Outcome, **forms: Any) -> ResponseReturnValue:
+    if outcome.conflict:
+        # What was typed stays, on the current version: a second submission is a decision.
+        (form,) = forms.values()
+        form.expected.data = fingerprint(org)
+    return _render_org(org, alerts=outcome.alerts, status=outcome.status, **forms)
 
 
 @bp.route("/organisations/<int:org_id>", methods=["GET", "POST"])
@@ -302,7 +304,7 @@ def organisation(org_id: int) -> ResponseReturnValue:
     form = DetailsForm()
     if not form.validate():
         return _render_org(org, form=form, status=422)
-    try:
+    with operation_errors(form) as outcome:
         changed = update_organisation(
             org,
             actor=current_user,
@@ -313,8 +315,8 @@ def organisation(org_id: int) -> ResponseReturnValue:
             contact_phone=form.contact_phone.data,
             expected=form.expected.data,
         )
-    except (InvalidData, Conflict) as exc:
-        return _refused(org, exc, form=form)
+    if outcome.refused:
+        return _refused(org, outcome, form=form)
     flash(
         tr("已保存", "Saved") if changed else tr("没有改动", "Nothing changed"),
         "success" if changed else "info",
@@ -333,7 +335,7 @@ def move(org_id: int) -> ResponseReturnValue:
     if not form.validate():
         return _render_org(org, move=form, status=422)
     parent = load_org(form.parent.data)
-    try:
+    with operation_errors(form) as outcome:
         following = move_organisation(
             org,
             actor=current_user,
@@ -341,8 +343,8 @@ def move(org_id: int) -> ResponseReturnValue:
             reason=form.reason.data or "",
             expected=form.expected.data,
         )
-    except (InvalidData, Conflict) as exc:
-        return _refused(org, exc, move=form)
+    if outcome.refused:
+        return _refused(org, outcome, move=form)
     flash(
         tr(
             f"已调整到「{parent.name}」;{len(following)} 条进行中的推荐随之转由该工委办理。",
@@ -362,7 +364,7 @@ def set_active(org_id: int) -> ResponseReturnValue:
     form = ActiveForm()
     if not form.validate():
         return _render_org(org, active=form, status=422)
-    try:
+    with operation_errors(form) as outcome:
         set_organisation_active(
             org,
             actor=current_user,
@@ -370,7 +372,7 @@ def set_active(org_id: int) -> ResponseReturnValue:
             reason=form.reason.data or "",
             expected=form.expected.data,
         )
-    except (InvalidData, Conflict) as exc:
-        return _refused(org, exc, active=form)
+    if outcome.refused:
+        return _refused(org, outcome, active=form)
     flash(tr("已启用", "Reactivated") if org.active else tr("已停用", "Deactivated"), "success")
     return redirect(url_for(".organisation", org_id=org.id))

@@ -32,7 +32,9 @@ from wtforms import (
     validators,
     widgets,
 )
-from wtforms.fields.choices import SelectChoice
+
+# types-WTForms 3.2 lacks SelectChoice, which WTForms 3.3 has: the stub is behind the library.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 
 from nomination import db
 from nomination.administration.organisations import tree
@@ -62,7 +64,8 @@ from nomination.models import ApiToken, Organisation, RoleAssignment, User
 from nomination.models.users import ROLES
 from nomination.permissions import can_administer_org, can_administer_user
 from nomination.web.admin_organisations import require_admin_page
-from nomination.web.forms import attach_errors
+from nomination.web.forms import add_error
+from nomination.web.outcomes import Outcome, operation_errors
 from nomination.web.setup import role_label, tr, with_code
 
 bp = Blueprint("admin_people", __name__, url_prefix="/admin")
@@ -166,8 +169,9 @@ def _roles_from(form: UserForm) -> list[tuple[str, Organisation]]:
             continue
         org = db.session.get(Organisation, int(org_id)) if (org_id or "").isdigit() else None
         if org is None or not can_administer_org(current_user, org):
-            form.roles.errors.append(
-                tr(f"请为角色「{role_label(role)}」选择组织", f"Choose where {role} is held")
+            add_error(
+                form.roles,
+                tr(f"请为角色「{role_label(role)}」选择组织", f"Choose where {role} is held"),
             )
             continue
         roles.append((role, org))
@@ -241,7 +245,7 @@ def new_user() -> ResponseReturnValue:
     form.validate()
     roles = _roles_from(form)
     password = temporary_password()
-    try:
+    with operation_errors(form, catch=(InvalidData,)) as outcome:
         user = create_user(
             db.session,
             actor=current_user,
@@ -254,13 +258,12 @@ def new_user() -> ResponseReturnValue:
             must_change=True,
         )
         if form.errors:
-            # The form's own errors too: the request rolls back what the call did.
+            # The form's own errors too: what the call did is rolled back.
             raise InvalidData("the form has errors", fields={})
-    except InvalidData as exc:
-        alerts = attach_errors(form, exc.fields)
+    if outcome.refused:
         return render_template(
-            "administration/user_new.html", form=_fill_choices(form, root), alerts=alerts
-        ), 422
+            "administration/user_new.html", form=_fill_choices(form, root), alerts=outcome.alerts
+        ), outcome.status
     return _handover(user, password)
 
 
@@ -300,12 +303,12 @@ def _render_user(
     )
 
 
-def _refused(user: User, exc: InvalidData | Conflict, **forms: Any) -> ResponseReturnValue:
-    (form,) = forms.values()
-    if isinstance(exc, InvalidData):
-        return _render_user(user, alerts=attach_errors(form, exc.fields), status=422, **forms)
-    form.expected.data = fingerprint(user)
-    return _render_user(user, alerts=[str(exc)], status=409, **forms)
+def _refused(user: User, outcome: Outcome, **forms: Any) -> ResponseReturnValue:
+    if outcome.conflict:
+        # What was typed stays, on the current version: a second submission is a decision.
+        (form,) = forms.values()
+        form.expected.data = fingerprint(user)
+    return _render_user(user, alerts=outcome.alerts, status=outcome.status, **forms)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -318,7 +321,7 @@ def user(user_id: int) -> ResponseReturnValue:
     form = _fill_choices(UserForm(), require_admin_page())
     form.validate()
     roles = _roles_from(form)
-    try:
+    with operation_errors(form) as outcome:
         changed = update_user(
             account,
             actor=current_user,
@@ -329,10 +332,10 @@ def user(user_id: int) -> ResponseReturnValue:
             expected=form.expected.data,
         )
         if form.errors:
-            # The form's own errors too: the request rolls back what the call did.
+            # The form's own errors too: what the call did is rolled back.
             raise InvalidData("the form has errors", fields={})
-    except (InvalidData, Conflict) as exc:
-        return _refused(account, exc, form=form)
+    if outcome.refused:
+        return _refused(account, outcome, form=form)
     flash(
         tr("已保存", "Saved") if changed else tr("没有改动", "Nothing changed"),
         "success" if changed else "info",
@@ -345,14 +348,13 @@ def user(user_id: int) -> ResponseReturnValue:
 def password(user_id: int) -> ResponseReturnValue:
     """Hand over a new temporary password, or a one-time link to set one."""
     account = _load_user(user_id)
-    try:
+    with operation_errors(catch=(Conflict,)) as outcome:
         if request.form.get("how") == "link":
             token = password_link_token(account, actor=current_user)
             link = url_for("auth.password_link", token=token, _external=True)
             return _render_user(account, link=link)
         return _handover(account, issue_temporary_password(account, actor=current_user))
-    except Conflict as exc:
-        return _render_user(account, alerts=[str(exc)], status=409)
+    return _render_user(account, alerts=outcome.alerts, status=outcome.status)  # refused
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
@@ -363,7 +365,7 @@ def set_active(user_id: int) -> ResponseReturnValue:
     form = ReasonForm()
     if not form.validate():
         return _render_user(account, active=form, status=422)
-    try:
+    with operation_errors(form) as outcome:
         set_user_active(
             account,
             actor=current_user,
@@ -371,8 +373,8 @@ def set_active(user_id: int) -> ResponseReturnValue:
             reason=form.reason.data or "",
             expected=form.expected.data,
         )
-    except (InvalidData, Conflict) as exc:
-        return _refused(account, exc, active=form)
+    if outcome.refused:
+        return _refused(account, outcome, active=form)
     flash(tr("已启用", "Reactivated") if account.active else tr("已停用", "Deactivated"), "success")
     return redirect(url_for(".user", user_id=account.id))
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
@@ -37,13 +37,15 @@ from wtforms import (
     TextAreaField,
     validators,
 )
-from wtforms.fields.choices import SelectChoice
+
+# types-WTForms 3.2 lacks SelectChoice, which WTForms 3.3 has: the stub is behind the library.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.widgets import HiddenInput
 
 from nomination import db
 from nomination.archive import people as archive
 from nomination.definitions.forms import Phone
-from nomination.errors import Conflict, InvalidData, NotFound, OutOfScope
+from nomination.errors import InvalidData, NotFound, OutOfScope
 from nomination.i18n import lazy, pick
 from nomination.models import ArchivePerson, Organisation, Studio, User
 from nomination.models.archive import HONOUR_LEVELS, PERSON_STATUSES, SERVICE_KINDS
@@ -65,8 +67,9 @@ from nomination.permissions import (
     can_view_person,
     can_view_unit_honours,
 )
-from nomination.web.forms import attach_errors
-from nomination.web.setup import org_name, tr
+from nomination.web.forms import validated
+from nomination.web.outcomes import operation_errors
+from nomination.web.setup import org_name, signed_in_user, tr
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")
 
@@ -256,7 +259,7 @@ class PersonForm(FlaskForm):
             data[name] = data[name] or ""
         if data["unit_id"]:
             # A unit in the system is named by the system; the free name is for units outside.
-            data["unit_name"] = db.session.get(Organisation, data["unit_id"]).name
+            data["unit_name"] = db.session.get_one(Organisation, data["unit_id"]).name
         return data
 
 
@@ -354,10 +357,6 @@ def _labels() -> dict[str, Any]:
     }
 
 
-def _user() -> User:
-    return current_user._get_current_object()
-
-
 # --- the list ----------------------------------------------------------------------------------
 
 
@@ -426,7 +425,7 @@ def _render_person(
     merge_form: MergeForm | None = None,
 ) -> ResponseReturnValue:
     """Render the record as the user may see it, now or as of a date; forms posted come back."""
-    user = _user()
+    user = signed_in_user()
     federation = db.session.get(Organisation, person.federation_id)
     clear = can_see_id_number(user, person)
     may_report = can_report_on(user, person) and person.merged_into_id is None
@@ -498,22 +497,14 @@ def _render_person(
 @login_required
 def person(person_id: int) -> ResponseReturnValue:
     """Show a person's record: now, as of a date, or what changed between two dates."""
-    return _render_person(load_person(db.session, person_id, _user()))
-
-
-def _failed(exc: InvalidData | Conflict, form: FlaskForm) -> tuple[int, list[str]]:
-    """Undo the request's work; return the status and the messages not shown beside a field."""
-    db.session.rollback()
-    if isinstance(exc, Conflict):
-        return 409, [exc.message]
-    return 422, attach_errors(form, exc.fields)
+    return _render_person(load_person(db.session, person_id, signed_in_user()))
 
 
 @bp.route("/people/<int:person_id>/status", methods=["POST"])
 @login_required
 def report_status(person_id: int) -> ResponseReturnValue:
     """Record a dated status report: a new entry, never a change to an earlier one."""
-    user = _user()
+    user = signed_in_user()
     person = load_person(db.session, person_id, user)
     if not can_report_on(user, person):
         abort(
@@ -522,20 +513,21 @@ def report_status(person_id: int) -> ResponseReturnValue:
     form = StatusReportForm()
     if not form.validate_on_submit():
         return _render_person(person, status=422, status_form=form)
-    try:
+    with operation_errors(form) as outcome:
         archive.require_current(person)
         entry = archive.report_status(
             db.session,
             person,
             user,
             status=form.status.data,
-            effective_date=form.effective_date.data,
+            effective_date=validated(form.effective_date.data),
             known_date=form.known_date.data,
             note=form.note.data,
         )
-    except (InvalidData, Conflict) as exc:
-        status, alerts = _failed(exc, form)
-        return _render_person(person, status=status, alerts=alerts, status_form=form)
+    if outcome.refused:
+        return _render_person(
+            person, status=outcome.status, alerts=outcome.alerts, status_form=form
+        )
     if archive.death_report_late(entry):
         flash(
             tr(
@@ -554,34 +546,35 @@ def report_status(person_id: int) -> ResponseReturnValue:
 @login_required
 def record_service(person_id: int) -> ResponseReturnValue:
     """Record a service given to the person (the federation)."""
-    user = _user()
+    user = signed_in_user()
     person = load_person(db.session, person_id, user)
     if not can_manage_archive(user, db.session.get(Organisation, person.federation_id)):
         abort(403, tr("只有区总工会可以登记服务", "Only the federation records services"))
     form = ServiceForm()
     if not form.validate_on_submit():
         return _render_person(person, status=422, service_form=form)
-    try:
+    with operation_errors(form) as outcome:
         archive.require_current(person)
         archive.record_service(
             db.session,
             person,
             user,
             kind=form.kind.data,
-            service_date=form.service_date.data,
+            service_date=validated(form.service_date.data),
             amount=form.amount.data,
             note=form.note.data or None,
         )
-    except (InvalidData, Conflict) as exc:
-        status, alerts = _failed(exc, form)
-        return _render_person(person, status=status, alerts=alerts, service_form=form)
+    if outcome.refused:
+        return _render_person(
+            person, status=outcome.status, alerts=outcome.alerts, service_form=form
+        )
     flash(tr("服务已登记", "The service is recorded"), "success")
     return redirect(url_for(".person", person_id=person.id))
 
 
 def _unit_choices(user: User, person: ArchivePerson) -> list[SelectChoice]:
     """Return the units the person may be placed in: the user's, and where they are now."""
-    federation = db.session.get(Organisation, person.federation_id)
+    federation = db.session.get_one(Organisation, person.federation_id)
     if can_manage_archive(user, federation):
         units = units_below(db.session, [federation])
     else:
@@ -596,7 +589,7 @@ def _unit_choices(user: User, person: ArchivePerson) -> list[SelectChoice]:
 @login_required
 def edit_person(person_id: int) -> ResponseReturnValue:
     """Correct the person's own data and contact, keeping the earlier version."""
-    user = _user()
+    user = signed_in_user()
     person = load_person(db.session, person_id, user)
     if not can_report_on(user, person):
         abort(403, tr("只有所在单位和区总工会可以更正", "Only the unit and the federation correct"))
@@ -610,14 +603,14 @@ def edit_person(person_id: int) -> ResponseReturnValue:
     status, alerts = 200, []
     if form.validate_on_submit():
         changes = {k: v for k, v in form.split_data().items() if v != getattr(person, k)}
-        try:
+        with operation_errors(form) as outcome:
             archive.require_current(person)
             archive.update_person(
                 db.session, person, user, changes, note=form.note.data, version=form.version.data
             )
-        except (InvalidData, Conflict) as exc:
-            status, alerts = _failed(exc, form)
-            if status == 409:
+        if outcome.refused:
+            status, alerts = outcome.status, outcome.alerts
+            if outcome.conflict:
                 # The user has now seen that someone else changed it: what they typed stays,
                 # and sending it again is a deliberate decision on the current record.
                 form.version.data = person.version
@@ -644,7 +637,7 @@ def edit_person(person_id: int) -> ResponseReturnValue:
 @login_required
 def merge(person_id: int) -> ResponseReturnValue:
     """Merge this duplicate record into another one of the same archive (the federation)."""
-    user = _user()
+    user = signed_in_user()
     duplicate = load_person(db.session, person_id, user)
     if not can_manage_archive(user, db.session.get(Organisation, duplicate.federation_id)):
         abort(403, tr("只有区总工会可以合并档案", "Only the federation merges records"))
@@ -652,15 +645,16 @@ def merge(person_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _render_person(duplicate, status=422, merge_form=form)
     into = db.session.get(ArchivePerson, form.into_id.data)
-    try:
+    with operation_errors(form) as outcome:
         if into is None or not can_view_person(user, into):
             raise InvalidData("no such record", fields={"into_id": [pick(_NO_RECORD)]})
         archive.merge_people(
             db.session, duplicate, into, user, note=form.note.data, version=form.version.data
         )
-    except (InvalidData, Conflict) as exc:
-        status, alerts = _failed(exc, form)
-        return _render_person(duplicate, status=status, alerts=alerts, merge_form=form)
+    if outcome.refused:
+        return _render_person(
+            duplicate, status=outcome.status, alerts=outcome.alerts, merge_form=form
+        )
     flash(tr("档案已合并", "The records are merged"), "success")
     return redirect(url_for(".person", person_id=into.id))
 
@@ -686,7 +680,7 @@ def _studio_form(user: User, form: StudioForm | None = None) -> StudioForm | Non
 def _render_studios(
     *, status: int = 200, form: StudioForm | None = None, alerts: Sequence[str] = ()
 ) -> ResponseReturnValue:
-    user = _user()
+    user = signed_in_user()
     return (
         render_template(
             "archive/studios.html",
@@ -703,7 +697,7 @@ def _render_studios(
 @login_required
 def studios() -> ResponseReturnValue:
     """List the studios the user may see; the federation registers a new one."""
-    user = _user()
+    user = signed_in_user()
     if not can_view_archive(user):
         abort(403)
     if request.method == "GET":
@@ -716,23 +710,23 @@ def studios() -> ResponseReturnValue:
     federations = managed_federations(db.session, user)
     unit = db.session.get(Organisation, form.unit_id.data) if form.unit_id.data else None
     federation = archive.federation_of(unit) if unit is not None else federations[0]
+    assert federation is not None, "the units offered lie below the user's federations"
     leader = db.session.get(ArchivePerson, form.leader_id.data) if form.leader_id.data else None
-    try:
+    with operation_errors(form) as outcome:
         if form.leader_id.data and leader is None:
             raise InvalidData("no such record", fields={"leader_id": [pick(_NO_RECORD)]})
         studio = archive.create_studio(
             db.session,
             federation,
             user,
-            name=form.name.data,
+            name=form.name.data or "",
             unit=unit,
             leader=leader,
             founded_on=form.founded_on.data,
             level=form.level.data,
         )
-    except (InvalidData, Conflict) as exc:
-        status, alerts = _failed(exc, form)
-        return _render_studios(status=status, form=form, alerts=alerts)
+    if outcome.refused:
+        return _render_studios(status=outcome.status, form=form, alerts=outcome.alerts)
     flash(tr("工作室已登记", "The studio is registered"), "success")
     return redirect(url_for(".studio", studio_id=studio.id))
 
@@ -745,7 +739,7 @@ def _render_studio(
     member_form: MemberForm | None = None,
     inspection_form: InspectionForm | None = None,
 ) -> ResponseReturnValue:
-    user = _user()
+    user = signed_in_user()
     may_manage = can_manage_archive(user, db.session.get(Organisation, studio.federation_id))
     active = [m for m in studio.members if m.left_on is None]
     return (
@@ -771,11 +765,11 @@ def _render_studio(
 @login_required
 def studio(studio_id: int) -> ResponseReturnValue:
     """Show a studio: its unit, leader, members and inspections."""
-    return _render_studio(load_studio(db.session, studio_id, _user()))
+    return _render_studio(load_studio(db.session, studio_id, signed_in_user()))
 
 
 def _managed_studio(studio_id: int) -> Studio:
-    user = _user()
+    user = signed_in_user()
     studio = load_studio(db.session, studio_id, user)
     if not can_manage_archive(user, db.session.get(Organisation, studio.federation_id)):
         abort(403, tr("只有区总工会可以管理工作室", "Only the federation manages studios"))
@@ -791,21 +785,22 @@ def add_member(studio_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _render_studio(studio, status=422, member_form=form)
     person = db.session.get(ArchivePerson, form.person_id.data) if form.person_id.data else None
-    try:
+    with operation_errors(form) as outcome:
         if form.person_id.data and person is None:
             raise InvalidData("no such record", fields={"person_id": [pick(_NO_RECORD)]})
         archive.add_studio_member(
             db.session,
             studio,
-            _user(),
+            signed_in_user(),
             name=form.name.data,
             person=person,
             role=form.role.data or "",
             joined_on=form.joined_on.data,
         )
-    except (InvalidData, Conflict) as exc:
-        status, alerts = _failed(exc, form)
-        return _render_studio(studio, status=status, alerts=alerts, member_form=form)
+    if outcome.refused:
+        return _render_studio(
+            studio, status=outcome.status, alerts=outcome.alerts, member_form=form
+        )
     flash(tr("成员已加入", "The member is added"), "success")
     return redirect(url_for(".studio", studio_id=studio.id))
 
@@ -818,18 +813,19 @@ def record_inspection(studio_id: int) -> ResponseReturnValue:
     form = InspectionForm()
     if not form.validate_on_submit():
         return _render_studio(studio, status=422, inspection_form=form)
-    try:
+    with operation_errors(form) as outcome:
         archive.record_inspection(
             db.session,
             studio,
-            _user(),
-            inspected_on=form.inspected_on.data,
+            signed_in_user(),
+            inspected_on=validated(form.inspected_on.data),
             result=form.result.data,
             note=form.note.data or None,
         )
-    except (InvalidData, Conflict) as exc:
-        status, alerts = _failed(exc, form)
-        return _render_studio(studio, status=status, alerts=alerts, inspection_form=form)
+    if outcome.refused:
+        return _render_studio(
+            studio, status=outcome.status, alerts=outcome.alerts, inspection_form=form
+        )
     flash(tr("考核已记录", "The inspection is recorded"), "success")
     return redirect(url_for(".studio", studio_id=studio.id))
 
@@ -841,7 +837,7 @@ def record_inspection(studio_id: int) -> ResponseReturnValue:
 @login_required
 def unit(org_id: int) -> ResponseReturnValue:
     """Show a unit's certificates (奖状), its teams' pioneer titles and its honoured people."""
-    user = _user()
+    user = signed_in_user()
     org = db.session.get(Organisation, org_id)
     if org is None:
         raise NotFound("no such organisation")

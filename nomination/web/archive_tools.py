@@ -45,7 +45,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import login_required
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
@@ -58,6 +58,8 @@ from nomination.archive.search import (
     STATUS_LABELS,
     TYPE_LABELS,
     Filters,
+    SearchResult,
+    UnitResult,
     check_filters,
     label,
     search,
@@ -82,7 +84,8 @@ from nomination.permissions import (
 )
 from nomination.uploads import StoredFileCorrupt, UploadRejected
 from nomination.web.charts import Bar, horizontal_bars
-from nomination.web.setup import org_name, tr
+from nomination.web.outcomes import operation_errors
+from nomination.web.setup import org_name, signed_in_user, tr
 
 bp = Blueprint("archive_tools", __name__, url_prefix="/archive")
 
@@ -99,10 +102,6 @@ SERVICE_LABELS: dict[str, dict[str, str]] = {
 PAGE_WINDOW = 3
 
 
-def _user() -> User:
-    return current_user._get_current_object()
-
-
 def _require_archive(user: User) -> None:
     if not can_view_archive(user):
         abort(403)
@@ -115,11 +114,10 @@ def _raw_filters() -> dict[str, str]:
 
 def _checked(raw: dict[str, str]) -> tuple[Filters, dict[str, list[str]]]:
     """Return the filters checked, and the message of each one that is not valid."""
-    try:
+    with operation_errors(catch=(InvalidData,)) as outcome:
         return check_filters(**raw), {}
-    except InvalidData as exc:
-        good = {k: v for k, v in raw.items() if k not in exc.fields}
-        return check_filters(**good), exc.fields
+    good = {k: v for k, v in raw.items() if k not in outcome.fields}
+    return check_filters(**good), outcome.fields
 
 
 def _options(user: User) -> dict[str, Any]:
@@ -160,7 +158,7 @@ def _importable(user: User) -> list[Organisation]:
 
 def render_archive_list() -> ResponseReturnValue:
     """Draw the archive's list: the people found by name and filters, and units' honours."""
-    user = _user()
+    user = signed_in_user()
     _require_archive(user)
     raw = _raw_filters()
     filters, errors = _checked(raw)
@@ -169,6 +167,7 @@ def render_archive_list() -> ResponseReturnValue:
     offset = (page - 1) * DEFAULT_LIMIT
     args = {k: getattr(filters, k) for k in ("q", "title", "year", "level", "unit_id")}
     people = units = None
+    found: SearchResult | UnitResult
     if holder == "people":
         people = search(
             db.session,
@@ -236,7 +235,7 @@ def _dimension(key: str, title: str, heading: str, rows: list[tuple[str, int]]) 
 @login_required
 def statistics_page() -> ResponseReturnValue:
     """Show how many honoured workers the user may see, by title, level, year, status, …."""
-    user = _user()
+    user = signed_in_user()
     _require_archive(user)
     raw = {**_raw_filters(), "q": ""}
     filters, errors = _checked(raw)
@@ -300,7 +299,7 @@ def statistics_page() -> ResponseReturnValue:
 @login_required
 def export() -> ResponseReturnValue:
     """Send the people the list's filters find as CSV or Excel, one honour per row."""
-    user = _user()
+    user = signed_in_user()
     _require_archive(user)
     fmt = request.args.get("format", "xlsx")
     if fmt not in ("csv", "xlsx"):
@@ -370,7 +369,7 @@ def _federations_or_abort(user: User) -> list[Organisation]:
 @login_required
 def import_template() -> ResponseReturnValue:
     """Send the import template, with the titles the federation's archive knows."""
-    federations = _federations_or_abort(_user())
+    federations = _federations_or_abort(signed_in_user())
     federation = _chosen(federations, request.args.get("federation_id", type=int))
     titles = archive_io.known_titles(db.session, federation)
     data = archive_io.template(sorted(titles), current_language())
@@ -397,7 +396,7 @@ def _chosen(federations: list[Organisation], federation_id: int | None) -> Organ
 @login_required
 def import_new() -> ResponseReturnValue:
     """Show the upload form; on upload, check every row and show the dry run (writing nothing)."""
-    user = _user()
+    user = signed_in_user()
     federations = _federations_or_abort(user)
     if request.method == "GET":
         return _render_upload(federations)
@@ -504,7 +503,7 @@ def _render_dry_run(
 @login_required
 def import_commit() -> ResponseReturnValue:
     """Write the dry run's file into the archive: every row, or the valid ones if so accepted."""
-    user = _user()
+    user = signed_in_user()
     federations = _federations_or_abort(user)
     accept_valid_only = request.form.get("accept_valid_only") in ("y", "on", "1", "true")
     try:
@@ -592,7 +591,7 @@ def _start_again(message: str) -> ResponseReturnValue:
 
 
 def _card_context(person_id: int) -> dict[str, Any]:
-    user = _user()
+    user = signed_in_user()
     person = load_person(db.session, person_id, user)
     clear = can_see_id_number(user, person)
     return {

@@ -15,14 +15,13 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import FileField, SelectField
 
 from nomination import db, engine
-from nomination.errors import PermissionDenied
 from nomination.i18n import pick
-from nomination.models import Attachment, Nomination, User
+from nomination.models import Attachment, Nomination
 from nomination.nominations.operations import attach_file
 from nomination.nominations.queries import load_nomination
 from nomination.permissions import (
@@ -32,7 +31,7 @@ from nomination.permissions import (
     can_download_attachment,
 )
 from nomination.uploads import StoredFileCorrupt, UploadRejected, download_response, store_upload
-from nomination.web.setup import tr
+from nomination.web.setup import signed_in_user, tr
 
 bp = Blueprint("attachments", __name__)
 
@@ -54,10 +53,6 @@ class UploadForm(FlaskForm):
 
     purpose = SelectField(choices=[])
     file = FileField()
-
-
-def _user() -> User:
-    return current_user._get_current_object()
 
 
 def allowed_purposes(user: Any, nomination: Nomination) -> list[str]:
@@ -102,7 +97,7 @@ def listed(user: Any, nomination: Nomination) -> list[dict[str, Any]]:
 @login_required
 def upload(nomination_id: int) -> ResponseReturnValue:
     """Attach one uploaded file; a refused file is named, and nothing else is lost."""
-    user = _user()
+    user = signed_in_user()
     nomination = load_nomination(db.session, nomination_id, user)
     purposes = allowed_purposes(user, nomination)
     if not purposes:
@@ -123,8 +118,6 @@ def upload(nomination_id: int) -> ResponseReturnValue:
     except UploadRejected as exc:
         flash(f"{upload_file.filename}: {exc.message}", "danger")
         return redirect(target)
-    except PermissionDenied as exc:
-        abort(403, exc.message)
     flash(
         tr(f"已上传:{stored.filename}", f"Uploaded: {stored.filename}"),
         "success",
@@ -136,7 +129,7 @@ def upload(nomination_id: int) -> ResponseReturnValue:
 @login_required
 def download(nomination_id: int, attachment_id: int) -> ResponseReturnValue:
     """Send one file, to those who may have it."""
-    user = _user()
+    user = signed_in_user()
     nomination = load_nomination(db.session, nomination_id, user)
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.nomination_id != nomination.id:

@@ -39,7 +39,9 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
+
+# types-WTForms 3.2 lacks SelectChoice, which WTForms 3.3 has: the stub is behind the library.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import Length, Optional
 
 from nomination import db, engine
@@ -58,8 +60,9 @@ from nomination.permissions import (
     can_get_receipt,
     can_handle_objections,
 )
+from nomination.web.outcomes import operation_errors
 from nomination.web.public import OBJECTION_STATUS
-from nomination.web.setup import tr
+from nomination.web.setup import signed_in_user, tr
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -69,12 +72,8 @@ PAGE_SIZE = 50
 HASH_PREFIX = 12
 
 
-def _user() -> User:
-    return current_user._get_current_object()
-
-
 def _require_auditor() -> User:
-    user = _user()
+    user = signed_in_user()
     if not can_audit(user):
         abort(403, tr("只有审计人员和管理员可以查看审计记录", "Only auditors may read the trail"))
     return user
@@ -351,7 +350,7 @@ def published_checkpoint() -> dict[str, Any] | None:
 @bp.app_template_global()
 def nomination_receipt(nomination: Nomination) -> audit_views.ReceiptStatus | None:
     """Return the receipt status of the unit's submission, for those who get it, else None."""
-    if not current_user.is_authenticated or not can_get_receipt(_user(), nomination):
+    if not current_user.is_authenticated or not can_get_receipt(signed_in_user(), nomination):
         return None
     return audit_views.receipt_status(
         db.session, audit_views.submission_event(db.session, nomination)
@@ -361,9 +360,9 @@ def nomination_receipt(nomination: Nomination) -> audit_views.ReceiptStatus | No
 @bp.app_template_global()
 def objection_receipt(reference: str) -> audit_views.ReceiptStatus | None:
     """Return the receipt status of the objection with ``reference`` (its holder's)."""
-    try:
+    with operation_errors(catch=(NotFound,)) as outcome:
         objection = objection_status(db.session, reference)
-    except NotFound:
+    if outcome.refused:
         return None
     return audit_views.receipt_status(
         db.session, audit_views.objection_event(db.session, objection)

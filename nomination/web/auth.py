@@ -18,6 +18,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 from sqlalchemy import func, select
@@ -44,7 +45,9 @@ from nomination.errors import Conflict, InvalidData
 from nomination.i18n import pick
 from nomination.models import AuditEvent, User
 from nomination.web import kept_forms
-from nomination.web.forms import CodeForm, LinkPasswordForm, LoginForm, PasswordForm
+from nomination.web.forms import CodeForm, LinkPasswordForm, LoginForm, PasswordForm, add_error
+from nomination.web.outcomes import operation_errors
+from nomination.web.setup import signed_in_user
 
 bp = Blueprint("auth", __name__)
 
@@ -57,13 +60,13 @@ def _failures(**match: str | None) -> int:
     """Count failed logins within the configured window that match one column."""
     since = utcnow() - timedelta(seconds=int(current_app.config["LOGIN_WINDOW_SECONDS"]))
     ((column, value),) = match.items()
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count(AuditEvent.seq)).where(
             AuditEvent.action == "auth.login_failed",
             AuditEvent.occurred_at >= since,
             getattr(AuditEvent, column) == value,
         )
-    )
+    ).scalar_one()
 
 
 def login_throttled(username: str, address: str | None) -> bool:
@@ -109,7 +112,7 @@ def login() -> str | Response:
         return redirect(url_for("nominations.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
-        username = form.username.data.strip()
+        username = (form.username.data or "").strip()
         if login_throttled(username, request.remote_addr):
             minutes = -(-int(current_app.config["LOGIN_WINDOW_SECONDS"]) // 60)
             abort(
@@ -145,8 +148,8 @@ def login() -> str | Response:
             address=request.remote_addr,
             client=client_key(request.remote_addr),
         )
-        form.password.errors.append(
-            pick({"zh": "用户名或密码错误", "en": "Wrong user name or password"})
+        add_error(
+            form.password, pick({"zh": "用户名或密码错误", "en": "Wrong user name or password"})
         )
     return render_template(
         "auth/login.html",
@@ -159,7 +162,7 @@ def login() -> str | Response:
 @login_required
 def logout() -> Response:
     """Log out everywhere: the session token rotates, so copied cookies stop working."""
-    record_logout(db.session, current_user._get_current_object())
+    record_logout(db.session, signed_in_user())
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
@@ -171,15 +174,16 @@ def password() -> str | Response:
     """Change one's own password."""
     form = PasswordForm()
     if form.validate_on_submit():
-        user = current_user._get_current_object()
-        if not user.check_password(form.current.data):
-            form.current.errors.append(pick({"zh": "当前密码错误", "en": "Wrong current password"}))
-        elif form.new.data == form.current.data:
-            form.new.errors.append(
-                pick({"zh": "新密码不能与当前密码相同", "en": "Choose a new password"})
+        user = signed_in_user()
+        current, new = form.current.data or "", form.new.data or ""
+        if not user.check_password(current):
+            add_error(form.current, pick({"zh": "当前密码错误", "en": "Wrong current password"}))
+        elif new == current:
+            add_error(
+                form.new, pick({"zh": "新密码不能与当前密码相同", "en": "Choose a new password"})
             )
         else:
-            change_password(user, actor=user, password=form.new.data)
+            change_password(user, actor=user, password=new)
             # Stay logged in here with the new token; every other session has ended.
             login_user(user)
             flash(pick({"zh": "密码已修改", "en": "Password changed"}), "success")
@@ -190,13 +194,13 @@ def password() -> str | Response:
 
 
 @bp.route("/password/link/<token>", methods=["GET", "POST"])
-def password_link(token: str) -> str | Response:
+def password_link(token: str) -> ResponseReturnValue:
     """Set a password with the one-time link an administrator handed over."""
     form = LinkPasswordForm()
-    try:
+    with operation_errors(catch=(Conflict,)) as outcome:
         user = user_for_link(db.session, token)
-    except Conflict as exc:
-        return render_template("auth/password_link.html", form=None, problem=str(exc)), 410
+    if outcome.refused:  # the link is not (or no longer) valid
+        return render_template("auth/password_link.html", form=None, problem=outcome.message), 410
     if form.validate_on_submit():
         set_password_from_link(db.session, token, form.new.data)
         flash(
@@ -216,7 +220,7 @@ def second_factor() -> str | Response:
     if session.get(SECOND_FACTOR_KEY) != "code":
         return redirect(url_for("nominations.dashboard"))
     form = CodeForm()
-    user = current_user._get_current_object()
+    user = signed_in_user()
     if form.validate_on_submit():
         # Wrong codes count as failed logins: the same limits stop guessing the six digits.
         if login_throttled(user.username, request.remote_addr):
@@ -230,10 +234,9 @@ def second_factor() -> str | Response:
                     }
                 ),
             )
-        try:
-            how = check_second_factor(user, form.code.data)
-        except InvalidData as exc:
-            form.code.errors = exc.fields["code"]
+        with operation_errors(form, catch=(InvalidData,)) as outcome:
+            how = check_second_factor(user, form.code.data or "")
+        if outcome.refused:
             record_failed_login(
                 db.session,
                 user.username,
@@ -260,7 +263,7 @@ def second_factor() -> str | Response:
 @login_required
 def enrol() -> str | Response:
     """Enrol an authenticator app: scan the QR code, confirm with a first code."""
-    user = current_user._get_current_object()
+    user = signed_in_user()
     if user.totp_confirmed_at is not None and session.get(SECOND_FACTOR_KEY) != "enrol":
         return render_template("auth/enrol.html", enrolled=True, form=None, codes=None)
     form = CodeForm()
@@ -270,11 +273,9 @@ def enrol() -> str | Response:
     )
     uri = start_enrolment(user)
     if form.validate_on_submit():
-        try:
-            codes = confirm_enrolment(user, form.code.data)
-        except InvalidData as exc:
-            form.code.errors = exc.fields["code"]
-        else:
+        with operation_errors(form, catch=(InvalidData,)) as outcome:
+            codes = confirm_enrolment(user, form.code.data or "")
+        if not outcome.refused:  # refused: the message is beside the code
             session.pop(SECOND_FACTOR_KEY, None)
             return render_template("auth/enrol.html", enrolled=True, form=None, codes=codes)
     return render_template(

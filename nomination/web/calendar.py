@@ -30,10 +30,9 @@ from nomination.calendar.operations import (
 from nomination.calendar.queries import listed_years, missing_years, year_view
 from nomination.calendar.workdays import FIRST_YEAR, LAST_YEAR, Grade
 from nomination.db import utcnow
-from nomination.errors import Conflict, InvalidData
 from nomination.i18n import lazy
 from nomination.permissions import can_manage_calendar
-from nomination.web.forms import attach_errors
+from nomination.web.outcomes import Outcome, operation_errors
 from nomination.web.setup import tr
 
 bp = Blueprint("calendar", __name__, url_prefix="/admin/calendar")
@@ -158,11 +157,11 @@ def _render_year(
     )
 
 
-def _refused(year: int, exc: InvalidData | Conflict, **forms: FlaskForm) -> ResponseReturnValue:
+def _refused(year: int, outcome: Outcome, **forms: FlaskForm) -> ResponseReturnValue:
     """Show the year again with the refused form as typed: errors beside fields, or a conflict."""
+    if not outcome.conflict:
+        return _render_year(year, alerts=outcome.alerts, status=outcome.status, **forms)
     (form,) = forms.values()
-    if isinstance(exc, InvalidData):
-        return _render_year(year, alerts=attach_errors(form, exc.fields), status=422, **forms)
     # What was typed stays; the hidden version becomes the current one, so that a second
     # submission, made knowingly, goes through.
     form.version.data = year_view(db.session, store.current(), year).version
@@ -184,8 +183,7 @@ def year_page(year: int) -> ResponseReturnValue:
     form = ArrangementForm()
     form.validate()
     holidays, workdays = _lines(form.holidays.data), _lines(form.workdays.data)
-    # A refusal answers 4xx, so the request boundary rolls back whatever was begun.
-    try:
+    with operation_errors(form) as outcome:
         # Every field is checked at once: the dates as well as the form's own rules.
         arrangement = parse_arrangement(year, holidays, workdays, form.source.data or "")
         if form.errors:
@@ -199,11 +197,11 @@ def year_page(year: int) -> ResponseReturnValue:
             year=year,
             holidays=holidays,
             workdays=workdays,
-            source=form.source.data,
+            source=form.source.data or "",
             expected_version=form.version.data or "",
         )
-    except (InvalidData, Conflict) as exc:
-        return _refused(year, exc, form=form)
+    if outcome.refused:
+        return _refused(year, outcome, form=form)
     flash(
         tr(
             f"{year} 年放假安排已录入;{len(moved)} 个进行中的期限已重新计算。",
@@ -223,16 +221,16 @@ def confirm(year: int) -> ResponseReturnValue:
     form = ConfirmForm()
     if not form.validate():
         return _render_year(year, confirm=form, status=422)
-    try:
+    with operation_errors(form) as outcome:
         moved = confirm_year(
             db.session,
             actor=current_user,
             year=year,
-            reason=form.reason.data,
+            reason=form.reason.data or "",
             expected_version=form.version.data or "",
         )
-    except (InvalidData, Conflict) as exc:
-        return _refused(year, exc, confirm=form)
+    if outcome.refused:
+        return _refused(year, outcome, confirm=form)
     flash(
         tr(
             f"已确认 {year} 年暂定日历;{len(moved)} 个期限可按暂定日期结束。",

@@ -30,7 +30,7 @@ def panel(campaign_id: int) -> ResponseReturnValue:
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:
         abort(404)
-    federation = db.session.get(Organisation, campaign.federation_id)
+    federation = campaign.federation
     scopes = composition_scopes(current_user, federation)
     if not scopes:
         abort(403, tr("您不能查看结构比例", "You may not see the composition"))

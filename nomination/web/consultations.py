@@ -24,7 +24,9 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms import FileField, RadioField, TextAreaField, ValidationError, validators
-from wtforms.fields.choices import SelectChoice
+
+# types-WTForms 3.2 lacks SelectChoice, which WTForms 3.3 has: the stub is behind the library.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 
 from nomination import db, engine
 from nomination.consultations.operations import (
@@ -39,13 +41,17 @@ from nomination.consultations.operations import (
     requests_of,
 )
 from nomination.db import utcnow
-from nomination.errors import Conflict, InvalidData
 from nomination.i18n import lazy, pick
-from nomination.models import Attachment, ConsultationRequest, Nomination, User
-from nomination.permissions import can_download_attachment, can_give_opinions, can_read_consultation
+from nomination.models import Attachment, ConsultationRequest, Nomination
+from nomination.permissions import (
+    can_download_attachment,
+    can_give_opinions,
+    can_read_consultation,
+)
 from nomination.uploads import StoredFileCorrupt, UploadRejected, download_response, store_upload
-from nomination.web.forms import VersionedForm, attach_errors, with_version
-from nomination.web.setup import tr
+from nomination.web.forms import VersionedForm, with_version
+from nomination.web.outcomes import operation_errors
+from nomination.web.setup import signed_in_user, tr
 
 bp = Blueprint("consultations", __name__, url_prefix="/consultations")
 
@@ -109,10 +115,6 @@ class OpinionForm(VersionedForm):
             raise ValidationError(str(_ADVERSE_NEEDS_REASON))
 
 
-def _user() -> User:
-    return current_user._get_current_object()
-
-
 def _status(status: str) -> dict[str, str]:
     return {
         "name": status,
@@ -148,7 +150,7 @@ def _navigation() -> dict[str, Any]:
 @login_required
 def index() -> ResponseReturnValue:
     """List the requests addressed to the user's departments, open ones first."""
-    user = _user()
+    user = signed_in_user()
     status = request.args.get("status") or "open"
     if status not in LIST_FILTERS:
         status = "open"
@@ -231,7 +233,7 @@ def _conflict_message() -> str:
 @login_required
 def answer(request_id: int) -> ResponseReturnValue:
     """Show a request with the fields the department needs; record its opinion."""
-    user = _user()
+    user = signed_in_user()
     req = load_request(db.session, request_id, user)
     if request.method == "GET":
         return _render(req, OpinionForm(formdata=None, version=req.version))
@@ -249,7 +251,7 @@ def answer(request_id: int) -> ResponseReturnValue:
         except UploadRejected as exc:
             form.file.errors = [*form.file.errors, f"{upload.filename}: {exc.message}"]
             return _render(req, form, status=422)
-    try:
+    with operation_errors(form) as outcome:
         give_opinion(
             db.session,
             req,
@@ -259,17 +261,14 @@ def answer(request_id: int) -> ResponseReturnValue:
             version=form.version.data,
             attachment=stored,
         )
-    except Conflict:
+    if outcome.conflict:
         # Show the request as it is now; what was typed stays on the page.
-        db.session.rollback()
         form = with_version(form, req.version)
         if req.status == "open" and req.nomination.state == "consultation":
             return _render(req, form, alerts=[_conflict_message()], status=409)
         return _render(req, None, posted=form, alerts=[_conflict_message()], status=409)
-    except InvalidData as exc:
-        db.session.rollback()
-        alerts = attach_errors(form, exc.fields)
-        return _render(req, form, alerts=alerts, status=422)
+    if outcome.invalid:
+        return _render(req, form, alerts=outcome.alerts, status=outcome.status)
     if req.status == "adverse":
         flash(
             tr(
@@ -287,7 +286,7 @@ def answer(request_id: int) -> ResponseReturnValue:
 @login_required
 def download(request_id: int, attachment_id: int) -> ResponseReturnValue:
     """Send a file given with the department's opinion, to that department."""
-    user = _user()
+    user = signed_in_user()
     req = load_request(db.session, request_id, user)
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.consultation_request_id != req.id:
@@ -313,14 +312,14 @@ def consultation_panel(nomination: Nomination) -> dict[str, Any] | None:
     """
     if not current_user.is_authenticated:
         return None
-    user = _user()
+    user = signed_in_user()
     under_way = nomination.state == "consultation"
     if not can_read_consultation(user, nomination):
         return {"in_full": False, "under_way": True} if under_way else None
     requests = requests_of(db.session, nomination)
     if not requests and not under_way:
         return None
-    files: dict[int, list[dict[str, Any]]] = {}
+    files: dict[int | None, list[dict[str, Any]]] = {}
     for a in db.session.scalars(
         select(Attachment)
         .where(

@@ -65,11 +65,10 @@ def _forbidden(exc: Forbidden) -> Any:
 
 
 def _operation_error(exc: OperationError) -> Any:
+    """Answer a refusal no view showed on its own page (the API answers its own: api/errors)."""
     db.session.rollback()
     if isinstance(exc, PermissionDenied | OutOfScope):
         audit_denial(exc.message)
-    if wants_json():
-        return json_error(exc.status, exc.code, exc.message, exc.fields, **exc.extra)
     return render_template("errors/error.html", status=exc.status, message=exc.message), exc.status
 
 

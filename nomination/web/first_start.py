@@ -9,6 +9,7 @@ URL table:
 from __future__ import annotations
 
 import hmac
+from typing import TypedDict
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -34,6 +35,7 @@ from nomination.administration.first_start import (
 from nomination.errors import Conflict
 from nomination.i18n import lazy
 from nomination.web.forms import attach_errors
+from nomination.web.outcomes import operation_errors
 from nomination.web.setup import tr
 
 bp = Blueprint("first_start", __name__)
@@ -103,8 +105,23 @@ class SetUpForm(FlaskForm):
 
 
 def _token_ok(token: str | None) -> bool:
-    expected = setup_token(current_app.config["SECRET_KEY"])
-    return bool(token) and hmac.compare_digest(token, expected)
+    if not token:
+        return False
+    return hmac.compare_digest(token, setup_token(current_app.config["SECRET_KEY"]))
+
+
+class _Details(TypedDict):
+    """What the set-up form gives the first start's operation."""
+
+    federation_code: str
+    federation_name: str
+    federation_name_en: str | None
+    username: str
+    display_name: str
+    email: str | None
+    password: str
+    timezone: str
+    closing_hour: int
 
 
 @bp.route("/setup", methods=["GET", "POST"])
@@ -126,7 +143,7 @@ def set_up() -> ResponseReturnValue:
     form.token.data = token
     if request.method == "GET":
         return render_template("first_start/set_up.html", form=form)
-    details = {
+    details: _Details = {
         "federation_code": form.federation_code.data or "",
         "federation_name": form.federation_name.data or "",
         "federation_name_en": form.federation_name_en.data,
@@ -144,9 +161,9 @@ def set_up() -> ResponseReturnValue:
     alerts = attach_errors(form, checked)
     if form.errors:
         return render_template("first_start/set_up.html", form=form, alerts=alerts), 422
-    try:
+    with operation_errors(catch=(Conflict,)) as outcome:
         admin = set_up_instance(db.session, **details)
-    except Conflict:
+    if outcome.refused:
         # Someone set it up a moment ago: the set-up is gone.
         abort(404)
     apply_settings(current_app, db.session)

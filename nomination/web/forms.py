@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import request
 from flask_wtf import FlaskForm
 from wtforms import (
+    Field,
     Form,
     IntegerField,
     PasswordField,
@@ -19,6 +20,8 @@ from wtforms import (
 from wtforms.widgets import HiddenInput
 
 from nomination.i18n import lazy
+
+T = TypeVar("T")
 
 
 class LoginForm(FlaskForm):
@@ -138,9 +141,21 @@ class CodeForm(FlaskForm):
     )
 
 
+def validated(value: T | None) -> T:
+    """Return the value of a required field of a form that validated: it is never None then."""
+    if value is None:
+        raise ValueError("a required field is empty: validate the form first")
+    return value
+
+
+def add_error(field: Field, message: str) -> None:
+    """Put ``message`` beside ``field``, after the errors it has already."""
+    field.errors = [*field.errors, message]
+
+
 def attach_errors(form: Form, fields: dict[str, list[str]]) -> list[str]:
     """Put an operation's field errors next to the form's fields; return those it has not."""
-    rest = []
+    rest: list[str] = []
     for name, messages in fields.items():
         if name in form:
             form[name].errors = [*form[name].errors, *messages]

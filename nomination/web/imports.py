@@ -17,7 +17,6 @@ what is created is what the dry run showed, or the dry run is shown again.
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import quote
 
 from flask import (
@@ -32,7 +31,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import login_required
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from wtforms import BooleanField, FileField, HiddenField, SelectField, validators
@@ -58,7 +57,7 @@ from nomination.nominations.imports import (
 )
 from nomination.nominations.queries import open_campaigns, submitter_unit_choices
 from nomination.uploads import StoredFileCorrupt
-from nomination.web.setup import award_title, campaign_name, org_name, tr
+from nomination.web.setup import award_title, campaign_name, org_name, signed_in_user, tr
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
@@ -94,10 +93,6 @@ class CommitForm(FlaskForm):
     accept_valid_only = BooleanField()
 
 
-def _user() -> User:
-    return current_user._get_current_object()
-
-
 def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="nomination-import-sheet")
 
@@ -124,11 +119,16 @@ def _awards() -> list[tuple[Campaign, str]]:
     return [(c, a.kind) for c in open_campaigns(db.session) for a in c.awards]
 
 
-def _import_form(units: list[Organisation], **kwargs: Any) -> ImportForm:
-    form = ImportForm(**kwargs)
-    form.award.choices = [
+def _award_choices() -> list[tuple[str, str]]:
+    """Return the awards open to imports: "campaign id:kind", and the award's name."""
+    return [
         (f"{c.id}:{kind}", f"{campaign_name(c)} · {award_title(c, kind)}") for c, kind in _awards()
     ]
+
+
+def _import_form(units: list[Organisation], awards: list[tuple[str, str]]) -> ImportForm:
+    form = ImportForm()
+    form.award.choices = awards
     form.unit_id.choices = [(u.id, org_name(u)) for u in units]
     return form
 
@@ -140,7 +140,7 @@ def _import_form(units: list[Organisation], **kwargs: Any) -> ImportForm:
 @login_required
 def download_template() -> ResponseReturnValue:
     """Send the award's import template, in the page's language."""
-    _units_or_abort(_user())
+    _units_or_abort(signed_in_user())
     kind = request.args.get("kind", "")
     campaign, defn = _open_award(request.args.get("campaign_id", type=int), kind)
     award = award_title(campaign, kind)
@@ -163,13 +163,14 @@ def download_template() -> ResponseReturnValue:
 @login_required
 def new() -> ResponseReturnValue:
     """Show the upload form; on upload, check every row and show the dry run (creating nothing)."""
-    user = _user()
+    user = signed_in_user()
     units = _units_or_abort(user)
-    form = _import_form(units)
+    awards = _award_choices()
+    form = _import_form(units, awards)
     if request.method == "GET":
         # Preselect the award the link named, or the campaign's first award.
         campaign_id, kind = request.args.get("campaign_id", ""), request.args.get("kind", "")
-        values = [value for value, _ in form.award.choices]
+        values = [value for value, _ in awards]
         form.award.data = next(
             (v for v in values if v == f"{campaign_id}:{kind}"),
             next((v for v in values if v.startswith(f"{campaign_id}:")), None),
@@ -283,13 +284,13 @@ def _render_dry_run(
 @login_required
 def commit_import() -> ResponseReturnValue:
     """Create the nominations of the dry run's sheet: all, or the valid ones if so accepted."""
-    user = _user()
+    user = signed_in_user()
     units = _units_or_abort(user)
     form = CommitForm()
     if not form.validate():
         abort(400, tr("导入请求无效,请重新上传", "Invalid import request; upload again"))
     try:
-        sheet = _serializer().loads(form.token.data, max_age=KEEP_SECONDS)
+        sheet = _serializer().loads(form.token.data or "", max_age=KEEP_SECONDS)
     except SignatureExpired:
         return _start_again(tr("预检结果已过期,请重新上传", "The dry run expired; upload again"))
     except BadSignature:

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from flask import request, session
 from flask_login import current_user
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
@@ -81,5 +82,9 @@ def restore() -> MultiDict | None:
 def forget_old(session_: Session, now: datetime | None = None) -> int:
     """Delete kept forms older than ``KEEP_HOURS``; return how many."""
     limit = (now or utcnow()) - timedelta(hours=KEEP_HOURS)
-    result = session_.execute(delete(PendingForm).where(PendingForm.created_at < limit))
+    # A DELETE's result is a CursorResult, which counts the rows.
+    result = cast(
+        "CursorResult[Any]",
+        session_.execute(delete(PendingForm).where(PendingForm.created_at < limit)),
+    )
     return result.rowcount or 0

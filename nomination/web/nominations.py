@@ -24,7 +24,7 @@ from typing import Any
 import graphviz
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import login_required
 from markupsafe import Markup
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
@@ -37,15 +37,16 @@ from nomination.calendar.queries import missing_message, missing_years
 from nomination.calendar.workdays import provisional_reason
 from nomination.consultations.operations import visible_events
 from nomination.db import utcnow
-from nomination.definitions.forms import FormDef, clean_data, form_class, to_formdata
+from nomination.definitions.forms import (
+    FormDef,
+    RemarksField,
+    clean_data,
+    form_class,
+    to_formdata,
+)
 from nomination.engine.definitions import StateDef, TransitionDef, Workflow
 from nomination.engine.diagram import svg
-from nomination.errors import (
-    Conflict,
-    InvalidData,
-    OperationError,
-    PermissionDenied,
-)
+from nomination.errors import OperationError
 from nomination.i18n import current_language, lazy, pick
 from nomination.models import AuditEvent, Campaign, Nomination, Organisation, User
 from nomination.models.campaigns import AWARD_KINDS
@@ -79,11 +80,12 @@ from nomination.web.forms import (
     BulkTransitionForm,
     NewNominationForm,
     VersionedForm,
-    attach_errors,
+    add_error,
     with_version,
 )
+from nomination.web.outcomes import operation_errors
 from nomination.web.public import OBJECTION_STATUS
-from nomination.web.setup import org_name, tr
+from nomination.web.setup import org_name, signed_in_user, tr
 from nomination.web.transitions import Posted, fire_posted, transition_form_class
 
 bp = Blueprint("nominations", __name__)
@@ -112,13 +114,9 @@ _ACTION_LABELS = {
 _DIAGRAMS: dict[tuple[str, str, str], Markup] = {}
 
 
-def _user() -> User:
-    return current_user._get_current_object()
-
-
 def _nomination_or_abort(nomination_id: int) -> Nomination:
     """Return the nomination the user may see; another unit's answers 404 like a missing one."""
-    return load_nomination(db.session, nomination_id, _user())
+    return load_nomination(db.session, nomination_id, signed_in_user())
 
 
 # --- presentation helpers --------------------------------------------------------------------
@@ -254,7 +252,11 @@ def _return_opinion(wf: Workflow, nomination: Nomination) -> dict[str, Any] | No
 def _verifications(wf: Workflow, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Return the federation's requests to verify an objection and the unit's answers."""
     answer_form = next(
-        (wf.forms[t.form] for t in wf.transitions if "record_verification_answer" in t.effects),
+        (
+            wf.forms[t.form]
+            for t in wf.transitions
+            if t.form and "record_verification_answer" in t.effects
+        ),
         None,
     )
     opinions = {}
@@ -489,7 +491,7 @@ def _render_dashboard(
     status: int = 200,
 ) -> ResponseReturnValue:
     """Render the dashboard; ``bulk_form`` and ``selected`` give back a refused bulk action."""
-    user = _user()
+    user = signed_in_user()
     filters = _filters()
     wanted = {**filters, "overdue": bool(filters["overdue"])}
     page = max(request.args.get("page", 1, type=int), 1)
@@ -497,11 +499,13 @@ def _render_dashboard(
     engine.apply_due_timers(db.session)
 
     query = visible_nominations(user, **wanted)
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    total = db.session.execute(
+        select(func.count()).select_from(query.order_by(None).subquery())
+    ).scalar_one()
     rows = db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     within = {"campaign_id": filters["campaign_id"], "kind": filters["kind"]}
     scoped = visible_nominations(user, **within).order_by(None).subquery()
-    counts = dict(
+    counts: dict[str, int] = dict(
         db.session.execute(select(scoped.c.state, func.count()).group_by(scoped.c.state)).all()
     )
     late = visible_nominations(user, **within, overdue=True).order_by(None).subquery()
@@ -632,16 +636,17 @@ def _bulk_data(trigger: str, text: str) -> Callable[[Nomination], dict[str, Any]
 
 def _text_required(trigger: str, pairs: Sequence[tuple[int, int]]) -> bool:
     """Return whether the transition asks for an opinion or reason on any ticked nomination."""
-    user = _user()
+    user = signed_in_user()
     for nomination_id, _version in pairs:
-        try:
+        with operation_errors(catch=(OperationError,)) as outcome:
             nomination = load_nomination(db.session, nomination_id, user)
-        except OperationError:
+        if outcome.refused:
             continue  # reported for that nomination when it is fired
         wf = engine.workflow_for(nomination)
         transition = wf.transition(nomination.state, trigger)
         name = _bulk_field(wf, transition) if transition is not None else None
-        field = wf.forms[transition.form].field(name) if transition and name else None
+        defn = wf.forms[transition.form] if transition and transition.form else None
+        field = defn.field(name) if defn is not None and name else None
         if field is not None and field.required:
             return True
     return False
@@ -686,22 +691,23 @@ def bulk() -> ResponseReturnValue:
     A refused one (a guard, a change meanwhile, a permission) never undoes the others; the
     page lists each: done, or refused and why.
     """
-    user = _user()
+    user = signed_in_user()
     if not can_act_in_bulk(user):
         abort(403)
     form = BulkTransitionForm()
     trigger = form.trigger.data or ""
-    pairs = _ticked(form.items.data or [])
+    ticks = _ticked(form.items.data or [])
     valid = form.validate()
-    if pairs is None:
-        form.items.errors = [*form.items.errors, tr("选择无效,请刷新页面", "Invalid ticks; reload")]
+    if ticks is None:
+        add_error(form.items, tr("选择无效,请刷新页面", "Invalid ticks; reload"))
         valid = False
+    pairs = ticks or []
     text = (form.text.data or "").strip()
     if valid and not text and _text_required(trigger, pairs):
-        form.text.errors = [*form.text.errors, tr("此项必填", "This field is required")]
+        add_error(form.text, tr("此项必填", "This field is required"))
         valid = False
     if not valid:
-        ticked = frozenset(i for i, _ in pairs or ())
+        ticked = frozenset(i for i, _ in pairs)
         return _render_dashboard(bulk_form=form, selected=ticked, status=422)
     results = transition_each(db.session, user, trigger, pairs, _bulk_data(trigger, text))
     label = next(
@@ -740,7 +746,7 @@ def bulk() -> ResponseReturnValue:
 @login_required
 def new() -> ResponseReturnValue:
     """Show the award's nominee form and start a nomination (a draft may be incomplete)."""
-    user = _user()
+    user = signed_in_user()
     campaign_id = request.args.get("campaign_id", type=int)
     kind = request.args.get("kind", "")
     campaign = db.session.get(Campaign, campaign_id) if campaign_id else None
@@ -761,7 +767,7 @@ def new() -> ResponseReturnValue:
     status, alerts = 200, [str(_RESTORED)] if kept is not None else []
     if form.validate_on_submit():
         unit = next(u for u in units if u.id == form.unit_id.data)
-        try:
+        with operation_errors(form) as outcome:
             nomination = create_nomination(
                 db.session,
                 actor=user,
@@ -770,13 +776,11 @@ def new() -> ResponseReturnValue:
                 unit=unit,
                 data=clean_data(wf.nominee_form, form),
             )
-        except PermissionDenied as exc:
-            abort(403, exc.message)
-        except InvalidData as exc:
-            status, alerts = 422, attach_errors(form, exc.fields)
-        except Conflict:
+        if outcome.conflict:
             status = 409
             alerts = [tr("评选活动已结束,不能再推荐", "The campaign is closed")]
+        elif outcome.refused:
+            status, alerts = outcome.status, outcome.alerts
         else:
             flash(tr("推荐已创建(草稿)", "Nomination created (draft)"), "success")
             return redirect(url_for(".view", nomination_id=nomination.id))
@@ -798,7 +802,7 @@ def new() -> ResponseReturnValue:
 # --- the nomination page ---------------------------------------------------------------------
 
 
-def _prepared(form: Form, wf: Workflow, transition: TransitionDef) -> Form:
+def _prepared(form: VersionedForm, wf: Workflow, transition: TransitionDef) -> VersionedForm:
     """Fit a transition's form to this nomination: remarks by field only on a return.
 
     A return offers one remark per field of the nominee form; elsewhere (a rejection, a
@@ -809,7 +813,9 @@ def _prepared(form: Form, wf: Workflow, transition: TransitionDef) -> Form:
         if fd.type != "remarks" or fd.name not in form:
             continue
         if _is_return(wf, transition.trigger):
-            form[fd.name].choices = [(f.name, pick(f.label)) for f in wf.nominee_form.fields]
+            remarks = form[fd.name]
+            assert isinstance(remarks, RemarksField), "a remarks field compiles to one"
+            remarks.choices = [(f.name, pick(f.label)) for f in wf.nominee_form.fields]
         else:
             del form[fd.name]
     return form
@@ -824,7 +830,7 @@ def _render_page(
     status: int = 200,
 ) -> ResponseReturnValue:
     """Render the nomination page; ``posted`` replaces the fresh form of its transition."""
-    user = _user()
+    user = signed_in_user()
     wf = engine.workflow_for(nomination)
     cards = []
     for option in engine.available(nomination, user):
@@ -884,7 +890,7 @@ def fire(nomination_id: int, trigger: str) -> ResponseReturnValue:
     return fire_posted(
         nomination,
         trigger,
-        user=_user(),
+        user=signed_in_user(),
         fit=_prepared,
         operation=transition_nomination,
         render=_render_page,
@@ -900,7 +906,7 @@ def fire(nomination_id: int, trigger: str) -> ResponseReturnValue:
 @login_required
 def edit(nomination_id: int) -> ResponseReturnValue:
     """Edit the nominee data while the state allows it; a stale version is a conflict."""
-    user = _user()
+    user = signed_in_user()
     nomination = _nomination_or_abort(nomination_id)
     wf = engine.workflow_for(nomination)
     state = wf.state(nomination.state)
@@ -932,10 +938,9 @@ def edit(nomination_id: int) -> ResponseReturnValue:
     if not form.validate():
         return _render_edit(nomination, wf, form, status=422)
     data = clean_data(wf.nominee_form, form)
-    try:
+    with operation_errors(form) as outcome:
         changed = update_nomination(nomination, actor=user, data=data, version=form.version.data)
-    except Conflict:
-        db.session.rollback()
+    if outcome.conflict:
         differences = [
             (pick(f.label), f.display(nomination.data.get(f.name)), f.display(data.get(f.name)))
             for f in wf.nominee_form.fields
@@ -949,10 +954,8 @@ def edit(nomination_id: int) -> ResponseReturnValue:
             differences=differences,
             status=409,
         )
-    except InvalidData as exc:
-        db.session.rollback()
-        alerts = attach_errors(form, exc.fields)
-        return _render_edit(nomination, wf, form, alerts=alerts, status=422)
+    if outcome.refused:
+        return _render_edit(nomination, wf, form, alerts=outcome.alerts, status=outcome.status)
     if changed:
         flash(tr("推荐表已保存", "Nomination form saved"), "success")
     else:

@@ -28,7 +28,6 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from nomination import db
-from nomination.models import User
 from nomination.notifications import (
     is_internal_path,
     load_notification,
@@ -37,7 +36,7 @@ from nomination.notifications import (
     notifications_of,
     unread_count,
 )
-from nomination.web.setup import tr
+from nomination.web.setup import signed_in_user, tr
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -54,27 +53,25 @@ KIND_LABELS = {
 }
 
 
-def _user() -> User:
-    return current_user._get_current_object()
-
-
 @bp.app_context_processor
 def _unread_badge() -> dict[str, Any]:
     """Give every page the logged-in user's unread count (0 for everyone else)."""
     user = current_user if has_request_context() else None
     if not (user and user.is_authenticated):
         return {"unread_notifications": 0}
-    return {"unread_notifications": unread_count(db.session, user._get_current_object())}
+    return {"unread_notifications": unread_count(db.session, signed_in_user())}
 
 
 @bp.route("/")
 @login_required
 def index() -> ResponseReturnValue:
     """List the user's notifications, newest first, a page at a time."""
-    user = _user()
+    user = signed_in_user()
     page = max(request.args.get("page", 1, type=int), 1)
     query = notifications_of(user)
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    total = db.session.execute(
+        select(func.count()).select_from(query.order_by(None).subquery())
+    ).scalar_one()
     rows = db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     return render_template(
         "notifications/index.html",
@@ -90,7 +87,7 @@ def index() -> ResponseReturnValue:
 @login_required
 def follow(notification_id: int) -> ResponseReturnValue:
     """Mark a notification read and go to its item (only ever a page of this application)."""
-    notification = load_notification(db.session, notification_id, _user())
+    notification = load_notification(db.session, notification_id, signed_in_user())
     if not is_internal_path(notification.url):
         abort(400, tr("此通知的链接无效。", "This notification's link is not valid."))
     mark_read(notification)
@@ -102,7 +99,7 @@ def follow(notification_id: int) -> ResponseReturnValue:
 @login_required
 def read_all() -> ResponseReturnValue:
     """Mark all of the user's notifications read."""
-    count = mark_all_read(db.session, _user())
+    count = mark_all_read(db.session, signed_in_user())
     if count:
         flash(
             tr(f"已将 {count} 条通知标为已读。", f"{count} notification(s) marked read."), "success"

@@ -39,6 +39,7 @@ from nomination.nominations import queries
 from nomination.objections.operations import file_objection
 from nomination.uploads import StoredFile, UploadRejected, store_upload
 from nomination.web.auth import client_key
+from nomination.web.outcomes import operation_errors
 
 #: The form's file fields and what their files are for.
 FILE_FIELDS = {"evidence": "objection_evidence", "sealed_letter": "sealed_letter"}
@@ -186,16 +187,14 @@ def file_with_retry(nomination_id: int, **kwargs: Any) -> Objection:
     Two objections sent at once are both kept: the one that finds the review the other opened
     joins it. Raises NotFound when the nomination is not (or no longer) open to objections.
     """
-    for attempt in range(2):
+    for retry in (True, False):
         found = queries.load_objectable(db.session, nomination_id)
         if found is None:
             raise NotFound("no nomination with this number is or was on public notice")
-        try:
+        # A conflict undoes the first attempt only; the second reads the nomination as it is
+        # now, and its own conflict goes on to the caller.
+        with operation_errors(catch=(Conflict,) if retry else ()):
             return file_objection(found[0], **kwargs)
-        except Conflict:
-            db.session.rollback()
-            if attempt:
-                raise
     raise AssertionError("unreachable")
 
 

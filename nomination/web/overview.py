@@ -21,7 +21,7 @@ from typing import Any
 
 from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import login_required
 from sqlalchemy import func, select
 
 from nomination import db, engine
@@ -35,7 +35,7 @@ from nomination.models.selection import ROUND_STATUSES, SelectionRound
 from nomination.nominations.queries import deadlines, visible_nominations
 from nomination.permissions import composition_scopes
 from nomination.web.charts import Bar, horizontal_bars
-from nomination.web.setup import org_name, tr
+from nomination.web.setup import org_name, signed_in_user, tr
 
 bp = Blueprint("overview", __name__)
 
@@ -101,12 +101,12 @@ def _consultation(scoped: Any) -> dict[str, int]:
         ).all()
     )
     counts = {status: by_status.get(status, 0) for status in CONSULTATION_STATUSES}
-    counts["overdue"] = db.session.scalar(
+    counts["overdue"] = db.session.execute(
         select(func.count(ConsultationRequest.id)).where(
             of_scope,
             ConsultationRequest.overdue_at(utcnow()),
         )
-    )
+    ).scalar_one()
     return counts
 
 
@@ -125,11 +125,11 @@ def _rounds(campaign: Campaign, kind: str | None) -> dict[str, int]:
 @login_required
 def campaign(campaign_id: int) -> ResponseReturnValue:
     """Show the campaign's overview, limited to what the reader may see."""
-    user = current_user._get_current_object()
+    user = signed_in_user()
     row = db.session.get(Campaign, campaign_id)
     if row is None:
         abort(404)
-    federation = db.session.get(Organisation, row.federation_id)
+    federation = row.federation
     scopes = composition_scopes(user, federation)
     if not scopes:
         abort(403, tr("您不能查看活动总览", "You may not see the campaign overview"))
@@ -143,7 +143,9 @@ def campaign(campaign_id: int) -> ResponseReturnValue:
     states = {name: s for name, s in _states(row, kind).items() if totals.get(name)}
     # States a nomination is in that no current definition names (an older version) still count.
     columns = [*states, *(name for name in totals if name not in states)]
-    rows = [{"name": org_name(c), "id": c.id, "counts": table.get(c.id, {})} for c in committees]
+    rows: list[dict[str, Any]] = [
+        {"name": org_name(c), "id": c.id, "counts": table.get(c.id, {})} for c in committees
+    ]
     if None in table:
         rows.append(
             {"name": tr("直属单位", "Units under no committee"), "id": None, "counts": table[None]}

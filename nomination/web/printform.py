@@ -21,11 +21,12 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, render_template
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from nomination import db
 from nomination.nominations.printform import printed_form, render_pdf
 from nomination.nominations.queries import load_nomination
+from nomination.web.setup import signed_in_user
 
 bp = Blueprint("printform", __name__)
 
@@ -34,7 +35,7 @@ bp = Blueprint("printform", __name__)
 @login_required
 def form_pdf(nomination_id: int) -> ResponseReturnValue:
     """Download the nomination's recommendation and approval form as a PDF, for signatures."""
-    nomination = load_nomination(db.session, nomination_id, current_user._get_current_object())
+    nomination = load_nomination(db.session, nomination_id, signed_in_user())
     form = printed_form(db.session, nomination)
     pdf = render_pdf(render_template("nominations/form_print.html", form=form))
     response = Response(pdf, mimetype="application/pdf")

@@ -59,7 +59,8 @@ from nomination.notices import publication as notices
 from nomination.objections.operations import objection_form_def, objection_is_late, objection_status
 from nomination.web import objection_form
 from nomination.web.auth import client_key
-from nomination.web.forms import ObjectionLookupForm, attach_errors
+from nomination.web.forms import ObjectionLookupForm, add_error
+from nomination.web.outcomes import operation_errors
 from nomination.web.setup import campaign_name, tr
 
 bp = Blueprint("public", __name__, url_prefix="/notices")
@@ -141,7 +142,8 @@ def _period_view(period: notices.Period, anchor: str) -> dict[str, Any]:
 
 
 def _notice_view(notice: notices.Notice) -> dict[str, Any]:
-    periods, anchors = [], set()
+    periods: list[dict[str, Any]] = []
+    anchors: set[str] = set()
     for period in notice.periods():
         # One anchor per day of publication; a second period published that day (after the
         # closing hour, so ending later) gets a suffix.
@@ -440,18 +442,18 @@ def object_to(nomination_id: int) -> ResponseReturnValue:
             valid = form.validate()
             files, files_ok = objection_form.receive_files(form, files)
             if valid and files_ok:
-                try:
+                with operation_errors(form, catch=(InvalidData, NotFound)) as outcome:
                     objection = objection_form.file_with_retry(
                         nomination.id,
                         data=clean_data(defn, form),
                         files=files,
                         client=client_key(request.remote_addr),
                     )
-                except NotFound:
+                if outcome.invalid:
+                    alerts = outcome.alerts
+                    objection_form.file_errors(form, outcome.fields)
+                elif outcome.refused:  # no longer open to objections
                     abort(404, pick(_NOT_ON_NOTICE))
-                except InvalidData as exc:
-                    alerts = attach_errors(form, exc.fields)
-                    objection_form.file_errors(form, exc.fields)
                 else:
                     # Kept in the (signed) session cookie of the objector's browser, never in
                     # a URL.
@@ -493,12 +495,13 @@ def objections() -> ResponseReturnValue:
     form = ObjectionLookupForm()
     result, status = None, 200
     if form.validate_on_submit():
-        try:
-            objection = objection_status(db.session, form.reference.data)
-        except NotFound:
+        with operation_errors(catch=(NotFound,)) as outcome:
+            objection = objection_status(db.session, form.reference.data or "")
+        if outcome.refused:
             status = 404
-            form.reference.errors.append(
-                tr("没有此编号的异议,请核对后重试", "No objection has this reference")
+            add_error(
+                form.reference,
+                tr("没有此编号的异议,请核对后重试", "No objection has this reference"),
             )
         else:
             result = {

@@ -31,7 +31,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from wtforms import DateField, Form, HiddenField, StringField, validators
+from wtforms import DateField, HiddenField, StringField, validators
 
 from nomination import db, engine
 from nomination.archive.revocation import (
@@ -55,13 +55,7 @@ from nomination.archive.revocation import (
 from nomination.audit.chain import event_views
 from nomination.definitions.forms import FormDef, clean_data, form_class
 from nomination.engine.definitions import TransitionDef, Workflow
-from nomination.errors import (
-    Conflict,
-    InvalidData,
-    NotFound,
-    OperationError,
-    PermissionDenied,
-)
+from nomination.errors import Conflict, InvalidData, NotFound
 from nomination.i18n import lazy, pick
 from nomination.models import ArchiveCase, HonourRecord, ReturnItem, User
 from nomination.permissions import (
@@ -72,8 +66,9 @@ from nomination.permissions import (
     concerned_unit,
     proposer_kind,
 )
-from nomination.web.forms import attach_errors
-from nomination.web.setup import tr
+from nomination.web.forms import VersionedForm, validated
+from nomination.web.outcomes import operation_errors
+from nomination.web.setup import signed_in_user, tr
 from nomination.web.transitions import Posted, fire_posted, transition_form_class
 
 bp = Blueprint("revocation", __name__, url_prefix="/revocations")
@@ -108,10 +103,6 @@ def _globals() -> dict[str, Any]:
         "nav_can_revocations": signed_in and can_use_revocations(user),
         "revocation_proposable": revocation_proposable,
     }
-
-
-def _user() -> User:
-    return current_user._get_current_object()
 
 
 def _workflow() -> Workflow:
@@ -167,7 +158,7 @@ def _decision_form(wf: Workflow) -> FormDef:
     return wf.forms[transition.form]
 
 
-def _prepared(form: Form, wf: Workflow, transition: TransitionDef) -> Form:
+def _prepared(form: VersionedForm, wf: Workflow, transition: TransitionDef) -> VersionedForm:
     """Leave out per-field remarks: they ask a nomination's unit to revise, not a case."""
     defn = wf.forms.get(transition.form or "")
     for fd in defn.fields if defn is not None else ():
@@ -222,7 +213,8 @@ def _timeline(wf: Workflow, case: ArchiveCase) -> list[dict[str, Any]]:
         else:
             action = pick(_ACTION_LABELS.get(e.action, e.action))
         if e.action == "case.return_item":
-            action = f"{action}:{pick(ITEM_LABELS.get(after.get('item'), after.get('item')))}"
+            item = after.get("item") or ""
+            action = f"{action}:{pick(ITEM_LABELS.get(item, item))}"
         rows.append(
             {
                 "seq": e.seq,
@@ -273,7 +265,7 @@ def _conflict_message(case: ArchiveCase, wf: Workflow) -> str:
 @login_required
 def index() -> ResponseReturnValue:
     """List the revocation cases the user may read, optionally in one state."""
-    user = _user()
+    user = signed_in_user()
     if not can_use_revocations(user):
         abort(403)
     wf = _workflow()
@@ -281,10 +273,12 @@ def index() -> ResponseReturnValue:
     state = state if state in wf.states else None
     page = max(request.args.get("page", 1, type=int), 1)
     query = visible_cases(user, state=state)
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    total = db.session.execute(
+        select(func.count()).select_from(query.order_by(None).subquery())
+    ).scalar_one()
     cases = db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     scoped = visible_cases(user).order_by(None).subquery()
-    counts = dict(
+    counts: dict[str, int] = dict(
         db.session.execute(select(scoped.c.state, func.count()).group_by(scoped.c.state)).all()
     )
     grounds = wf.nominee_form.field("grounds")
@@ -318,13 +312,13 @@ def index() -> ResponseReturnValue:
 @login_required
 def new() -> ResponseReturnValue:
     """Propose revoking an honour; without one, find the honour first."""
-    user = _user()
+    user = signed_in_user()
     honour_id = request.args.get("honour_id", type=int)
     if honour_id is None:
         return _lookup(user)
-    try:
+    with operation_errors(catch=(NotFound,)) as found:
         honour = load_honour(db.session, honour_id, user)
-    except NotFound:
+    if found.refused:
         abort(404, tr("没有这项荣誉记录", "No such honour"))
     wf = _workflow()
     form = form_class(wf.nominee_form, strict=True, base=FlaskForm)()
@@ -332,17 +326,13 @@ def new() -> ResponseReturnValue:
     if request.method == "POST":
         if form.validate():
             data = clean_data(wf.nominee_form, form)
-            try:
+            with operation_errors(form) as outcome:
                 case = propose(
                     db.session, honour, user, grounds=data["grounds"], facts=data["facts"]
                 )
-            except PermissionDenied as exc:
-                abort(403, exc.message)
-            except InvalidData as exc:
-                db.session.rollback()
-                status, alerts = 422, attach_errors(form, exc.fields)
-            except Conflict:
-                db.session.rollback()
+            if outcome.invalid:
+                status, alerts = outcome.status, outcome.alerts
+            elif outcome.conflict:
                 status = 409
                 alerts = [
                     tr(
@@ -383,7 +373,7 @@ def _lookup(user: User) -> ResponseReturnValue:
     status = 200
     if request.method == "POST":
         if form.validate():
-            found = proposable_honours(db.session, user, form.q.data)
+            found = proposable_honours(db.session, user, form.q.data or "")
         else:
             status = 422
     return render_template("revocation/lookup.html", form=form, found=found), status
@@ -404,7 +394,7 @@ def _never_yours(option: engine.Available) -> bool:
 
 
 def _case_or_abort(case_id: int) -> ArchiveCase:
-    return load_case(db.session, case_id, _user())
+    return load_case(db.session, case_id, signed_in_user())
 
 
 def _render_case(
@@ -417,7 +407,7 @@ def _render_case(
     status: int = 200,
 ) -> ResponseReturnValue:
     """Render the case page; ``posted`` replaces the fresh form of its transition."""
-    user = _user()
+    user = signed_in_user()
     wf = engine.workflow_for(case)
     cards = []
     for option in engine.available(case, user):
@@ -494,7 +484,7 @@ def fire(case_id: int, trigger: str) -> ResponseReturnValue:
     return fire_posted(
         case,
         trigger,
-        user=_user(),
+        user=signed_in_user(),
         fit=_prepared,
         operation=transition_case,
         render=_render_case,
@@ -507,7 +497,7 @@ def fire(case_id: int, trigger: str) -> ResponseReturnValue:
 @login_required
 def returned(case_id: int, item_id: int) -> ResponseReturnValue:
     """Record that an item was given back; a second record of the same item is a conflict."""
-    user = _user()
+    user = signed_in_user()
     case = _case_or_abort(case_id)
     item = db.session.get(ReturnItem, item_id)
     if item is None or item.case_id != case.id:
@@ -517,14 +507,13 @@ def returned(case_id: int, item_id: int) -> ResponseReturnValue:
     form = ReturnForm()
     if not form.validate():
         return _render_case(case, return_form=(item.id, form), status=422)
-    try:
-        record_return(db.session, item, user, form.returned_on.data, note=form.note.data)
-    except InvalidData as exc:
-        db.session.rollback()
-        alerts = attach_errors(form, exc.fields)
-        return _render_case(case, return_form=(item.id, form), alerts=alerts, status=422)
-    except Conflict:
-        db.session.rollback()
+    with operation_errors(form) as outcome:
+        record_return(db.session, item, user, validated(form.returned_on.data), note=form.note.data)
+    if outcome.invalid:
+        return _render_case(
+            case, return_form=(item.id, form), alerts=outcome.alerts, status=outcome.status
+        )
+    if outcome.conflict:
         alerts = [tr("该物品已登记为退还", "This item has already been recorded as returned")]
         return _render_case(case, alerts=alerts, status=409)
     flash(tr("已登记物品退还", "Recorded as returned"), "success")
@@ -546,7 +535,7 @@ def _shown_ids(value: str | None) -> set[int] | None:
 @login_required
 def rescind() -> ResponseReturnValue:
     """Rescind every honour of one decision: look it up, check the list, confirm (the approver)."""
-    user = _user()
+    user = signed_in_user()
     if not can_rescind(user):
         abort(403, tr("只有审批人可以整批撤销", "Only the approver may rescind a decision"))
     wf = _workflow()
@@ -580,7 +569,7 @@ def rescind() -> ResponseReturnValue:
         return again([], 422)
     proposal = clean_data(wf.nominee_form, form)
     decision = clean_data(_decision_form(wf), form)
-    try:
+    with operation_errors(form, catch=(InvalidData, Conflict, NotFound)) as outcome:
         results = rescind_decision(
             db.session,
             number,
@@ -590,11 +579,9 @@ def rescind() -> ResponseReturnValue:
             revocation=decision,
             expected=shown,
         )
-    except InvalidData as exc:
-        db.session.rollback()
-        return again(attach_errors(form, exc.fields), 422)
-    except (Conflict, NotFound):
-        db.session.rollback()
+    if outcome.invalid:
+        return again(outcome.alerts, outcome.status)
+    if outcome.refused:  # the decision's honours changed meanwhile
         honours = honours_of_decision(db.session, number, user)
         # The approver now sees the current list; confirming again is a decision on it.
         formdata = request.form.copy()
@@ -606,8 +593,6 @@ def rescind() -> ResponseReturnValue:
             "below and confirm again; what you typed is kept.",
         )
         return again([alert], 409)
-    except OperationError as exc:
-        abort(exc.status, exc.message)
     return render_template(
         "revocation/rescind_result.html",
         number=number,

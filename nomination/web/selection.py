@@ -36,7 +36,7 @@ from wtforms import (
 from wtforms.widgets import HiddenInput
 
 from nomination import db
-from nomination.errors import Conflict, InvalidData, PermissionDenied
+from nomination.errors import Conflict, PermissionDenied
 from nomination.i18n import lazy, pick
 from nomination.models import Campaign, SelectionRound, User
 from nomination.models.campaigns import AWARD_KINDS
@@ -51,8 +51,8 @@ from nomination.permissions import (
     can_vote,
 )
 from nomination.selection import operations as selection
-from nomination.web.forms import attach_errors
-from nomination.web.setup import award_title, org_name, tr
+from nomination.web.outcomes import operation_errors
+from nomination.web.setup import award_title, org_name, signed_in_user, tr
 
 bp = Blueprint("selection", __name__, url_prefix="/selection-rounds")
 
@@ -62,10 +62,6 @@ def _navigation() -> dict[str, Any]:
     """Tell the layout whether to link to the selection rounds (judges and the federation)."""
     user = current_user
     return {"nav_can_select": bool(user and user.is_authenticated) and can_use_selection(user)}
-
-
-def _user() -> User:
-    return current_user._get_current_object()
 
 
 def _optional_int(value: Any) -> int | None:
@@ -167,7 +163,7 @@ def _openable(user: User) -> list[dict[str, Any]]:
 @login_required
 def index() -> ResponseReturnValue:
     """List the rounds the user may see and, for the federation, the rounds it may open."""
-    user = _user()
+    user = signed_in_user()
     return render_template(
         "selection/index.html",
         rounds=selection.visible_rounds(db.session, user),
@@ -207,7 +203,7 @@ def _open_choices(form: OpenRoundForm, campaign: Campaign, kind: str) -> dict[st
 @login_required
 def new() -> ResponseReturnValue:
     """Show the opening form (everything shortlisted ticked) and open the round."""
-    user = _user()
+    user = signed_in_user()
     campaign_id = request.args.get("campaign_id", type=int)
     kind = request.args.get("kind", "")
     campaign = db.session.get(Campaign, campaign_id) if campaign_id else None
@@ -232,7 +228,7 @@ def new() -> ResponseReturnValue:
     choices = _open_choices(form, campaign, kind)
     status, alerts = 200, []
     if form.validate_on_submit():
-        try:
+        with operation_errors(form) as outcome:
             round_ = selection.open_round(
                 db.session,
                 campaign,
@@ -243,12 +239,8 @@ def new() -> ResponseReturnValue:
                 places=form.places.data,
                 nomination_ids=form.nomination_ids.data or [],
             )
-        except InvalidData as exc:
-            db.session.rollback()
-            status, alerts = 422, attach_errors(form, exc.fields)
-        except Conflict as exc:
-            db.session.rollback()
-            status, alerts = 409, [exc.message]
+        if outcome.refused:
+            status, alerts = outcome.status, outcome.alerts
         else:
             flash(tr(f"第{round_.number}轮评审已开始", f"Round {round_.number} is open"), "success")
             return redirect(url_for(".view", round_id=round_.id))
@@ -272,7 +264,7 @@ def new() -> ResponseReturnValue:
 
 
 def _round_or_404(round_id: int) -> SelectionRound:
-    return selection.load_round(db.session, round_id, _user())
+    return selection.load_round(db.session, round_id, signed_in_user())
 
 
 def _recusal_form(view: dict[str, Any], form: RecusalForm | None = None) -> RecusalForm | None:
@@ -319,7 +311,7 @@ def _render_round(
     posted_votes: dict[int, str] | None = None,
 ) -> ResponseReturnValue:
     """Render the round as the user may see it; forms posted with errors are shown again."""
-    user = _user()
+    user = signed_in_user()
     view = selection.round_view(db.session, round_, user)
     if decision_form is None and view["viewer"]["can_decide"]:
         decision_form = DecisionForm(formdata=None, version=round_.version)
@@ -368,7 +360,7 @@ def view(round_id: int) -> ResponseReturnValue:
 @login_required
 def vote(round_id: int) -> ResponseReturnValue:
     """Record the judge's votes: those chosen on the list that differ from what they cast."""
-    user = _user()
+    user = signed_in_user()
     round_ = _round_or_404(round_id)
     if not can_vote(user, round_):
         abort(403, tr("只有本轮评审委员可以表决", "Only the judges of this round vote"))
@@ -386,16 +378,15 @@ def vote(round_id: int) -> ResponseReturnValue:
             posted[entry.nomination_id] = value
     mine = selection.my_votes(db.session, round_, user)
     changed = {nid: value for nid, value in posted.items() if mine.get(nid) != value}
-    try:
+    with operation_errors(catch=(Conflict, PermissionDenied)) as outcome:
         for nomination_id, value in changed.items():
             selection.cast_vote(db.session, round_, user, nomination_id=nomination_id, vote=value)
-    except (Conflict, PermissionDenied) as exc:
+    if outcome.refused:
         # Closed meanwhile, or the judge stood aside since the page was read: nothing of this
         # submission is kept, and the page says so beside the round as it is now.
-        db.session.rollback()
         message = tr("您的表决未被记录:", "Your votes were not recorded: ") + (
             tr("本轮表决已结束。", "the round has closed.")
-            if isinstance(exc, Conflict)
+            if outcome.conflict
             else tr("您已回避其中的推荐对象。", "you stand aside on one of them.")
         )
         return _render_round(round_, status=409, alerts=[message], posted_votes=posted)
@@ -413,7 +404,7 @@ def vote(round_id: int) -> ResponseReturnValue:
 @login_required
 def recuse(round_id: int) -> ResponseReturnValue:
     """Record that the judge stands aside on a nomination, with the reason."""
-    user = _user()
+    user = signed_in_user()
     round_ = _round_or_404(round_id)
     if not can_vote(user, round_):
         abort(403, tr("只有本轮评审委员可以申请回避", "Only the judges of this round stand aside"))
@@ -425,7 +416,7 @@ def recuse(round_id: int) -> ResponseReturnValue:
         )
     if not form.validate_on_submit():
         return _render_round(round_, status=422, recusal_form=form)
-    try:
+    with operation_errors(form) as outcome:
         selection.recuse(
             db.session,
             round_,
@@ -433,13 +424,10 @@ def recuse(round_id: int) -> ResponseReturnValue:
             nomination_id=form.nomination_id.data,
             reason=form.reason.data,
         )
-    except InvalidData as exc:
-        db.session.rollback()
-        alerts = attach_errors(form, exc.fields)
-        return _render_round(round_, status=422, recusal_form=form, alerts=alerts)
-    except Conflict as exc:
-        db.session.rollback()
-        return _render_round(round_, status=409, recusal_form=form, alerts=[exc.message])
+    if outcome.refused:
+        return _render_round(
+            round_, status=outcome.status, recusal_form=form, alerts=outcome.alerts
+        )
     flash(tr("已记录您的回避", "Your recusal is recorded"), "success")
     return redirect(url_for(".view", round_id=round_.id))
 
@@ -448,7 +436,7 @@ def recuse(round_id: int) -> ResponseReturnValue:
 @login_required
 def close(round_id: int) -> ResponseReturnValue:
     """Close the vote and apply the results (the federation)."""
-    user = _user()
+    user = signed_in_user()
     round_ = _round_or_404(round_id)
     if not can_close_round(user, round_):
         abort(403, tr("只有区总工会可以结束表决", "Only the federation closes the vote"))
@@ -459,10 +447,9 @@ def close(round_id: int) -> ResponseReturnValue:
             status=400,
             alerts=[tr("无法提交,请刷新页面后重试。", "Could not submit; reload the page.")],
         )
-    try:
+    with operation_errors(catch=(Conflict,)) as outcome:
         selection.close_round(db.session, round_, user, version=form.version.data)
-    except Conflict:
-        db.session.rollback()
+    if outcome.refused:
         alerts = [
             tr(
                 "本轮已被他人结束或更改,请查看下方的最新情况。",
@@ -487,7 +474,7 @@ def close(round_id: int) -> ResponseReturnValue:
 @login_required
 def decide(round_id: int) -> ResponseReturnValue:
     """Record the chair's decision of a tie at the last place."""
-    user = _user()
+    user = signed_in_user()
     round_ = _round_or_404(round_id)
     if not can_decide_tie(user, round_):
         abort(403, tr("只有主任委员可以决定", "Only the chair decides"))
@@ -496,7 +483,7 @@ def decide(round_id: int) -> ResponseReturnValue:
     form.nomination_ids.choices = [(i, str(i)) for i in tied]
     if not form.validate_on_submit():
         return _render_round(round_, status=422, decision_form=form)
-    try:
+    with operation_errors(form) as outcome:
         selection.decide_tie(
             db.session,
             round_,
@@ -504,12 +491,11 @@ def decide(round_id: int) -> ResponseReturnValue:
             nomination_ids=form.nomination_ids.data or [],
             version=form.version.data,
         )
-    except InvalidData as exc:
-        db.session.rollback()
-        alerts = attach_errors(form, exc.fields)
-        return _render_round(round_, status=422, decision_form=form, alerts=alerts)
-    except Conflict:
-        db.session.rollback()
+    if outcome.invalid:
+        return _render_round(
+            round_, status=outcome.status, decision_form=form, alerts=outcome.alerts
+        )
+    if outcome.conflict:
         alerts = [tr("本轮已无待决定事项。", "This round awaits no decision now.")]
         return _render_round(round_, status=409, alerts=alerts)
     flash(tr("已记录主任委员的决定,结果已生效", "The chair's decision is applied"), "success")
@@ -521,7 +507,7 @@ def decide(round_id: int) -> ResponseReturnValue:
 
 def _printed(round_: SelectionRound, pdf: bool = False) -> str:
     """Return the standalone tally page of a round that has closed."""
-    view_ = selection.round_view(db.session, round_, _user())
+    view_ = selection.round_view(db.session, round_, signed_in_user())
     if view_["tally"] is None:
         abort(409, tr("表决尚未结束,没有计票结果", "The vote is still open: no tally yet"))
     return render_template(

@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, current_app, flash, g, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime
 from flask_login import current_user
 from sqlalchemy import select
@@ -48,8 +49,14 @@ def _load_user_from_bearer(req: Any) -> User | None:
     return row.user
 
 
+def signed_in_user() -> User:
+    """Return the user the request is made by, as a ``User`` (behind ``login_required``)."""
+    user: User = current_user._get_current_object()
+    return user
+
+
 @login_manager.unauthorized_handler
-def _login_needed() -> Response:
+def _login_needed() -> ResponseReturnValue:
     """Send the browser to log in; a form posted meanwhile is kept and given back after."""
     from nomination.web.kept_forms import keep_posted_form
 
@@ -167,7 +174,7 @@ _STEP_ENDPOINTS = frozenset(
 )
 
 
-def _login_steps() -> Response | tuple[Response, int] | None:
+def _login_steps() -> ResponseReturnValue | None:
     """Hold a cookie session at its second factor, then at a temporary password's change.
 
     A bearer token is a credential of its own and is not held: it is revoked whenever an

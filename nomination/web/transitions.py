@@ -16,18 +16,19 @@ from flask import abort, flash, redirect
 from flask.typing import ResponseReturnValue
 from wtforms import Form
 
-from nomination import db, engine
+from nomination import engine
 from nomination.definitions.forms import clean_data, form_class
 from nomination.engine.definitions import TransitionDef, Workflow
-from nomination.errors import Conflict, GuardBlocked, InvalidData, PermissionDenied
+from nomination.errors import Conflict, GuardBlocked, InvalidData
 from nomination.i18n import pick
 from nomination.models import ArchiveCase, Nomination, User
 from nomination.permissions import can_fire
-from nomination.web.forms import VersionedForm, attach_errors, with_version
+from nomination.web.forms import VersionedForm, with_version
+from nomination.web.outcomes import operation_errors
 from nomination.web.setup import tr
 
 #: Fits a transition's form to the workflow it is shown in (which remarks it offers).
-Fit = Callable[[Form, Workflow, TransitionDef], Form]
+Fit = Callable[[VersionedForm, Workflow, TransitionDef], VersionedForm]
 
 
 @dataclass
@@ -84,21 +85,14 @@ def fire_posted(
     if not form.validate():
         return render(record, posted=posted, status=422)
     data = clean_data(wf.forms[transition.form], form) if transition.form else None
-    try:
+    with operation_errors(form, catch=(InvalidData, Conflict, GuardBlocked)) as outcome:
         operation(record, actor=user, trigger=trigger, version=form.version.data, data=data)
-    except PermissionDenied as exc:
-        abort(403, exc.message)
-    except Conflict:
-        db.session.rollback()
+    if outcome.conflict:
         return conflict()
-    except InvalidData as exc:
-        db.session.rollback()
-        alerts = attach_errors(form, exc.fields)
-        return render(record, posted=posted, alerts=alerts, status=422)
-    except GuardBlocked as exc:
-        db.session.rollback()
-        reasons = exc.extra.get("reasons") or [exc.message]
-        return render(record, posted=posted, reasons=reasons, status=422)
+    if outcome.invalid:
+        return render(record, posted=posted, alerts=outcome.alerts, status=422)
+    if outcome.refused:  # a guard blocked it
+        return render(record, posted=posted, reasons=outcome.reasons, status=422)
     now = wf.state(record.state).label
     flash(
         tr(

@@ -31,18 +31,20 @@ from wtforms import (
     DateField,
     Form,
     IntegerField,
-    SelectChoice,
     SelectField,
     StringField,
     validators,
 )
+
+# types-WTForms 3.2 lacks SelectChoice, which WTForms 3.3 has: the stub is behind the library.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 
 from nomination import db, engine
 from nomination.archive import verification
 from nomination.db import local_today, utcnow
 from nomination.definitions.forms import clean_data, form_class, to_formdata
 from nomination.engine.definitions import TransitionDef, Workflow
-from nomination.errors import Conflict, InvalidData
+from nomination.errors import Conflict
 from nomination.i18n import lazy, pick
 from nomination.models import ArchiveCase, Organisation, User, VerificationRound
 from nomination.models.archive import PERSON_STATUSES
@@ -52,8 +54,9 @@ from nomination.permissions import (
     can_open_verification,
     can_use_verification,
 )
-from nomination.web.forms import VersionedForm, attach_errors, with_version
-from nomination.web.setup import org_name, tr
+from nomination.web.forms import VersionedForm, attach_errors, validated, with_version
+from nomination.web.outcomes import operation_errors
+from nomination.web.setup import org_name, signed_in_user, tr
 from nomination.web.transitions import Posted, fire_posted, transition_form_class
 
 bp = Blueprint("verification", __name__, url_prefix="/verification")
@@ -65,10 +68,6 @@ def _navigation() -> dict[str, Any]:
     user = current_user
     signed_in = bool(user and user.is_authenticated)
     return {"nav_can_verify": signed_in and can_use_verification(user)}
-
-
-def _user() -> User:
-    return current_user._get_current_object()
 
 
 def _optional_int(value: Any) -> int | None:
@@ -151,7 +150,7 @@ def _contact_form_class(wf: Workflow) -> type[VersionedForm]:
     return form_class(wf.nominee_form, strict=False, base=VersionedForm)
 
 
-def _prepared(form: Form, wf: Workflow, transition: TransitionDef) -> Form:
+def _prepared(form: VersionedForm, wf: Workflow, transition: TransitionDef) -> VersionedForm:
     """Leave out per-field remarks: a verification's own form is a contact, not a file."""
     defn = wf.forms.get(transition.form or "")
     for fd in defn.fields if defn is not None else ():
@@ -178,7 +177,7 @@ def _open_form(user: User, form: OpenRoundForm | None = None) -> OpenRoundForm |
 def _render_index(
     form: OpenRoundForm | None = None, *, status: int = 200, alerts: Sequence[str] = ()
 ) -> ResponseReturnValue:
-    user = _user()
+    user = signed_in_user()
     rounds = verification.visible_rounds(db.session, user)
     now = utcnow()
     summaries = {}
@@ -200,7 +199,7 @@ def _render_index(
             summaries=summaries,
             cases=cases,
             states={c.id: engine.workflow_for(c).state(c.state) for c in cases},
-            overdue={c.id: verification.is_overdue(c, c.verification_round, now) for c in cases},
+            overdue={c.id: verification.is_overdue(c, _round_of(c), now) for c in cases},
             status_labels=verification.ROUND_STATUS_LABELS,
             alerts=alerts,
         ),
@@ -212,7 +211,7 @@ def _render_index(
 @login_required
 def index() -> ResponseReturnValue:
     """List the rounds the user follows, the opening form, and the user's units' cases."""
-    user = _user()
+    user = signed_in_user()
     if not can_use_verification(user) and not verification.unit_cases(db.session, user):
         abort(403, tr("您没有年度核查任务", "You have no part in the annual verification"))
     return _render_index()
@@ -222,23 +221,23 @@ def index() -> ResponseReturnValue:
 @login_required
 def open_round() -> ResponseReturnValue:
     """Open a round for a federation (its reviewers)."""
-    user = _user()
+    user = signed_in_user()
     form = _open_form(user, OpenRoundForm())
     if form is None:
         abort(403, tr("只有区总工会可以组织年度核查", "Only the federation opens verification"))
     if not form.validate_on_submit():
         return _render_index(form, status=422)
-    federation = db.session.get(Organisation, form.federation_id.data)
-    try:
+    federation = db.session.get_one(Organisation, form.federation_id.data)
+    with operation_errors(form) as outcome:
         round_ = verification.open_round(
-            db.session, federation, user, year=form.year.data, due_date=form.due_date.data
+            db.session,
+            federation,
+            user,
+            year=validated(form.year.data),
+            due_date=validated(form.due_date.data),
         )
-    except InvalidData as exc:
-        db.session.rollback()
-        return _render_index(form, status=422, alerts=attach_errors(form, exc.fields))
-    except Conflict as exc:
-        db.session.rollback()
-        return _render_index(form, status=409, alerts=[exc.message])
+    if outcome.refused:
+        return _render_index(form, status=outcome.status, alerts=outcome.alerts)
     flash(
         tr(
             f"{round_.year}年度核查已开始({len(round_.cases)}个单位)",
@@ -253,7 +252,7 @@ def open_round() -> ResponseReturnValue:
 
 
 def _round_or_404(round_id: int) -> VerificationRound:
-    return verification.load_round(db.session, round_id, _user())
+    return verification.load_round(db.session, round_id, signed_in_user())
 
 
 def _round_rows(round_: VerificationRound, report: dict[str, Any]) -> list[dict[str, Any]]:
@@ -270,9 +269,9 @@ def _round_rows(round_: VerificationRound, report: dict[str, Any]) -> list[dict[
 def _render_round(
     round_: VerificationRound, *, status: int = 200, alerts: Sequence[str] = ()
 ) -> ResponseReturnValue:
-    user = _user()
+    user = signed_in_user()
     report = verification.report(round_)
-    federation = db.session.get(Organisation, round_.federation_id)
+    federation = db.session.get_one(Organisation, round_.federation_id)
     can_close = round_.status == "open" and can_open_verification(user, federation)
     return (
         render_template(
@@ -303,9 +302,9 @@ def round_view(round_id: int) -> ResponseReturnValue:
 @login_required
 def close(round_id: int) -> ResponseReturnValue:
     """Close the round and keep its report (the federation's reviewers)."""
-    user = _user()
+    user = signed_in_user()
     round_ = _round_or_404(round_id)
-    federation = db.session.get(Organisation, round_.federation_id)
+    federation = db.session.get_one(Organisation, round_.federation_id)
     if not can_open_verification(user, federation):
         abort(403, tr("只有区总工会可以结束核查", "Only the federation closes the verification"))
     if not FlaskForm().validate_on_submit():
@@ -314,11 +313,10 @@ def close(round_id: int) -> ResponseReturnValue:
             status=400,
             alerts=[tr("无法提交,请刷新页面后重试。", "Could not submit; reload the page.")],
         )
-    try:
+    with operation_errors(catch=(Conflict,)) as outcome:
         verification.close_round(db.session, round_, user)
-    except Conflict as exc:
-        db.session.rollback()
-        return _render_round(round_, status=409, alerts=[exc.message])
+    if outcome.refused:
+        return _render_round(round_, status=outcome.status, alerts=outcome.alerts)
     flash(tr("本轮核查已结束,结果已存档", "The round is closed and its report kept"), "success")
     return redirect(url_for(".round_view", round_id=round_.id))
 
@@ -344,7 +342,14 @@ def print_report(round_id: int) -> ResponseReturnValue:
 
 
 def _case_or_404(case_id: int) -> ArchiveCase:
-    return verification.load_case(db.session, case_id, _user())
+    return verification.load_case(db.session, case_id, signed_in_user())
+
+
+def _round_of(case: ArchiveCase) -> VerificationRound:
+    """Return the round of a verification case (a revocation case has none)."""
+    round_ = case.verification_round
+    assert round_ is not None, "every verification case belongs to a round"
+    return round_
 
 
 def _opinions(wf: Workflow, case: ArchiveCase) -> list[dict[str, Any]]:
@@ -366,9 +371,9 @@ def _render_case(
     status: int = 200,
 ) -> ResponseReturnValue:
     """Render the case; ``posted`` and ``contact_form`` replace the fresh forms they stand for."""
-    user = _user()
+    user = signed_in_user()
     wf = engine.workflow_for(case)
-    round_ = case.verification_round
+    round_ = _round_of(case)
     state = wf.state(case.state)
     can_answer = can_answer_verification(user, case) and state.editable and round_.status == "open"
     cards = []
@@ -439,7 +444,7 @@ def case_view(case_id: int) -> ResponseReturnValue:
 @login_required
 def contact(case_id: int) -> ResponseReturnValue:
     """Save the unit's contact for this round."""
-    user = _user()
+    user = signed_in_user()
     case = _case_or_404(case_id)
     if not can_answer_verification(user, case):
         abort(403, tr("只有本单位可以填报", "Only the unit fills this in"))
@@ -447,18 +452,14 @@ def contact(case_id: int) -> ResponseReturnValue:
     form = _contact_form_class(wf)()
     if not form.validate():
         return _render_case(case, contact_form=form, status=422)
-    try:
+    with operation_errors(form) as outcome:
         verification.update_case_data(
             db.session, case, user, clean_data(wf.nominee_form, form), version=form.version.data
         )
-    except Conflict as exc:
-        db.session.rollback()
+    if outcome.conflict:
         form = with_version(form, case.version)
-        return _render_case(case, contact_form=form, alerts=[exc.message], status=409)
-    except InvalidData as exc:
-        db.session.rollback()
-        alerts = attach_errors(form, exc.fields)
-        return _render_case(case, contact_form=form, alerts=alerts, status=422)
+    if outcome.refused:
+        return _render_case(case, contact_form=form, alerts=outcome.alerts, status=outcome.status)
     flash(tr("联系人已保存", "The contact is saved"), "success")
     return redirect(url_for(".case_view", case_id=case.id))
 
@@ -467,7 +468,7 @@ def contact(case_id: int) -> ResponseReturnValue:
 @login_required
 def confirm(case_id: int, entry_id: int) -> ResponseReturnValue:
     """Record that a person's details are right as recorded."""
-    user = _user()
+    user = signed_in_user()
     case = _case_or_404(case_id)
     entry = verification.load_entry(db.session, case, entry_id)
     if not can_answer_verification(user, case):
@@ -479,13 +480,12 @@ def confirm(case_id: int, entry_id: int) -> ResponseReturnValue:
             status=400,
             alerts=[tr("无法提交,请刷新页面后重试。", "Could not submit; reload the page.")],
         )
-    try:
+    with operation_errors(catch=(Conflict,)) as outcome:
         verification.answer_entry(
             db.session, entry, user, outcome="confirmed", version=form.version.data
         )
-    except Conflict as exc:
-        db.session.rollback()
-        return _render_case(case, status=409, alerts=[exc.message])
+    if outcome.refused:
+        return _render_case(case, status=outcome.status, alerts=outcome.alerts)
     flash(tr(f"已确认:{entry.person.name}", f"Confirmed: {entry.person.name}"), "success")
     return redirect(url_for(".case_view", case_id=case.id, _anchor=f"entry-{entry.id}"))
 
@@ -516,7 +516,7 @@ def _render_entry(
 @login_required
 def correct(case_id: int, entry_id: int) -> ResponseReturnValue:
     """Show a person's details to correct (filled with the record's); save the corrections."""
-    user = _user()
+    user = signed_in_user()
     case = _case_or_404(case_id)
     entry = verification.load_entry(db.session, case, entry_id)
     if not can_answer_verification(user, case):
@@ -551,7 +551,7 @@ def correct(case_id: int, entry_id: int) -> ResponseReturnValue:
         "unit_name": form.unit_name.data or "",
         "post": form.post.data or "",
     }
-    try:
+    with operation_errors() as outcome:  # the form's messages are placed below
         verification.answer_entry(
             db.session,
             entry,
@@ -560,16 +560,14 @@ def correct(case_id: int, entry_id: int) -> ResponseReturnValue:
             corrections=corrections,
             version=form.version.data,
         )
-    except Conflict as exc:
-        db.session.rollback()
+    if outcome.conflict:
         form = with_version(form, case.version)
-        return _render_entry(case, entry, form, status=409, alerts=[exc.message])
-    except InvalidData as exc:
-        db.session.rollback()
-        fields = dict(exc.fields)
+        return _render_entry(case, entry, form, status=outcome.status, alerts=outcome.alerts)
+    if outcome.invalid:
+        fields = dict(outcome.fields)
         # "Nothing differs" concerns the whole form, not one field.
         alerts = [*fields.pop("corrections", []), *attach_errors(form, fields)]
-        return _render_entry(case, entry, form, status=422, alerts=alerts)
+        return _render_entry(case, entry, form, status=outcome.status, alerts=alerts)
     flash(tr(f"已更正:{person.name}", f"Corrected: {person.name}"), "success")
     return redirect(url_for(".case_view", case_id=case.id, _anchor=f"entry-{entry.id}"))
 
@@ -582,7 +580,7 @@ def fire(case_id: int, trigger: str) -> ResponseReturnValue:
     return fire_posted(
         case,
         trigger,
-        user=_user(),
+        user=signed_in_user(),
         fit=_prepared,
         operation=verification.transition_case,
         render=_render_case,
