@@ -31,7 +31,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from nomination import db
+from nomination import db, engine
 from nomination.administration import campaigns as ops_campaigns
 from nomination.administration import organisations as ops_orgs
 from nomination.administration import people as ops_people
@@ -42,7 +42,6 @@ from nomination.api.openapi import _body, _json, _object, _op, _query
 from nomination.api.views import _json_body, _top_level, bp
 from nomination.errors import InvalidData, NotFound, PermissionDenied
 from nomination.models import ApiToken, Campaign, Organisation, RoleAssignment, UnitBar, User
-from nomination.models.campaigns import AWARD_KINDS
 from nomination.models.orgs import ORG_KINDS
 from nomination.models.users import ROLES
 from nomination.permissions import (
@@ -384,7 +383,7 @@ def _date(value: str, field: str) -> date:
 
 def _awards(value: Any) -> dict[str, tuple[str, str | None]]:
     if not isinstance(value, dict) or not all(
-        k in AWARD_KINDS and isinstance(v, dict) and isinstance(v.get("title"), str)
+        k in engine.award_kinds() and isinstance(v, dict) and isinstance(v.get("title"), str)
         for k, v in value.items()
     ):
         raise InvalidData(
@@ -666,7 +665,7 @@ ADMIN_USER_SCHEMA = _object(
 )
 _AWARDS_IN = {
     "type": "object",
-    "propertyNames": {"enum": list(AWARD_KINDS)},
+    "propertyNames": openapi.AWARD_KIND,
     "additionalProperties": _object(
         {"title": _TEXT, "title_en": _NULLABLE_TEXT}, required=["title"]
     ),
@@ -1037,7 +1036,7 @@ def _paths() -> dict[str, Any]:
                                 "items": _object(
                                     {
                                         "organisation_id": _ID,
-                                        "kind": {"type": "string", "enum": list(AWARD_KINDS)},
+                                        "kind": openapi.AWARD_KIND,
                                         "places": {"type": "integer", "minimum": 0},
                                     }
                                 ),

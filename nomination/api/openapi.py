@@ -6,13 +6,17 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
+from nomination import engine
 from nomination.definitions.forms import FIELD_TYPES, FieldDef, FormDef, forms_dir, load_form_file
-from nomination.models.campaigns import AWARD_KINDS
 
 VERSION = "1.0.0"
 
 _STRING_TYPES = ("text", "textarea", "id_number", "uscc", "phone", "email", "choice")
 _FORMATS = {"date": "date", "email": "email"}
+
+#: An award kind: the definitions decide which, so the served document lists those offered
+#: when it is built (``document``).
+AWARD_KIND: dict[str, Any] = {"type": "string", "x-award-kind": True}
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -177,7 +181,7 @@ def _schemas() -> dict[str, Any]:
         ),
         "Award": _object(
             {
-                "kind": {"type": "string", "enum": list(AWARD_KINDS)},
+                "kind": AWARD_KIND,
                 "title": {"type": "string"},
                 "title_en": {"type": ["string", "null"]},
                 "definition_hash": {"type": "string"},
@@ -253,7 +257,7 @@ def _schemas() -> dict[str, Any]:
             {
                 "id": {"type": "integer"},
                 "campaign_id": {"type": "integer"},
-                "award_kind": {"type": "string", "enum": list(AWARD_KINDS)},
+                "award_kind": AWARD_KIND,
                 "unit": _ref("Organisation"),
                 "nominee_name": {"type": "string"},
                 "state": _ref("State"),
@@ -309,7 +313,7 @@ def _schemas() -> dict[str, Any]:
         "NominationCreate": _object(
             {
                 "campaign_id": {"type": "integer"},
-                "award_kind": {"type": "string", "enum": list(AWARD_KINDS)},
+                "award_kind": AWARD_KIND,
                 "unit_id": {
                     "type": "integer",
                     "description": "Needed only when the caller submits for several units.",
@@ -362,7 +366,7 @@ def _schemas() -> dict[str, Any]:
                 "id": {"type": "integer"},
                 "campaign_id": {"type": "integer"},
                 "campaign": {"type": "string"},
-                "award_kind": {"type": "string", "enum": list(AWARD_KINDS)},
+                "award_kind": AWARD_KIND,
                 "award_title": {"type": "string"},
                 "unit": {"type": "string"},
                 "fields": {
@@ -544,7 +548,7 @@ def _paths() -> dict[str, Any]:
                 parameters=[
                     _query("state", {"type": "string"}, "Only nominations in this state."),
                     _query("campaign_id", {"type": "integer"}, "Only this campaign's."),
-                    _query("kind", {"type": "string", "enum": list(AWARD_KINDS)}, "Award kind."),
+                    _query("kind", AWARD_KIND, "Award kind."),
                     _query(
                         "limit",
                         {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
@@ -729,7 +733,7 @@ _EXTRA_PATHS: list[Callable[[], dict[str, Any]]] = []
 def extend(paths: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
     """Register a function returning paths an API module adds (used as a decorator)."""
     _EXTRA_PATHS.append(paths)
-    document.cache_clear()
+    _document.cache_clear()
     return paths
 
 
@@ -740,9 +744,28 @@ def _all_paths() -> dict[str, Any]:
     return paths
 
 
-@cache
 def document() -> dict[str, Any]:
-    """Return the OpenAPI 3.1 document of ``/api/v1``."""
+    """Return the OpenAPI 3.1 document of ``/api/v1``, naming the award kinds offered now."""
+    return _document(engine.award_kinds())
+
+
+def _with_kinds(node: Any, kinds: tuple[str, ...]) -> Any:
+    """Return ``node`` with each ``AWARD_KIND`` schema listing ``kinds``."""
+    if isinstance(node, dict):
+        if node.get("x-award-kind"):
+            return {"type": "string", "enum": list(kinds)}
+        return {key: _with_kinds(value, kinds) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_with_kinds(value, kinds) for value in node]
+    return node
+
+
+@cache
+def _document(kinds: tuple[str, ...]) -> dict[str, Any]:
+    return _with_kinds(_assembled(), kinds)
+
+
+def _assembled() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {

@@ -20,7 +20,6 @@ from nomination.api.views import _int_arg, _json_body, bp
 from nomination.errors import InvalidData, PermissionDenied
 from nomination.i18n import pick
 from nomination.models import Campaign, SelectionRound
-from nomination.models.campaigns import AWARD_KINDS
 from nomination.models.selection import RESULTS, ROUND_STATUSES, SELECTION_RULES, VOTES
 from nomination.permissions import has_role
 from nomination.selection import operations as selection
@@ -250,7 +249,7 @@ ROUND_SCHEMA = openapi._object(
     {
         "id": {"type": "integer"},
         "campaign_id": {"type": "integer"},
-        "kind": {"type": "string", "enum": list(AWARD_KINDS)},
+        "kind": openapi.AWARD_KIND,
         "number": {"type": "integer"},
         "status": {"type": "string", "enum": list(ROUND_STATUSES)},
         "rule": {"type": "string", "enum": list(SELECTION_RULES)},
@@ -380,7 +379,7 @@ def _paths() -> dict[str, Any]:
                     openapi._object(
                         {
                             "campaign_id": {"type": "integer"},
-                            "kind": {"type": "string", "enum": list(AWARD_KINDS)},
+                            "kind": openapi.AWARD_KIND,
                             "judge_ids": _IDS,
                             "chair_id": {"type": "integer"},
                             "places": {"type": "integer", "minimum": 0},

@@ -613,7 +613,7 @@ def _organisation(code: str):
 @campaign_group.command("quota")
 @click.argument("campaign_id", type=int)
 @click.argument("org_code")
-@click.argument("kind", type=click.Choice(["individual", "unit", "team"]))
+@click.argument("kind")
 @click.argument("places", type=click.IntRange(min=0))
 @with_appcontext
 def campaign_quota(campaign_id: int, org_code: str, kind: str, places: int) -> None:
@@ -625,6 +625,9 @@ def campaign_quota(campaign_id: int, org_code: str, kind: str, places: int) -> N
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:
         raise click.BadParameter(f"no campaign {campaign_id}", param_hint="CAMPAIGN_ID")
+    if campaign.award(kind) is None:
+        offered = ", ".join(a.kind for a in campaign.awards)
+        raise click.BadParameter(f"the campaign offers {offered}, not {kind!r}", param_hint="KIND")
     with transaction():
         quota = set_quota(
             db.session,

@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from nomination.models.orgs import Organisation
     from nomination.models.users import User
 
-AWARD_KINDS = ("individual", "unit", "team")
 #: draft: being prepared, no nominations; open: units nominate and the work runs; closed: no
 #: new nominations or notices; archived: the year is over and kept for reference only.
 CAMPAIGN_STATUSES = ("draft", "open", "closed", "archived")

@@ -30,7 +30,6 @@ from nomination.calendar.workdays import WorkCalendar
 from nomination.canonical import canonical_json, sha256_hex
 from nomination.i18n import pick
 from nomination.models import Campaign, Nomination, NoticeEntry, Organisation
-from nomination.models.campaigns import AWARD_KINDS
 from nomination.notices import strokes
 
 #: The languages a snapshot keeps every label and value in.
@@ -303,7 +302,7 @@ def group(entries: Iterable[NoticeEntry], campaigns: dict[int, Campaign]) -> lis
         notices[key].entries.append(entry)
     for notice in notices.values():
         notice.entries = sort_entries(notice.entries)
-    kinds = {kind: i for i, kind in enumerate(AWARD_KINDS)}
+    kinds = {kind: i for i, kind in enumerate(engine.award_kinds())}
     return sorted(
         notices.values(), key=lambda n: (-n.campaign.year, n.campaign.id, kinds.get(n.kind, 99))
     )

@@ -16,6 +16,7 @@ URL table (administrators only):
 from __future__ import annotations
 
 import io
+from functools import cache
 from typing import Any
 
 import openpyxl
@@ -38,7 +39,7 @@ from wtforms import (
 # types-WTForms 3.2 lacks SelectChoice, which WTForms 3.3 has: the stub is behind the library.
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 
-from nomination import db
+from nomination import db, engine
 from nomination.administration.campaigns import (
     MOVES,
     available_awards,
@@ -61,7 +62,6 @@ from nomination.db import local_today
 from nomination.errors import InvalidData
 from nomination.i18n import lazy, pick
 from nomination.models import Campaign, Organisation, Quota, RoleAssignment, UnitBar, User
-from nomination.models.campaigns import AWARD_KINDS
 from nomination.nominations.composition import MEASURES
 from nomination.nominations.imports import SheetRejected, check_workbook
 from nomination.permissions import can_administer_org
@@ -194,10 +194,6 @@ class SettingsForm(FlaskForm):
     expected = HiddenField()
 
 
-for _kind in AWARD_KINDS:
-    setattr(SettingsForm, f"offer_{_kind}", BooleanField(_kind))
-    setattr(SettingsForm, f"award_{_kind}", StringField(_kind))
-    setattr(SettingsForm, f"award_en_{_kind}", StringField(_kind))
 for _m in MEASURES:
     setattr(
         SettingsForm,
@@ -209,6 +205,22 @@ for _m in MEASURES:
         f"max_{_m.name}",
         IntegerField(lazy({"zh": "上限 %", "en": "max %"}), validators=[validators.Optional()]),
     )
+
+
+@cache
+def _settings_form_class(kinds: tuple[str, ...]) -> type[SettingsForm]:
+    """Return the settings form with an offer, a title and an English title for each kind."""
+    fields: dict[str, Any] = {}
+    for kind in kinds:
+        fields[f"offer_{kind}"] = BooleanField(kind)
+        fields[f"award_{kind}"] = StringField(kind)
+        fields[f"award_en_{kind}"] = StringField(kind)
+    return type("SettingsForm", (SettingsForm,), fields)
+
+
+def settings_form(**kwargs: Any) -> SettingsForm:
+    """Return the settings form for the award kinds the definitions offer now."""
+    return _settings_form_class(engine.award_kinds())(**kwargs)
 
 
 class CopyForm(FlaskForm):
@@ -278,6 +290,8 @@ def _fill(form: SettingsForm, campaign: Campaign | None) -> SettingsForm:
     for key in ("body", "address", "phone", "email"):
         getattr(form, f"objection_{key}").data = contact.get(key, "")
     for award in campaign.awards:
+        if not hasattr(form, f"offer_{award.kind}"):
+            continue  # a kind the definitions no longer offer
         getattr(form, f"offer_{award.kind}").data = True
         getattr(form, f"award_{award.kind}").data = award.title
         getattr(form, f"award_en_{award.kind}").data = award.title_en or ""
@@ -321,7 +335,7 @@ def _settings(form: SettingsForm) -> tuple[dict[str, Any], dict[str, tuple[str, 
             (getattr(form, f"award_{kind}").data or "").strip(),
             (getattr(form, f"award_en_{kind}").data or "").strip() or None,
         )
-        for kind in AWARD_KINDS
+        for kind in engine.award_kinds()
         if getattr(form, f"offer_{kind}").data
     }
     return settings, awards
@@ -373,8 +387,8 @@ def new() -> ResponseReturnValue:
     """Prepare a new campaign as a draft."""
     root = require_admin_page()
     if request.method == "GET":
-        return _render_settings(_fill(SettingsForm(formdata=None), None), None)
-    form = SettingsForm()
+        return _render_settings(_fill(settings_form(formdata=None), None), None)
+    form = settings_form()
     form.validate()
     settings, awards = _settings(form)
     # The messages are placed by _render_settings: the awards' and the targets' beside theirs.
@@ -408,8 +422,8 @@ def campaign(campaign_id: int) -> ResponseReturnValue:
     """Show a campaign's settings and awards; change them."""
     current = _load(campaign_id)
     if request.method == "GET":
-        return _render_settings(_fill(SettingsForm(formdata=None), current), current)
-    form = SettingsForm()
+        return _render_settings(_fill(settings_form(formdata=None), current), current)
+    form = settings_form()
     form.validate()
     settings, awards = _settings(form)
     if form.nomination_deadline.data is not None:
@@ -456,7 +470,7 @@ def copy(campaign_id: int) -> ResponseReturnValue:
             raise InvalidData("the form has errors", fields={})
     if outcome.refused:
         return _render_settings(
-            _fill(SettingsForm(formdata=None), source),
+            _fill(settings_form(formdata=None), source),
             source,
             copy=form,
             alerts=outcome.alerts,
@@ -488,7 +502,7 @@ def status(campaign_id: int) -> ResponseReturnValue:
         )
     if outcome.refused:
         return _render_settings(
-            _fill(SettingsForm(formdata=None), current),
+            _fill(settings_form(formdata=None), current),
             current,
             alerts=["; ".join(outcome.messages)],
             status=409,

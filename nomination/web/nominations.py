@@ -49,7 +49,6 @@ from nomination.engine.diagram import svg
 from nomination.errors import OperationError
 from nomination.i18n import current_language, lazy, pick
 from nomination.models import AuditEvent, Campaign, Nomination, Organisation, User
-from nomination.models.campaigns import AWARD_KINDS
 from nomination.nominations.bulk import ItemResult, transition_each
 from nomination.nominations.operations import (
     create_nomination,
@@ -443,7 +442,7 @@ def _filters() -> dict[str, Any]:
     return {
         "state": request.args.get("state") or None,
         "campaign_id": request.args.get("campaign_id", type=int),
-        "kind": kind if kind in AWARD_KINDS else None,
+        "kind": kind if kind in engine.award_kinds() else None,
         "unit_id": request.args.get("unit_id", type=int),
         "category": request.args.get("category") or None,
         "overdue": 1 if request.args.get("overdue") in ("1", "y", "on", "true") else None,
@@ -558,7 +557,7 @@ def _render_dashboard(
             overdue_count=overdue_count,
             states=states,
             campaigns=campaigns,
-            kinds=AWARD_KINDS,
+            kinds=engine.award_kinds(),
             filters=filters,
             filter_units=_filter_units(user),
             categories=_categories(campaigns),

@@ -29,7 +29,6 @@ from nomination.db import utcnow
 from nomination.engine.definitions import StateDef
 from nomination.i18n import pick
 from nomination.models import Campaign, ConsultationRequest, Organisation
-from nomination.models.campaigns import AWARD_KINDS
 from nomination.models.consultations import CONSULTATION_STATUSES
 from nomination.models.selection import ROUND_STATUSES, SelectionRound
 from nomination.nominations.queries import deadlines, visible_nominations
@@ -133,7 +132,8 @@ def campaign(campaign_id: int) -> ResponseReturnValue:
     scopes = composition_scopes(user, federation)
     if not scopes:
         abort(403, tr("您不能查看活动总览", "You may not see the campaign overview"))
-    kind = request.args.get("kind") if request.args.get("kind") in AWARD_KINDS else None
+    kind = request.args.get("kind")
+    kind = kind if kind in engine.award_kinds() else None
     # Lazy timers: what is overdue is what no tick or read has fired yet.
     engine.apply_due_timers(db.session)
 

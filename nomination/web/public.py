@@ -47,13 +47,12 @@ from flask.typing import ResponseReturnValue
 from flask_babel import format_date, format_time
 from markupsafe import escape
 
-from nomination import db
+from nomination import db, engine
 from nomination.calendar.presenters import provisional_note
 from nomination.definitions.forms import clean_data, form_class
 from nomination.errors import InvalidData, NotFound
 from nomination.i18n import current_language, pick
 from nomination.models import NoticeEntry
-from nomination.models.campaigns import AWARD_KINDS
 from nomination.nominations import queries
 from nomination.notices import publication as notices
 from nomination.objections.operations import objection_form_def, objection_is_late, objection_status
@@ -172,7 +171,7 @@ def _one_notice(entries: list[NoticeEntry]) -> notices.Notice:
 
 
 def _check_kind(kind: str) -> None:
-    if kind not in AWARD_KINDS:
+    if kind not in engine.award_kinds():
         abort(404, pick(_NO_NOTICE))
 
 

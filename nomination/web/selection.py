@@ -35,11 +35,10 @@ from wtforms import (
 )
 from wtforms.widgets import HiddenInput
 
-from nomination import db
+from nomination import db, engine
 from nomination.errors import Conflict, PermissionDenied
 from nomination.i18n import lazy, pick
 from nomination.models import Campaign, SelectionRound, User
-from nomination.models.campaigns import AWARD_KINDS
 from nomination.models.selection import VOTES
 from nomination.nominations.printform import render_pdf
 from nomination.nominations.queries import open_campaigns
@@ -207,7 +206,7 @@ def new() -> ResponseReturnValue:
     campaign_id = request.args.get("campaign_id", type=int)
     kind = request.args.get("kind", "")
     campaign = db.session.get(Campaign, campaign_id) if campaign_id else None
-    if campaign is None or kind not in AWARD_KINDS or campaign.award(kind) is None:
+    if campaign is None or kind not in engine.award_kinds() or campaign.award(kind) is None:
         abort(404, tr("没有这个评选活动或奖项", "No such campaign or award"))
     if not can_open_round(user, campaign):
         abort(403, tr("只有区总工会可以组织评审", "Only the federation opens selection rounds"))
