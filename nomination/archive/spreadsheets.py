@@ -794,7 +794,8 @@ def _add_honour(
     data = row.data
     honour = HonourRecord(
         nomination_id=None,
-        kind="individual",
+        # An honour of a person that predates the system: the first kind for people.
+        kind=engine.award_kinds("person")[0],
         title=data["title"],
         year=data["year"],
         holder_name=person.name,

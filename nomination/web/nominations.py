@@ -557,7 +557,7 @@ def _render_dashboard(
             overdue_count=overdue_count,
             states=states,
             campaigns=campaigns,
-            kinds=engine.award_kinds(),
+            kinds=[(k, engine.current_definitions()[k].title) for k in engine.award_kinds()],
             filters=filters,
             filter_units=_filter_units(user),
             categories=_categories(campaigns),
@@ -591,15 +591,11 @@ def _filter_units(user: User) -> list[Organisation]:
 
 
 def _categories(campaigns: Sequence[Campaign]) -> list[tuple[str, str]]:
-    """Return the person categories the campaigns' individual forms offer, for the filter."""
+    """Return the person categories the campaigns' forms for people offer, for the filter."""
     seen: dict[str, str] = {}
-    for c in campaigns:
-        award = c.award("individual")
-        if award is None:
-            continue
-        field = engine.workflow_by_hash(db.session, award.definition_hash).nominee_form.field(
-            "category"
-        )
+    for award in (a for c in campaigns for a in c.awards):
+        wf = engine.workflow_by_hash(db.session, award.definition_hash)
+        field = wf.nominee_form.field("category") if wf.holder == "person" else None
         for value, label in field.choices if field is not None else ():
             seen.setdefault(value, pick(label))
     return list(seen.items())
