@@ -30,6 +30,7 @@ from nomination.models import (
     Nomination,
     Organisation,
 )
+from nomination.nominations.operations import record_attachment
 from nomination.permissions import can_answer_consultation, can_read_consultation, department_ids
 from nomination.uploads import StoredFile
 
@@ -276,8 +277,6 @@ def _attach_opinion_file(
 ) -> Attachment:
     """Record a stored file as given with ``request``'s opinion, and audit it with its hash."""
     # Imported here: operations imports this module (a campaign checks its rules).
-    from nomination.nominations.operations import record_attachment
-
     return record_attachment(
         session,
         request.nomination,

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from nomination.consultations.operations import close_open, open_requests, requests_of
 from nomination.engine.registry import Context, effect, guard, refusal
 
 
 @effect("open_consultation")
 def open_consultation(ctx: Context) -> None:
     """Send one opinion request to each department the campaign's rules name (征求意见)."""
-    from nomination.consultations.operations import open_requests
-
     days = ctx.nomination.campaign.consultation_working_days
     period = ctx.calendar.period(ctx.now, days)
     requests = open_requests(
@@ -32,8 +31,6 @@ def open_consultation(ctx: Context) -> None:
 @effect("close_consultation")
 def close_consultation(ctx: Context) -> None:
     """End the requests still open: the nomination no longer needs those opinions."""
-    from nomination.consultations.operations import close_open
-
     closed = close_open(ctx.session, ctx.nomination)
     if closed:
         ctx.notes["consultation_closed"] = closed
@@ -48,8 +45,6 @@ def close_consultation(ctx: Context) -> None:
 )
 def consultation_all_clear(ctx: Context) -> dict[str, str] | None:
     """Every department consulted on the nomination has answered, and none objects."""
-    from nomination.consultations.operations import requests_of
-
     requests = [r for r in requests_of(ctx.session, ctx.nomination) if r.status != "closed"]
     waiting = [r.department.name for r in requests if r.status == "open"]
     if any(r.status == "adverse" for r in requests):
@@ -68,8 +63,6 @@ def consultation_all_clear(ctx: Context) -> dict[str, str] | None:
 )
 def consultation_adverse(ctx: Context) -> dict[str, str] | None:
     """A department consulted on the nomination gave an adverse opinion (一票否决)."""
-    from nomination.consultations.operations import requests_of
-
     if any(r.status == "adverse" for r in requests_of(ctx.session, ctx.nomination)):
         return None
     return refusal("没有部门提出否决意见", "No department raised an adverse opinion")

@@ -11,6 +11,7 @@ from sqlalchemy import Select, func, select
 from nomination.calendar.workdays import DateOutOfRange
 from nomination.definitions.forms import missing_required
 from nomination.engine.registry import Context, effect, guard, refusal
+from nomination.errors import InvalidData
 from nomination.i18n import pick
 from nomination.models import (
     Nomination,
@@ -46,8 +47,6 @@ def record_opinion(ctx: Context) -> None:
         known = {f.name for f in ctx.workflow.nominee_form.fields}
         unknown = [name for name in remarks if name not in known]
         if unknown:
-            from nomination.errors import InvalidData
-
             names = ", ".join(name[:64] for name in unknown)
             message = pick({"zh": f"没有这一项:{names}", "en": f"No such field: {names}"})
             raise InvalidData(

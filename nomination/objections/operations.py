@@ -17,6 +17,7 @@ from nomination.errors import InvalidData, NotFound
 from nomination.i18n import pick
 from nomination.models import (
     Nomination,
+    NoticeEntry,
     Objection,
 )
 from nomination.nominations.operations import record_attachment
@@ -124,8 +125,6 @@ def file_objection(
 
 
 def _was_published(session: Session, nomination: Nomination) -> bool:
-    from nomination.models import NoticeEntry
-
     if on_notice(nomination):
         return True
     return (

@@ -8,6 +8,8 @@ from sqlalchemy import ColumnElement, false, or_, select
 
 from nomination.models import (
     Organisation,
+    SelectionMember,
+    SelectionRound,
 )
 from nomination.permissions.roles import (
     has_role,
@@ -76,8 +78,6 @@ def can_use_selection(user: Any) -> bool:
 def round_scope(user: Any) -> ColumnElement[bool]:
     """Return a WHERE clause limiting SelectionRound (joined to its campaign's federation)."""
     # Imported here so that this section stays apart from the module's shared import lines.
-
-    from nomination.models import SelectionMember, SelectionRound
 
     if not is_user(user):
         return false()
