@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -169,3 +170,39 @@ def test_cli_workflow_check_and_graph(tmp_path):
     svg = out.read_text(encoding="utf-8")
     assert svg.lstrip().startswith("<?xml") or "<svg" in svg
     assert "public_notice" in svg
+
+
+def test_an_unknown_key_is_a_mistake(tmp_path):
+    folder = write(
+        tmp_path,
+        extra_states='[states.later]\nlabel = { zh = "后", en = "Later" }\n'
+        "terminal = true\nterminl = true",
+    )
+    with pytest.raises(DefinitionError, match=r"states\.later: unknown key 'terminl'"):
+        load_all(folder)
+
+
+def test_a_person_kind_needs_the_id_number_its_archive_record_is_kept_by(tmp_path):
+    folder = write(tmp_path)
+    text = (folder / "mini.toml").read_text(encoding="utf-8")
+    (folder / "mini.toml").write_text('holder = "person"\n' + text, encoding="utf-8")
+    # The comment form has no ID number: a person's honour could not enter the archive.
+    with pytest.raises(DefinitionError, match="needs the required field 'id_number'"):
+        load_all(folder)
+
+
+def test_a_broken_deployment_definition_is_said_without_a_traceback(tmp_path):
+    workflows = tmp_path / "definitions" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "craftsman.toml").write_text(
+        'extends = "individual"\nname = "craftsman"\nholder = "person"\nhonour_type = "trophy"\n',
+        encoding="utf-8",
+    )
+    exe = Path(sys.executable).with_name("nomination")
+    env = {**os.environ, "NOMINATION_INSTANCE_PATH": str(tmp_path)}
+    run = subprocess.run(
+        [exe, "workflow", "check"], capture_output=True, text=True, check=False, env=env
+    )
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    assert "craftsman.toml: honour_type: must be one of" in run.stderr

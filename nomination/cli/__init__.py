@@ -20,8 +20,13 @@ from nomination import db
 
 def _create_app() -> Flask:
     from nomination import create_app
+    from nomination.definitions.forms import DefinitionError
 
-    return create_app()
+    try:
+        return create_app()
+    except DefinitionError as exc:
+        # A definition file is wrong: say which file and entry, without a traceback.
+        raise click.ClickException(f"the definitions are not valid: {exc}") from None
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False)

@@ -39,6 +39,17 @@ STATE_TAGS = {
 }
 #: What an award kind's nominee is: a person, a unit (legal person) or a team of a unit.
 HOLDERS = ("person", "unit", "team")
+#: The nominee fields a kind's form must have, by holder: the archive keeps a person by ID number.
+HOLDER_FIELDS = {"person": {"id_number": "id_number"}}
+#: The keys a workflow, a state and a transition may have; any other is a mistake to report.
+WORKFLOW_KEYS = {
+    "name", "title", "form", "initial", "holder", "honour_type", "position", "states",
+    "transitions", "print_boxes", "forms", "state_order",
+}  # fmt: skip
+STATE_KEYS = {"label", "badge", "editable", "terminal", "quota", "timer", "tags"}
+TRANSITION_KEYS = {
+    "trigger", "source", "dest", "label", "roles", "form", "guards", "effects", "style",
+}  # fmt: skip
 #: Campaign settings a timer may take its length from.
 TIMER_SETTINGS = ("notice_working_days", "resubmit_working_days", "objection_answer_working_days")
 
@@ -187,6 +198,13 @@ class Workflow:
         )
 
 
+def _known_keys(source: str, entry: str, table: dict[str, Any], known: set[str]) -> None:
+    """Refuse a key the definitions do not know (a misspelling would be silently ignored)."""
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise _fail(source, entry, f"unknown key {unknown[0]!r}; known: {', '.join(sorted(known))}")
+
+
 def _fail(source: str, entry: str, problem: str) -> DefinitionError:
     return DefinitionError(f"{source}: {entry}: {problem}")
 
@@ -234,12 +252,14 @@ def parse_workflow(doc: dict[str, Any], source: str) -> Workflow:
     forms = {n: parse_form(raw, f"{source} [form {n}]") for n, raw in doc.get("forms", {}).items()}
     if doc.get("form") not in forms:
         raise _fail(source, "form", "the nominee form is missing")
+    _known_keys(source, "the workflow", doc, WORKFLOW_KEYS)
 
     states: dict[str, StateDef] = {}
     raw_states = doc.get("states", {})
     order = doc.get("state_order") or list(raw_states)
     for sname, s in ((name, raw_states[name]) for name in order if name in raw_states):
         entry = f"states.{sname}"
+        _known_keys(source, entry, s, STATE_KEYS)
         if "label" not in s or not {"zh", "en"} <= set(s["label"]):
             raise _fail(source, entry, "label needs zh and en")
         timer = None
@@ -274,6 +294,7 @@ def parse_workflow(doc: dict[str, Any], source: str) -> Workflow:
     transitions: list[TransitionDef] = []
     for i, t in enumerate(doc.get("transitions", [])):
         entry = f"transitions[{i}] ({t.get('trigger', '?')})"
+        _known_keys(source, entry, t, TRANSITION_KEYS)
         sources = t.get("source", [])
         sources = [sources] if isinstance(sources, str) else sources
         if not t.get("trigger") or not str(t["trigger"]).isidentifier():
@@ -342,6 +363,17 @@ def parse_workflow(doc: dict[str, Any], source: str) -> Workflow:
     holder = doc.get("holder")
     if holder is not None and holder not in HOLDERS:
         raise _fail(source, "holder", f"must be one of {', '.join(HOLDERS)}")
+    nominee_form = forms[doc["form"]]
+    for field, kind in HOLDER_FIELDS.get(holder or "", {}).items():
+        found = nominee_form.field(field)
+        if found is None or found.type != kind or not found.required:
+            raise _fail(
+                source,
+                f"form {doc['form']!r}",
+                f"a {holder}'s form needs the required field {field!r} of type {kind!r}",
+            )
+    if holder is not None and not nominee_form.title_field:
+        raise _fail(source, f"form {doc['form']!r}", "an award's form needs a title_field")
     honour_type = doc.get("honour_type")
     if honour_type is not None and honour_type not in HONOUR_TYPES:
         raise _fail(source, "honour_type", f"must be one of {', '.join(HONOUR_TYPES)}")
