@@ -104,6 +104,26 @@ def test_firing_without_the_role_is_403_and_audited(api, session):
     assert session.get(Nomination, n["id"]).state == "draft"
 
 
+def test_a_colleague_acting_first_is_a_conflict_not_a_refusal(api, session):
+    n = api.fire(api.create("unit1"), "unit1", "recommend", **recommendation())
+    moved = api.fire(n, "committee1", "forward", comment="同意推荐")
+    assert moved["state"]["name"] == "federation_review"
+    before = denials(session)
+    # The same reviewer's other window returns it, with the version it read: from the state
+    # it is in now only the federation may return it, but what happened is a race.
+    error = assert_error(
+        api.post(
+            f"/nominations/{n['id']}/transitions",
+            "committee1",
+            json={"trigger": "return_to_unit", "version": n["version"], "reason": "请补充材料"},
+        ),
+        409,
+        "conflict",
+    )
+    assert error["version"] == moved["version"]
+    assert denials(session) == before
+
+
 def test_editing_not_yours_or_not_editable_is_403(api):
     n = api.create("unit1")
     committee_edit = api.patch(

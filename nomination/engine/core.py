@@ -275,8 +275,8 @@ def fire(
 ) -> SubjectT:
     """Fire ``trigger`` on ``nomination`` as ``actor``, in the caller's transaction.
 
-    Checks, in order: the transition exists from the current state (409), the actor may fire
-    it (403), ``version`` is current (409), the form data is valid (422), the guards pass
+    Checks, in order: the transition exists from the current state (409), ``version`` is
+    current (409), the actor may fire it (403), the form data is valid (422), the guards pass
     (422). Then the state changes, effects run, the next timer is set and the audit event is
     appended. Nothing is committed: any error lets the caller roll all of it back.
     ``effective_at`` is when a timer was due, so that tick and lazy reads agree.
@@ -292,15 +292,17 @@ def fire(
             state=nomination.state,
             version=nomination.version,
         )
-    role = service("firing_role")(actor, nomination, transition)
-    if role is None:
-        raise PermissionDenied(f"you may not fire '{trigger}' on this nomination")
+    # A stale version first: a colleague who acted meanwhile may have moved the nomination to a
+    # state where this actor holds no role, and that is a conflict to reload, not a refusal.
     if version is not None and version != nomination.version:
         raise Conflict(
             "the nomination was changed by someone else; reload it and try again",
             state=nomination.state,
             version=nomination.version,
         )
+    role = service("firing_role")(actor, nomination, transition)
+    if role is None:
+        raise PermissionDenied(f"you may not fire '{trigger}' on this nomination")
     clean: dict[str, Any] = {}
     if transition.form:
         clean, errors = validate(wf.forms[transition.form], data or {})

@@ -77,8 +77,8 @@ def fire_posted(
         posted.form = fit(with_version(form, record.version), wf, known)
         return render(record, posted=posted, alerts=[conflict_message(record, wf)], status=409)
 
-    if transition is None:
-        # The record moved on since the page was read.
+    if transition is None or form.version.data not in (None, record.version):
+        # The record moved on since the page was read (perhaps where this user has no say).
         return conflict()
     if not can_fire(user, record, transition):
         abort(403, tr("您不能执行此操作", "You may not do this"))
