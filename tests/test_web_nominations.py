@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_module
 import re
 
 import pytest
@@ -324,6 +325,43 @@ def test_edit_with_stale_version_is_a_conflict_and_keeps_input(web_client, nomin
     assert hidden_version(response.text) == version + 1
     session.expire_all()
     assert session.get(Nomination, nomination.id).data["post"] == "运行班班长(第一次保存)"
+
+
+def hidden_base(html):
+    return html_module.unescape(re.search(r'name="base"[^>]*value="([^"]*)"', html)[1])
+
+
+def test_saving_again_after_a_conflict_keeps_the_colleagues_change(web_client, nomination, session):
+    login(web_client, "unit1")
+    page = web_client.get(f"/nominations/{nomination.id}/edit").text
+    read = {"version": hidden_version(page), "base": hidden_base(page)}
+    # One window changes the post and saves; the other, read before, changes the phone.
+    first = as_form(person_data(post="运行班班长(第一次保存)"))
+    assert (
+        web_client.post(f"/nominations/{nomination.id}/edit", data={**first, **read}).status_code
+        == 302
+    )
+    second = as_form(person_data(phone="13910000099"))
+    response = web_client.post(f"/nominations/{nomination.id}/edit", data={**second, **read})
+    assert response.status_code == 409
+    # The form shown again holds the colleague's post and this user's phone; only the phone
+    # is listed as a difference.
+    assert 'value="运行班班长(第一次保存)"' in field_block(response.text, "post")
+    assert "13910000099" in field_block(response.text, "phone")
+    differences = response.text[response.text.index('id="differences"') :]
+    differences = differences[: differences.index("</table>")]
+    assert "13910000099" in differences and "第一次保存" not in differences
+    again = {
+        **second,
+        "post": "运行班班长(第一次保存)",
+        "version": hidden_version(response.text),
+        "base": hidden_base(response.text),
+    }
+    assert web_client.post(f"/nominations/{nomination.id}/edit", data=again).status_code == 302
+    session.expire_all()
+    data = session.get(Nomination, nomination.id).data
+    assert data["post"] == "运行班班长(第一次保存)"
+    assert data["phone"].endswith("13910000099")
 
 
 def test_edit_refuses_malformed_values_next_to_the_field(web_client, nomination, session):

@@ -71,6 +71,16 @@ class VersionedForm(FlaskForm):
     version = IntegerField(widget=HiddenInput(), validators=[validators.InputRequired()])
 
 
+class EditForm(VersionedForm):
+    """The nominee form being edited: also carries the stored data it was filled from.
+
+    After a conflict only the fields this user changed keep their value; the others take the
+    value saved meanwhile, so submitting again never undoes a colleague's change.
+    """
+
+    base = StringField(widget=HiddenInput())
+
+
 class NewNominationForm(FlaskForm):
     """Base of the compiled nominee form for a new nomination: the nominating unit comes first."""
 

@@ -16,6 +16,7 @@ URL table (each view is load → check → act → respond; operations decide, v
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -77,6 +78,7 @@ from nomination.permissions import (
 from nomination.web import attachments, kept_forms
 from nomination.web.forms import (
     BulkTransitionForm,
+    EditForm,
     NewNominationForm,
     VersionedForm,
     add_error,
@@ -409,11 +411,26 @@ def _objections(nomination: Nomination, in_full: bool) -> list[dict[str, Any]]:
     return rows
 
 
-def _formdata(defn: FormDef, nomination: Nomination) -> MultiDict:
-    """Return the stored nominee data as form data, with the version it was read at."""
-    formdata = to_formdata(defn, nomination.data or {})
+def _formdata(defn: FormDef, nomination: Nomination, data: dict | None = None) -> MultiDict:
+    """Return the nominee data (default: stored) as form data, with the version it was read at.
+
+    The stored data goes with it (``base``), so that a conflict can tell the fields this user
+    changed from those a colleague changed meanwhile.
+    """
+    formdata = to_formdata(defn, nomination.data or {} if data is None else data)
     formdata["version"] = str(nomination.version)
+    formdata["base"] = json.dumps(nomination.data or {}, ensure_ascii=False, sort_keys=True)
     return formdata
+
+
+def _base_of(form: Form) -> dict[str, Any] | None:
+    """Return the stored data an edit form was filled from, or None when it does not say."""
+    field = getattr(form, "base", None)
+    try:
+        base = json.loads(field.data or "") if field is not None else None
+    except ValueError:
+        return None
+    return base if isinstance(base, dict) else None
 
 
 def _conflict_message(nomination: Nomination, wf: Workflow) -> str:
@@ -909,7 +926,7 @@ def edit(nomination_id: int) -> ResponseReturnValue:
     if not may_edit and state.editable:
         # The state allows editing, so the refusal is about this user.
         abort(403, tr("您不能修改此推荐", "You may not edit this nomination"))
-    cls = form_class(wf.nominee_form, strict=False, base=VersionedForm)
+    cls = form_class(wf.nominee_form, strict=False, base=EditForm)
     if request.method == "GET":
         if not may_edit:
             flash(
@@ -936,15 +953,28 @@ def edit(nomination_id: int) -> ResponseReturnValue:
     with operation_errors(form) as outcome:
         changed = update_nomination(nomination, actor=user, data=data, version=form.version.data)
     if outcome.conflict:
-        differences = [
-            (pick(f.label), f.display(nomination.data.get(f.name)), f.display(data.get(f.name)))
+        saved = nomination.data or {}
+        base = _base_of(form)
+        # What this user changed keeps their value; the rest takes what was saved meanwhile.
+        mine = {
+            f.name: data.get(f.name)
             for f in wf.nominee_form.fields
-            if nomination.data.get(f.name) != data.get(f.name)
+            if base is None or data.get(f.name) != base.get(f.name)
+        }
+        differences = [
+            (pick(f.label), f.display(saved.get(f.name)), f.display(mine[f.name]))
+            for f in wf.nominee_form.fields
+            if f.name in mine and saved.get(f.name) != mine[f.name]
         ]
+        if base is not None:
+            # Filled anew: the current version and stored data, with this user's changes.
+            form = cls(formdata=_formdata(wf.nominee_form, nomination, {**saved, **mine}))
+        else:
+            form = with_version(form, nomination.version)
         return _render_edit(
             nomination,
             wf,
-            with_version(form, nomination.version),
+            form,
             alerts=[_conflict_message(nomination, wf)],
             differences=differences,
             status=409,
