@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy.orm import Session, object_session
 
-from nomination.actors import SystemActor, actor_fields
-from nomination.audit.chain import append_event
+from nomination.actors import SystemActor
+from nomination.audit.chain import Change, Entity, record_event
 from nomination.errors import Conflict, PermissionDenied
 from nomination.i18n import pick
 from nomination.permissions import can_administer
@@ -49,23 +49,11 @@ def record(
     action: str,
     entity: Any,
     *,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    comment: str | None = None,
     organisation_id: int | None = None,
     campaign_id: int | None = None,
+    **change: Unpack[Change],
 ) -> None:
     """Audit an administrative change of ``entity`` (its table names the entity's type)."""
-    append_event(
-        session,
-        action=action,
-        **actor_fields(actor),
-        role="admin",
-        organisation_id=organisation_id,
-        campaign_id=campaign_id,
-        entity_type=entity.__tablename__.removesuffix("_account"),
-        entity_id=entity.id,
-        before=before,
-        after=after,
-        comment=comment,
-    )
+    kind = entity.__tablename__.removesuffix("_account")
+    where = Entity(kind, entity.id, organisation_id, campaign_id)
+    record_event(session, actor, action, where, role="admin", **change)

@@ -22,7 +22,7 @@ from nomination.actors import SYSTEM
 from nomination.administration.checks import CODE, USERNAME
 from nomination.administration.organisations import create_organisation
 from nomination.administration.people import MIN_PASSWORD, create_user
-from nomination.audit.chain import append_event
+from nomination.audit.chain import Entity, record_event
 from nomination.db import utcnow
 from nomination.errors import Conflict, InvalidData
 from nomination.i18n import pick
@@ -163,13 +163,11 @@ def set_up_instance(
         roles=[("admin", federation)],
     )
     settings.set_up_by_id = admin.id
-    append_event(
+    record_event(
         session,
-        action="instance.set_up",
-        actor_name=SYSTEM.name,
-        organisation_id=federation.id,
-        entity_type="instance",
-        entity_id=1,
+        SYSTEM,
+        "instance.set_up",
+        Entity("instance", 1, federation.id),
         after={
             "federation": federation_code,
             "administrator": username,

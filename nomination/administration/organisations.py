@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import func, literal, select, update
 from sqlalchemy.orm import Session, object_session
 
-from nomination.actors import actor_fields
 from nomination.administration.authority import (
     check_fresh,
     digest,
@@ -25,7 +24,7 @@ from nomination.administration.checks import (
     clean_phone,
     clean_uscc,
 )
-from nomination.audit.chain import append_event
+from nomination.audit.chain import Entity, record_event
 from nomination.errors import Conflict, InvalidData
 from nomination.i18n import pick
 from nomination.models import Campaign, Nomination, Organisation, Team
@@ -382,13 +381,11 @@ def create_team(session: Session, *, actor: Any, unit: Organisation, code: str, 
     team = Team(code=code, name=name, unit=unit)
     session.add(team)
     session.flush()
-    append_event(
+    record_event(
         session,
-        action="team.create",
-        **actor_fields(actor),
-        organisation_id=unit.id,
-        entity_type="team",
-        entity_id=team.id,
+        actor,
+        "team.create",
+        Entity("team", team.id, unit.id),
         after={"code": code, "name": name, "unit": unit.code},
     )
     return team

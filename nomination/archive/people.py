@@ -17,8 +17,7 @@ from sqlalchemy.orm import Session
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
-from nomination.actors import actor_fields
-from nomination.audit.chain import append_event
+from nomination.audit.chain import Entity, record_event
 from nomination.db import utcnow
 from nomination.engine.core import stale_is_conflict
 from nomination.errors import Conflict, InvalidData
@@ -81,6 +80,14 @@ def _snapshot(person: ArchivePerson) -> dict[str, Any]:
     return out
 
 
+def _person_entity(person: ArchivePerson) -> Entity:
+    return Entity("archive_person", person.id, person.unit_id)
+
+
+def _studio_entity(studio: Studio) -> Entity:
+    return Entity("archive_studio", studio.id, studio.unit_id)
+
+
 def _coerce(name: str, value: Any) -> Any:
     if name == "birth_date" and isinstance(value, str) and value:
         return date.fromisoformat(value)
@@ -136,13 +143,11 @@ def find_or_create_person(
             note="created",
         )
     )
-    append_event(
+    record_event(
         session,
-        action="archive.person_create",
-        **actor_fields(actor),
-        organisation_id=person.unit_id,
-        entity_type="archive_person",
-        entity_id=person.id,
+        actor,
+        "archive.person_create",
+        _person_entity(person),
         after={"fields": _snapshot(person), "version": person.version},
         now=now,
     )
@@ -186,13 +191,11 @@ def update_person(
             note=note,
         )
     )
-    append_event(
+    record_event(
         session,
-        action="archive.person_update",
-        **actor_fields(actor),
-        organisation_id=person.unit_id,
-        entity_type="archive_person",
-        entity_id=person.id,
+        actor,
+        "archive.person_update",
+        _person_entity(person),
         before={k: v[0] for k, v in diff.items()},
         after={**{k: v[1] for k, v in diff.items()}, "version": person.version},
         comment=note,
@@ -240,13 +243,11 @@ def report_status(
     person.status = latest.status
     with stale_is_conflict():
         session.flush()
-    append_event(
+    record_event(
         session,
-        action="archive.status_report",
-        **actor_fields(actor),
-        organisation_id=person.unit_id,
-        entity_type="archive_person",
-        entity_id=person.id,
+        actor,
+        "archive.status_report",
+        _person_entity(person),
         after={
             "status": status,
             "effective_date": effective_date.isoformat(),
@@ -295,13 +296,11 @@ def record_service(
     )
     session.add(service)
     session.flush()
-    append_event(
+    record_event(
         session,
-        action="archive.service",
-        **actor_fields(actor),
-        organisation_id=person.unit_id,
-        entity_type="archive_person",
-        entity_id=person.id,
+        actor,
+        "archive.service",
+        _person_entity(person),
         # The amount as text: the audit record refuses floats, and JSON has no decimals.
         after={
             "kind": kind,
@@ -471,13 +470,11 @@ def merge_people(
         into.status = latest.status
     with stale_is_conflict():
         session.flush()
-    append_event(
+    record_event(
         session,
-        action="archive.person_merge",
-        **actor_fields(actor),
-        organisation_id=into.unit_id,
-        entity_type="archive_person",
-        entity_id=duplicate.id,
+        actor,
+        "archive.person_merge",
+        Entity("archive_person", duplicate.id, into.unit_id),
         after={"into": into.id, **moved, "version": duplicate.version},
         comment=note,
         now=now,
@@ -551,13 +548,11 @@ def create_studio(
     )
     session.add(studio)
     session.flush()
-    append_event(
+    record_event(
         session,
-        action="archive.studio_create",
-        **actor_fields(actor),
-        organisation_id=unit.id if unit else federation.id,
-        entity_type="archive_studio",
-        entity_id=studio.id,
+        actor,
+        "archive.studio_create",
+        Entity("archive_studio", studio.id, unit.id if unit else federation.id),
         after={
             "name": name,
             "unit_id": studio.unit_id,
@@ -600,13 +595,11 @@ def add_studio_member(
     )
     session.add(member)
     session.flush()
-    append_event(
+    record_event(
         session,
-        action="archive.studio_member_add",
-        **actor_fields(actor),
-        organisation_id=studio.unit_id,
-        entity_type="archive_studio",
-        entity_id=studio.id,
+        actor,
+        "archive.studio_member_add",
+        _studio_entity(studio),
         after={
             "member_id": member.id,
             "person_id": member.person_id,
@@ -647,13 +640,11 @@ def record_inspection(
     )
     session.add(inspection)
     session.flush()
-    append_event(
+    record_event(
         session,
-        action="archive.studio_inspection",
-        **actor_fields(actor),
-        organisation_id=studio.unit_id,
-        entity_type="archive_studio",
-        entity_id=studio.id,
+        actor,
+        "archive.studio_inspection",
+        _studio_entity(studio),
         after={"inspection_id": inspection.id, "date": inspected_on, "result": result},
         comment=note,
         now=now,

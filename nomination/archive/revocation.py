@@ -17,8 +17,7 @@ from sqlalchemy import CursorResult, Select, or_, select, update
 from sqlalchemy.orm import Session
 
 from nomination import engine
-from nomination.actors import actor_fields
-from nomination.audit.chain import Personal, append_event, subject_key
+from nomination.audit.chain import Personal, case_entity, record_event, subject_key
 from nomination.db import local_today, utcnow
 from nomination.definitions.forms import validate
 from nomination.errors import (
@@ -251,14 +250,12 @@ def _create_case(
     session.add(case)
     session.flush()
     # The grounds and facts may describe offences: kept as personal values of the case.
-    append_event(
+    record_event(
         session,
-        action="case.create",
-        **actor_fields(actor),
+        actor,
+        "case.create",
+        case_entity(case),
         role=role,
-        organisation_id=unit.id,
-        entity_type="case",
-        entity_id=case.id,
         after={
             "kind": "revocation",
             "state": case.state,
@@ -353,14 +350,12 @@ def record_return(
     session.refresh(item)
     if not changed:
         raise Conflict("this item has already been recorded as returned")
-    append_event(
+    record_event(
         session,
-        action="case.return_item",
-        **actor_fields(actor),
+        actor,
+        "case.return_item",
+        case_entity(case),
         role="federation_reviewer",
-        organisation_id=case.unit_id,
-        entity_type="case",
-        entity_id=case.id,
         after={
             "item": item.item,
             "item_id": item.id,

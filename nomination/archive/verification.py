@@ -23,9 +23,8 @@ from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import flag_modified
 
 from nomination import engine
-from nomination.actors import actor_fields
 from nomination.archive.people import mask_id_number
-from nomination.audit.chain import Personal, append_event, subject_key
+from nomination.audit.chain import Entity, Personal, case_entity, record_event, subject_key
 from nomination.db import utcnow
 from nomination.definitions.forms import validate
 from nomination.engine.core import stale_is_conflict
@@ -265,6 +264,10 @@ def _people_by_unit(
     return list(units.values())
 
 
+def _round_entity(round_: VerificationRound) -> Entity:
+    return Entity("verification_round", round_.id, round_.federation_id)
+
+
 def open_round(
     session: Session,
     federation: Organisation,
@@ -348,14 +351,12 @@ def open_round(
         session.add_all(VerificationEntry(case_id=case.id, person_id=p.id) for p in people)
         session.flush()
         opened.append((case, people))
-        append_event(
+        record_event(
             session,
-            action="verification.case_open",
-            **actor_fields(actor),
+            actor,
+            "verification.case_open",
+            case_entity(case),
             role="federation_reviewer",
-            organisation_id=unit.id,
-            entity_type="case",
-            entity_id=case.id,
             after={
                 "kind": "verification",
                 "round": round_.id,
@@ -366,14 +367,12 @@ def open_round(
             },
             now=now,
         )
-    append_event(
+    record_event(
         session,
-        action="verification_round.open",
-        **actor_fields(actor),
+        actor,
+        "verification_round.open",
+        _round_entity(round_),
         role="federation_reviewer",
-        organisation_id=federation.id,
-        entity_type="verification_round",
-        entity_id=round_.id,
         after={
             "year": year,
             "due_date": due_date,
@@ -569,14 +568,12 @@ def answer_entry(
     flag_modified(case, "data")
     with stale_is_conflict():
         session.flush()
-    append_event(
+    record_event(
         session,
-        action="verification.answer",
-        **actor_fields(actor),
+        actor,
+        "verification.answer",
+        case_entity(case),
         role="unit_submitter",
-        organisation_id=case.unit_id,
-        entity_type="case",
-        entity_id=case.id,
         before=before,
         after={
             "person_id": person.id,
@@ -617,14 +614,12 @@ def update_case_data(
     case.data = clean
     with stale_is_conflict():
         session.flush()
-    append_event(
+    record_event(
         session,
-        action="verification.case_update",
-        **actor_fields(actor),
+        actor,
+        "verification.case_update",
+        case_entity(case),
         role="unit_submitter",
-        organisation_id=case.unit_id,
-        entity_type="case",
-        entity_id=case.id,
         before={"data": {k: old.get(k) for k in changed}},
         after={"data": {k: clean.get(k) for k in changed}, "version": case.version},
         now=now,
@@ -755,14 +750,12 @@ def close_round(
     result["closed_by"] = {"id": getattr(actor, "id", None), "name": actor.name}
     round_.report = result
     session.flush()
-    append_event(
+    record_event(
         session,
-        action="verification_round.close",
-        **actor_fields(actor),
+        actor,
+        "verification_round.close",
+        _round_entity(round_),
         role="federation_reviewer",
-        organisation_id=federation.id,
-        entity_type="verification_round",
-        entity_id=round_.id,
         before={"status": "open"},
         after={"status": "closed", "totals": result["totals"], "overdue": result["overdue"]},
         now=now,

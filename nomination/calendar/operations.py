@@ -18,8 +18,8 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from nomination.actors import SystemActor, actor_fields
-from nomination.audit.chain import append_event
+from nomination.actors import SystemActor
+from nomination.audit.chain import Entity, nomination_entity, record_event
 from nomination.calendar import store
 from nomination.calendar.announcements import announce
 from nomination.calendar.provisional import StatutoryDaysUnknown, statutory_holidays
@@ -316,12 +316,11 @@ def set_arrangement(
     else:
         for name, value in values.items():
             setattr(row, name, value)
-    appended = append_event(
+    appended = record_event(
         session,
-        action="calendar.set",
-        **actor_fields(actor),
-        entity_type="calendar_year",
-        entity_id=year,
+        actor,
+        "calendar.set",
+        Entity("calendar_year", year),
         before=before,
         after=_year_record(row),
         now=now,
@@ -373,12 +372,11 @@ def confirm_year(
             event_hash="",
         ),
     )
-    appended = append_event(
+    appended = record_event(
         session,
-        action="calendar.confirm",
-        **actor_fields(actor),
-        entity_type="calendar_year",
-        entity_id=year,
+        actor,
+        "calendar.confirm",
+        Entity("calendar_year", year),
         after=_year_record(row),
         comment=reason,
         now=now,
@@ -577,14 +575,11 @@ def _recount_and_record(
         _apply(r, now)
         session.flush()
         nomination = nominations[r.nomination_id]
-        append_event(
+        record_event(
             session,
-            action="calendar.recount",
-            **actor_fields(actor),
-            organisation_id=nomination.unit_id,
-            campaign_id=nomination.campaign_id,
-            entity_type="nomination",
-            entity_id=nomination.id,
+            actor,
+            "calendar.recount",
+            nomination_entity(nomination),
             before={
                 "period": r.period,
                 "ends_at": r.ends_before,

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from nomination import engine, signals
 from nomination.actors import SYSTEM
-from nomination.audit.chain import append_event
+from nomination.audit.chain import nomination_entity, record_event
 from nomination.db import utcnow
 from nomination.engine.core import stale_is_conflict
 from nomination.errors import Conflict, InvalidData, NotFound, OutOfScope, PermissionDenied
@@ -219,16 +219,12 @@ def give_opinion(
     with stale_is_conflict():
         session.flush()
     nomination = request.nomination
-    append_event(
+    record_event(
         session,
-        action="consultation.opinion",
-        actor_id=actor.id,
-        actor_name=actor.name,
+        actor,
+        "consultation.opinion",
+        nomination_entity(nomination),
         role="department",
-        organisation_id=nomination.unit_id,
-        campaign_id=nomination.campaign_id,
-        entity_type="nomination",
-        entity_id=nomination.id,
         before={"request": request.id, "status": "open"},
         after={
             "request": request.id,

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from nomination import engine, signals
 from nomination.actors import SYSTEM
-from nomination.audit.chain import append_event
+from nomination.audit.chain import Entity, record_event
 from nomination.db import utcnow
 from nomination.engine.core import stale_is_conflict
 from nomination.errors import Conflict, InvalidData, NotFound, OutOfScope, PermissionDenied
@@ -340,8 +340,8 @@ def needed_votes(rule: str, present: int) -> int:
 # --- operations ------------------------------------------------------------------------------
 
 
-def _actor(actor: Any) -> dict[str, Any]:
-    return {"actor_id": getattr(actor, "id", None), "actor_name": actor.name}
+def _round_entity(round_: SelectionRound) -> Entity:
+    return Entity("selection_round", round_.id, round_.campaign.federation_id, round_.campaign_id)
 
 
 def _lock(session: Session, round_: SelectionRound) -> SelectionRound:
@@ -501,15 +501,12 @@ def open_round(
         session.flush()
     except IntegrityError:
         raise Conflict("another round was opened meanwhile; reload and try again") from None
-    append_event(
+    record_event(
         session,
-        action="selection_round.open",
-        **_actor(actor),
+        actor,
+        "selection_round.open",
+        _round_entity(round_),
         role="federation_reviewer",
-        organisation_id=campaign.federation_id,
-        campaign_id=campaign.id,
-        entity_type="selection_round",
-        entity_id=round_.id,
         after={
             "number": number,
             "kind": kind,
@@ -620,15 +617,12 @@ def cast_vote(
     except IntegrityError:
         # Only without the row lock (it serialises one judge's requests): never two rows.
         raise Conflict("your vote on this nomination was just recorded; reload") from None
-    append_event(
+    record_event(
         session,
-        action="selection_round.vote",
-        **_actor(actor),
+        actor,
+        "selection_round.vote",
+        _round_entity(round_),
         role="judge",
-        organisation_id=round_.campaign.federation_id,
-        campaign_id=round_.campaign_id,
-        entity_type="selection_round",
-        entity_id=round_.id,
         # Sealed: that this judge voted on this nomination (again), not how.
         after={"nomination": nomination_id, "judge": actor.id, "cast": True, "changed": changed},
         now=now,
@@ -685,15 +679,12 @@ def recuse(
         session.flush()
     except IntegrityError:
         raise Conflict("you already stand aside on this nomination") from None
-    append_event(
+    record_event(
         session,
-        action="selection_round.recuse",
-        **_actor(actor),
+        actor,
+        "selection_round.recuse",
+        _round_entity(round_),
         role="judge",
-        organisation_id=round_.campaign.federation_id,
-        campaign_id=round_.campaign_id,
-        entity_type="selection_round",
-        entity_id=round_.id,
         after={
             "nomination": nomination_id,
             "judge": actor.id,
@@ -904,15 +895,12 @@ def close_round(
             entries[row["nomination_id"]].result = "tie"
     with stale_is_conflict():
         session.flush()
-    append_event(
+    record_event(
         session,
-        action="selection_round.close",
-        **_actor(actor),
+        actor,
+        "selection_round.close",
+        _round_entity(round_),
         role="federation_reviewer",
-        organisation_id=round_.campaign.federation_id,
-        campaign_id=round_.campaign_id,
-        entity_type="selection_round",
-        entity_id=round_.id,
         before={"status": "open"},
         # The votes were sealed until now; the close records each judge's, for the audit to
         # check the count against. Pages and the API show the counts only (a secret ballot).
@@ -996,15 +984,12 @@ def decide_tie(
     round_.tally = tally
     with stale_is_conflict():
         session.flush()
-    append_event(
+    record_event(
         session,
-        action="selection_round.decide",
-        **_actor(actor),
+        actor,
+        "selection_round.decide",
+        _round_entity(round_),
         role="judge",
-        organisation_id=round_.campaign.federation_id,
-        campaign_id=round_.campaign_id,
-        entity_type="selection_round",
-        entity_id=round_.id,
         before={"status": "awaiting_chair"},
         after={
             "status": "closed",
