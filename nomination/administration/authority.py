@@ -44,16 +44,7 @@ def check_fresh(
 
 
 def record(
-    session: Session,
-    actor: Any,
-    action: str,
-    entity: Any,
-    *,
-    organisation_id: int | None = None,
-    campaign_id: int | None = None,
-    **change: Unpack[Change],
+    session: Session, actor: Any, action: str, entity: Entity, **change: Unpack[Change]
 ) -> None:
-    """Audit an administrative change of ``entity`` (its table names the entity's type)."""
-    kind = entity.__tablename__.removesuffix("_account")
-    where = Entity(kind, entity.id, organisation_id, campaign_id)
-    record_event(session, actor, action, where, role="admin", **change)
+    """Audit an administrative change of ``entity``."""
+    record_event(session, actor, action, entity, role="admin", **change)

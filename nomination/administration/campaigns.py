@@ -21,6 +21,7 @@ from nomination.administration.authority import (
     require_admin,
 )
 from nomination.administration.checks import Problems
+from nomination.audit.chain import Entity
 from nomination.consultations.operations import check_rules
 from nomination.db import utcnow
 from nomination.errors import Conflict, InvalidData
@@ -89,6 +90,10 @@ def fingerprint(campaign: Campaign) -> str:
     parts += [(a.kind, a.title, a.title_en, a.definition_hash) for a in campaign.awards]
     parts += [(j.user_id, j.chair) for j in campaign.judges]
     return digest(*parts)
+
+
+def _campaign_entity(campaign: Campaign) -> Entity:
+    return Entity("campaign", campaign.id, campaign.federation_id, campaign.id)
 
 
 def _check_fresh(campaign: Campaign, expected: str | None) -> None:
@@ -264,9 +269,7 @@ def create_campaign(
         session,
         actor,
         "campaign.create",
-        campaign,
-        organisation_id=federation.id,
-        campaign_id=campaign.id,
+        _campaign_entity(campaign),
         after={
             "year": year,
             "name": name,
@@ -393,9 +396,7 @@ def update_campaign(
         session,
         actor,
         "campaign.update",
-        campaign,
-        organisation_id=campaign.federation_id,
-        campaign_id=campaign.id,
+        _campaign_entity(campaign),
         before=before,
         after={k: wanted[k] for k in changed},
     )
@@ -453,9 +454,7 @@ def set_awards(
         session,
         actor,
         "campaign.awards",
-        campaign,
-        organisation_id=campaign.federation_id,
-        campaign_id=campaign.id,
+        _campaign_entity(campaign),
         before={"awards": before},
         after={"awards": after, "pinned": {a.kind: a.definition_hash for a in campaign.awards}},
     )
@@ -502,9 +501,7 @@ def move_campaign(
         session,
         actor,
         f"campaign.{action}",
-        campaign,
-        organisation_id=campaign.federation_id,
-        campaign_id=campaign.id,
+        _campaign_entity(campaign),
         before={"status": source},
         after={"status": target, **({"pinned": pinned} if pinned else {})},
     )
@@ -591,9 +588,7 @@ def set_quota(
         session,
         actor,
         "quota.set",
-        quota,
-        organisation_id=committee.id,
-        campaign_id=campaign.id,
+        Entity("quota", quota.id, committee.id, campaign.id),
         before=before,
         after={"committee": committee.code, "kind": kind, "places": places},
     )
@@ -634,8 +629,7 @@ def bar_unit(
         session,
         actor,
         "unit.bar",
-        bar,
-        organisation_id=unit.id,
+        Entity("unit_bar", bar.id, unit.id),
         after={"unit": unit.code, "year": year, "reason": reason},
     )
     return bar
@@ -668,8 +662,7 @@ def lift_bar(bar: UnitBar, *, actor: Any, reason: str, campaign: Campaign | None
         session,
         actor,
         "unit.unbar",
-        bar,
-        organisation_id=before["unit_id"],
+        Entity("unit_bar", bar.id, before["unit_id"]),
         before=before,
         comment=reason,
     )
@@ -723,9 +716,7 @@ def set_judges(
         session,
         actor,
         "campaign.judges",
-        campaign,
-        organisation_id=campaign.federation_id,
-        campaign_id=campaign.id,
+        _campaign_entity(campaign),
         before={"judges": before},
         after={"judges": after},
     )

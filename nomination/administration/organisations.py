@@ -24,7 +24,7 @@ from nomination.administration.checks import (
     clean_phone,
     clean_uscc,
 )
-from nomination.audit.chain import Entity, record_event
+from nomination.audit.chain import Entity, organisation_entity, record_event
 from nomination.errors import Conflict, InvalidData
 from nomination.i18n import pick
 from nomination.models import Campaign, Nomination, Organisation, Team
@@ -171,8 +171,7 @@ def create_organisation(
         session,
         actor,
         "organisation.create",
-        org,
-        organisation_id=org.id,
+        organisation_entity(org),
         after={
             "code": code,
             "name": clean["name"],
@@ -233,8 +232,7 @@ def update_organisation(
         session,
         actor,
         "organisation.update",
-        org,
-        organisation_id=org.id,
+        organisation_entity(org),
         before={
             **{k: v for k, v in before.items() if k not in contact_keys},
             "contact": {k[8:]: before[k] for k in changed if k in contact_keys},
@@ -308,8 +306,7 @@ def move_organisation(
         session,
         actor,
         "organisation.move",
-        org,
-        organisation_id=org.id,
+        organisation_entity(org),
         before={"parent": before_parent.code if before_parent else None},
         after={"parent": parent.code, "nominations": following},
         comment=reason,
@@ -367,8 +364,7 @@ def set_organisation_active(
         session,
         actor,
         "organisation.activate" if active else "organisation.deactivate",
-        org,
-        organisation_id=org.id,
+        organisation_entity(org),
         before={"active": not active},
         after={"active": active, "open_nominations": open_nominations(session, org)},
         comment=reason,

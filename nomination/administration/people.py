@@ -24,6 +24,7 @@ from nomination.administration.authority import (
     require_admin,
 )
 from nomination.administration.checks import USERNAME, Problems, check_name, clean_email
+from nomination.audit.chain import Entity
 from nomination.db import utcnow
 from nomination.errors import Conflict, InvalidData
 from nomination.i18n import pick
@@ -184,7 +185,7 @@ def create_user(
         session,
         actor,
         "user.create",
-        user,
+        Entity("user", user.id),
         after={
             "username": username,
             "roles": _role_list(roles),
@@ -273,7 +274,7 @@ def update_user(
         session,
         actor,
         "user.update",
-        user,
+        Entity("user", user.id),
         before=before,
         after={
             "roles": _role_list(roles),
@@ -311,7 +312,7 @@ def set_user_active(
         session,
         actor,
         "user.activate" if active else "user.deactivate",
-        user,
+        Entity("user", user.id),
         before={"active": not active},
         after={"active": active},
         comment=reason,
@@ -349,7 +350,7 @@ def issue_temporary_password(user: User, *, actor: Any) -> str:
         session,
         actor,
         "user.temporary_password",
-        user,
+        Entity("user", user.id),
         after={"must_change_password": True},
     )
     return password
@@ -372,12 +373,7 @@ def password_link_token(user: User, *, actor: Any) -> str:
     # As with a printed password, the old one and every token stop working now: the account
     # gets a password nobody knows until the link sets one.
     change_password(user, actor=actor, password=secrets.token_urlsafe(32))
-    record(
-        session,
-        actor,
-        "user.password_link",
-        user,
-    )
+    record(session, actor, "user.password_link", Entity("user", user.id))
     return _serializer().dumps([user.id, _hash_digest(user)])
 
 
@@ -447,7 +443,7 @@ def revoke_token(token: ApiToken, *, actor: Any) -> bool:
         session,
         actor,
         "token.revoke",
-        token,
+        Entity("api_token", token.id),
         after={"user": token.user.username, "name": token.name},
     )
     return True

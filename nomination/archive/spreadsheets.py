@@ -45,7 +45,7 @@ from nomination.archive.people import (
     report_status,
 )
 from nomination.archive.search import LEVEL_LABELS, STATUS_LABELS, TYPE_LABELS, Filters, matching
-from nomination.audit.chain import Entity, record_event
+from nomination.audit.chain import Entity, organisation_entity, record_event
 from nomination.db import utcnow
 from nomination.errors import InvalidData, PermissionDenied
 from nomination.i18n import pick
@@ -764,7 +764,7 @@ def commit(
         session,
         actor,
         "archive.import",
-        Entity("organisation", federation.id, federation.id),
+        organisation_entity(federation),
         after={
             "file_sha256": file_sha256,
             "rows": len(rows),

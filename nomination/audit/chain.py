@@ -30,7 +30,7 @@ from nomination.canonical import dumps as _dumps
 from nomination.canonical import plain as _plain
 from nomination.canonical import sha256_hex
 from nomination.db import utcnow
-from nomination.models import ArchiveCase, AuditEvent, AuditHead, Nomination
+from nomination.models import ArchiveCase, AuditEvent, AuditHead, Nomination, Organisation
 from nomination.models.audit import GENESIS_HASH, AuditPersonal
 
 #: The fields of an event in the order they are documented; all of them go into the payload.
@@ -245,6 +245,11 @@ class Entity:
 def nomination_entity(nomination: Nomination) -> Entity:
     """Return a nomination as events about it name it: with its unit and campaign."""
     return Entity("nomination", nomination.id, nomination.unit_id, nomination.campaign_id)
+
+
+def organisation_entity(org: Organisation) -> Entity:
+    """Return an organisation as events about it name it: within itself."""
+    return Entity("organisation", org.id, org.id)
 
 
 def case_entity(case: ArchiveCase) -> Entity:
