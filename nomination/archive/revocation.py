@@ -44,6 +44,7 @@ from nomination.permissions import (
     case_scope,
     concerned_unit,
     has_role_over,
+    in_subtrees,
     proposer_kind,
     role_paths,
 )
@@ -157,7 +158,7 @@ def honours_of_decision(session: Session, decision_number: str, user: Any) -> li
             .where(
                 HonourRecord.decision_number == decision_number,
                 HonourRecord.status == "active",
-                or_(*(Organisation.path.startswith(p) for p in paths)),
+                in_subtrees(paths),
             )
             .order_by(HonourRecord.id)
         )
@@ -169,7 +170,7 @@ def proposable_honours(
 ) -> list[HonourRecord]:
     """Return active honours ``user`` may propose revoking whose holder or decision matches."""
     text = text.strip()
-    paths = [p for role, _kind in PROPOSERS for p in role_paths(user, role)]
+    paths = role_paths(user, *(role for role, _kind in PROPOSERS))
     if not text or not paths:
         return []
     rows = session.scalars(
@@ -181,7 +182,7 @@ def proposable_honours(
                 HonourRecord.holder_name.contains(text, autoescape=True),
                 HonourRecord.decision_number == text,
             ),
-            or_(*(Organisation.path.startswith(p) for p in paths)),
+            in_subtrees(paths),
         )
         .order_by(HonourRecord.year.desc(), HonourRecord.id)
         .limit(limit)

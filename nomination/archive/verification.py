@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -44,6 +44,7 @@ from nomination.permissions import (
     can_follow_verification,
     can_open_verification,
     can_view_verification_case,
+    in_subtrees,
     is_user,
     role_paths,
 )
@@ -104,14 +105,14 @@ def federations_of(session: Session, user: Any) -> list[Organisation]:
 
 def visible_rounds(session: Session, user: Any) -> list[VerificationRound]:
     """Return the rounds ``user`` follows for a federation, newest first."""
-    paths = [p for role in ROUND_FOLLOWERS for p in role_paths(user, role)]
+    paths = role_paths(user, *ROUND_FOLLOWERS)
     if not is_user(user) or not paths:
         return []
     return list(
         session.scalars(
             select(VerificationRound)
             .join(Organisation, VerificationRound.federation_id == Organisation.id)
-            .where(or_(*(Organisation.path.startswith(p) for p in paths)))
+            .where(in_subtrees(paths))
             .order_by(VerificationRound.year.desc(), VerificationRound.id.desc())
         )
     )
@@ -129,7 +130,7 @@ def unit_cases(session: Session, user: Any) -> list[ArchiveCase]:
             .join(VerificationRound, ArchiveCase.verification_round_id == VerificationRound.id)
             .where(
                 ArchiveCase.kind == "verification",
-                or_(*(Organisation.path.startswith(p) for p in paths)),
+                in_subtrees(paths),
             )
             .order_by(VerificationRound.year.desc(), Organisation.path, ArchiveCase.id)
         )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from nomination import engine
@@ -16,6 +16,7 @@ from nomination.db import utcnow
 from nomination.definitions.forms import FormDef
 from nomination.errors import NotFound, OutOfScope
 from nomination.models import (
+    ArchivePerson,
     AuditEvent,
     AuditHead,
     Campaign,
@@ -25,11 +26,18 @@ from nomination.models import (
     NoticeEntry,
     Objection,
     Organisation,
+    Studio,
 )
 from nomination.notices import publication as notices
 from nomination.permissions import (
+    ARCHIVE_MANAGERS,
+    ARCHIVE_READERS,
     archive_scope,
+    can_manage_archive,
     can_view_nomination,
+    can_view_person,
+    can_view_studio,
+    in_subtrees,
     nomination_scope,
     role_paths,
     submitter_units,
@@ -367,7 +375,7 @@ def submitter_unit_choices(session: Session, user: Any) -> list[Organisation]:
         .where(
             Organisation.kind == "unit",
             Organisation.active,
-            or_(*(Organisation.path.startswith(p) for p in paths)),
+            in_subtrees(paths),
         )
         .order_by(Organisation.code)
     )
@@ -472,17 +480,14 @@ def audit_head(session: Session) -> AuditHead | None:
 
 def _below(paths: list[str]) -> Select:
     """Return a query of the ids of the organisations at or below any of ``paths``."""
-    return select(Organisation.id).where(or_(*(Organisation.path.startswith(p) for p in paths)))
+    return select(Organisation.id).where(in_subtrees(paths))
 
 
 def _archive_clauses(user: Any, federation_col: Any, unit_col: Any) -> list[ColumnElement[bool]]:
     """Return the WHERE clauses giving ``user`` a federation's archive rows or a unit's own."""
-    # Imported here so that this section stays apart from the module's shared import lines.
-    from nomination.permissions import ARCHIVE_MANAGERS, ARCHIVE_READERS
-
     clauses: list[ColumnElement[bool]] = []
     # A federation's managers and readers: every row of a federation at or below their role.
-    paths = [p for role in (*ARCHIVE_MANAGERS, *ARCHIVE_READERS) for p in role_paths(user, role)]
+    paths = role_paths(user, *ARCHIVE_MANAGERS, *ARCHIVE_READERS)
     if paths:
         clauses.append(federation_col.in_(_below(paths)))
     units = role_paths(user, "unit_submitter")
@@ -497,10 +502,6 @@ def person_scope(user: Any) -> ColumnElement[bool]:
     The same rule as ``can_view_person``: a unit's submitters see the people working there
     or holding an honour of theirs; the federation's managers, approvers and auditors all.
     """
-    from sqlalchemy import false
-
-    from nomination.models import ArchivePerson
-
     clauses = _archive_clauses(user, ArchivePerson.federation_id, ArchivePerson.unit_id)
     units = role_paths(user, "unit_submitter")
     if units:
@@ -513,9 +514,6 @@ def person_scope(user: Any) -> ColumnElement[bool]:
 
 def load_person(session: Session, person_id: int, user: Any) -> Any:
     """Return the archived person if ``user`` may see them; 404 alike when absent or hidden."""
-    from nomination.models import ArchivePerson
-    from nomination.permissions import can_view_person
-
     person = session.get(ArchivePerson, person_id)
     if person is None:
         raise NotFound("no such person")
@@ -526,8 +524,6 @@ def load_person(session: Session, person_id: int, user: Any) -> Any:
 
 def visible_studios(session: Session, user: Any) -> list[Any]:
     """Return the innovation studios ``user`` may see, by name."""
-    from nomination.models import Studio
-
     clauses = _archive_clauses(user, Studio.federation_id, Studio.unit_id)
     if not clauses:
         return []
@@ -536,9 +532,6 @@ def visible_studios(session: Session, user: Any) -> list[Any]:
 
 def load_studio(session: Session, studio_id: int, user: Any) -> Any:
     """Return the studio if ``user`` may see it; 404 alike when absent or hidden."""
-    from nomination.models import Studio
-    from nomination.permissions import can_view_studio
-
     studio = session.get(Studio, studio_id)
     if studio is None:
         raise NotFound("no such studio")
@@ -549,8 +542,6 @@ def load_studio(session: Session, studio_id: int, user: Any) -> Any:
 
 def managed_federations(session: Session, user: Any) -> list[Organisation]:
     """Return the federations whose archive ``user`` manages, by code."""
-    from nomination.permissions import can_manage_archive
-
     rows = session.scalars(
         select(Organisation).where(Organisation.kind == "federation").order_by(Organisation.code)
     )
