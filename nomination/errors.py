@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class OperationError(Exception):
@@ -31,6 +34,15 @@ class OutOfScope(NotFound):
     Answered exactly like a missing thing (404), so that nobody learns what exists elsewhere,
     and audited as a refused authorisation.
     """
+
+
+def require_visible(row: T | None, user: Any, can_view: Callable[[Any, T], bool], what: str) -> T:
+    """Return ``row`` if ``user`` may see it: absent or not theirs, "no such ``what``" (404)."""
+    if row is None:
+        raise NotFound(f"no such {what}")
+    if not can_view(user, row):
+        raise OutOfScope(f"no such {what}")
+    return row
 
 
 class PermissionDenied(OperationError):

@@ -20,7 +20,7 @@ from nomination.actors import SYSTEM
 from nomination.audit.chain import nomination_entity, record_event
 from nomination.db import utcnow
 from nomination.engine.core import stale_is_conflict
-from nomination.errors import Conflict, InvalidData, NotFound, OutOfScope, PermissionDenied
+from nomination.errors import Conflict, InvalidData, PermissionDenied, require_visible
 from nomination.i18n import pick
 from nomination.models import (
     Attachment,
@@ -319,11 +319,7 @@ def load_request(session: Session, request_id: int, user: Any) -> ConsultationRe
     which nominations are consulted on elsewhere.
     """
     request = session.get(ConsultationRequest, request_id)
-    if request is None:
-        raise NotFound("no such consultation request")
-    if not can_answer_consultation(user, request):
-        raise OutOfScope("no such consultation request")
-    return request
+    return require_visible(request, user, can_answer_consultation, "consultation request")
 
 
 def _filtered(query: Any, status: str) -> Any:

@@ -14,7 +14,7 @@ from nomination import engine
 from nomination.actors import PUBLIC
 from nomination.db import utcnow
 from nomination.definitions.forms import FormDef
-from nomination.errors import NotFound, OutOfScope
+from nomination.errors import require_visible
 from nomination.models import (
     ArchivePerson,
     AuditEvent,
@@ -165,11 +165,8 @@ def load_nomination(session: Session, nomination_id: int, user: Any) -> Nominati
 
     Raises NotFound when there is none, and OutOfScope (also a 404) when it is not theirs.
     """
-    nomination = session.get(Nomination, nomination_id)
-    if nomination is None:
-        raise NotFound("no such nomination")
-    if not can_view_nomination(user, nomination):
-        raise OutOfScope("no such nomination")
+    found = session.get(Nomination, nomination_id)
+    nomination = require_visible(found, user, can_view_nomination, "nomination")
     # Lazy timers: a notice whose period ended is closed before anyone reads it.
     engine.apply_due_timers(session, ids=[nomination.id])
     return nomination
@@ -514,12 +511,7 @@ def person_scope(user: Any) -> ColumnElement[bool]:
 
 def load_person(session: Session, person_id: int, user: Any) -> Any:
     """Return the archived person if ``user`` may see them; 404 alike when absent or hidden."""
-    person = session.get(ArchivePerson, person_id)
-    if person is None:
-        raise NotFound("no such person")
-    if not can_view_person(user, person):
-        raise OutOfScope("no such person")
-    return person
+    return require_visible(session.get(ArchivePerson, person_id), user, can_view_person, "person")
 
 
 def visible_studios(session: Session, user: Any) -> list[Any]:
@@ -532,12 +524,7 @@ def visible_studios(session: Session, user: Any) -> list[Any]:
 
 def load_studio(session: Session, studio_id: int, user: Any) -> Any:
     """Return the studio if ``user`` may see it; 404 alike when absent or hidden."""
-    studio = session.get(Studio, studio_id)
-    if studio is None:
-        raise NotFound("no such studio")
-    if not can_view_studio(user, studio):
-        raise OutOfScope("no such studio")
-    return studio
+    return require_visible(session.get(Studio, studio_id), user, can_view_studio, "studio")
 
 
 def managed_federations(session: Session, user: Any) -> list[Organisation]:

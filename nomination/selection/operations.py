@@ -37,7 +37,7 @@ from nomination.actors import SYSTEM
 from nomination.audit.chain import Entity, record_event
 from nomination.db import utcnow
 from nomination.engine.core import stale_is_conflict
-from nomination.errors import Conflict, InvalidData, NotFound, OutOfScope, PermissionDenied
+from nomination.errors import Conflict, InvalidData, PermissionDenied, require_visible
 from nomination.i18n import tr
 from nomination.models import (
     Campaign,
@@ -162,11 +162,7 @@ def default_places(session: Session, campaign: Campaign, kind: str, shortlisted:
 def load_round(session: Session, round_id: int, user: Any) -> SelectionRound:
     """Return the round if ``user`` may see it; 404 alike whether absent or not theirs."""
     round_ = session.get(SelectionRound, round_id)
-    if round_ is None:
-        raise NotFound("no such selection round")
-    if not can_view_round(user, round_):
-        raise OutOfScope("no such selection round")
-    return round_
+    return require_visible(round_, user, can_view_round, "selection round")
 
 
 def visible_rounds(
