@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from nomination import engine, signals
 from nomination.actors import SYSTEM
 from nomination.audit.chain import Entity, record_event
-from nomination.db import utcnow
+from nomination.db import locked, utcnow
 from nomination.engine.core import stale_is_conflict
 from nomination.errors import Conflict, InvalidData, PermissionDenied, require_visible
 from nomination.i18n import tr
@@ -340,17 +340,6 @@ def _round_entity(round_: SelectionRound) -> Entity:
     return Entity("selection_round", round_.id, round_.campaign.federation_id, round_.campaign_id)
 
 
-def _lock(session: Session, round_: SelectionRound) -> SelectionRound:
-    """Lock the round's row for this transaction and read it again as it is now."""
-    locked = session.scalars(
-        select(SelectionRound)
-        .where(SelectionRound.id == round_.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-    return locked
-
-
 def _check_version(round_: SelectionRound, version: int | None) -> None:
     if version is not None and version != round_.version:
         raise Conflict("the round was changed by someone else; reload it", version=round_.version)
@@ -588,7 +577,7 @@ def cast_vote(
         raise InvalidData(
             "unknown vote", fields={"vote": [tr("须为赞成、反对或弃权", "one of yes, no, abstain")]}
         )
-    round_ = _lock(session, round_)
+    round_ = locked(session, round_)
     _still_open(round_)
     if _recusal(session, round_, actor.id, nomination_id) is not None:
         raise PermissionDenied("you stand aside on this nomination and may not vote on it")
@@ -655,7 +644,7 @@ def recuse(
                 ]
             },
         )
-    round_ = _lock(session, round_)
+    round_ = locked(session, round_)
     _still_open(round_)
     if _recusal(session, round_, actor.id, nomination_id) is not None:
         raise Conflict("you already stand aside on this nomination")
@@ -857,7 +846,7 @@ def close_round(
     now = now or utcnow()
     if not can_close_round(actor, round_):
         raise PermissionDenied("only the federation's reviewers close selection rounds")
-    round_ = _lock(session, round_)
+    round_ = locked(session, round_)
     _check_version(round_, version)
     _still_open(round_)
     rows, ballots = _count(session, round_)
@@ -931,7 +920,7 @@ def decide_tie(
     now = now or utcnow()
     if not can_decide_tie(actor, round_):
         raise PermissionDenied("only the chair of the round decides a tie")
-    round_ = _lock(session, round_)
+    round_ = locked(session, round_)
     _check_version(round_, version)
     if round_.status != "awaiting_chair" or not round_.tally or not round_.tally.get("tie"):
         raise Conflict("this round awaits no decision", version=round_.version)
