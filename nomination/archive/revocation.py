@@ -17,8 +17,10 @@ from sqlalchemy import CursorResult, Select, or_, select, update
 from sqlalchemy.orm import Session
 
 from nomination import engine
+from nomination.archive import cases
+from nomination.archive.cases import transition_case as transition_case
 from nomination.audit.chain import Personal, case_entity, record_event, subject_key
-from nomination.db import local_today, utcnow
+from nomination.db import local_today, locked, utcnow
 from nomination.definitions.forms import validate
 from nomination.errors import (
     Conflict,
@@ -89,12 +91,9 @@ def visible_cases(user: Any, *, state: str | None = None) -> Select:
 
 def load_case(session: Session, case_id: int, user: Any) -> ArchiveCase:
     """Return the revocation case if ``user`` may read it; NotFound or OutOfScope (404) if not."""
-    case = session.get(ArchiveCase, case_id)
-    if case is None or case.kind != "revocation":
-        raise NotFound("no such case")
-    if not can_view_case(user, case):
-        raise OutOfScope("no such case")
-    return case
+    return cases.load_case(
+        session, case_id, user, kind="revocation", can_view=can_view_case, what="case"
+    )
 
 
 def load_honour(session: Session, honour_id: int, user: Any) -> HonourRecord:
@@ -214,12 +213,7 @@ def _create_case(
     # Lock the honour while looking for an open case, so that two proposals made at the same
     # moment cannot both pass the check (PostgreSQL; SQLite serialises writers anyway).
     # Re-read under the lock: a decision committed meanwhile may have revoked it already.
-    session.scalars(
-        select(HonourRecord)
-        .where(HonourRecord.id == honour.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+    locked(session, honour)
     existing = open_case(session, honour)
     if existing is not None:
         raise Conflict("a revocation of this honour is already under way", case_id=existing.id)
@@ -302,18 +296,6 @@ def propose(
         data={"grounds": grounds, "facts": facts},
         now=now or utcnow(),
     )
-
-
-def transition_case(
-    case: ArchiveCase,
-    *,
-    actor: Any,
-    trigger: str,
-    version: int | None,
-    data: dict[str, Any] | None = None,
-) -> ArchiveCase:
-    """Fire ``trigger`` on ``case`` as ``actor`` (the engine checks, changes and audits)."""
-    return engine.fire(case, trigger, actor, version=version, data=data)
 
 
 # --- items given back ------------------------------------------------------------------------

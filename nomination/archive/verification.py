@@ -23,9 +23,11 @@ from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import flag_modified
 
 from nomination import engine
+from nomination.archive import cases
+from nomination.archive.cases import transition_case as transition_case
 from nomination.archive.people import mask_id_number
 from nomination.audit.chain import Entity, Personal, case_entity, record_event, subject_key
-from nomination.db import utcnow
+from nomination.db import locked, utcnow
 from nomination.definitions.forms import validate
 from nomination.engine.core import stale_is_conflict
 from nomination.errors import Conflict, InvalidData, NotFound, OutOfScope, PermissionDenied
@@ -150,12 +152,14 @@ def load_round(session: Session, round_id: int, user: Any) -> VerificationRound:
 
 def load_case(session: Session, case_id: int, user: Any) -> ArchiveCase:
     """Return the verification case if ``user`` may read it; 404 alike if absent or not theirs."""
-    case = session.get(ArchiveCase, case_id)
-    if case is None or case.kind != "verification":
-        raise NotFound("no such verification case")
-    if not can_view_verification_case(user, case):
-        raise OutOfScope("no such verification case")
-    return case
+    return cases.load_case(
+        session,
+        case_id,
+        user,
+        kind="verification",
+        can_view=can_view_verification_case,
+        what="verification case",
+    )
 
 
 def load_entry(session: Session, case: ArchiveCase, entry_id: int) -> VerificationEntry:
@@ -288,12 +292,7 @@ def open_round(
     if not can_open_verification(actor, federation):
         raise PermissionDenied("only the federation's reviewers open verification rounds")
     # Rounds are opened one at a time per federation: lock its row, then look.
-    session.scalars(
-        select(Organisation)
-        .where(Organisation.id == federation.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+    locked(session, federation)
     errors: dict[str, list[str]] = {}
     if not isinstance(year, int) or not 2000 <= year <= 2100:
         errors["year"] = [tr("年度应在 2000 至 2100 之间", "A year from 2000 to 2100")]
@@ -629,19 +628,6 @@ def update_case_data(
     return changed
 
 
-def transition_case(
-    case: ArchiveCase,
-    *,
-    actor: Any,
-    trigger: str,
-    version: int | None,
-    data: dict[str, Any] | None = None,
-    now: datetime | None = None,
-) -> ArchiveCase:
-    """Fire ``trigger`` on the case as ``actor`` (the engine checks, changes and audits)."""
-    return engine.fire(case, trigger, actor, version=version, data=data, now=now)
-
-
 # --- the report and closing ------------------------------------------------------------------
 
 
@@ -727,12 +713,7 @@ def close_round(
     federation = session.get(Organisation, round_.federation_id)
     if federation is None or not can_open_verification(actor, federation):
         raise PermissionDenied("only the federation's reviewers close verification rounds")
-    round_ = session.scalars(
-        select(VerificationRound)
-        .where(VerificationRound.id == round_.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+    round_ = locked(session, round_)
     if round_.status != "open":
         raise Conflict(tr("本轮核查已结束", "The verification round is already closed"))
     waiting = [c for c in cases_of(session, round_) if c.state == "submitted"]
