@@ -66,6 +66,12 @@ class InvalidData(OperationError):
     code = "invalid"
 
 
+def require_valid(fields: dict[str, list[str]], message: str = "some fields are invalid") -> None:
+    """Refuse with InvalidData (``message``) when ``fields`` names any field with its messages."""
+    if fields:
+        raise InvalidData(message, fields=fields)
+
+
 class GuardBlocked(OperationError):
     """A guard of the transition refuses it; the message gives its reasons."""
 

@@ -24,7 +24,7 @@ from nomination.administration.organisations import create_organisation
 from nomination.administration.people import MIN_PASSWORD, create_user
 from nomination.audit.chain import Entity, record_event
 from nomination.db import utcnow
-from nomination.errors import Conflict, InvalidData
+from nomination.errors import Conflict, require_valid
 from nomination.i18n import pick
 from nomination.models import InstanceSettings, User
 
@@ -129,8 +129,7 @@ def set_up_instance(
         timezone=timezone,
         closing_hour=closing_hour,
     )
-    if fields:
-        raise InvalidData("the set-up has errors", fields=fields)
+    require_valid(fields, "the set-up has errors")
     federation = create_organisation(
         session,
         actor=SYSTEM,

@@ -25,7 +25,7 @@ from nomination.administration.checks import (
     clean_uscc,
 )
 from nomination.audit.chain import Entity, organisation_entity, record_event
-from nomination.errors import Conflict, InvalidData
+from nomination.errors import Conflict, require_valid
 from nomination.i18n import pick
 from nomination.models import Campaign, Nomination, Organisation, Team
 from nomination.models.orgs import ORG_KINDS
@@ -160,8 +160,7 @@ def create_organisation(
         select(Organisation.id).where(func.lower(Organisation.code) == code.lower())
     ):
         problems.say("code", f"代码 {code} 已被使用", f"The code {code} is used already")
-    if problems:
-        raise InvalidData("the organisation has errors", fields=problems)
+    require_valid(problems, "the organisation has errors")
     org = Organisation(code=code, kind=kind, parent=parent, **clean)
     session.add(org)
     session.flush()
@@ -218,8 +217,7 @@ def update_organisation(
         contact_person=contact_person,
         contact_phone=contact_phone,
     )
-    if problems:
-        raise InvalidData("the organisation has errors", fields=problems)
+    require_valid(problems, "the organisation has errors")
     changed = [k for k, v in clean.items() if getattr(org, k) != v]
     if not changed:
         return []
@@ -285,8 +283,7 @@ def move_organisation(
     reason = (reason or "").strip()
     if not reason:
         problems.say("reason", "请说明调整原因", "Give the reason")
-    if problems:
-        raise InvalidData("the move has errors", fields=problems)
+    require_valid(problems, "the move has errors")
     if org.parent_id == parent.id:
         return []
     before_parent = org.parent
@@ -326,8 +323,7 @@ def set_organisation_active(
     reason = (reason or "").strip()
     if not reason:
         problems.say("reason", "请说明原因", "Give the reason")
-    if problems:
-        raise InvalidData("the change has errors", fields=problems)
+    require_valid(problems, "the change has errors")
     if org.active == active:
         raise Conflict(
             pick({"zh": "该组织已启用", "en": "The organisation is active already"})

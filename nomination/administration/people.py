@@ -26,7 +26,7 @@ from nomination.administration.authority import (
 from nomination.administration.checks import USERNAME, Problems, check_name, clean_email
 from nomination.audit.chain import Entity
 from nomination.db import utcnow
-from nomination.errors import Conflict, InvalidData
+from nomination.errors import Conflict, InvalidData, require_valid
 from nomination.i18n import pick
 from nomination.labels import ROLE_LABELS
 from nomination.models import ApiToken, Organisation, RoleAssignment, User
@@ -168,8 +168,7 @@ def create_user(
         problems.say(
             "password", f"密码至少 {MIN_PASSWORD} 个字符", f"At least {MIN_PASSWORD} characters"
         )
-    if problems:
-        raise InvalidData("the user has errors", fields=problems)
+    require_valid(problems, "the user has errors")
     user = User(username=username, display_name=display_name, email=email, workplace=workplace)
     if password_hash is not None:
         user.password_hash = password_hash
@@ -240,8 +239,7 @@ def update_user(
     display_name = check_name(display_name, problems, "display_name", 100)
     email = clean_email(email, problems)
     role_problems(roles, problems)
-    if problems:
-        raise InvalidData("the user has errors", fields=problems)
+    require_valid(problems, "the user has errors")
     old_roles = [(r.role, r.organisation) for r in user.roles]
     changed = []
     if display_name != user.display_name:

@@ -20,7 +20,7 @@ from stdnum.exceptions import ValidationError
 from nomination.audit.chain import Entity, record_event
 from nomination.db import utcnow
 from nomination.engine.core import stale_is_conflict
-from nomination.errors import Conflict, InvalidData
+from nomination.errors import Conflict, InvalidData, require_valid
 from nomination.models import (
     ArchivePerson,
     HonourRecord,
@@ -224,8 +224,7 @@ def report_status(
         errors["effective_date"] = ["must not be in the future"]
     if known_date is not None and known_date < effective_date:
         errors["known_date"] = ["must not be before the effective date"]
-    if errors:
-        raise InvalidData("some fields are invalid", fields=errors)
+    require_valid(errors)
     entry = PersonStatus(
         person=person,
         status=status,
@@ -533,8 +532,7 @@ def create_studio(
         errors["level"] = ["one of " + ", ".join(HONOUR_LEVELS)]
     if unit is not None and not unit.path.startswith(federation.path):
         errors["unit_id"] = ["not a unit of this federation"]
-    if errors:
-        raise InvalidData("some fields are invalid", fields=errors)
+    require_valid(errors)
     _in_archive(leader, federation.id, "leader_id")
     now = now or utcnow()
     studio = Studio(
@@ -628,8 +626,7 @@ def record_inspection(
         errors["result"] = ["one of " + ", ".join(INSPECTION_RESULTS)]
     if inspected_on > now.date() + timedelta(days=1):
         errors["inspected_on"] = ["must not be in the future"]
-    if errors:
-        raise InvalidData("some fields are invalid", fields=errors)
+    require_valid(errors)
     inspection = StudioInspection(
         studio=studio,
         inspected_on=inspected_on,

@@ -29,6 +29,7 @@ from nomination.errors import (
     OperationError,
     OutOfScope,
     PermissionDenied,
+    require_valid,
 )
 from nomination.i18n import pick
 from nomination.models import (
@@ -224,8 +225,7 @@ def _create_case(
         raise InvalidData("the honour names neither a unit nor a holder")
     wf = engine.pin_definition(session, WORKFLOW)
     clean, errors = validate(wf.nominee_form, data)
-    if errors:
-        raise InvalidData("some fields are invalid", fields=errors)
+    require_valid(errors)
     case_data: dict[str, Any] = {**clean, "proposed_by": proposed_by}
     if rescinds:
         case_data["rescinds"] = rescinds
@@ -402,8 +402,7 @@ def rescind_decision(
     assert decision is not None and decision.form, "a revocation is decided with a form"
     decision_form = wf.forms[decision.form]
     errors.update(validate(decision_form, revocation)[1])
-    if errors:
-        raise InvalidData("some fields are invalid", fields=errors)
+    require_valid(errors)
     honours = honours_of_decision(session, decision_number, actor)
     if not honours:
         raise NotFound("no active honour was conferred by this decision")

@@ -56,7 +56,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, selectinload
 
 from nomination.archive.people import pinyin_keys
-from nomination.errors import InvalidData
+from nomination.errors import require_valid
 from nomination.i18n import pick
 from nomination.labels import (
     HONOUR_LEVEL_LABELS,
@@ -241,8 +241,7 @@ def check_filters(
         unit_id=whole("unit_id", unit_id, 1, 2**31 - 1),
         honour_type=one_of("honour_type", honour_type, HONOUR_TYPES),
     )
-    if errors:
-        raise InvalidData("some filters are invalid", fields=errors)
+    require_valid(errors, "some filters are invalid")
     return filters
 
 

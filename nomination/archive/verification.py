@@ -30,7 +30,14 @@ from nomination.audit.chain import Entity, Personal, case_entity, record_event, 
 from nomination.db import locked, utcnow
 from nomination.definitions.forms import validate
 from nomination.engine.core import stale_is_conflict
-from nomination.errors import Conflict, InvalidData, NotFound, OutOfScope, PermissionDenied
+from nomination.errors import (
+    Conflict,
+    InvalidData,
+    NotFound,
+    OutOfScope,
+    PermissionDenied,
+    require_valid,
+)
 from nomination.i18n import tr
 from nomination.labels import PERSON_STATUS_LABELS
 from nomination.models import (
@@ -307,8 +314,7 @@ def open_round(
         errors["due_date"] = [tr("请填写截止日期", "Give the due date")]
     elif due_date < today:
         errors["due_date"] = [tr("截止日期不能早于今天", "The due date cannot be in the past")]
-    if errors:
-        raise InvalidData("some fields are invalid", fields=errors)
+    require_valid(errors)
     if session.scalar(
         select(VerificationRound.id).where(
             VerificationRound.federation_id == federation.id, VerificationRound.status == "open"
@@ -545,8 +551,7 @@ def answer_entry(
     if outcome == "corrected":
         today = engine.calendar().local(now).date()
         clean, errors = clean_corrections(person, corrections or {}, today)
-        if errors:
-            raise InvalidData("some fields are invalid", fields=errors)
+        require_valid(errors)
         if not clean:
             raise InvalidData(
                 "nothing differs from the record",
@@ -605,8 +610,7 @@ def update_case_data(
     _still_open(session, case)
     wf = engine.workflow_for(case)
     clean, errors = validate(wf.nominee_form, data, strict=False)
-    if errors:
-        raise InvalidData("some fields are invalid", fields=errors)
+    require_valid(errors)
     old = dict(case.data or {})
     changed = sorted(k for k in set(old) | set(clean) if old.get(k) != clean.get(k))
     if not changed:

@@ -32,7 +32,7 @@ from nomination.calendar.workdays import (
     WorkCalendar,
 )
 from nomination.db import utcnow
-from nomination.errors import Conflict, InvalidData, PermissionDenied
+from nomination.errors import Conflict, InvalidData, PermissionDenied, require_valid
 from nomination.i18n import pick
 from nomination.models import (
     CalendarYear,
@@ -235,8 +235,7 @@ def parse_arrangement(
                 }
             )
         ]
-    if fields:
-        raise InvalidData("the arrangement has errors", fields=fields)
+    require_valid(fields, "the arrangement has errors")
     return Arrangement(frozenset(off), frozenset(worked))
 
 

@@ -20,7 +20,13 @@ from nomination.actors import SYSTEM
 from nomination.audit.chain import nomination_entity, record_event
 from nomination.db import utcnow
 from nomination.engine.core import stale_is_conflict
-from nomination.errors import Conflict, InvalidData, PermissionDenied, require_visible
+from nomination.errors import (
+    Conflict,
+    InvalidData,
+    PermissionDenied,
+    require_valid,
+    require_visible,
+)
 from nomination.i18n import pick
 from nomination.models import (
     Attachment,
@@ -209,8 +215,7 @@ def give_opinion(
         errors["reason"] = ["an adverse opinion needs its reason"]
     if reason and len(reason) > 1000:
         errors["reason"] = ["at most 1000 characters"]
-    if errors:
-        raise InvalidData("some fields are invalid", fields=errors)
+    require_valid(errors)
 
     request.status = opinion
     request.reason = reason

@@ -15,7 +15,7 @@ from nomination.actors import PUBLIC
 from nomination.audit.chain import nomination_entity, record_event
 from nomination.db import utcnow
 from nomination.definitions.forms import validate
-from nomination.errors import Conflict, InvalidData, PermissionDenied
+from nomination.errors import Conflict, InvalidData, PermissionDenied, require_valid
 from nomination.models import (
     Attachment,
     Campaign,
@@ -55,8 +55,7 @@ def create_nomination(
         raise Conflict("the campaign is closed")
     wf = engine.workflow_by_hash(session, award.definition_hash)
     clean, errors = validate(wf.nominee_form, data, strict=False)
-    if errors:
-        raise InvalidData("some fields are invalid", fields=errors)
+    require_valid(errors)
     nomination = Nomination(
         campaign=campaign,
         kind=kind,
@@ -97,8 +96,7 @@ def update_nomination(
             version=nomination.version,
         )
     clean, errors = validate(wf.nominee_form, data, strict=False)
-    if errors:
-        raise InvalidData("some fields are invalid", fields=errors)
+    require_valid(errors)
     old = nomination.data or {}
     changed = sorted(k for k in set(old) | set(clean) if old.get(k) != clean.get(k))
     if not changed:

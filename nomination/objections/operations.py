@@ -13,7 +13,7 @@ from nomination.actors import PUBLIC
 from nomination.audit.chain import nomination_entity, record_event
 from nomination.db import utcnow
 from nomination.definitions.forms import FormDef, validate
-from nomination.errors import InvalidData, NotFound
+from nomination.errors import NotFound, require_valid
 from nomination.i18n import pick
 from nomination.models import (
     Nomination,
@@ -82,8 +82,7 @@ def file_objection(
         errors["sealed_letter"] = [pick(SEALED_LETTER_REQUIRED)]
     if unknown := purposes - set(OBJECTION_FILE_PURPOSES):
         raise ValueError(f"unknown purposes {sorted(unknown)}")
-    if errors:
-        raise InvalidData("some fields are invalid", fields=errors)
+    require_valid(errors)
     now = utcnow()
     if on_notice(nomination):
         engine.fire(nomination, "object", PUBLIC, data=clean, now=now)

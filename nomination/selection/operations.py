@@ -37,7 +37,13 @@ from nomination.actors import SYSTEM
 from nomination.audit.chain import Entity, record_event
 from nomination.db import locked, utcnow
 from nomination.engine.core import stale_is_conflict
-from nomination.errors import Conflict, InvalidData, PermissionDenied, require_visible
+from nomination.errors import (
+    Conflict,
+    InvalidData,
+    PermissionDenied,
+    require_valid,
+    require_visible,
+)
 from nomination.i18n import tr
 from nomination.models import (
     Campaign,
@@ -422,8 +428,7 @@ def open_round(
         places = default_places(session, campaign, kind, len(chosen_ids))
     if places < 0:
         errors["places"] = [tr("不能为负数", "must be 0 or more")]
-    if errors:
-        raise InvalidData("some fields are invalid", fields=errors)
+    require_valid(errors)
     # Lock the chosen nominations and move their version on: a direct decision fired at the
     # same moment then conflicts instead of leaving the round an entry it can never apply.
     locked = session.scalars(
