@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import flag_modified
 
-from nomination import engine
+from nomination import engine, labels
 from nomination.archive import cases
 from nomination.archive.cases import transition_case as transition_case
 from nomination.archive.people import mask_id_number
@@ -68,28 +68,10 @@ MAX_LENGTHS = {"address": 300, "post": 200, "unit_name": 200}
 OUTCOMES = ("confirmed", "corrected")
 #: States in which a unit's part counts as done (not overdue).
 DONE_STATES = ("submitted", "accepted")
-
-ROUND_STATUS_LABELS = {
-    "open": {"zh": "核查中", "en": "Open"},
-    "closed": {"zh": "已结束", "en": "Closed"},
-}
-OUTCOME_LABELS = {
-    None: {"zh": "待核实", "en": "Not yet answered"},
-    "confirmed": {"zh": "信息无误", "en": "Confirmed"},
-    "corrected": {"zh": "已更正", "en": "Corrected"},
-}
-#: How corrected fields are named on pages and in the report.
-FIELD_LABELS = {
-    "status": {"zh": "状态", "en": "Status"},
-    "effective_date": {"zh": "状态变化日期", "en": "Effective from"},
-    "phone": {"zh": "联系电话", "en": "Phone"},
-    "address": {"zh": "住址", "en": "Address"},
-    "post": {"zh": "职务", "en": "Post"},
-    "unit_name": {"zh": "工作单位", "en": "Unit"},
-}
-
-
-# --- who may do what -------------------------------------------------------------------------
+# The pages read the names here; they live in nomination.labels.
+ROUND_STATUS_LABELS = labels.VERIFICATION_STATUS_LABELS
+OUTCOME_LABELS = labels.VERIFICATION_OUTCOME_LABELS
+FIELD_LABELS = labels.VERIFICATION_FIELD_LABELS
 
 
 # --- reading ---------------------------------------------------------------------------------

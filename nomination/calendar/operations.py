@@ -34,6 +34,7 @@ from nomination.calendar.workdays import (
 from nomination.db import utcnow
 from nomination.errors import Conflict, InvalidData, PermissionDenied, require_valid
 from nomination.i18n import pick
+from nomination.labels import PERIOD_LABELS
 from nomination.models import (
     CalendarYear,
     ConsultationRequest,
@@ -46,14 +47,6 @@ from nomination.models import (
 )
 from nomination.notifications import notify
 from nomination.permissions import can_manage_calendar
-
-#: What each kind of period is called, for the audit trail, the preview and the notifications.
-PERIOD_LABELS = {
-    "timer": {"zh": "本阶段截止时间", "en": "end of the stage"},
-    "notice": {"zh": "公示截止时间", "en": "end of the public notice"},
-    "consultation": {"zh": "部门回复期限", "en": "department's answer deadline"},
-    "verification": {"zh": "单位核实报送期限", "en": "unit's verification deadline"},
-}
 
 
 @dataclass

@@ -32,7 +32,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from nomination import engine, signals
+from nomination import engine, labels, signals
 from nomination.actors import SYSTEM
 from nomination.audit.chain import Entity, record_event
 from nomination.db import locked, utcnow
@@ -71,27 +71,11 @@ from nomination.permissions import (
     round_scope,
 )
 
-#: How each vote, result and status is named on pages and in the API.
-VOTE_LABELS = {
-    "yes": {"zh": "赞成", "en": "Yes"},
-    "no": {"zh": "反对", "en": "No"},
-    "abstain": {"zh": "弃权", "en": "Abstain"},
-}
-RESULT_LABELS = {
-    "selected": {"zh": "入选", "en": "Selected"},
-    "reserve": {"zh": "递补人选", "en": "Reserve"},
-    "not_selected": {"zh": "未入选", "en": "Not selected"},
-    "tie": {"zh": "票数相同,待主任委员决定", "en": "Tied: the chair decides"},
-}
-STATUS_LABELS = {
-    "open": {"zh": "表决中", "en": "Voting"},
-    "awaiting_chair": {"zh": "待主任委员决定", "en": "Awaiting the chair"},
-    "closed": {"zh": "已结束", "en": "Closed"},
-}
-RULE_LABELS = {
-    "1/2": {"zh": "超过出席委员半数同意", "en": "More than half of the members present"},
-    "2/3": {"zh": "出席委员三分之二以上同意", "en": "Two thirds of the members present"},
-}
+# The pages and the API read the names here; they live in nomination.labels.
+VOTE_LABELS = labels.SELECTION_VOTE_LABELS
+RESULT_LABELS = labels.SELECTION_RESULT_LABELS
+STATUS_LABELS = labels.SELECTION_STATUS_LABELS
+RULE_LABELS = labels.SELECTION_RULE_LABELS
 #: A recusal's reason, between these lengths.
 REASON_MIN, REASON_MAX = 2, 500
 
