@@ -75,6 +75,12 @@ def locked(session: Session, row: Row) -> Row:
     return session.scalars(query.execution_options(populate_existing=True)).one()
 
 
+def rows_where(session: Session, column: Any, value: Any) -> list[Any]:
+    """Return the rows whose ``column`` (a mapped attribute) is ``value``, oldest first (by id)."""
+    model = column.class_
+    return list(session.scalars(select(model).where(column == value).order_by(model.id)))
+
+
 if TYPE_CHECKING:
 
     class _ScopedSession(Session):

@@ -27,7 +27,7 @@ from nomination.archive import cases
 from nomination.archive.cases import transition_case as transition_case
 from nomination.archive.people import mask_id_number
 from nomination.audit.chain import Entity, Personal, case_entity, record_event, subject_key
-from nomination.db import locked, utcnow
+from nomination.db import locked, rows_where, utcnow
 from nomination.definitions.forms import validate
 from nomination.engine.core import stale_is_conflict
 from nomination.errors import (
@@ -173,13 +173,7 @@ def cases_of(session: Session, round_: VerificationRound) -> list[ArchiveCase]:
 
 def entries_of(session: Session, case: ArchiveCase) -> list[VerificationEntry]:
     """Return the case's entries with their people, in the order they were listed."""
-    return list(
-        session.scalars(
-            select(VerificationEntry)
-            .where(VerificationEntry.case_id == case.id)
-            .order_by(VerificationEntry.id)
-        )
-    )
+    return rows_where(session, VerificationEntry.case_id, case.id)
 
 
 def counts(session: Session, round_: VerificationRound) -> dict[int, dict[str, int]]:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from nomination import engine, signals
 from nomination.actors import SYSTEM
 from nomination.audit.chain import nomination_entity, record_event
-from nomination.db import utcnow
+from nomination.db import rows_where, utcnow
 from nomination.engine.core import stale_is_conflict
 from nomination.errors import (
     Conflict,
@@ -161,13 +161,7 @@ def open_requests(
 
 def requests_of(session: Session, nomination: Nomination) -> list[ConsultationRequest]:
     """Return the requests of ``nomination``'s current (or last) consultation."""
-    return list(
-        session.scalars(
-            select(ConsultationRequest)
-            .where(ConsultationRequest.nomination_id == nomination.id)
-            .order_by(ConsultationRequest.id)
-        )
-    )
+    return rows_where(session, ConsultationRequest.nomination_id, nomination.id)
 
 
 def close_open(session: Session, nomination: Nomination) -> int:
@@ -389,13 +383,7 @@ def department_counts(session: Session, user: Any, *, now: datetime) -> dict[str
 
 def opinion_files(session: Session, request: ConsultationRequest) -> list[Attachment]:
     """Return the files given with ``request``'s opinion."""
-    return list(
-        session.scalars(
-            select(Attachment)
-            .where(Attachment.consultation_request_id == request.id)
-            .order_by(Attachment.id)
-        )
-    )
+    return rows_where(session, Attachment.consultation_request_id, request.id)
 
 
 def consult_data(request: ConsultationRequest) -> list[tuple[Any, Any]]:

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from nomination import engine, labels, signals
 from nomination.actors import SYSTEM
 from nomination.audit.chain import Entity, record_event
-from nomination.db import locked, utcnow
+from nomination.db import locked, rows_where, utcnow
 from nomination.engine.core import stale_is_conflict
 from nomination.errors import (
     Conflict,
@@ -193,13 +193,7 @@ def voted_counts(session: Session, round_: SelectionRound) -> dict[int, int]:
 
 def recusals_of(session: Session, round_: SelectionRound) -> list[SelectionRecusal]:
     """Return every recusal in ``round_``, automatic and declared, in the order recorded."""
-    return list(
-        session.scalars(
-            select(SelectionRecusal)
-            .where(SelectionRecusal.round_id == round_.id)
-            .order_by(SelectionRecusal.id)
-        )
-    )
+    return rows_where(session, SelectionRecusal.round_id, round_.id)
 
 
 def category_label(session: Session, campaign: Campaign, kind: str, value: Any) -> Any:
