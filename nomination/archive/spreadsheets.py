@@ -49,7 +49,7 @@ from nomination.audit.chain import Entity, organisation_entity, record_event
 from nomination.db import utcnow
 from nomination.errors import InvalidData, PermissionDenied
 from nomination.i18n import pick
-from nomination.labels import HONOUR_STATUS_LABELS
+from nomination.labels import GENDER_LABELS, HONOUR_STATUS_LABELS
 from nomination.models import ArchivePerson, Campaign, CampaignAward, HonourRecord, Organisation
 from nomination.permissions import can_manage_archive
 from nomination.spreadsheets import (
@@ -138,7 +138,6 @@ PERSON_KEYS = (
     "status",
     "phone",
 )
-GENDER_LABELS = {"male": {"zh": "男", "en": "Male"}, "female": {"zh": "女", "en": "Female"}}
 #: The types a person's honour may have (certificates and pioneer titles go to units, teams).
 PERSON_TYPES = ("medal", "model_worker")
 
