@@ -88,6 +88,19 @@ def _studio_entity(studio: Studio) -> Entity:
     return Entity("archive_studio", studio.id, studio.unit_id)
 
 
+def _check_choice(
+    errors: dict[str, list[str]], name: str, value: Any, choices: tuple[str, ...]
+) -> None:
+    if value not in choices:
+        errors[name] = ["one of " + ", ".join(choices)]
+
+
+def _check_past(errors: dict[str, list[str]], name: str, day: date, now: datetime) -> None:
+    # A day's grace: the local date may be a day ahead of the UTC one.
+    if day > now.date() + timedelta(days=1):
+        errors[name] = ["must not be in the future"]
+
+
 def _coerce(name: str, value: Any) -> Any:
     if name == "birth_date" and isinstance(value, str) and value:
         return date.fromisoformat(value)
@@ -216,12 +229,10 @@ def report_status(
     now: datetime | None = None,
 ) -> PersonStatus:
     """Add a dated status entry (never changing an earlier one) and make it current."""
-    errors: dict[str, list[str]] = {}
-    if status not in PERSON_STATUSES:
-        errors["status"] = ["one of " + ", ".join(PERSON_STATUSES)]
     now = now or utcnow()
-    if effective_date > now.date() + timedelta(days=1):
-        errors["effective_date"] = ["must not be in the future"]
+    errors: dict[str, list[str]] = {}
+    _check_choice(errors, "status", status, PERSON_STATUSES)
+    _check_past(errors, "effective_date", effective_date, now)
     if known_date is not None and known_date < effective_date:
         errors["known_date"] = ["must not be before the effective date"]
     require_valid(errors)
@@ -279,10 +290,9 @@ def record_service(
     now: datetime | None = None,
 ) -> PersonService:
     """Record a service given to the person (health check, recuperation, aid, visit)."""
-    if kind not in SERVICE_KINDS:
-        raise InvalidData(
-            "unknown service", fields={"kind": ["one of " + ", ".join(SERVICE_KINDS)]}
-        )
+    errors: dict[str, list[str]] = {}
+    _check_choice(errors, "kind", kind, SERVICE_KINDS)
+    require_valid(errors, "unknown service")
     now = now or utcnow()
     service = PersonService(
         person=person,
@@ -528,8 +538,8 @@ def create_studio(
     name = (name or "").strip()
     if not name:
         errors["name"] = ["required"]
-    if level is not None and level not in HONOUR_LEVELS:
-        errors["level"] = ["one of " + ", ".join(HONOUR_LEVELS)]
+    if level is not None:
+        _check_choice(errors, "level", level, HONOUR_LEVELS)
     if unit is not None and not unit.path.startswith(federation.path):
         errors["unit_id"] = ["not a unit of this federation"]
     require_valid(errors)
@@ -622,10 +632,8 @@ def record_inspection(
     """Record an inspection of a studio (考核, 复查) and its result."""
     now = now or utcnow()
     errors: dict[str, list[str]] = {}
-    if result not in INSPECTION_RESULTS:
-        errors["result"] = ["one of " + ", ".join(INSPECTION_RESULTS)]
-    if inspected_on > now.date() + timedelta(days=1):
-        errors["inspected_on"] = ["must not be in the future"]
+    _check_choice(errors, "result", result, INSPECTION_RESULTS)
+    _check_past(errors, "inspected_on", inspected_on, now)
     require_valid(errors)
     inspection = StudioInspection(
         studio=studio,
