@@ -248,7 +248,7 @@ def nomination_entity(nomination: Nomination) -> Entity:
 
 
 def organisation_entity(org: Organisation) -> Entity:
-    """Return an organisation as events about it name it: within itself."""
+    """Return an organisation as events about it name it: its own organisation."""
     return Entity("organisation", org.id, org.id)
 
 
