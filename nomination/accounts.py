@@ -9,8 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
-from nomination.actors import actor_fields
-from nomination.audit.chain import append_event
+from nomination.audit.chain import Entity, append_event, record_event
 from nomination.db import utcnow
 from nomination.models import (
     ApiToken,
@@ -20,14 +19,8 @@ from nomination.models import (
 
 def record_login(session: Session, user: User, *, address: str | None) -> None:
     """Audit a successful login; the client's address is kept as erasable personal data."""
-    append_event(
-        session,
-        action="auth.login",
-        actor_id=user.id,
-        actor_name=user.name,
-        entity_type="user",
-        entity_id=user.id,
-        after={"client": {"address": address}},
+    record_event(
+        session, user, "auth.login", Entity("user", user.id), after={"client": {"address": address}}
     )
 
 
@@ -65,14 +58,7 @@ def record_failed_login(
 def record_logout(session: Session, user: User) -> None:
     """Audit a logout and end every session of the user (the token rotates)."""
     user.rotate_session()
-    append_event(
-        session,
-        action="auth.logout",
-        actor_id=user.id,
-        actor_name=user.name,
-        entity_type="user",
-        entity_id=user.id,
-    )
+    record_event(session, user, "auth.logout", Entity("user", user.id))
 
 
 def record_access_denied(session: Session, actor: Any, *, path: str, reason: str) -> None:
@@ -94,13 +80,7 @@ def change_password(user: User, *, actor: Any, password: str) -> None:
     assert session is not None
     user.set_password(password)
     user.must_change_password = False
-    append_event(
-        session,
-        action="user.password_changed",
-        **actor_fields(actor),
-        entity_type="user",
-        entity_id=user.id,
-    )
+    record_event(session, actor, "user.password_changed", Entity("user", user.id))
     # A new password ends every way in that the old one may have handed out.
     revoke_api_tokens(session, user, actor=actor)
 
@@ -116,12 +96,11 @@ def create_api_token(session: Session, user: User, *, name: str, actor: Any) -> 
     row = ApiToken(user=user, name=name, token_hash=hash_token(token))
     session.add(row)
     session.flush()
-    append_event(
+    record_event(
         session,
-        action="token.create",
-        **actor_fields(actor),
-        entity_type="api_token",
-        entity_id=row.id,
+        actor,
+        "token.create",
+        Entity("api_token", row.id),
         after={"user": user.username, "name": name},
     )
     return token
@@ -135,11 +114,5 @@ def revoke_api_tokens(session: Session, user: User, *, actor: Any, name: str | N
     rows = session.scalars(query).all()
     for row in rows:
         row.revoked_at = utcnow()
-        append_event(
-            session,
-            action="token.revoke",
-            **actor_fields(actor),
-            entity_type="api_token",
-            entity_id=row.id,
-        )
+        record_event(session, actor, "token.revoke", Entity("api_token", row.id))
     return len(rows)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
-from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
+from sqlalchemy import JSON, DateTime, MetaData, create_engine, event, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
@@ -63,6 +63,22 @@ def local_today() -> date:
     """Return today's date in the configured time zone (Asia/Shanghai by default)."""
     tz = current_app.config["TIMEZONE"] if has_app_context() else "Asia/Shanghai"
     return utcnow().astimezone(ZoneInfo(tz)).date()
+
+
+Row = TypeVar("Row")
+
+
+def locked(session: Session, row: Row) -> Row:
+    """Lock ``row`` for the rest of this transaction and return it read again, as it is now."""
+    model: Any = type(row)
+    query = select(model).where(model.id == cast(Any, row).id).with_for_update()
+    return session.scalars(query.execution_options(populate_existing=True)).one()
+
+
+def rows_where(session: Session, column: Any, value: Any) -> list[Any]:
+    """Return the rows whose ``column`` (a mapped attribute) is ``value``, oldest first (by id)."""
+    model = column.class_
+    return list(session.scalars(select(model).where(column == value).order_by(model.id)))
 
 
 if TYPE_CHECKING:

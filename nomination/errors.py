@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class OperationError(Exception):
@@ -33,6 +36,15 @@ class OutOfScope(NotFound):
     """
 
 
+def require_visible(row: T | None, user: Any, can_view: Callable[[Any, T], bool], what: str) -> T:
+    """Return ``row`` if ``user`` may see it: absent or not theirs, "no such ``what``" (404)."""
+    if row is None:
+        raise NotFound(f"no such {what}")
+    if not can_view(user, row):
+        raise OutOfScope(f"no such {what}")
+    return row
+
+
 class PermissionDenied(OperationError):
     """The caller may not do this."""
 
@@ -52,6 +64,12 @@ class InvalidData(OperationError):
 
     status = 422
     code = "invalid"
+
+
+def require_valid(fields: dict[str, list[str]], message: str = "some fields are invalid") -> None:
+    """Refuse with InvalidData (``message``) when ``fields`` names any field with its messages."""
+    if fields:
+        raise InvalidData(message, fields=fields)
 
 
 class GuardBlocked(OperationError):

@@ -73,6 +73,104 @@ SERVICE_LABELS: dict[str, dict[str, str]] = {
 }
 
 
+# --- selection rounds (评审) -----------------------------------------------------------------
+
+#: How each vote of a selection round is named on pages and in the API.
+SELECTION_VOTE_LABELS: dict[str, dict[str, str]] = {
+    "yes": {"zh": "赞成", "en": "Yes"},
+    "no": {"zh": "反对", "en": "No"},
+    "abstain": {"zh": "弃权", "en": "Abstain"},
+}
+#: The result of a nomination in a selection round.
+SELECTION_RESULT_LABELS: dict[str, dict[str, str]] = {
+    "selected": {"zh": "入选", "en": "Selected"},
+    "reserve": {"zh": "递补人选", "en": "Reserve"},
+    "not_selected": {"zh": "未入选", "en": "Not selected"},
+    "tie": {"zh": "票数相同,待主任委员决定", "en": "Tied: the chair decides"},
+}
+#: A selection round's status.
+SELECTION_STATUS_LABELS: dict[str, dict[str, str]] = {
+    "open": {"zh": "表决中", "en": "Voting"},
+    "awaiting_chair": {"zh": "待主任委员决定", "en": "Awaiting the chair"},
+    "closed": {"zh": "已结束", "en": "Closed"},
+}
+#: The majority a selection round's rule asks for.
+SELECTION_RULE_LABELS: dict[str, dict[str, str]] = {
+    "1/2": {"zh": "超过出席委员半数同意", "en": "More than half of the members present"},
+    "2/3": {"zh": "出席委员三分之二以上同意", "en": "Two thirds of the members present"},
+}
+
+# --- the annual verification (年度核查) ------------------------------------------------------
+
+#: A verification round's status.
+VERIFICATION_STATUS_LABELS: dict[str, dict[str, str]] = {
+    "open": {"zh": "核查中", "en": "Open"},
+    "closed": {"zh": "已结束", "en": "Closed"},
+}
+#: A verification entry's outcome (None: not answered yet).
+VERIFICATION_OUTCOME_LABELS: dict[str | None, dict[str, str]] = {
+    None: {"zh": "待核实", "en": "Not yet answered"},
+    "confirmed": {"zh": "信息无误", "en": "Confirmed"},
+    "corrected": {"zh": "已更正", "en": "Corrected"},
+}
+#: How corrected fields are named on pages and in the report.
+VERIFICATION_FIELD_LABELS: dict[str, dict[str, str]] = {
+    "status": {"zh": "状态", "en": "Status"},
+    "effective_date": {"zh": "状态变化日期", "en": "Effective from"},
+    "phone": {"zh": "联系电话", "en": "Phone"},
+    "address": {"zh": "住址", "en": "Address"},
+    "post": {"zh": "职务", "en": "Post"},
+    "unit_name": {"zh": "工作单位", "en": "Unit"},
+}
+
+# --- the working-day calendar ----------------------------------------------------------------
+
+#: What each kind of period is called, for the audit trail, the preview and the notifications.
+PERIOD_LABELS: dict[str, dict[str, str]] = {
+    "timer": {"zh": "本阶段截止时间", "en": "end of the stage"},
+    "notice": {"zh": "公示截止时间", "en": "end of the public notice"},
+    "consultation": {"zh": "部门回复期限", "en": "department's answer deadline"},
+    "verification": {"zh": "单位核实报送期限", "en": "unit's verification deadline"},
+}
+
+# --- the audit trail -------------------------------------------------------------------------
+
+#: How the keys of an audit event's before/after are named, where they are not a form's fields.
+AUDIT_KEY_LABELS: dict[str, dict[str, str]] = {
+    "state": {"zh": "状态", "en": "State"},
+    "version": {"zh": "版本", "en": "Version"},
+    "kind": {"zh": "奖项", "en": "Award kind"},
+    "effective_at": {"zh": "生效时间", "en": "Effective at"},
+    "objection_id": {"zh": "异议", "en": "Objection"},
+    "honour_record_id": {"zh": "档案记录", "en": "Honour record"},
+    "address": {"zh": "地址", "en": "Address"},
+    # The administration's records: organisations, users, campaigns, quotas.
+    "code": {"zh": "代码", "en": "Code"},
+    "name": {"zh": "名称", "en": "Name"},
+    "name_en": {"zh": "英文名称", "en": "Name in English"},
+    "parent": {"zh": "上级", "en": "Belongs to"},
+    "uscc": {"zh": "统一社会信用代码", "en": "Credit code"},
+    "contact": {"zh": "联系人", "en": "Contact"},
+    "active": {"zh": "启用", "en": "Active"},
+    "username": {"zh": "用户名", "en": "User name"},
+    "roles": {"zh": "角色", "en": "Roles"},
+    "workplace": {"zh": "工作单位", "en": "Works at"},
+    "person": {"zh": "个人信息", "en": "Person"},
+    "must_change_password": {"zh": "须改临时密码", "en": "Temporary password"},
+    "committee": {"zh": "组织", "en": "Organisation"},
+    "places": {"zh": "名额", "en": "Places"},
+    "year": {"zh": "年度", "en": "Year"},
+    "status": {"zh": "状态", "en": "Status"},
+    "awards": {"zh": "奖项", "en": "Awards"},
+    "judges": {"zh": "评审委员会", "en": "Selection committee"},
+    "nominations": {"zh": "随之调整的推荐", "en": "Nominations that followed"},
+}
+#: Where a key means something else for one kind of record.
+AUDIT_ENTITY_KEY_LABELS: dict[str, dict[str, dict[str, str]]] = {
+    "organisation": {"kind": {"zh": "组织类型", "en": "Kind of organisation"}},
+}
+
+
 def role_label(role: str | None) -> str:
     """Return the name of ``role`` in the current language."""
     return pick(ROLE_LABELS.get(role or "", role or ""))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy.orm import Session, object_session
 
-from nomination.actors import SystemActor, actor_fields
-from nomination.audit.chain import append_event
+from nomination.actors import SystemActor
+from nomination.audit.chain import Change, Entity, record_event
 from nomination.errors import Conflict, PermissionDenied
 from nomination.i18n import pick
 from nomination.permissions import can_administer
@@ -44,28 +44,7 @@ def check_fresh(
 
 
 def record(
-    session: Session,
-    actor: Any,
-    action: str,
-    entity: Any,
-    *,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    comment: str | None = None,
-    organisation_id: int | None = None,
-    campaign_id: int | None = None,
+    session: Session, actor: Any, action: str, entity: Entity, **change: Unpack[Change]
 ) -> None:
-    """Audit an administrative change of ``entity`` (its table names the entity's type)."""
-    append_event(
-        session,
-        action=action,
-        **actor_fields(actor),
-        role="admin",
-        organisation_id=organisation_id,
-        campaign_id=campaign_id,
-        entity_type=entity.__tablename__.removesuffix("_account"),
-        entity_id=entity.id,
-        before=before,
-        after=after,
-        comment=comment,
-    )
+    """Audit an administrative change of ``entity``."""
+    record_event(session, actor, action, entity, role="admin", **change)

@@ -21,9 +21,10 @@ from nomination.administration.authority import (
     require_admin,
 )
 from nomination.administration.checks import Problems
+from nomination.audit.chain import Entity
 from nomination.consultations.operations import check_rules
 from nomination.db import utcnow
-from nomination.errors import Conflict, InvalidData
+from nomination.errors import Conflict, InvalidData, require_valid
 from nomination.i18n import pick
 from nomination.models import (
     Campaign,
@@ -89,6 +90,10 @@ def fingerprint(campaign: Campaign) -> str:
     parts += [(a.kind, a.title, a.title_en, a.definition_hash) for a in campaign.awards]
     parts += [(j.user_id, j.chair) for j in campaign.judges]
     return digest(*parts)
+
+
+def _campaign_entity(campaign: Campaign) -> Entity:
+    return Entity("campaign", campaign.id, campaign.federation_id, campaign.id)
 
 
 def _check_fresh(campaign: Campaign, expected: str | None) -> None:
@@ -242,8 +247,7 @@ def create_campaign(
     )
     name = _check_identity(session, problems, year, name, None)
     _check_awards(awards, problems)
-    if problems:
-        raise InvalidData("the campaign has errors", fields=problems)
+    require_valid(problems, "the campaign has errors")
     campaign = Campaign(
         year=year,
         name=name,
@@ -265,9 +269,7 @@ def create_campaign(
         session,
         actor,
         "campaign.create",
-        campaign,
-        organisation_id=federation.id,
-        campaign_id=campaign.id,
+        _campaign_entity(campaign),
         after={
             "year": year,
             "name": name,
@@ -380,8 +382,7 @@ def update_campaign(
             "已有推荐,评选年度不能再改(取消推荐资格和已获荣誉都按年度判断)",
             "Nominations exist: the year cannot change (bars and prior honours go by year)",
         )
-    if problems:
-        raise InvalidData("the campaign has errors", fields=problems)
+    require_valid(problems, "the campaign has errors")
     wanted = {"year": year, "name": name, **settings}
     changed = [k for k, v in wanted.items() if getattr(campaign, k) != v]
     if not changed:
@@ -394,9 +395,7 @@ def update_campaign(
         session,
         actor,
         "campaign.update",
-        campaign,
-        organisation_id=campaign.federation_id,
-        campaign_id=campaign.id,
+        _campaign_entity(campaign),
         before=before,
         after={k: wanted[k] for k in changed},
     )
@@ -428,8 +427,7 @@ def set_awards(
                 f"「{award.title}」已有推荐,不能取消",
                 f"'{award.title_en or award.title}' has nominations: it cannot be dropped",
             )
-    if problems:
-        raise InvalidData("the awards have errors", fields=problems)
+    require_valid(problems, "the awards have errors")
     before = {a.kind: [a.title, a.title_en] for a in campaign.awards}
     for award in list(campaign.awards):
         if award.kind not in awards:
@@ -454,9 +452,7 @@ def set_awards(
         session,
         actor,
         "campaign.awards",
-        campaign,
-        organisation_id=campaign.federation_id,
-        campaign_id=campaign.id,
+        _campaign_entity(campaign),
         before={"awards": before},
         after={"awards": after, "pinned": {a.kind: a.definition_hash for a in campaign.awards}},
     )
@@ -503,9 +499,7 @@ def move_campaign(
         session,
         actor,
         f"campaign.{action}",
-        campaign,
-        organisation_id=campaign.federation_id,
-        campaign_id=campaign.id,
+        _campaign_entity(campaign),
         before={"status": source},
         after={"status": target, **({"pinned": pinned} if pinned else {})},
     )
@@ -573,8 +567,7 @@ def set_quota(
                 f"{committee.name}已占用 {used} 个名额,不能少于此数",
                 f"{committee.name_en or committee.name} holds {used} places already: not fewer",
             )
-    if problems:
-        raise InvalidData("the quota has errors", fields=problems)
+    require_valid(problems, "the quota has errors")
     quota = session.scalar(
         select(Quota).where(
             Quota.campaign_id == campaign.id,
@@ -592,9 +585,7 @@ def set_quota(
         session,
         actor,
         "quota.set",
-        quota,
-        organisation_id=committee.id,
-        campaign_id=campaign.id,
+        Entity("quota", quota.id, committee.id, campaign.id),
         before=before,
         after={"committee": committee.code, "kind": kind, "places": places},
     )
@@ -626,8 +617,7 @@ def bar_unit(
             "unit", "只能取消基层单位或工委的推荐资格", "Only units and committees are barred"
         )
     _whole(year, problems, "year", 2004, 2099)
-    if problems:
-        raise InvalidData("the bar has errors", fields=problems)
+    require_valid(problems, "the bar has errors")
     bar = UnitBar(organisation_id=unit.id, year=year, reason=reason, recorded_at=utcnow())
     session.add(bar)
     session.flush()
@@ -635,8 +625,7 @@ def bar_unit(
         session,
         actor,
         "unit.bar",
-        bar,
-        organisation_id=unit.id,
+        Entity("unit_bar", bar.id, unit.id),
         after={"unit": unit.code, "year": year, "reason": reason},
     )
     return bar
@@ -669,8 +658,7 @@ def lift_bar(bar: UnitBar, *, actor: Any, reason: str, campaign: Campaign | None
         session,
         actor,
         "unit.unbar",
-        bar,
-        organisation_id=before["unit_id"],
+        Entity("unit_bar", bar.id, before["unit_id"]),
         before=before,
         comment=reason,
     )
@@ -702,8 +690,7 @@ def set_judges(
         problems.say("members", "成员重复", "A member is named twice")
     if members and (chair is None or chair.id not in {u.id for u in members}):
         problems.say("chair", "主任委员须是评审委员会成员", "The chair must be one of the members")
-    if problems:
-        raise InvalidData("the selection committee has errors", fields=problems)
+    require_valid(problems, "the selection committee has errors")
     before = [[j.user.username, j.chair] for j in campaign.judges]
     wanted = {u.id: chair is not None and u.id == chair.id for u in members}
     # Rows are kept or changed in place: deleting and re-adding one member in one flush
@@ -724,9 +711,7 @@ def set_judges(
         session,
         actor,
         "campaign.judges",
-        campaign,
-        organisation_id=campaign.federation_id,
-        campaign_id=campaign.id,
+        _campaign_entity(campaign),
         before={"judges": before},
         after={"judges": after},
     )

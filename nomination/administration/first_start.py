@@ -19,12 +19,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from nomination.actors import SYSTEM
-from nomination.administration.checks import CODE, USERNAME
+from nomination.administration.checks import CODE, USERNAME, Problems
 from nomination.administration.organisations import create_organisation
 from nomination.administration.people import MIN_PASSWORD, create_user
-from nomination.audit.chain import append_event
+from nomination.audit.chain import Entity, record_event
 from nomination.db import utcnow
-from nomination.errors import Conflict, InvalidData
+from nomination.errors import Conflict, require_valid
 from nomination.i18n import pick
 from nomination.models import InstanceSettings, User
 
@@ -62,29 +62,25 @@ def set_up_errors(
     **_: Any,
 ) -> dict[str, list[str]]:
     """Return each wrong field of a set-up with its messages (empty: nothing is wrong)."""
-    fields: dict[str, list[str]] = {}
-
-    def say(name: str, zh: str, en: str) -> None:
-        fields.setdefault(name, []).append(pick({"zh": zh, "en": en}))
-
+    problems = Problems()
     if not CODE.fullmatch(federation_code):
-        say(
+        problems.say(
             "federation_code",
             "代码为 1–32 个字母、数字或 - _ .,例如 CY-ZGH",
             "1–32 letters, digits or - _ ., e.g. CY-ZGH",
         )
     if not federation_name.strip():
-        say("federation_name", "请填写总工会名称", "The federation's name is required")
+        problems.say("federation_name", "请填写总工会名称", "The federation's name is required")
     if not USERNAME.fullmatch(username):
-        say(
+        problems.say(
             "username",
             "用户名为 2–64 个字母、数字或 - _ .",
             "2–64 letters, digits or - _ .",
         )
     if not display_name.strip():
-        say("display_name", "请填写姓名", "The name is required")
+        problems.say("display_name", "请填写姓名", "The name is required")
     if len(password) < MIN_PASSWORD:
-        say(
+        problems.say(
             "password",
             f"密码至少 {MIN_PASSWORD} 个字符",
             f"At least {MIN_PASSWORD} characters",
@@ -92,10 +88,10 @@ def set_up_errors(
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        say("timezone", f"未知的时区「{timezone}」", f"Unknown time zone '{timezone}'")
+        problems.say("timezone", f"未知的时区「{timezone}」", f"Unknown time zone '{timezone}'")
     if not 0 <= closing_hour <= 23:
-        say("closing_hour", "截止时刻应为 0–23 点", "The closing hour is from 0 to 23")
-    return fields
+        problems.say("closing_hour", "截止时刻应为 0–23 点", "The closing hour is from 0 to 23")
+    return problems
 
 
 def set_up_instance(
@@ -129,8 +125,7 @@ def set_up_instance(
         timezone=timezone,
         closing_hour=closing_hour,
     )
-    if fields:
-        raise InvalidData("the set-up has errors", fields=fields)
+    require_valid(fields, "the set-up has errors")
     federation = create_organisation(
         session,
         actor=SYSTEM,
@@ -163,13 +158,11 @@ def set_up_instance(
         roles=[("admin", federation)],
     )
     settings.set_up_by_id = admin.id
-    append_event(
+    record_event(
         session,
-        action="instance.set_up",
-        actor_name=SYSTEM.name,
-        organisation_id=federation.id,
-        entity_type="instance",
-        entity_id=1,
+        SYSTEM,
+        "instance.set_up",
+        Entity("instance", 1, federation.id),
         after={
             "federation": federation_code,
             "administrator": username,

@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import func, literal, select, update
 from sqlalchemy.orm import Session, object_session
 
-from nomination.actors import actor_fields
 from nomination.administration.authority import (
     check_fresh,
     digest,
@@ -25,8 +24,8 @@ from nomination.administration.checks import (
     clean_phone,
     clean_uscc,
 )
-from nomination.audit.chain import append_event
-from nomination.errors import Conflict, InvalidData
+from nomination.audit.chain import Entity, organisation_entity, record_event
+from nomination.errors import Conflict, require_valid
 from nomination.i18n import pick
 from nomination.models import Campaign, Nomination, Organisation, Team
 from nomination.models.orgs import ORG_KINDS
@@ -161,8 +160,7 @@ def create_organisation(
         select(Organisation.id).where(func.lower(Organisation.code) == code.lower())
     ):
         problems.say("code", f"代码 {code} 已被使用", f"The code {code} is used already")
-    if problems:
-        raise InvalidData("the organisation has errors", fields=problems)
+    require_valid(problems, "the organisation has errors")
     org = Organisation(code=code, kind=kind, parent=parent, **clean)
     session.add(org)
     session.flush()
@@ -172,8 +170,7 @@ def create_organisation(
         session,
         actor,
         "organisation.create",
-        org,
-        organisation_id=org.id,
+        organisation_entity(org),
         after={
             "code": code,
             "name": clean["name"],
@@ -220,8 +217,7 @@ def update_organisation(
         contact_person=contact_person,
         contact_phone=contact_phone,
     )
-    if problems:
-        raise InvalidData("the organisation has errors", fields=problems)
+    require_valid(problems, "the organisation has errors")
     changed = [k for k, v in clean.items() if getattr(org, k) != v]
     if not changed:
         return []
@@ -234,8 +230,7 @@ def update_organisation(
         session,
         actor,
         "organisation.update",
-        org,
-        organisation_id=org.id,
+        organisation_entity(org),
         before={
             **{k: v for k, v in before.items() if k not in contact_keys},
             "contact": {k[8:]: before[k] for k in changed if k in contact_keys},
@@ -288,8 +283,7 @@ def move_organisation(
     reason = (reason or "").strip()
     if not reason:
         problems.say("reason", "请说明调整原因", "Give the reason")
-    if problems:
-        raise InvalidData("the move has errors", fields=problems)
+    require_valid(problems, "the move has errors")
     if org.parent_id == parent.id:
         return []
     before_parent = org.parent
@@ -309,8 +303,7 @@ def move_organisation(
         session,
         actor,
         "organisation.move",
-        org,
-        organisation_id=org.id,
+        organisation_entity(org),
         before={"parent": before_parent.code if before_parent else None},
         after={"parent": parent.code, "nominations": following},
         comment=reason,
@@ -330,8 +323,7 @@ def set_organisation_active(
     reason = (reason or "").strip()
     if not reason:
         problems.say("reason", "请说明原因", "Give the reason")
-    if problems:
-        raise InvalidData("the change has errors", fields=problems)
+    require_valid(problems, "the change has errors")
     if org.active == active:
         raise Conflict(
             pick({"zh": "该组织已启用", "en": "The organisation is active already"})
@@ -368,8 +360,7 @@ def set_organisation_active(
         session,
         actor,
         "organisation.activate" if active else "organisation.deactivate",
-        org,
-        organisation_id=org.id,
+        organisation_entity(org),
         before={"active": not active},
         after={"active": active, "open_nominations": open_nominations(session, org)},
         comment=reason,
@@ -382,13 +373,11 @@ def create_team(session: Session, *, actor: Any, unit: Organisation, code: str, 
     team = Team(code=code, name=name, unit=unit)
     session.add(team)
     session.flush()
-    append_event(
+    record_event(
         session,
-        action="team.create",
-        **actor_fields(actor),
-        organisation_id=unit.id,
-        entity_type="team",
-        entity_id=team.id,
+        actor,
+        "team.create",
+        Entity("team", team.id, unit.id),
         after={"code": code, "name": name, "unit": unit.code},
     )
     return team

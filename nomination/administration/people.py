@@ -24,8 +24,9 @@ from nomination.administration.authority import (
     require_admin,
 )
 from nomination.administration.checks import USERNAME, Problems, check_name, clean_email
+from nomination.audit.chain import Entity
 from nomination.db import utcnow
-from nomination.errors import Conflict, InvalidData
+from nomination.errors import Conflict, InvalidData, require_valid
 from nomination.i18n import pick
 from nomination.labels import ROLE_LABELS
 from nomination.models import ApiToken, Organisation, RoleAssignment, User
@@ -167,8 +168,7 @@ def create_user(
         problems.say(
             "password", f"密码至少 {MIN_PASSWORD} 个字符", f"At least {MIN_PASSWORD} characters"
         )
-    if problems:
-        raise InvalidData("the user has errors", fields=problems)
+    require_valid(problems, "the user has errors")
     user = User(username=username, display_name=display_name, email=email, workplace=workplace)
     if password_hash is not None:
         user.password_hash = password_hash
@@ -184,7 +184,7 @@ def create_user(
         session,
         actor,
         "user.create",
-        user,
+        Entity("user", user.id),
         after={
             "username": username,
             "roles": _role_list(roles),
@@ -239,8 +239,7 @@ def update_user(
     display_name = check_name(display_name, problems, "display_name", 100)
     email = clean_email(email, problems)
     role_problems(roles, problems)
-    if problems:
-        raise InvalidData("the user has errors", fields=problems)
+    require_valid(problems, "the user has errors")
     old_roles = [(r.role, r.organisation) for r in user.roles]
     changed = []
     if display_name != user.display_name:
@@ -273,7 +272,7 @@ def update_user(
         session,
         actor,
         "user.update",
-        user,
+        Entity("user", user.id),
         before=before,
         after={
             "roles": _role_list(roles),
@@ -311,7 +310,7 @@ def set_user_active(
         session,
         actor,
         "user.activate" if active else "user.deactivate",
-        user,
+        Entity("user", user.id),
         before={"active": not active},
         after={"active": active},
         comment=reason,
@@ -349,7 +348,7 @@ def issue_temporary_password(user: User, *, actor: Any) -> str:
         session,
         actor,
         "user.temporary_password",
-        user,
+        Entity("user", user.id),
         after={"must_change_password": True},
     )
     return password
@@ -372,12 +371,7 @@ def password_link_token(user: User, *, actor: Any) -> str:
     # As with a printed password, the old one and every token stop working now: the account
     # gets a password nobody knows until the link sets one.
     change_password(user, actor=actor, password=secrets.token_urlsafe(32))
-    record(
-        session,
-        actor,
-        "user.password_link",
-        user,
-    )
+    record(session, actor, "user.password_link", Entity("user", user.id))
     return _serializer().dumps([user.id, _hash_digest(user)])
 
 
@@ -447,7 +441,7 @@ def revoke_token(token: ApiToken, *, actor: Any) -> bool:
         session,
         actor,
         "token.revoke",
-        token,
+        Entity("api_token", token.id),
         after={"user": token.user.username, "name": token.name},
     )
     return True

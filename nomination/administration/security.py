@@ -17,9 +17,8 @@ import segno
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
-from nomination.actors import actor_fields
 from nomination.administration.authority import require_admin
-from nomination.audit.chain import append_event
+from nomination.audit.chain import Entity, record_event
 from nomination.db import utcnow
 from nomination.errors import InvalidData
 from nomination.i18n import pick
@@ -54,13 +53,12 @@ def set_totp_roles(session: Session, *, actor: Any, roles: list[str]) -> None:
     before = sorted(settings.totp_roles or [])
     settings.totp_roles = sorted(set(roles))
     session.flush()
-    append_event(
+    record_event(
         session,
-        action="security.totp_roles",
-        **actor_fields(actor),
+        actor,
+        "security.totp_roles",
+        Entity("instance", 1),
         role="admin",
-        entity_type="instance",
-        entity_id=1,
         before={"roles": before},
         after={"roles": settings.totp_roles},
     )
@@ -129,14 +127,7 @@ def confirm_enrolment(user: User, code: str, *, now: datetime | None = None) -> 
     user.totp_last_step = step
     user.totp_confirmed_at = now
     codes = _new_recovery_codes(session, user)
-    append_event(
-        session,
-        action="auth.totp_enrol",
-        actor_id=user.id,
-        actor_name=user.name,
-        entity_type="user",
-        entity_id=user.id,
-    )
+    record_event(session, user, "auth.totp_enrol", Entity("user", user.id))
     return codes
 
 
@@ -191,11 +182,4 @@ def remove_second_factor(user: User, *, actor: Any) -> None:
         session.delete(old)
     user.rotate_session()
     session.flush()
-    append_event(
-        session,
-        action="auth.totp_remove",
-        **actor_fields(actor),
-        role="admin",
-        entity_type="user",
-        entity_id=user.id,
-    )
+    record_event(session, actor, "auth.totp_remove", Entity("user", user.id), role="admin")

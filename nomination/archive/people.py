@@ -18,11 +18,10 @@ from sqlalchemy.orm import Session
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
-from nomination.actors import actor_fields
-from nomination.audit.chain import append_event
+from nomination.audit.chain import Entity, record_event
 from nomination.db import utcnow
 from nomination.engine.core import stale_is_conflict
-from nomination.errors import Conflict, InvalidData
+from nomination.errors import Conflict, InvalidData, require_valid
 from nomination.models import (
     ArchivePerson,
     HonourRecord,
@@ -82,6 +81,27 @@ def _snapshot(person: ArchivePerson) -> dict[str, Any]:
     return out
 
 
+def _person_entity(person: ArchivePerson) -> Entity:
+    return Entity("archive_person", person.id, person.unit_id)
+
+
+def _studio_entity(studio: Studio) -> Entity:
+    return Entity("archive_studio", studio.id, studio.unit_id)
+
+
+def _check_choice(
+    errors: dict[str, list[str]], name: str, value: Any, choices: tuple[str, ...]
+) -> None:
+    if value not in choices:
+        errors[name] = ["one of " + ", ".join(choices)]
+
+
+def _check_past(errors: dict[str, list[str]], name: str, day: date, now: datetime) -> None:
+    # A day's grace: the local date may be a day ahead of the UTC one.
+    if day > now.date() + timedelta(days=1):
+        errors[name] = ["must not be in the future"]
+
+
 def _coerce(name: str, value: Any) -> Any:
     if name == "birth_date" and isinstance(value, str) and value:
         return date.fromisoformat(value)
@@ -137,13 +157,11 @@ def find_or_create_person(
             note="created",
         )
     )
-    append_event(
+    record_event(
         session,
-        action="archive.person_create",
-        **actor_fields(actor),
-        organisation_id=person.unit_id,
-        entity_type="archive_person",
-        entity_id=person.id,
+        actor,
+        "archive.person_create",
+        _person_entity(person),
         after={"fields": _snapshot(person), "version": person.version},
         now=now,
     )
@@ -187,13 +205,11 @@ def update_person(
             note=note,
         )
     )
-    append_event(
+    record_event(
         session,
-        action="archive.person_update",
-        **actor_fields(actor),
-        organisation_id=person.unit_id,
-        entity_type="archive_person",
-        entity_id=person.id,
+        actor,
+        "archive.person_update",
+        _person_entity(person),
         before={k: v[0] for k, v in diff.items()},
         after={**{k: v[1] for k, v in diff.items()}, "version": person.version},
         comment=note,
@@ -214,16 +230,13 @@ def report_status(
     now: datetime | None = None,
 ) -> PersonStatus:
     """Add a dated status entry (never changing an earlier one) and make it current."""
-    errors: dict[str, list[str]] = {}
-    if status not in PERSON_STATUSES:
-        errors["status"] = ["one of " + ", ".join(PERSON_STATUSES)]
     now = now or utcnow()
-    if effective_date > now.date() + timedelta(days=1):
-        errors["effective_date"] = ["must not be in the future"]
+    errors: dict[str, list[str]] = {}
+    _check_choice(errors, "status", status, PERSON_STATUSES)
+    _check_past(errors, "effective_date", effective_date, now)
     if known_date is not None and known_date < effective_date:
         errors["known_date"] = ["must not be before the effective date"]
-    if errors:
-        raise InvalidData("some fields are invalid", fields=errors)
+    require_valid(errors)
     entry = PersonStatus(
         person=person,
         status=status,
@@ -241,13 +254,11 @@ def report_status(
     person.status = latest.status
     with stale_is_conflict():
         session.flush()
-    append_event(
+    record_event(
         session,
-        action="archive.status_report",
-        **actor_fields(actor),
-        organisation_id=person.unit_id,
-        entity_type="archive_person",
-        entity_id=person.id,
+        actor,
+        "archive.status_report",
+        _person_entity(person),
         after={
             "status": status,
             "effective_date": effective_date.isoformat(),
@@ -280,10 +291,9 @@ def record_service(
     now: datetime | None = None,
 ) -> PersonService:
     """Record a service given to the person (health check, recuperation, aid, visit)."""
-    if kind not in SERVICE_KINDS:
-        raise InvalidData(
-            "unknown service", fields={"kind": ["one of " + ", ".join(SERVICE_KINDS)]}
-        )
+    errors: dict[str, list[str]] = {}
+    _check_choice(errors, "kind", kind, SERVICE_KINDS)
+    require_valid(errors, "unknown service")
     now = now or utcnow()
     service = PersonService(
         person=person,
@@ -296,13 +306,11 @@ def record_service(
     )
     session.add(service)
     session.flush()
-    append_event(
+    record_event(
         session,
-        action="archive.service",
-        **actor_fields(actor),
-        organisation_id=person.unit_id,
-        entity_type="archive_person",
-        entity_id=person.id,
+        actor,
+        "archive.service",
+        _person_entity(person),
         # The amount as text: the audit record refuses floats, and JSON has no decimals.
         after={
             "kind": kind,
@@ -472,13 +480,11 @@ def merge_people(
         into.status = latest.status
     with stale_is_conflict():
         session.flush()
-    append_event(
+    record_event(
         session,
-        action="archive.person_merge",
-        **actor_fields(actor),
-        organisation_id=into.unit_id,
-        entity_type="archive_person",
-        entity_id=duplicate.id,
+        actor,
+        "archive.person_merge",
+        Entity("archive_person", duplicate.id, into.unit_id),
         after={"into": into.id, **moved, "version": duplicate.version},
         comment=note,
         now=now,
@@ -533,12 +539,11 @@ def create_studio(
     name = (name or "").strip()
     if not name:
         errors["name"] = ["required"]
-    if level is not None and level not in HONOUR_LEVELS:
-        errors["level"] = ["one of " + ", ".join(HONOUR_LEVELS)]
+    if level is not None:
+        _check_choice(errors, "level", level, HONOUR_LEVELS)
     if unit is not None and not unit.path.startswith(federation.path):
         errors["unit_id"] = ["not a unit of this federation"]
-    if errors:
-        raise InvalidData("some fields are invalid", fields=errors)
+    require_valid(errors)
     _in_archive(leader, federation.id, "leader_id")
     now = now or utcnow()
     studio = Studio(
@@ -552,13 +557,11 @@ def create_studio(
     )
     session.add(studio)
     session.flush()
-    append_event(
+    record_event(
         session,
-        action="archive.studio_create",
-        **actor_fields(actor),
-        organisation_id=unit.id if unit else federation.id,
-        entity_type="archive_studio",
-        entity_id=studio.id,
+        actor,
+        "archive.studio_create",
+        Entity("archive_studio", studio.id, unit.id if unit else federation.id),
         after={
             "name": name,
             "unit_id": studio.unit_id,
@@ -601,13 +604,11 @@ def add_studio_member(
     )
     session.add(member)
     session.flush()
-    append_event(
+    record_event(
         session,
-        action="archive.studio_member_add",
-        **actor_fields(actor),
-        organisation_id=studio.unit_id,
-        entity_type="archive_studio",
-        entity_id=studio.id,
+        actor,
+        "archive.studio_member_add",
+        _studio_entity(studio),
         after={
             "member_id": member.id,
             "person_id": member.person_id,
@@ -632,12 +633,9 @@ def record_inspection(
     """Record an inspection of a studio (考核, 复查) and its result."""
     now = now or utcnow()
     errors: dict[str, list[str]] = {}
-    if result not in INSPECTION_RESULTS:
-        errors["result"] = ["one of " + ", ".join(INSPECTION_RESULTS)]
-    if inspected_on > now.date() + timedelta(days=1):
-        errors["inspected_on"] = ["must not be in the future"]
-    if errors:
-        raise InvalidData("some fields are invalid", fields=errors)
+    _check_choice(errors, "result", result, INSPECTION_RESULTS)
+    _check_past(errors, "inspected_on", inspected_on, now)
+    require_valid(errors)
     inspection = StudioInspection(
         studio=studio,
         inspected_on=inspected_on,
@@ -648,13 +646,11 @@ def record_inspection(
     )
     session.add(inspection)
     session.flush()
-    append_event(
+    record_event(
         session,
-        action="archive.studio_inspection",
-        **actor_fields(actor),
-        organisation_id=studio.unit_id,
-        entity_type="archive_studio",
-        entity_id=studio.id,
+        actor,
+        "archive.studio_inspection",
+        _studio_entity(studio),
         after={"inspection_id": inspection.id, "date": inspected_on, "result": result},
         comment=note,
         now=now,

@@ -17,9 +17,10 @@ from sqlalchemy import CursorResult, Select, or_, select, update
 from sqlalchemy.orm import Session
 
 from nomination import engine
-from nomination.actors import actor_fields
-from nomination.audit.chain import Personal, append_event, subject_key
-from nomination.db import local_today, utcnow
+from nomination.archive import cases
+from nomination.archive.cases import transition_case as transition_case
+from nomination.audit.chain import Personal, case_entity, record_event, subject_key
+from nomination.db import local_today, locked, utcnow
 from nomination.definitions.forms import validate
 from nomination.errors import (
     Conflict,
@@ -28,6 +29,7 @@ from nomination.errors import (
     OperationError,
     OutOfScope,
     PermissionDenied,
+    require_valid,
 )
 from nomination.i18n import pick
 from nomination.models import (
@@ -45,6 +47,7 @@ from nomination.permissions import (
     case_scope,
     concerned_unit,
     has_role_over,
+    in_subtrees,
     proposer_kind,
     role_paths,
 )
@@ -89,12 +92,9 @@ def visible_cases(user: Any, *, state: str | None = None) -> Select:
 
 def load_case(session: Session, case_id: int, user: Any) -> ArchiveCase:
     """Return the revocation case if ``user`` may read it; NotFound or OutOfScope (404) if not."""
-    case = session.get(ArchiveCase, case_id)
-    if case is None or case.kind != "revocation":
-        raise NotFound("no such case")
-    if not can_view_case(user, case):
-        raise OutOfScope("no such case")
-    return case
+    return cases.load_case(
+        session, case_id, user, kind="revocation", can_view=can_view_case, what="case"
+    )
 
 
 def load_honour(session: Session, honour_id: int, user: Any) -> HonourRecord:
@@ -158,7 +158,7 @@ def honours_of_decision(session: Session, decision_number: str, user: Any) -> li
             .where(
                 HonourRecord.decision_number == decision_number,
                 HonourRecord.status == "active",
-                or_(*(Organisation.path.startswith(p) for p in paths)),
+                in_subtrees(paths),
             )
             .order_by(HonourRecord.id)
         )
@@ -170,7 +170,7 @@ def proposable_honours(
 ) -> list[HonourRecord]:
     """Return active honours ``user`` may propose revoking whose holder or decision matches."""
     text = text.strip()
-    paths = [p for role, _kind in PROPOSERS for p in role_paths(user, role)]
+    paths = role_paths(user, *(role for role, _kind in PROPOSERS))
     if not text or not paths:
         return []
     rows = session.scalars(
@@ -182,7 +182,7 @@ def proposable_honours(
                 HonourRecord.holder_name.contains(text, autoescape=True),
                 HonourRecord.decision_number == text,
             ),
-            or_(*(Organisation.path.startswith(p) for p in paths)),
+            in_subtrees(paths),
         )
         .order_by(HonourRecord.year.desc(), HonourRecord.id)
         .limit(limit)
@@ -214,12 +214,7 @@ def _create_case(
     # Lock the honour while looking for an open case, so that two proposals made at the same
     # moment cannot both pass the check (PostgreSQL; SQLite serialises writers anyway).
     # Re-read under the lock: a decision committed meanwhile may have revoked it already.
-    session.scalars(
-        select(HonourRecord)
-        .where(HonourRecord.id == honour.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+    locked(session, honour)
     existing = open_case(session, honour)
     if existing is not None:
         raise Conflict("a revocation of this honour is already under way", case_id=existing.id)
@@ -230,8 +225,7 @@ def _create_case(
         raise InvalidData("the honour names neither a unit nor a holder")
     wf = engine.pin_definition(session, WORKFLOW)
     clean, errors = validate(wf.nominee_form, data)
-    if errors:
-        raise InvalidData("some fields are invalid", fields=errors)
+    require_valid(errors)
     case_data: dict[str, Any] = {**clean, "proposed_by": proposed_by}
     if rescinds:
         case_data["rescinds"] = rescinds
@@ -251,14 +245,12 @@ def _create_case(
     session.add(case)
     session.flush()
     # The grounds and facts may describe offences: kept as personal values of the case.
-    append_event(
+    record_event(
         session,
-        action="case.create",
-        **actor_fields(actor),
+        actor,
+        "case.create",
+        case_entity(case),
         role=role,
-        organisation_id=unit.id,
-        entity_type="case",
-        entity_id=case.id,
         after={
             "kind": "revocation",
             "state": case.state,
@@ -306,18 +298,6 @@ def propose(
     )
 
 
-def transition_case(
-    case: ArchiveCase,
-    *,
-    actor: Any,
-    trigger: str,
-    version: int | None,
-    data: dict[str, Any] | None = None,
-) -> ArchiveCase:
-    """Fire ``trigger`` on ``case`` as ``actor`` (the engine checks, changes and audits)."""
-    return engine.fire(case, trigger, actor, version=version, data=data)
-
-
 # --- items given back ------------------------------------------------------------------------
 
 
@@ -353,14 +333,12 @@ def record_return(
     session.refresh(item)
     if not changed:
         raise Conflict("this item has already been recorded as returned")
-    append_event(
+    record_event(
         session,
-        action="case.return_item",
-        **actor_fields(actor),
+        actor,
+        "case.return_item",
+        case_entity(case),
         role="federation_reviewer",
-        organisation_id=case.unit_id,
-        entity_type="case",
-        entity_id=case.id,
         after={
             "item": item.item,
             "item_id": item.id,
@@ -424,8 +402,7 @@ def rescind_decision(
     assert decision is not None and decision.form, "a revocation is decided with a form"
     decision_form = wf.forms[decision.form]
     errors.update(validate(decision_form, revocation)[1])
-    if errors:
-        raise InvalidData("some fields are invalid", fields=errors)
+    require_valid(errors)
     honours = honours_of_decision(session, decision_number, actor)
     if not honours:
         raise NotFound("no active honour was conferred by this decision")

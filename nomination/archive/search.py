@@ -56,7 +56,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, selectinload
 
 from nomination.archive.people import pinyin_keys
-from nomination.errors import InvalidData
+from nomination.errors import require_valid
 from nomination.i18n import pick
 from nomination.labels import (
     HONOUR_LEVEL_LABELS,
@@ -65,7 +65,13 @@ from nomination.labels import (
 )
 from nomination.models import ArchivePerson, HonourRecord, Organisation
 from nomination.models.archive import HONOUR_LEVELS, HONOUR_TYPES, PERSON_STATUSES
-from nomination.permissions import ARCHIVE_MANAGERS, ARCHIVE_READERS, archive_scope, role_paths
+from nomination.permissions import (
+    ARCHIVE_MANAGERS,
+    ARCHIVE_READERS,
+    archive_scope,
+    in_subtrees,
+    role_paths,
+)
 
 #: Page size when none is given, and the largest page.
 DEFAULT_LIMIT = 50
@@ -235,8 +241,7 @@ def check_filters(
         unit_id=whole("unit_id", unit_id, 1, 2**31 - 1),
         honour_type=one_of("honour_type", honour_type, HONOUR_TYPES),
     )
-    if errors:
-        raise InvalidData("some filters are invalid", fields=errors)
+    require_valid(errors, "some filters are invalid")
     return filters
 
 
@@ -275,7 +280,7 @@ def person_scope(user: Any) -> ColumnElement[bool]:
     working there or holding an honour of theirs.
     """
     clauses: list[ColumnElement[bool]] = []
-    paths = [p for role in (*ARCHIVE_MANAGERS, *ARCHIVE_READERS) for p in role_paths(user, role)]
+    paths = role_paths(user, *ARCHIVE_MANAGERS, *ARCHIVE_READERS)
     if paths:
         clauses.append(ArchivePerson.federation_id.in_(_under(paths)))
     units = role_paths(user, "unit_submitter")
@@ -494,7 +499,7 @@ def visible_units(session: Session, user: Any) -> list[Organisation]:
             select(Organisation)
             .where(
                 Organisation.kind.in_(("committee", "unit")),
-                or_(*(Organisation.path.startswith(p) for p in paths)),
+                in_subtrees(paths),
             )
             .order_by(Organisation.path)
         )
@@ -504,7 +509,7 @@ def visible_units(session: Session, user: Any) -> list[Organisation]:
 def _scope_paths(user: Any) -> list[str]:
     """Return the subtrees over which ``user`` reads the archive."""
     roles = (*ARCHIVE_MANAGERS, *ARCHIVE_READERS, "unit_submitter", "committee_reviewer")
-    return sorted({p for role in roles for p in role_paths(user, role)})
+    return sorted(set(role_paths(user, *roles)))
 
 
 # --- statistics ------------------------------------------------------------------------------

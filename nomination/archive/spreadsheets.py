@@ -36,7 +36,6 @@ from sqlalchemy.orm import Session, selectinload
 from stdnum.cn import ric
 
 from nomination import engine, spreadsheets, uploads
-from nomination.actors import actor_fields
 from nomination.archive.people import (
     find_or_create_person,
     level_of_title,
@@ -46,11 +45,11 @@ from nomination.archive.people import (
     report_status,
 )
 from nomination.archive.search import LEVEL_LABELS, STATUS_LABELS, TYPE_LABELS, Filters, matching
-from nomination.audit.chain import append_event
+from nomination.audit.chain import Entity, organisation_entity, record_event
 from nomination.db import utcnow
 from nomination.errors import InvalidData, PermissionDenied
 from nomination.i18n import pick
-from nomination.labels import HONOUR_STATUS_LABELS
+from nomination.labels import GENDER_LABELS, HONOUR_STATUS_LABELS
 from nomination.models import ArchivePerson, Campaign, CampaignAward, HonourRecord, Organisation
 from nomination.permissions import can_manage_archive
 from nomination.spreadsheets import (
@@ -139,7 +138,6 @@ PERSON_KEYS = (
     "status",
     "phone",
 )
-GENDER_LABELS = {"male": {"zh": "男", "en": "Male"}, "female": {"zh": "女", "en": "Female"}}
 #: The types a person's honour may have (certificates and pioneer titles go to units, teams).
 PERSON_TYPES = ("medal", "model_worker")
 
@@ -761,13 +759,11 @@ def commit(
         for r in person_rows:
             honour = _add_honour(session, person, r, unit_id, actor=actor, now=now)
             result.honours.append(honour.id)
-    append_event(
+    record_event(
         session,
-        action="archive.import",
-        **actor_fields(actor),
-        organisation_id=federation.id,
-        entity_type="organisation",
-        entity_id=federation.id,
+        actor,
+        "archive.import",
+        organisation_entity(federation),
         after={
             "file_sha256": file_sha256,
             "rows": len(rows),
@@ -810,13 +806,11 @@ def _add_honour(
     )
     session.add(honour)
     session.flush()
-    append_event(
+    record_event(
         session,
-        action="archive.honour_import",
-        **actor_fields(actor),
-        organisation_id=unit_id,
-        entity_type="archive_person",
-        entity_id=person.id,
+        actor,
+        "archive.honour_import",
+        Entity("archive_person", person.id, unit_id),
         after={
             "honour_record_id": honour.id,
             "title": honour.title,

@@ -18,18 +18,26 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import flag_modified
 
-from nomination import engine
-from nomination.actors import actor_fields
+from nomination import engine, labels
+from nomination.archive import cases
+from nomination.archive.cases import transition_case as transition_case
 from nomination.archive.people import mask_id_number
-from nomination.audit.chain import Personal, append_event, subject_key
-from nomination.db import utcnow
+from nomination.audit.chain import Entity, Personal, case_entity, record_event, subject_key
+from nomination.db import locked, rows_where, utcnow
 from nomination.definitions.forms import validate
 from nomination.engine.core import stale_is_conflict
-from nomination.errors import Conflict, InvalidData, NotFound, OutOfScope, PermissionDenied
+from nomination.errors import (
+    Conflict,
+    InvalidData,
+    NotFound,
+    OutOfScope,
+    PermissionDenied,
+    require_valid,
+)
 from nomination.i18n import tr
 from nomination.labels import PERSON_STATUS_LABELS
 from nomination.models import (
@@ -45,6 +53,7 @@ from nomination.permissions import (
     can_follow_verification,
     can_open_verification,
     can_view_verification_case,
+    in_subtrees,
     is_user,
     role_paths,
 )
@@ -59,28 +68,10 @@ MAX_LENGTHS = {"address": 300, "post": 200, "unit_name": 200}
 OUTCOMES = ("confirmed", "corrected")
 #: States in which a unit's part counts as done (not overdue).
 DONE_STATES = ("submitted", "accepted")
-
-ROUND_STATUS_LABELS = {
-    "open": {"zh": "核查中", "en": "Open"},
-    "closed": {"zh": "已结束", "en": "Closed"},
-}
-OUTCOME_LABELS = {
-    None: {"zh": "待核实", "en": "Not yet answered"},
-    "confirmed": {"zh": "信息无误", "en": "Confirmed"},
-    "corrected": {"zh": "已更正", "en": "Corrected"},
-}
-#: How corrected fields are named on pages and in the report.
-FIELD_LABELS = {
-    "status": {"zh": "状态", "en": "Status"},
-    "effective_date": {"zh": "状态变化日期", "en": "Effective from"},
-    "phone": {"zh": "联系电话", "en": "Phone"},
-    "address": {"zh": "住址", "en": "Address"},
-    "post": {"zh": "职务", "en": "Post"},
-    "unit_name": {"zh": "工作单位", "en": "Unit"},
-}
-
-
-# --- who may do what -------------------------------------------------------------------------
+# The pages read the names here; they live in nomination.labels.
+ROUND_STATUS_LABELS = labels.VERIFICATION_STATUS_LABELS
+OUTCOME_LABELS = labels.VERIFICATION_OUTCOME_LABELS
+FIELD_LABELS = labels.VERIFICATION_FIELD_LABELS
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -105,14 +96,14 @@ def federations_of(session: Session, user: Any) -> list[Organisation]:
 
 def visible_rounds(session: Session, user: Any) -> list[VerificationRound]:
     """Return the rounds ``user`` follows for a federation, newest first."""
-    paths = [p for role in ROUND_FOLLOWERS for p in role_paths(user, role)]
+    paths = role_paths(user, *ROUND_FOLLOWERS)
     if not is_user(user) or not paths:
         return []
     return list(
         session.scalars(
             select(VerificationRound)
             .join(Organisation, VerificationRound.federation_id == Organisation.id)
-            .where(or_(*(Organisation.path.startswith(p) for p in paths)))
+            .where(in_subtrees(paths))
             .order_by(VerificationRound.year.desc(), VerificationRound.id.desc())
         )
     )
@@ -130,7 +121,7 @@ def unit_cases(session: Session, user: Any) -> list[ArchiveCase]:
             .join(VerificationRound, ArchiveCase.verification_round_id == VerificationRound.id)
             .where(
                 ArchiveCase.kind == "verification",
-                or_(*(Organisation.path.startswith(p) for p in paths)),
+                in_subtrees(paths),
             )
             .order_by(VerificationRound.year.desc(), Organisation.path, ArchiveCase.id)
         )
@@ -150,12 +141,14 @@ def load_round(session: Session, round_id: int, user: Any) -> VerificationRound:
 
 def load_case(session: Session, case_id: int, user: Any) -> ArchiveCase:
     """Return the verification case if ``user`` may read it; 404 alike if absent or not theirs."""
-    case = session.get(ArchiveCase, case_id)
-    if case is None or case.kind != "verification":
-        raise NotFound("no such verification case")
-    if not can_view_verification_case(user, case):
-        raise OutOfScope("no such verification case")
-    return case
+    return cases.load_case(
+        session,
+        case_id,
+        user,
+        kind="verification",
+        can_view=can_view_verification_case,
+        what="verification case",
+    )
 
 
 def load_entry(session: Session, case: ArchiveCase, entry_id: int) -> VerificationEntry:
@@ -180,13 +173,7 @@ def cases_of(session: Session, round_: VerificationRound) -> list[ArchiveCase]:
 
 def entries_of(session: Session, case: ArchiveCase) -> list[VerificationEntry]:
     """Return the case's entries with their people, in the order they were listed."""
-    return list(
-        session.scalars(
-            select(VerificationEntry)
-            .where(VerificationEntry.case_id == case.id)
-            .order_by(VerificationEntry.id)
-        )
-    )
+    return rows_where(session, VerificationEntry.case_id, case.id)
 
 
 def counts(session: Session, round_: VerificationRound) -> dict[int, dict[str, int]]:
@@ -265,6 +252,10 @@ def _people_by_unit(
     return list(units.values())
 
 
+def _round_entity(round_: VerificationRound) -> Entity:
+    return Entity("verification_round", round_.id, round_.federation_id)
+
+
 def open_round(
     session: Session,
     federation: Organisation,
@@ -284,12 +275,7 @@ def open_round(
     if not can_open_verification(actor, federation):
         raise PermissionDenied("only the federation's reviewers open verification rounds")
     # Rounds are opened one at a time per federation: lock its row, then look.
-    session.scalars(
-        select(Organisation)
-        .where(Organisation.id == federation.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+    locked(session, federation)
     errors: dict[str, list[str]] = {}
     if not isinstance(year, int) or not 2000 <= year <= 2100:
         errors["year"] = [tr("年度应在 2000 至 2100 之间", "A year from 2000 to 2100")]
@@ -304,8 +290,7 @@ def open_round(
         errors["due_date"] = [tr("请填写截止日期", "Give the due date")]
     elif due_date < today:
         errors["due_date"] = [tr("截止日期不能早于今天", "The due date cannot be in the past")]
-    if errors:
-        raise InvalidData("some fields are invalid", fields=errors)
+    require_valid(errors)
     if session.scalar(
         select(VerificationRound.id).where(
             VerificationRound.federation_id == federation.id, VerificationRound.status == "open"
@@ -348,14 +333,12 @@ def open_round(
         session.add_all(VerificationEntry(case_id=case.id, person_id=p.id) for p in people)
         session.flush()
         opened.append((case, people))
-        append_event(
+        record_event(
             session,
-            action="verification.case_open",
-            **actor_fields(actor),
+            actor,
+            "verification.case_open",
+            case_entity(case),
             role="federation_reviewer",
-            organisation_id=unit.id,
-            entity_type="case",
-            entity_id=case.id,
             after={
                 "kind": "verification",
                 "round": round_.id,
@@ -366,14 +349,12 @@ def open_round(
             },
             now=now,
         )
-    append_event(
+    record_event(
         session,
-        action="verification_round.open",
-        **actor_fields(actor),
+        actor,
+        "verification_round.open",
+        _round_entity(round_),
         role="federation_reviewer",
-        organisation_id=federation.id,
-        entity_type="verification_round",
-        entity_id=round_.id,
         after={
             "year": year,
             "due_date": due_date,
@@ -546,8 +527,7 @@ def answer_entry(
     if outcome == "corrected":
         today = engine.calendar().local(now).date()
         clean, errors = clean_corrections(person, corrections or {}, today)
-        if errors:
-            raise InvalidData("some fields are invalid", fields=errors)
+        require_valid(errors)
         if not clean:
             raise InvalidData(
                 "nothing differs from the record",
@@ -569,14 +549,12 @@ def answer_entry(
     flag_modified(case, "data")
     with stale_is_conflict():
         session.flush()
-    append_event(
+    record_event(
         session,
-        action="verification.answer",
-        **actor_fields(actor),
+        actor,
+        "verification.answer",
+        case_entity(case),
         role="unit_submitter",
-        organisation_id=case.unit_id,
-        entity_type="case",
-        entity_id=case.id,
         before=before,
         after={
             "person_id": person.id,
@@ -608,8 +586,7 @@ def update_case_data(
     _still_open(session, case)
     wf = engine.workflow_for(case)
     clean, errors = validate(wf.nominee_form, data, strict=False)
-    if errors:
-        raise InvalidData("some fields are invalid", fields=errors)
+    require_valid(errors)
     old = dict(case.data or {})
     changed = sorted(k for k in set(old) | set(clean) if old.get(k) != clean.get(k))
     if not changed:
@@ -617,33 +594,18 @@ def update_case_data(
     case.data = clean
     with stale_is_conflict():
         session.flush()
-    append_event(
+    record_event(
         session,
-        action="verification.case_update",
-        **actor_fields(actor),
+        actor,
+        "verification.case_update",
+        case_entity(case),
         role="unit_submitter",
-        organisation_id=case.unit_id,
-        entity_type="case",
-        entity_id=case.id,
         before={"data": {k: old.get(k) for k in changed}},
         after={"data": {k: clean.get(k) for k in changed}, "version": case.version},
         now=now,
         personal=Personal(subject_key("case", case.id), (("before", "data"), ("after", "data"))),
     )
     return changed
-
-
-def transition_case(
-    case: ArchiveCase,
-    *,
-    actor: Any,
-    trigger: str,
-    version: int | None,
-    data: dict[str, Any] | None = None,
-    now: datetime | None = None,
-) -> ArchiveCase:
-    """Fire ``trigger`` on the case as ``actor`` (the engine checks, changes and audits)."""
-    return engine.fire(case, trigger, actor, version=version, data=data, now=now)
 
 
 # --- the report and closing ------------------------------------------------------------------
@@ -731,12 +693,7 @@ def close_round(
     federation = session.get(Organisation, round_.federation_id)
     if federation is None or not can_open_verification(actor, federation):
         raise PermissionDenied("only the federation's reviewers close verification rounds")
-    round_ = session.scalars(
-        select(VerificationRound)
-        .where(VerificationRound.id == round_.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+    round_ = locked(session, round_)
     if round_.status != "open":
         raise Conflict(tr("本轮核查已结束", "The verification round is already closed"))
     waiting = [c for c in cases_of(session, round_) if c.state == "submitted"]
@@ -755,14 +712,12 @@ def close_round(
     result["closed_by"] = {"id": getattr(actor, "id", None), "name": actor.name}
     round_.report = result
     session.flush()
-    append_event(
+    record_event(
         session,
-        action="verification_round.close",
-        **actor_fields(actor),
+        actor,
+        "verification_round.close",
+        _round_entity(round_),
         role="federation_reviewer",
-        organisation_id=federation.id,
-        entity_type="verification_round",
-        entity_id=round_.id,
         before={"status": "open"},
         after={"status": "closed", "totals": result["totals"], "overdue": result["overdue"]},
         now=now,

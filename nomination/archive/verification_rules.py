@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from nomination.archive import people as archive
+from nomination.db import rows_where
 from nomination.definitions.forms import missing_required
-from nomination.engine.registry import Context, effect, guard
+from nomination.engine.registry import Context, effect, guard, refusal
 from nomination.i18n import pick
 from nomination.models import ArchivePerson, VerificationEntry, VerificationRound
 
@@ -23,19 +24,9 @@ from nomination.models import ArchivePerson, VerificationEntry, VerificationRoun
 CORRECTED_FIELDS = ("phone", "address", "unit_name", "post")
 
 
-def _reason(zh: str, en: str) -> dict[str, str]:
-    return {"zh": zh, "en": en}
-
-
 def entries_of(ctx: Context) -> list[VerificationEntry]:
     """Return the case's entries, in the order they were created."""
-    return list(
-        ctx.session.scalars(
-            select(VerificationEntry)
-            .where(VerificationEntry.case_id == ctx.subject.id)
-            .order_by(VerificationEntry.id)
-        )
-    )
+    return rows_where(ctx.session, VerificationEntry.case_id, ctx.subject.id)
 
 
 @guard(
@@ -54,7 +45,7 @@ def verification_round_open(ctx: Context) -> dict[str, str] | None:
     round_ = ctx.session.scalars(query).one_or_none()
     if round_ is not None and round_.status == "open":
         return None
-    return _reason("本轮核查已结束,不能再报送", "The round is closed; nothing more can be sent")
+    return refusal("本轮核查已结束,不能再报送", "The round is closed; nothing more can be sent")
 
 
 @guard(
@@ -73,7 +64,7 @@ def every_person_answered(ctx: Context) -> dict[str, str] | None:
     )
     if not left:
         return None
-    return _reason(
+    return refusal(
         f"还有 {left} 人未确认或更正", f"{left} people are not yet confirmed or corrected"
     )
 
@@ -89,7 +80,7 @@ def verification_contact_given(ctx: Context) -> dict[str, str] | None:
         return None
     names = "、".join(pick(f.label, "zh") for f in missing)
     names_en = ", ".join(pick(f.label, "en") for f in missing)
-    return _reason(f"请填写:{names}", f"Fill in: {names_en}")
+    return refusal(f"请填写:{names}", f"Fill in: {names_en}")
 
 
 @effect("apply_verification")

@@ -20,16 +20,17 @@ import os
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, TypedDict, Unpack, cast
 
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session, object_session
 
+from nomination.actors import actor_fields
 from nomination.canonical import dumps as _dumps
 from nomination.canonical import plain as _plain
 from nomination.canonical import sha256_hex
 from nomination.db import utcnow
-from nomination.models import AuditEvent, AuditHead
+from nomination.models import ArchiveCase, AuditEvent, AuditHead, Nomination, Organisation
 from nomination.models.audit import GENESIS_HASH, AuditPersonal
 
 #: The fields of an event in the order they are documented; all of them go into the payload.
@@ -229,6 +230,63 @@ def append_event(
         session.execute(_INSERT_PERSONAL, rows)
     session.execute(_MOVE_HEAD, {"seq": record["seq"], "hash": digest})
     return Appended(record["seq"], digest)
+
+
+@dataclass(frozen=True)
+class Entity:
+    """What an event is about: its entity, and the unit and campaign the entity belongs to."""
+
+    type: str
+    id: Any
+    organisation_id: int | None = None
+    campaign_id: int | None = None
+
+
+def nomination_entity(nomination: Nomination) -> Entity:
+    """Return a nomination as events about it name it: with its unit and campaign."""
+    return Entity("nomination", nomination.id, nomination.unit_id, nomination.campaign_id)
+
+
+def organisation_entity(org: Organisation) -> Entity:
+    """Return an organisation as events about it name it: its own organisation."""
+    return Entity("organisation", org.id, org.id)
+
+
+def case_entity(case: ArchiveCase) -> Entity:
+    """Return an archive case as events about it name it: with its unit."""
+    return Entity("case", case.id, case.unit_id)
+
+
+class Change(TypedDict, total=False):
+    """What an event says of a change: the entity before and after it, and why."""
+
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    comment: str | None
+
+
+class Details(Change, total=False):
+    """What else an event may say, as :func:`append_event` takes it."""
+
+    role: str | None
+    now: datetime | None
+    personal: Personal | None
+
+
+def record_event(
+    session: Session, actor: Any, action: str, entity: Entity, **details: Unpack[Details]
+) -> Appended:
+    """Append the event of ``actor`` (a user, SYSTEM or PUBLIC) doing ``action`` to ``entity``."""
+    return append_event(
+        session,
+        action=action,
+        **actor_fields(actor),
+        organisation_id=entity.organisation_id,
+        campaign_id=entity.campaign_id,
+        entity_type=entity.type,
+        entity_id=entity.id,
+        **details,
+    )
 
 
 def event_record(event: AuditEvent) -> dict[str, Any]:

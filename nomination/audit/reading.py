@@ -36,7 +36,7 @@ from nomination.db import utcnow
 from nomination.definitions.forms import FormDef
 from nomination.engine.definitions import Workflow
 from nomination.i18n import current_language, pick
-from nomination.labels import ORG_KIND_LABELS
+from nomination.labels import AUDIT_ENTITY_KEY_LABELS, AUDIT_KEY_LABELS, ORG_KIND_LABELS
 from nomination.models import (
     AuditEvent,
     AuditHead,
@@ -57,41 +57,6 @@ SUBMISSION_ACTIONS = ("transition.recommend", "transition.resubmit")
 OBJECTION_ACTIONS = ("transition.object", "objection.receive")
 #: The default file keeping the last full verification, in the instance folder.
 VERIFICATION_FILE = "audit-verification.json"
-
-#: How the keys of before/after are named, where they are not a form's fields.
-KEY_LABELS: dict[str, dict[str, str]] = {
-    "state": {"zh": "状态", "en": "State"},
-    "version": {"zh": "版本", "en": "Version"},
-    "kind": {"zh": "奖项", "en": "Award kind"},
-    "effective_at": {"zh": "生效时间", "en": "Effective at"},
-    "objection_id": {"zh": "异议", "en": "Objection"},
-    "honour_record_id": {"zh": "档案记录", "en": "Honour record"},
-    "address": {"zh": "地址", "en": "Address"},
-    # The administration's records: organisations, users, campaigns, quotas.
-    "code": {"zh": "代码", "en": "Code"},
-    "name": {"zh": "名称", "en": "Name"},
-    "name_en": {"zh": "英文名称", "en": "Name in English"},
-    "parent": {"zh": "上级", "en": "Belongs to"},
-    "uscc": {"zh": "统一社会信用代码", "en": "Credit code"},
-    "contact": {"zh": "联系人", "en": "Contact"},
-    "active": {"zh": "启用", "en": "Active"},
-    "username": {"zh": "用户名", "en": "User name"},
-    "roles": {"zh": "角色", "en": "Roles"},
-    "workplace": {"zh": "工作单位", "en": "Works at"},
-    "person": {"zh": "个人信息", "en": "Person"},
-    "must_change_password": {"zh": "须改临时密码", "en": "Temporary password"},
-    "committee": {"zh": "组织", "en": "Organisation"},
-    "places": {"zh": "名额", "en": "Places"},
-    "year": {"zh": "年度", "en": "Year"},
-    "status": {"zh": "状态", "en": "Status"},
-    "awards": {"zh": "奖项", "en": "Awards"},
-    "judges": {"zh": "评审委员会", "en": "Selection committee"},
-    "nominations": {"zh": "随之调整的推荐", "en": "Nominations that followed"},
-}
-#: Where a key means something else for one kind of record.
-ENTITY_KEY_LABELS: dict[str, dict[str, dict[str, str]]] = {
-    "organisation": {"kind": {"zh": "组织类型", "en": "Kind of organisation"}},
-}
 
 
 # --- filtered pages of events ----------------------------------------------------------------
@@ -279,7 +244,7 @@ def field_changes(event: AuditEvent, view: EventView, wf: Workflow | None) -> li
             continue
         if b == a:
             continue
-        labels = {**KEY_LABELS, **ENTITY_KEY_LABELS.get(event.entity_type or "", {})}
+        labels = {**AUDIT_KEY_LABELS, **AUDIT_ENTITY_KEY_LABELS.get(event.entity_type or "", {})}
         label = pick(labels[key]) if key in labels else key
         if key == "state" and wf is not None:
             changes.append(Change(key, label, _state(wf, b), _state(wf, a)))

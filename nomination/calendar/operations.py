@@ -18,8 +18,8 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from nomination.actors import SystemActor, actor_fields
-from nomination.audit.chain import append_event
+from nomination.actors import SystemActor
+from nomination.audit.chain import Entity, nomination_entity, record_event
 from nomination.calendar import store
 from nomination.calendar.announcements import announce
 from nomination.calendar.provisional import StatutoryDaysUnknown, statutory_holidays
@@ -32,8 +32,9 @@ from nomination.calendar.workdays import (
     WorkCalendar,
 )
 from nomination.db import utcnow
-from nomination.errors import Conflict, InvalidData, PermissionDenied
+from nomination.errors import Conflict, InvalidData, PermissionDenied, require_valid
 from nomination.i18n import pick
+from nomination.labels import PERIOD_LABELS
 from nomination.models import (
     CalendarYear,
     ConsultationRequest,
@@ -46,14 +47,6 @@ from nomination.models import (
 )
 from nomination.notifications import notify
 from nomination.permissions import can_manage_calendar
-
-#: What each kind of period is called, for the audit trail, the preview and the notifications.
-PERIOD_LABELS = {
-    "timer": {"zh": "本阶段截止时间", "en": "end of the stage"},
-    "notice": {"zh": "公示截止时间", "en": "end of the public notice"},
-    "consultation": {"zh": "部门回复期限", "en": "department's answer deadline"},
-    "verification": {"zh": "单位核实报送期限", "en": "unit's verification deadline"},
-}
 
 
 @dataclass
@@ -235,8 +228,7 @@ def parse_arrangement(
                 }
             )
         ]
-    if fields:
-        raise InvalidData("the arrangement has errors", fields=fields)
+    require_valid(fields, "the arrangement has errors")
     return Arrangement(frozenset(off), frozenset(worked))
 
 
@@ -316,12 +308,11 @@ def set_arrangement(
     else:
         for name, value in values.items():
             setattr(row, name, value)
-    appended = append_event(
+    appended = record_event(
         session,
-        action="calendar.set",
-        **actor_fields(actor),
-        entity_type="calendar_year",
-        entity_id=year,
+        actor,
+        "calendar.set",
+        Entity("calendar_year", year),
         before=before,
         after=_year_record(row),
         now=now,
@@ -373,12 +364,11 @@ def confirm_year(
             event_hash="",
         ),
     )
-    appended = append_event(
+    appended = record_event(
         session,
-        action="calendar.confirm",
-        **actor_fields(actor),
-        entity_type="calendar_year",
-        entity_id=year,
+        actor,
+        "calendar.confirm",
+        Entity("calendar_year", year),
         after=_year_record(row),
         comment=reason,
         now=now,
@@ -577,14 +567,11 @@ def _recount_and_record(
         _apply(r, now)
         session.flush()
         nomination = nominations[r.nomination_id]
-        append_event(
+        record_event(
             session,
-            action="calendar.recount",
-            **actor_fields(actor),
-            organisation_id=nomination.unit_id,
-            campaign_id=nomination.campaign_id,
-            entity_type="nomination",
-            entity_id=nomination.id,
+            actor,
+            "calendar.recount",
+            nomination_entity(nomination),
             before={
                 "period": r.period,
                 "ends_at": r.ends_before,

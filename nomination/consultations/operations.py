@@ -17,10 +17,16 @@ from sqlalchemy.orm import Session
 
 from nomination import engine, signals
 from nomination.actors import SYSTEM
-from nomination.audit.chain import append_event
-from nomination.db import utcnow
+from nomination.audit.chain import nomination_entity, record_event
+from nomination.db import rows_where, utcnow
 from nomination.engine.core import stale_is_conflict
-from nomination.errors import Conflict, InvalidData, NotFound, OutOfScope, PermissionDenied
+from nomination.errors import (
+    Conflict,
+    InvalidData,
+    PermissionDenied,
+    require_valid,
+    require_visible,
+)
 from nomination.i18n import pick
 from nomination.models import (
     Attachment,
@@ -156,13 +162,7 @@ def open_requests(
 
 def requests_of(session: Session, nomination: Nomination) -> list[ConsultationRequest]:
     """Return the requests of ``nomination``'s current (or last) consultation."""
-    return list(
-        session.scalars(
-            select(ConsultationRequest)
-            .where(ConsultationRequest.nomination_id == nomination.id)
-            .order_by(ConsultationRequest.id)
-        )
-    )
+    return rows_where(session, ConsultationRequest.nomination_id, nomination.id)
 
 
 def close_open(session: Session, nomination: Nomination) -> int:
@@ -210,8 +210,7 @@ def give_opinion(
         errors["reason"] = ["an adverse opinion needs its reason"]
     if reason and len(reason) > 1000:
         errors["reason"] = ["at most 1000 characters"]
-    if errors:
-        raise InvalidData("some fields are invalid", fields=errors)
+    require_valid(errors)
 
     request.status = opinion
     request.reason = reason
@@ -220,16 +219,12 @@ def give_opinion(
     with stale_is_conflict():
         session.flush()
     nomination = request.nomination
-    append_event(
+    record_event(
         session,
-        action="consultation.opinion",
-        actor_id=actor.id,
-        actor_name=actor.name,
+        actor,
+        "consultation.opinion",
+        nomination_entity(nomination),
         role="department",
-        organisation_id=nomination.unit_id,
-        campaign_id=nomination.campaign_id,
-        entity_type="nomination",
-        entity_id=nomination.id,
         before={"request": request.id, "status": "open"},
         after={
             "request": request.id,
@@ -322,11 +317,7 @@ def load_request(session: Session, request_id: int, user: Any) -> ConsultationRe
     which nominations are consulted on elsewhere.
     """
     request = session.get(ConsultationRequest, request_id)
-    if request is None:
-        raise NotFound("no such consultation request")
-    if not can_answer_consultation(user, request):
-        raise OutOfScope("no such consultation request")
-    return request
+    return require_visible(request, user, can_answer_consultation, "consultation request")
 
 
 def _filtered(query: Any, status: str) -> Any:
@@ -391,13 +382,7 @@ def department_counts(session: Session, user: Any, *, now: datetime) -> dict[str
 
 def opinion_files(session: Session, request: ConsultationRequest) -> list[Attachment]:
     """Return the files given with ``request``'s opinion."""
-    return list(
-        session.scalars(
-            select(Attachment)
-            .where(Attachment.consultation_request_id == request.id)
-            .order_by(Attachment.id)
-        )
-    )
+    return rows_where(session, Attachment.consultation_request_id, request.id)
 
 
 def consult_data(request: ConsultationRequest) -> list[tuple[Any, Any]]:

@@ -27,8 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nomination import engine
-from nomination.actors import actor_fields
-from nomination.audit.chain import append_event
+from nomination.audit.chain import Entity, record_event
 from nomination.definitions.forms import FieldDef, FormDef, validate
 from nomination.errors import PermissionDenied
 from nomination.i18n import pick
@@ -598,15 +597,12 @@ def commit(
         )
         for r in valid
     ]
-    append_event(
+    record_event(
         session,
-        action="nomination.import",
-        **actor_fields(actor),
+        actor,
+        "nomination.import",
+        Entity("campaign", campaign.id, unit.id, campaign.id),
         role="unit_submitter",
-        organisation_id=unit.id,
-        campaign_id=campaign.id,
-        entity_type="campaign",
-        entity_id=campaign.id,
         after={
             "kind": kind,
             "sheet_sha256": sheet_sha256,

@@ -11,11 +11,11 @@ from typing import Any
 from sqlalchemy.orm import Session, object_session
 
 from nomination import engine, signals
-from nomination.actors import PUBLIC, actor_fields
-from nomination.audit.chain import append_event
+from nomination.actors import PUBLIC
+from nomination.audit.chain import nomination_entity, record_event
 from nomination.db import utcnow
 from nomination.definitions.forms import validate
-from nomination.errors import Conflict, InvalidData, PermissionDenied
+from nomination.errors import Conflict, InvalidData, PermissionDenied, require_valid
 from nomination.models import (
     Attachment,
     Campaign,
@@ -55,8 +55,7 @@ def create_nomination(
         raise Conflict("the campaign is closed")
     wf = engine.workflow_by_hash(session, award.definition_hash)
     clean, errors = validate(wf.nominee_form, data, strict=False)
-    if errors:
-        raise InvalidData("some fields are invalid", fields=errors)
+    require_valid(errors)
     nomination = Nomination(
         campaign=campaign,
         kind=kind,
@@ -71,15 +70,12 @@ def create_nomination(
     )
     session.add(nomination)
     session.flush()
-    append_event(
+    record_event(
         session,
-        action="nomination.create",
-        **actor_fields(actor),
+        actor,
+        "nomination.create",
+        nomination_entity(nomination),
         role="unit_submitter",
-        organisation_id=unit.id,
-        campaign_id=campaign.id,
-        entity_type="nomination",
-        entity_id=nomination.id,
         after={"state": nomination.state, "kind": kind, "data": clean},
     )
     return nomination
@@ -100,8 +96,7 @@ def update_nomination(
             version=nomination.version,
         )
     clean, errors = validate(wf.nominee_form, data, strict=False)
-    if errors:
-        raise InvalidData("some fields are invalid", fields=errors)
+    require_valid(errors)
     old = nomination.data or {}
     changed = sorted(k for k in set(old) | set(clean) if old.get(k) != clean.get(k))
     if not changed:
@@ -110,15 +105,12 @@ def update_nomination(
     nomination.nominee_name = _nominee_name(wf, clean)
     with engine.stale_is_conflict():
         session.flush()
-    append_event(
+    record_event(
         session,
-        action="nomination.update",
-        **actor_fields(actor),
+        actor,
+        "nomination.update",
+        nomination_entity(nomination),
         role="unit_submitter",
-        organisation_id=nomination.unit_id,
-        campaign_id=nomination.campaign_id,
-        entity_type="nomination",
-        entity_id=nomination.id,
         before={"version": version, "data": {k: old.get(k) for k in changed}},
         after={"version": nomination.version, "data": {k: clean.get(k) for k in changed}},
     )
@@ -168,15 +160,12 @@ def record_attachment(
     )
     session.add(attachment)
     session.flush()
-    append_event(
+    record_event(
         session,
-        action="attachment.add",
-        **actor_fields(actor),
+        actor,
+        "attachment.add",
+        nomination_entity(nomination),
         role=role or ("public" if actor is PUBLIC else None),
-        organisation_id=nomination.unit_id,
-        campaign_id=nomination.campaign_id,
-        entity_type="nomination",
-        entity_id=nomination.id,
         # The hash proves later which file it was; the file's name may carry personal data
         # of an objector, so it stays out of the hashed record.
         after={

@@ -14,7 +14,7 @@ from nomination import engine
 from nomination.actors import PUBLIC
 from nomination.db import utcnow
 from nomination.definitions.forms import FormDef
-from nomination.errors import NotFound, OutOfScope
+from nomination.errors import require_visible
 from nomination.models import (
     ArchivePerson,
     AuditEvent,
@@ -37,6 +37,7 @@ from nomination.permissions import (
     can_view_nomination,
     can_view_person,
     can_view_studio,
+    in_subtrees,
     nomination_scope,
     role_paths,
     submitter_units,
@@ -164,11 +165,8 @@ def load_nomination(session: Session, nomination_id: int, user: Any) -> Nominati
 
     Raises NotFound when there is none, and OutOfScope (also a 404) when it is not theirs.
     """
-    nomination = session.get(Nomination, nomination_id)
-    if nomination is None:
-        raise NotFound("no such nomination")
-    if not can_view_nomination(user, nomination):
-        raise OutOfScope("no such nomination")
+    found = session.get(Nomination, nomination_id)
+    nomination = require_visible(found, user, can_view_nomination, "nomination")
     # Lazy timers: a notice whose period ended is closed before anyone reads it.
     engine.apply_due_timers(session, ids=[nomination.id])
     return nomination
@@ -374,7 +372,7 @@ def submitter_unit_choices(session: Session, user: Any) -> list[Organisation]:
         .where(
             Organisation.kind == "unit",
             Organisation.active,
-            or_(*(Organisation.path.startswith(p) for p in paths)),
+            in_subtrees(paths),
         )
         .order_by(Organisation.code)
     )
@@ -479,14 +477,14 @@ def audit_head(session: Session) -> AuditHead | None:
 
 def _below(paths: list[str]) -> Select:
     """Return a query of the ids of the organisations at or below any of ``paths``."""
-    return select(Organisation.id).where(or_(*(Organisation.path.startswith(p) for p in paths)))
+    return select(Organisation.id).where(in_subtrees(paths))
 
 
 def _archive_clauses(user: Any, federation_col: Any, unit_col: Any) -> list[ColumnElement[bool]]:
     """Return the WHERE clauses giving ``user`` a federation's archive rows or a unit's own."""
     clauses: list[ColumnElement[bool]] = []
     # A federation's managers and readers: every row of a federation at or below their role.
-    paths = [p for role in (*ARCHIVE_MANAGERS, *ARCHIVE_READERS) for p in role_paths(user, role)]
+    paths = role_paths(user, *ARCHIVE_MANAGERS, *ARCHIVE_READERS)
     if paths:
         clauses.append(federation_col.in_(_below(paths)))
     units = role_paths(user, "unit_submitter")
@@ -513,12 +511,7 @@ def person_scope(user: Any) -> ColumnElement[bool]:
 
 def load_person(session: Session, person_id: int, user: Any) -> Any:
     """Return the archived person if ``user`` may see them; 404 alike when absent or hidden."""
-    person = session.get(ArchivePerson, person_id)
-    if person is None:
-        raise NotFound("no such person")
-    if not can_view_person(user, person):
-        raise OutOfScope("no such person")
-    return person
+    return require_visible(session.get(ArchivePerson, person_id), user, can_view_person, "person")
 
 
 def visible_studios(session: Session, user: Any) -> list[Any]:
@@ -531,12 +524,7 @@ def visible_studios(session: Session, user: Any) -> list[Any]:
 
 def load_studio(session: Session, studio_id: int, user: Any) -> Any:
     """Return the studio if ``user`` may see it; 404 alike when absent or hidden."""
-    studio = session.get(Studio, studio_id)
-    if studio is None:
-        raise NotFound("no such studio")
-    if not can_view_studio(user, studio):
-        raise OutOfScope("no such studio")
-    return studio
+    return require_visible(session.get(Studio, studio_id), user, can_view_studio, "studio")
 
 
 def managed_federations(session: Session, user: Any) -> list[Organisation]:

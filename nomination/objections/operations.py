@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session, object_session
 
 from nomination import engine
 from nomination.actors import PUBLIC
-from nomination.audit.chain import append_event
+from nomination.audit.chain import nomination_entity, record_event
 from nomination.db import utcnow
 from nomination.definitions.forms import FormDef, validate
-from nomination.errors import InvalidData, NotFound
+from nomination.errors import NotFound, require_valid
 from nomination.i18n import pick
 from nomination.models import (
     Nomination,
@@ -83,8 +83,7 @@ def file_objection(
         errors["sealed_letter"] = [pick(SEALED_LETTER_REQUIRED)]
     if unknown := purposes - set(OBJECTION_FILE_PURPOSES):
         raise ValueError(f"unknown purposes {sorted(unknown)}")
-    if errors:
-        raise InvalidData("some fields are invalid", fields=errors)
+    require_valid(errors)
     now = utcnow()
     if on_notice(nomination):
         engine.fire(nomination, "object", PUBLIC, data=clean, now=now)
@@ -105,15 +104,12 @@ def file_objection(
         session.add(objection)
         session.flush()
         # As for the objection that opens a review: that it exists, never who made it.
-        append_event(
+        record_event(
             session,
-            action="objection.receive",
-            actor_name=PUBLIC.name,
+            PUBLIC,
+            "objection.receive",
+            nomination_entity(nomination),
             role="public",
-            organisation_id=nomination.unit_id,
-            campaign_id=nomination.campaign_id,
-            entity_type="nomination",
-            entity_id=nomination.id,
             after={"objection_id": objection.id, "late": late, "state": nomination.state},
             now=now,
         )

@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from nomination.models import (
-    Organisation,
-    User,
-)
-from nomination.permissions.roles import (
-    has_role,
-    has_role_over,
-    is_user,
-)
-
-if TYPE_CHECKING:
-    pass
+from nomination.models import Organisation, User
+from nomination.permissions.roles import has_role, has_role_over, is_user
 
 
 def can_audit(user: Any) -> bool:

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import object_session
 
-from nomination.models import (
-    Organisation,
-)
+from nomination.models import Organisation
 from nomination.permissions.roles import (
     SCOPED_READERS,
     has_role,
     has_role_over,
-    is_user,
+    in_subtrees,
     role_paths,
 )
-
-if TYPE_CHECKING:
-    pass
-
 
 #: Roles that manage a federation's archive: services, corrections, merges, studios.
 ARCHIVE_MANAGERS = ("federation_reviewer", "admin")
@@ -99,12 +93,7 @@ def archive_scope(user: Any) -> ColumnElement[bool]:
     Units see their own honoured people, committees their units', the federation, approvers and
     auditors everyone below them: the scoped readers of nominations.
     """
-    if not is_user(user):
-        return false()
-    paths = [p for role in SCOPED_READERS for p in role_paths(user, role)]
-    if not paths:
-        return false()
-    return or_(*(Organisation.path.startswith(p) for p in paths))
+    return in_subtrees(role_paths(user, *SCOPED_READERS))
 
 
 def can_view_archive(user: Any) -> bool:

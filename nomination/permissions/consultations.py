@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from nomination.models import (
-    Nomination,
-)
+from nomination.models import Nomination
 from nomination.permissions.nominations import can_view_nomination
-from nomination.permissions.roles import (
-    has_role_over,
-    is_user,
-)
-
-if TYPE_CHECKING:
-    pass
+from nomination.permissions.roles import has_role_over, is_user
 
 
 def can_answer_consultation(user: Any, request: Any) -> bool:

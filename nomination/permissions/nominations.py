@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, or_, true
 
 from nomination import engine
-from nomination.models import (
-    Nomination,
-    Organisation,
-)
+from nomination.models import Nomination, Organisation
 from nomination.permissions.administration import can_audit
 from nomination.permissions.roles import (
     SCOPED_READERS,
     has_role,
     has_role_over,
+    in_subtrees,
     is_user,
     role_paths,
 )
-
-if TYPE_CHECKING:
-    pass
-
 
 #: Roles that see nominations only while the nominations need them. Departments are not
 #: among them: they read only their own opinion requests, with the fields those show. Each
@@ -93,16 +87,12 @@ def nomination_scope(user: Any) -> ColumnElement[bool]:
     if not is_user(user):
         return false()
     clauses: list[ColumnElement[bool]] = []
-    for role in SCOPED_READERS:
-        clauses.extend(Organisation.path.startswith(p) for p in role_paths(user, role))
+    clauses.extend(Organisation.path.startswith(p) for p in role_paths(user, *SCOPED_READERS))
     for role, tag in STAGE_READERS.items():
         paths = role_paths(user, role)
         if paths:
             clauses.append(
-                and_(
-                    Nomination.state.in_(engine.states_tagged(tag)),
-                    or_(*(Organisation.path.startswith(p) for p in paths)),
-                )
+                and_(Nomination.state.in_(engine.states_tagged(tag)), in_subtrees(paths))
             )
     if not clauses:
         return false()

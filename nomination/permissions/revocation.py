@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import ColumnElement, false, or_
 from sqlalchemy.orm import object_session
 
-from nomination.models import (
-    ArchiveCase,
-    HonourRecord,
-    Organisation,
-)
-from nomination.permissions.roles import (
-    has_role,
-    has_role_over,
-    is_user,
-    role_paths,
-)
-
-if TYPE_CHECKING:
-    pass
-
+from nomination.models import ArchiveCase, HonourRecord, Organisation
+from nomination.permissions.roles import has_role, has_role_over, is_user, role_paths
 
 #: Who may propose a revocation, in the order a user holding several is recorded: the
 #: federation, the holder's unit, a discipline body (a department of the federation).
@@ -100,8 +87,7 @@ def case_scope(user: Any) -> ColumnElement[bool]:
     """Return a WHERE clause limiting ArchiveCase (joined to its unit) to what ``user`` reads."""
     if not is_user(user):
         return false()
-    clauses: list[ColumnElement[bool]] = [
-        Organisation.path.startswith(p) for role in CASE_READERS for p in role_paths(user, role)
-    ]
-    clauses.append(ArchiveCase.created_by_id == user.id)
-    return or_(*clauses)
+    return or_(
+        *(Organisation.path.startswith(p) for p in role_paths(user, *CASE_READERS)),
+        ArchiveCase.created_by_id == user.id,
+    )

@@ -6,7 +6,10 @@ button, so the 403 and the missing button never disagree.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ColumnElement, false, or_
 
 from nomination.actors import PublicActor, SystemActor
 from nomination.models import ArchiveCase, Nomination, Organisation, User
@@ -39,11 +42,18 @@ def is_user(actor: Any) -> bool:
     return isinstance(actor, User) and actor.is_active
 
 
-def role_paths(user: Any, role: str) -> list[str]:
-    """Return the paths of the subtrees over which ``user`` holds ``role``."""
+def role_paths(user: Any, *roles: str) -> list[str]:
+    """Return the paths of the subtrees over which ``user`` holds any of ``roles``."""
     if not is_user(user):
         return []
-    return [scope_path(r.organisation) for r in user.roles if r.role == role]
+    return [scope_path(r.organisation) for role in roles for r in user.roles if r.role == role]
+
+
+def in_subtrees(paths: Sequence[str]) -> ColumnElement[bool]:
+    """Return a WHERE clause: the (joined) Organisation lies in a subtree at one of ``paths``."""
+    if not paths:
+        return false()
+    return or_(*(Organisation.path.startswith(p) for p in paths))
 
 
 def has_role(user: Any, role: str) -> bool:

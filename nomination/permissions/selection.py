@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import ColumnElement, false, or_, select
 
-from nomination.models import (
-    Organisation,
-    SelectionMember,
-    SelectionRound,
-)
-from nomination.permissions.roles import (
-    has_role,
-    has_role_over,
-    is_user,
-    role_paths,
-)
-
-if TYPE_CHECKING:
-    pass
-
+from nomination.models import Organisation, SelectionMember, SelectionRound
+from nomination.permissions.roles import has_role, has_role_over, is_user, role_paths
 
 #: Roles that follow a federation's selection rounds: who has voted (never how), the recusals,
 #: and the tally once the round closed.
@@ -77,13 +64,10 @@ def can_use_selection(user: Any) -> bool:
 
 def round_scope(user: Any) -> ColumnElement[bool]:
     """Return a WHERE clause limiting SelectionRound (joined to its campaign's federation)."""
-    # Imported here so that this section stays apart from the module's shared import lines.
-
     if not is_user(user):
         return false()
     member_of = select(SelectionMember.round_id).where(SelectionMember.user_id == user.id)
-    clauses: list[ColumnElement[bool]] = [SelectionRound.id.in_(member_of)]
-    clauses.extend(
-        Organisation.path.startswith(p) for role in ROUND_FOLLOWERS for p in role_paths(user, role)
+    return or_(
+        SelectionRound.id.in_(member_of),
+        *(Organisation.path.startswith(p) for p in role_paths(user, *ROUND_FOLLOWERS)),
     )
-    return or_(*clauses)

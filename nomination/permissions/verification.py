@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import object_session
 
-from nomination.models import (
-    ArchiveCase,
-    Organisation,
-    VerificationRound,
-)
-from nomination.permissions.roles import (
-    has_role,
-    has_role_over,
-    is_user,
-    role_paths,
-)
-
-if TYPE_CHECKING:
-    pass
-
+from nomination.models import ArchiveCase, Organisation, VerificationRound
+from nomination.permissions.roles import has_role, has_role_over, in_subtrees, is_user, role_paths
 
 #: Roles that follow a federation's rounds (every unit's case, the report).
 ROUND_FOLLOWERS = ("federation_reviewer", "approver", "auditor", "admin")
@@ -74,10 +61,7 @@ def can_use_verification(user: Any) -> bool:
         select(ArchiveCase.id)
         .join(Organisation, ArchiveCase.unit_id == Organisation.id)
         .join(VerificationRound, ArchiveCase.verification_round_id == VerificationRound.id)
-        .where(
-            VerificationRound.status == "open",
-            or_(*(Organisation.path.startswith(p) for p in paths)),
-        )
+        .where(VerificationRound.status == "open", in_subtrees(paths))
         .limit(1)
     )
     return found is not None
@@ -85,9 +69,4 @@ def can_use_verification(user: Any) -> bool:
 
 def verification_case_scope(user: Any) -> ColumnElement[bool]:
     """Return a WHERE clause limiting ArchiveCase (joined to its unit) to what ``user`` reads."""
-    if not is_user(user):
-        return false()
-    paths = [p for role in CASE_READERS for p in role_paths(user, role)]
-    if not paths:
-        return false()
-    return or_(*(Organisation.path.startswith(p) for p in paths))
+    return in_subtrees(role_paths(user, *CASE_READERS))

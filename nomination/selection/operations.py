@@ -32,12 +32,18 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from nomination import engine, signals
+from nomination import engine, labels, signals
 from nomination.actors import SYSTEM
-from nomination.audit.chain import append_event
-from nomination.db import utcnow
+from nomination.audit.chain import Entity, record_event
+from nomination.db import locked, rows_where, utcnow
 from nomination.engine.core import stale_is_conflict
-from nomination.errors import Conflict, InvalidData, NotFound, OutOfScope, PermissionDenied
+from nomination.errors import (
+    Conflict,
+    InvalidData,
+    PermissionDenied,
+    require_valid,
+    require_visible,
+)
 from nomination.i18n import tr
 from nomination.models import (
     Campaign,
@@ -65,27 +71,11 @@ from nomination.permissions import (
     round_scope,
 )
 
-#: How each vote, result and status is named on pages and in the API.
-VOTE_LABELS = {
-    "yes": {"zh": "赞成", "en": "Yes"},
-    "no": {"zh": "反对", "en": "No"},
-    "abstain": {"zh": "弃权", "en": "Abstain"},
-}
-RESULT_LABELS = {
-    "selected": {"zh": "入选", "en": "Selected"},
-    "reserve": {"zh": "递补人选", "en": "Reserve"},
-    "not_selected": {"zh": "未入选", "en": "Not selected"},
-    "tie": {"zh": "票数相同,待主任委员决定", "en": "Tied: the chair decides"},
-}
-STATUS_LABELS = {
-    "open": {"zh": "表决中", "en": "Voting"},
-    "awaiting_chair": {"zh": "待主任委员决定", "en": "Awaiting the chair"},
-    "closed": {"zh": "已结束", "en": "Closed"},
-}
-RULE_LABELS = {
-    "1/2": {"zh": "超过出席委员半数同意", "en": "More than half of the members present"},
-    "2/3": {"zh": "出席委员三分之二以上同意", "en": "Two thirds of the members present"},
-}
+# The pages and the API read the names here; they live in nomination.labels.
+VOTE_LABELS = labels.SELECTION_VOTE_LABELS
+RESULT_LABELS = labels.SELECTION_RESULT_LABELS
+STATUS_LABELS = labels.SELECTION_STATUS_LABELS
+RULE_LABELS = labels.SELECTION_RULE_LABELS
 #: A recusal's reason, between these lengths.
 REASON_MIN, REASON_MAX = 2, 500
 
@@ -162,11 +152,7 @@ def default_places(session: Session, campaign: Campaign, kind: str, shortlisted:
 def load_round(session: Session, round_id: int, user: Any) -> SelectionRound:
     """Return the round if ``user`` may see it; 404 alike whether absent or not theirs."""
     round_ = session.get(SelectionRound, round_id)
-    if round_ is None:
-        raise NotFound("no such selection round")
-    if not can_view_round(user, round_):
-        raise OutOfScope("no such selection round")
-    return round_
+    return require_visible(round_, user, can_view_round, "selection round")
 
 
 def visible_rounds(
@@ -207,13 +193,7 @@ def voted_counts(session: Session, round_: SelectionRound) -> dict[int, int]:
 
 def recusals_of(session: Session, round_: SelectionRound) -> list[SelectionRecusal]:
     """Return every recusal in ``round_``, automatic and declared, in the order recorded."""
-    return list(
-        session.scalars(
-            select(SelectionRecusal)
-            .where(SelectionRecusal.round_id == round_.id)
-            .order_by(SelectionRecusal.id)
-        )
-    )
+    return rows_where(session, SelectionRecusal.round_id, round_.id)
 
 
 def category_label(session: Session, campaign: Campaign, kind: str, value: Any) -> Any:
@@ -340,19 +320,8 @@ def needed_votes(rule: str, present: int) -> int:
 # --- operations ------------------------------------------------------------------------------
 
 
-def _actor(actor: Any) -> dict[str, Any]:
-    return {"actor_id": getattr(actor, "id", None), "actor_name": actor.name}
-
-
-def _lock(session: Session, round_: SelectionRound) -> SelectionRound:
-    """Lock the round's row for this transaction and read it again as it is now."""
-    locked = session.scalars(
-        select(SelectionRound)
-        .where(SelectionRound.id == round_.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-    return locked
+def _round_entity(round_: SelectionRound) -> Entity:
+    return Entity("selection_round", round_.id, round_.campaign.federation_id, round_.campaign_id)
 
 
 def _check_version(round_: SelectionRound, version: int | None) -> None:
@@ -437,8 +406,7 @@ def open_round(
         places = default_places(session, campaign, kind, len(chosen_ids))
     if places < 0:
         errors["places"] = [tr("不能为负数", "must be 0 or more")]
-    if errors:
-        raise InvalidData("some fields are invalid", fields=errors)
+    require_valid(errors)
     # Lock the chosen nominations and move their version on: a direct decision fired at the
     # same moment then conflicts instead of leaving the round an entry it can never apply.
     locked = session.scalars(
@@ -501,15 +469,12 @@ def open_round(
         session.flush()
     except IntegrityError:
         raise Conflict("another round was opened meanwhile; reload and try again") from None
-    append_event(
+    record_event(
         session,
-        action="selection_round.open",
-        **_actor(actor),
+        actor,
+        "selection_round.open",
+        _round_entity(round_),
         role="federation_reviewer",
-        organisation_id=campaign.federation_id,
-        campaign_id=campaign.id,
-        entity_type="selection_round",
-        entity_id=round_.id,
         after={
             "number": number,
             "kind": kind,
@@ -595,7 +560,7 @@ def cast_vote(
         raise InvalidData(
             "unknown vote", fields={"vote": [tr("须为赞成、反对或弃权", "one of yes, no, abstain")]}
         )
-    round_ = _lock(session, round_)
+    round_ = locked(session, round_)
     _still_open(round_)
     if _recusal(session, round_, actor.id, nomination_id) is not None:
         raise PermissionDenied("you stand aside on this nomination and may not vote on it")
@@ -620,15 +585,12 @@ def cast_vote(
     except IntegrityError:
         # Only without the row lock (it serialises one judge's requests): never two rows.
         raise Conflict("your vote on this nomination was just recorded; reload") from None
-    append_event(
+    record_event(
         session,
-        action="selection_round.vote",
-        **_actor(actor),
+        actor,
+        "selection_round.vote",
+        _round_entity(round_),
         role="judge",
-        organisation_id=round_.campaign.federation_id,
-        campaign_id=round_.campaign_id,
-        entity_type="selection_round",
-        entity_id=round_.id,
         # Sealed: that this judge voted on this nomination (again), not how.
         after={"nomination": nomination_id, "judge": actor.id, "cast": True, "changed": changed},
         now=now,
@@ -665,7 +627,7 @@ def recuse(
                 ]
             },
         )
-    round_ = _lock(session, round_)
+    round_ = locked(session, round_)
     _still_open(round_)
     if _recusal(session, round_, actor.id, nomination_id) is not None:
         raise Conflict("you already stand aside on this nomination")
@@ -685,15 +647,12 @@ def recuse(
         session.flush()
     except IntegrityError:
         raise Conflict("you already stand aside on this nomination") from None
-    append_event(
+    record_event(
         session,
-        action="selection_round.recuse",
-        **_actor(actor),
+        actor,
+        "selection_round.recuse",
+        _round_entity(round_),
         role="judge",
-        organisation_id=round_.campaign.federation_id,
-        campaign_id=round_.campaign_id,
-        entity_type="selection_round",
-        entity_id=round_.id,
         after={
             "nomination": nomination_id,
             "judge": actor.id,
@@ -870,7 +829,7 @@ def close_round(
     now = now or utcnow()
     if not can_close_round(actor, round_):
         raise PermissionDenied("only the federation's reviewers close selection rounds")
-    round_ = _lock(session, round_)
+    round_ = locked(session, round_)
     _check_version(round_, version)
     _still_open(round_)
     rows, ballots = _count(session, round_)
@@ -904,15 +863,12 @@ def close_round(
             entries[row["nomination_id"]].result = "tie"
     with stale_is_conflict():
         session.flush()
-    append_event(
+    record_event(
         session,
-        action="selection_round.close",
-        **_actor(actor),
+        actor,
+        "selection_round.close",
+        _round_entity(round_),
         role="federation_reviewer",
-        organisation_id=round_.campaign.federation_id,
-        campaign_id=round_.campaign_id,
-        entity_type="selection_round",
-        entity_id=round_.id,
         before={"status": "open"},
         # The votes were sealed until now; the close records each judge's, for the audit to
         # check the count against. Pages and the API show the counts only (a secret ballot).
@@ -947,7 +903,7 @@ def decide_tie(
     now = now or utcnow()
     if not can_decide_tie(actor, round_):
         raise PermissionDenied("only the chair of the round decides a tie")
-    round_ = _lock(session, round_)
+    round_ = locked(session, round_)
     _check_version(round_, version)
     if round_.status != "awaiting_chair" or not round_.tally or not round_.tally.get("tie"):
         raise Conflict("this round awaits no decision", version=round_.version)
@@ -996,15 +952,12 @@ def decide_tie(
     round_.tally = tally
     with stale_is_conflict():
         session.flush()
-    append_event(
+    record_event(
         session,
-        action="selection_round.decide",
-        **_actor(actor),
+        actor,
+        "selection_round.decide",
+        _round_entity(round_),
         role="judge",
-        organisation_id=round_.campaign.federation_id,
-        campaign_id=round_.campaign_id,
-        entity_type="selection_round",
-        entity_id=round_.id,
         before={"status": "awaiting_chair"},
         after={
             "status": "closed",
