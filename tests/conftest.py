@@ -50,6 +50,27 @@ def _backends() -> list[Any]:
     ]
 
 
+def fresh_app(instance: Any, url: str, **config: Any) -> Flask:
+    """Return an application for the tests on a freshly migrated database at ``url``."""
+    application = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": url,
+            "SECRET_KEY": "test",
+            "INSTANCE_PATH": str(instance),
+            "WTF_CSRF_ENABLED": False,
+            # Test clients send the objection form at once; the abuse tests set their own.
+            "OBJECTION_MIN_SECONDS": 0,
+            "HOLIDAYS_FILE": str(instance / "holidays.toml"),
+            # A fixed clock: every test sees the same "now", whatever day the suite runs.
+            "FROZEN_TIME": NOW,
+            **config,
+        }
+    )
+    upgrade(application.extensions["nomination.engine"])
+    return application
+
+
 @pytest.fixture(scope="session", params=_backends())
 def app(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -67,22 +88,8 @@ def app(
             conn.execute(text(f"CREATE SCHEMA {schema}"))
         sep = "&" if "?" in POSTGRES_URL else "?"
         url = f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
-    application = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": url,
-            "SECRET_KEY": "test",
-            "INSTANCE_PATH": str(instance),
-            "WTF_CSRF_ENABLED": False,
-            # Test clients send the objection form at once; the abuse tests set their own.
-            "OBJECTION_MIN_SECONDS": 0,
-            "HOLIDAYS_FILE": str(instance / "holidays.toml"),
-            # A fixed clock: every test sees the same "now", whatever day the suite runs.
-            "FROZEN_TIME": NOW,
-        }
-    )
+    application = fresh_app(instance, url)
     engine = application.extensions["nomination.engine"]
-    upgrade(engine)
     application.config["BACKEND"] = request.param
     yield application
     db.session.remove()

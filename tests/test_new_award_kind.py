@@ -10,14 +10,14 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from nomination import create_app, db, engine
+from nomination import db, engine
 from nomination.actors import SYSTEM
 from nomination.administration.campaigns import available_awards, create_campaign, set_quota
 from nomination.audit.chain import verify_chain
-from nomination.migrate import upgrade
 from nomination.models import HonourRecord, Nomination
 from nomination.paths import use_definition_folders
 
+from conftest import fresh_app
 from factories import NOW, recommendation
 from test_api_support import Api
 
@@ -40,20 +40,8 @@ DATA = {
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """An application whose deployment adds the craftsman's definitions (SQLite)."""
     instance = tmp_path_factory.mktemp("instance-craftsman")
-    application = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": f"sqlite:///{instance / 'test.sqlite3'}",
-            "SECRET_KEY": "test",
-            "INSTANCE_PATH": str(instance),
-            "WTF_CSRF_ENABLED": False,
-            "OBJECTION_MIN_SECONDS": 0,
-            "HOLIDAYS_FILE": str(instance / "holidays.toml"),
-            "FROZEN_TIME": NOW,
-            "DEFINITIONS_PATH": str(CRAFTSMAN),
-        }
-    )
-    upgrade(application.extensions["nomination.engine"])
+    url = f"sqlite:///{instance / 'test.sqlite3'}"
+    application = fresh_app(instance, url, DEFINITIONS_PATH=str(CRAFTSMAN))
     application.config["BACKEND"] = "sqlite"
     yield application
     db.session.remove()
