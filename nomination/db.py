@@ -95,6 +95,9 @@ if TYPE_CHECKING:
         def configure(self, **kwargs: Any) -> None: ...
 
 
+#: The largest integer every supported database stores in an id column (PostgreSQL's INTEGER).
+DB_INT_MAX = 2**31 - 1
+
 #: The session used by requests, CLI commands and operations; bound in ``init_engine``.
 #: A ``scoped_session`` hands each call to the thread's ``Session``, so it is typed as one.
 session = cast("_ScopedSession", scoped_session(sessionmaker()))

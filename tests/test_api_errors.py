@@ -392,3 +392,18 @@ def test_a_request_that_fails_after_writing_leaves_nothing_behind(api, session, 
     monkeypatch.undo()
     approved = api.fire(n, "approver", "approve", **decision)
     assert approved["state"]["name"] == "approved"
+
+
+BEYOND = str(2**31)  # one past PostgreSQL's INTEGER, which every id column is
+
+
+def test_an_id_past_the_databases_integers_is_404_not_500(api, client):
+    assert_error(api.get(f"/nominations/{BEYOND}", "unit1"), 404, "not_found")
+    assert_error(api.get(f"/nominations/{2**63}", "unit1"), 404, "not_found")
+    # Also for the public, who need no login to reach an objection form.
+    assert client.get(f"/notices/{BEYOND}/object").status_code == 404
+
+
+def test_a_count_past_the_databases_integers_is_422_naming_it(api):
+    error = assert_error(api.get(f"/nominations?offset={BEYOND}", "unit1"), 422, "invalid")
+    assert "offset" in error["fields"]

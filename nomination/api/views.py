@@ -30,6 +30,7 @@ from nomination.audit.reading import (
     submission_event,
 )
 from nomination.consultations.operations import visible_events
+from nomination.db import DB_INT_MAX
 from nomination.errors import InvalidData, NotFound, OperationError, PermissionDenied
 from nomination.i18n import pick
 from nomination.models import Campaign, Nomination, Organisation
@@ -149,8 +150,10 @@ def _int_arg(
         raise InvalidData(
             f"'{name}' must be an integer", fields={name: [pick(_TYPES[int])]}
         ) from None
-    if value < minimum or (maximum is not None and value > maximum):
-        bound = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
+    # No id or count is larger than the databases' integers (PostgreSQL's are 32-bit).
+    maximum = DB_INT_MAX if maximum is None else min(maximum, DB_INT_MAX)
+    if value < minimum or value > maximum:
+        bound = f"between {minimum} and {maximum}"
         raise InvalidData(f"'{name}' must be {bound}", fields={name: [f"must be {bound}"]})
     return value
 
