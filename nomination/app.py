@@ -12,9 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from werkzeug.routing import IntegerConverter
 
-from nomination.db import DB_INT_MAX
 from nomination.paths import data_dir
 
 
@@ -57,9 +55,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from nomination.web import setup
 
     setup.init_app(app)
-    # Before the routes are bound: an id past the databases' integers matches no route (404),
-    # rather than reaching a query the database refuses (500).
-    app.url_map.converters["int"] = BoundedInt
     _register_blueprints(app)
     _follow_first_start(app)
     return app
@@ -80,14 +75,6 @@ def _follow_first_start(app: Flask) -> None:
             db.session.rollback()
         finally:
             db.session.remove()
-
-
-class BoundedInt(IntegerConverter):
-    """Flask's ``int`` converter, bounded by the largest id the databases store."""
-
-    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", DB_INT_MAX)
-        super().__init__(map, *args, **kwargs)
 
 
 def connect_areas() -> None:

@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.routing import IntegerConverter
 
 from nomination import db
 from nomination.accounts import hash_token
@@ -215,8 +216,19 @@ def _login_steps() -> ResponseReturnValue | None:
     return redirect(url_for(target, next=request.full_path if request.method == "GET" else None))
 
 
+class BoundedInt(IntegerConverter):
+    """Flask's ``int`` converter, bounded by the largest id the databases store."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", db.DB_INT_MAX)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
-    """Initialise extensions and register blueprints and hooks."""
+    """Initialise extensions and hooks, before the blueprints' routes are bound."""
+    # An id past the databases' integers matches no route (404), rather than reaching a query
+    # the database refuses (500).
+    app.url_map.converters["int"] = BoundedInt
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
