@@ -49,7 +49,7 @@ from nomination.engine.definitions import StateDef, TransitionDef, Workflow
 from nomination.engine.diagram import svg
 from nomination.errors import OperationError
 from nomination.i18n import current_language, lazy, pick
-from nomination.models import AuditEvent, Campaign, Nomination, Organisation, User
+from nomination.models import AuditEvent, Campaign, Nomination, Organisation, User, evidence
 from nomination.nominations.bulk import ItemResult, transition_each
 from nomination.nominations.operations import (
     create_nomination,
@@ -164,8 +164,7 @@ def _as_time(value: str | None) -> datetime | None:
 
 def _evidence(wf: Workflow, nomination: Nomination) -> dict[str, Any]:
     """Return the recorded evidence: the unit's recommendation and each level's opinion."""
-    evidence = nomination.evidence or {}
-    recommendation = evidence.get("unit_recommendation") or {}
+    recommendation = evidence.unit_recommendation(nomination)
     # The form of the transition that records the recommendation labels its fields.
     defn = next(
         (
@@ -184,13 +183,13 @@ def _evidence(wf: Workflow, nomination: Nomination) -> dict[str, Any]:
             "text": o.get("text", ""),
             "remarks": _remark_rows(wf, o.get("field_remarks")),
         }
-        for o in evidence.get("opinions", [])
+        for o in evidence.opinions(nomination)
     ]
     return {
         "recommendation": _rows(defn, recommendation) if recommendation else [],
         "unit_notice_provisional": _unit_notice_provisional(recommendation),
         "opinions": opinions,
-        "verifications": _verifications(wf, evidence.get("verifications", [])),
+        "verifications": _verifications(wf, evidence.verifications(nomination)),
     }
 
 
@@ -237,7 +236,7 @@ def _last_return(wf: Workflow, nomination: Nomination) -> dict[str, Any] | None:
 
 def _return_opinion(wf: Workflow, nomination: Nomination) -> dict[str, Any] | None:
     """Return the latest return's opinion: who, when, the reason and the remarks by field."""
-    opinions = (nomination.evidence or {}).get("opinions", [])
+    opinions = evidence.opinions(nomination)
     opinion = next((o for o in reversed(opinions) if _is_return(wf, o.get("trigger", ""))), None)
     if opinion is None:
         return None
@@ -250,7 +249,9 @@ def _return_opinion(wf: Workflow, nomination: Nomination) -> dict[str, Any] | No
     }
 
 
-def _verifications(wf: Workflow, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _verifications(
+    wf: Workflow, requests: list[evidence.VerificationRequest]
+) -> list[dict[str, Any]]:
     """Return the federation's requests to verify an objection and the unit's answers."""
     answer_form = next(
         (

@@ -57,7 +57,7 @@ from nomination.definitions.forms import FormDef, clean_data, form_class
 from nomination.engine.definitions import TransitionDef, Workflow
 from nomination.errors import Conflict, InvalidData, NotFound
 from nomination.i18n import lazy, pick
-from nomination.models import ArchiveCase, HonourRecord, ReturnItem, User
+from nomination.models import ArchiveCase, HonourRecord, ReturnItem, User, evidence
 from nomination.permissions import (
     can_propose_revocation,
     can_record_return,
@@ -196,7 +196,7 @@ def _opinions(wf: Workflow, case: ArchiveCase) -> list[dict[str, Any]]:
             "action": labels.get(o.get("trigger", ""), o.get("trigger", "")),
             "text": o.get("text", ""),
         }
-        for o in (case.evidence or {}).get("opinions", [])
+        for o in evidence.opinions(case)
     ]
 
 
@@ -430,7 +430,7 @@ def _render_case(
                     return_forms[item.id] = return_form[1]
                 else:
                     return_forms[item.id] = ReturnForm(formdata=None)
-    decision = (case.evidence or {}).get("decision")
+    decision = evidence.decision(case)
     return (
         render_template(
             "revocation/case.html",

@@ -46,7 +46,7 @@ from nomination.definitions.forms import clean_data, form_class, to_formdata
 from nomination.engine.definitions import TransitionDef, Workflow
 from nomination.errors import Conflict
 from nomination.i18n import lazy, pick
-from nomination.models import ArchiveCase, Organisation, User, VerificationRound
+from nomination.models import ArchiveCase, Organisation, User, VerificationRound, evidence
 from nomination.models.archive import PERSON_STATUSES
 from nomination.permissions import (
     can_answer_verification,
@@ -357,7 +357,7 @@ def _opinions(wf: Workflow, case: ArchiveCase) -> list[dict[str, Any]]:
     labels = {t.trigger: t.label for t in wf.transitions}
     return [
         {**o, "action": pick(labels.get(o.get("trigger", ""), o.get("trigger", "")))}
-        for o in (case.evidence or {}).get("opinions", [])
+        for o in evidence.opinions(case)
     ]
 
 
