@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
@@ -59,10 +59,24 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def local_zone() -> ZoneInfo:
+    """Return the configured time zone dates are meant in (Asia/Shanghai by default)."""
+    return ZoneInfo(current_app.config["TIMEZONE"] if has_app_context() else "Asia/Shanghai")
+
+
+def local_date(moment: datetime) -> date:
+    """Return the date ``moment`` (an aware datetime) falls on in the configured time zone."""
+    return moment.astimezone(local_zone()).date()
+
+
 def local_today() -> date:
     """Return today's date in the configured time zone (Asia/Shanghai by default)."""
-    tz = current_app.config["TIMEZONE"] if has_app_context() else "Asia/Shanghai"
-    return utcnow().astimezone(ZoneInfo(tz)).date()
+    return local_date(utcnow())
+
+
+def local_day_end(day: date) -> datetime:
+    """Return the moment the local ``day`` ends (the next local midnight), aware."""
+    return datetime.combine(day + timedelta(days=1), time(), tzinfo=local_zone())
 
 
 Row = TypeVar("Row")

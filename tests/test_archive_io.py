@@ -6,7 +6,7 @@ import csv
 import io
 import re
 import zipfile
-from datetime import date
+from datetime import UTC, date, datetime
 
 import openpyxl
 import pytest
@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from stdnum.cn import ric
 
 from nomination.actors import SYSTEM
+from nomination.archive import people as archive
 from nomination.archive import spreadsheets as archive_io
 from nomination.archive.people import find_or_create_person
 from nomination.archive.search import check_filters
@@ -575,3 +576,66 @@ def test_the_card_as_pdf(session, web, exported, new_web_client):
     response = client.get(f"/archive/people/{exported.id}/card.pdf")
     assert response.status_code == 200
     assert response.mimetype == "application/pdf" and response.data.startswith(b"%PDF")
+
+
+# --- local dates -------------------------------------------------------------------------------
+
+
+def test_an_import_at_0039_beijing_time_dates_by_the_local_day(session, web, monkeypatch, app):
+    # 2026-12-07 16:39 UTC is 00:39 on 12-08 in Beijing: the day people mean is 12-08.
+    monkeypatch.setitem(app.config, "FROZEN_TIME", datetime(2026, 12, 7, 16, 39, tzinfo=UTC))
+    rows = archive_io.check(
+        session,
+        web.federation,
+        archive_io.read(workbook([row(year=2026, decision_date="2026-12-08")])),
+    )
+    assert rows[0].errors == {}  # decided "today", not in the future
+    result = archive_io.commit(
+        session,
+        actor=web.users["federation"],
+        federation=web.federation,
+        rows=rows,
+        accept_valid_only=False,
+    )
+    person = session.get(ArchivePerson, result.created[0])
+    assert [s.effective_date for s in person.statuses] == [date(2026, 12, 8)]
+    # Tomorrow, in Beijing, is still refused.
+    rows = archive_io.check(
+        session,
+        web.federation,
+        archive_io.read(workbook([row(id_number=resident_id(26), decision_date="2026-12-09")])),
+    )
+    assert "decision_date" in rows[0].errors
+
+
+def test_status_reports_and_as_of_views_count_local_days(session, web):
+    person, _ = find_or_create_person(
+        session, web.federation, id_number=resident_id(27), name="赵敏", actor=SYSTEM
+    )
+    unit = web.users["unit1"]
+    just_after_midnight = datetime(2026, 12, 7, 16, 39, tzinfo=UTC)  # 12-08 00:39 in Beijing
+    # Known on 12-05, reported on (Beijing) 12-08: more than two days, late.
+    death = archive.report_status(
+        session,
+        person,
+        unit,
+        status="deceased",
+        effective_date=date(2026, 12, 5),
+        now=just_after_midnight,
+    )
+    assert archive.death_report_late(death)
+    # The record as it stood at the end of 12-07 (Beijing) does not have it yet; of 12-08 does.
+    assert archive.as_of(session, person, date(2026, 12, 7)).status is None
+    assert archive.as_of(session, person, date(2026, 12, 8)).status.status == "deceased"
+    # At 23:00 in Beijing on 12-08, 12-09 is tomorrow: refused.
+    late_evening = datetime(2026, 12, 8, 15, 0, tzinfo=UTC)
+    with pytest.raises(InvalidData) as caught:
+        archive.report_status(
+            session,
+            person,
+            unit,
+            status="deceased",
+            effective_date=date(2026, 12, 9),
+            now=late_evening,
+        )
+    assert "effective_date" in caught.value.fields

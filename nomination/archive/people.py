@@ -8,7 +8,7 @@ record looked like on a past date is rebuilt from those (:func:`as_of`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -19,7 +19,7 @@ from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
 from nomination.audit.chain import Entity, record_event
-from nomination.db import utcnow
+from nomination.db import local_date, local_day_end, utcnow
 from nomination.engine.core import stale_is_conflict
 from nomination.errors import Conflict, InvalidData, require_valid
 from nomination.models import (
@@ -97,8 +97,8 @@ def _check_choice(
 
 
 def _check_past(errors: dict[str, list[str]], name: str, day: date, now: datetime) -> None:
-    # A day's grace: the local date may be a day ahead of the UTC one.
-    if day > now.date() + timedelta(days=1):
+    # People mean local dates: "today" is the configured zone's, not UTC's.
+    if day > local_date(now):
         errors[name] = ["must not be in the future"]
 
 
@@ -276,7 +276,7 @@ def death_report_late(entry: PersonStatus) -> bool:
     if entry.status != "deceased":
         return False
     known = entry.known_date or entry.effective_date
-    return entry.reported_at.date() > known + timedelta(days=DEATH_REPORT_DAYS)
+    return local_date(entry.reported_at) > known + timedelta(days=DEATH_REPORT_DAYS)
 
 
 def record_service(
@@ -335,11 +335,11 @@ class AsOf:
 
 
 def _end_of(day: date) -> datetime:
-    return datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
+    return local_day_end(day)
 
 
 def as_of(session: Session, person: ArchivePerson, day: date) -> AsOf:
-    """Rebuild the record as it stood at the end of ``day`` (UTC): fields, status, honours."""
+    """Rebuild the record as it stood at the end of the local ``day``: fields, status, honours."""
     end = _end_of(day)
     version = session.scalar(
         select(PersonVersion)

@@ -46,7 +46,7 @@ from nomination.archive.people import (
 )
 from nomination.archive.search import LEVEL_LABELS, STATUS_LABELS, TYPE_LABELS, Filters, matching
 from nomination.audit.chain import Entity, organisation_entity, record_event
-from nomination.db import utcnow
+from nomination.db import local_date, local_today, utcnow
 from nomination.errors import InvalidData, PermissionDenied
 from nomination.i18n import pick
 from nomination.labels import GENDER_LABELS, HONOUR_STATUS_LABELS
@@ -487,7 +487,7 @@ def _read_row(number: int, raw: dict[str, Any]) -> ArchiveRow:
         data["birth_date"] = born
 
     # The honour.
-    today = utcnow().date()
+    today = local_today()
     if cells.get("year"):
         try:
             year = int(float(cells["year"].replace(",", "")))
@@ -749,7 +749,7 @@ def commit(
                 person,
                 actor,
                 status=own["status"] or "in_service",
-                effective_date=now.date(),
+                effective_date=local_date(now),
                 note="导入既有档案 (imported from an existing archive)",
                 now=now,
             )
