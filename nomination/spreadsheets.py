@@ -73,6 +73,9 @@ KEEP_SECONDS = 24 * 3600
 LIST_SHEET = "选项"
 #: A cell starting with one of these is a formula (or may become one) in a spreadsheet.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: The quote an export puts before a would-be formula, and before a text that starts with it,
+#: so that an import takes away exactly the one quote the export added.
+QUOTE = "'"
 
 _ZIP_MAGIC = b"PK\x03\x04"
 #: An old Excel workbook (.xls), or an encrypted .xlsx: an OLE compound file.
@@ -714,10 +717,21 @@ def workbook_bytes(book: openpyxl.Workbook) -> bytes:
 
 
 def neutralise(value: Any) -> Any:
-    """Return ``value`` safe for a spreadsheet cell: a would-be formula gets a leading quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
+    """Return ``value`` safe for a spreadsheet cell: a would-be formula gets a leading quote.
+
+    A text that starts with the quote itself gets one too: :func:`unneutralise` then tells
+    the quote an export added from one that was typed, and a round trip changes nothing.
+    """
+    if isinstance(value, str) and value.startswith((*FORMULA_PREFIXES, QUOTE)):
+        return QUOTE + value
     return value
+
+
+def unneutralise(text: str) -> str:
+    """Return a cell's text without the one quote :func:`neutralise` put before it, if any."""
+    if text.startswith(QUOTE) and text[1:].startswith((*FORMULA_PREFIXES, QUOTE)):
+        return text[1:]
+    return text
 
 
 def neutralised(row: Iterable[Any]) -> list[Any]:

@@ -639,3 +639,66 @@ def test_status_reports_and_as_of_views_count_local_days(session, web):
             now=late_evening,
         )
     assert "effective_date" in caught.value.fields
+
+
+# --- a round trip: export, import elsewhere, export again ---------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_an_export_imported_and_exported_again_reads_the_same(
+    session, web, create_org, create_user, fmt
+):
+    person, _ = find_or_create_person(
+        session,
+        web.federation,
+        id_number=resident_id(61),
+        name="张建国",
+        actor=SYSTEM,
+        unit_name="'引号开头的单位",  # genuinely starts with a quote
+        post=FORMULA,
+        sector="''两个引号",
+        ethnicity="汉族",
+        gender="male",
+        birth_date=date(1970, 1, 1),
+        phone="+8613910000061",  # "+": quoted on the way out
+    )
+    session.add(
+        HonourRecord(
+            kind="individual",
+            title="首都劳动奖章",
+            year=2015,
+            holder_name="张建国",
+            conferred_by="+北京市总工会",
+            decision_number="-1",
+            decision_date=date(2015, 4, 28),
+            person=person,
+            level="capital",
+            honour_type="medal",
+        )
+    )
+    session.flush()
+    other = create_org("F2", "federation", name="海淀区总工会")
+    reviewer = create_user("f2reviewer", [("federation_reviewer", other)])
+
+    def export(user):
+        rows = archive_io.export_rows(
+            session, user, check_filters(q="张建国"), language="zh", clear=lambda _: True
+        )
+        if fmt == "csv":
+            data = archive_io.csv_bytes(rows)
+            table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+        else:
+            data = archive_io.xlsx_bytes(rows, "zh")
+            sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+            table = [["" if c is None else str(c) for c in r] for r in sheet.values]
+        record = table[0].index("档案编号")  # the record's number differs between archives
+        return data, [r[:record] + r[record + 1 :] for r in table]
+
+    data, first = export(web.users["federation"])
+    assert "'" + FORMULA in first[1] and "''引号开头的单位" in first[1]
+    rows = archive_io.check(session, other, archive_io.read(data))
+    assert [r.errors for r in rows] == [{}]
+    assert rows[0].data["post"] == FORMULA and rows[0].data["unit"] == "'引号开头的单位"
+    archive_io.commit(session, actor=reviewer, federation=other, rows=rows, accept_valid_only=False)
+    _, second = export(reviewer)
+    assert second == first

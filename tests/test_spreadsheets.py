@@ -337,3 +337,15 @@ def test_an_export_neutralises_would_be_formulas_in_csv_and_xlsx():
     assert ws.title == "导出"
     assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
     assert ws["A1"].value == "'=1+1" and ws["G1"].value == 42
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["=1+1", "+86139", "-1", "@SUM(A1)", "'", "'引号开头", "''", "'=1", "张三", "", "a'b", "'x'"],
+)
+def test_an_import_takes_away_exactly_the_quote_an_export_added(text):
+    exported = spreadsheets.neutralise(text)
+    assert spreadsheets.unneutralise(exported) == text
+    # Exported again, the value reads the same: no quote piles up.
+    assert spreadsheets.neutralise(spreadsheets.unneutralise(exported)) == exported
+    assert not exported.startswith(spreadsheets.FORMULA_PREFIXES)

@@ -70,6 +70,7 @@ from nomination.spreadsheets import (
     read_date,
     read_table,
     split_valid,
+    unneutralise,
 )
 
 #: At most this many rows in one file: each row writes and audits a person, a status and an
@@ -438,7 +439,8 @@ def _read_row(number: int, raw: dict[str, Any]) -> ArchiveRow:
     """Convert and check one row on its own."""
     row = ArchiveRow(row=number)
     for key, value in raw.items():
-        row.cells[key] = cell_text(value).strip()
+        # A file exported from an archive has its would-be formulas quoted: take that away.
+        row.cells[key] = unneutralise(cell_text(value).strip())
     cells = {k: nfkc(v) for k, v in row.cells.items()}
     data = row.data
     for column in COLUMNS:
