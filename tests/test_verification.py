@@ -20,6 +20,7 @@ from nomination.models import (
     ArchiveCase,
     ArchivePerson,
     AuditEvent,
+    HonourRecord,
     PersonStatus,
     PersonVersion,
     VerificationEntry,
@@ -144,6 +145,39 @@ def test_opening_creates_a_case_per_unit_with_its_people(session, tree, people, 
     assert len(opened) == 1
     assert [c["unit"] for c in opened[0].after["cases"]] == [tree.unit1.id, tree.unit3.id]
     assert len(events(session, "verification.case_open", entity_id=unit1.id)) == 1
+
+
+def honour(session, person, status="active", title="首都劳动奖章"):
+    """Give ``person`` an honour, revoked when ``status`` says so."""
+    revoked = status == "revoked"
+    session.add(
+        HonourRecord(
+            kind="individual",
+            title=title,
+            year=2015,
+            holder_name=person.name,
+            unit_id=person.unit_id,
+            conferred_by="北京市总工会",
+            decision_number=f"京工发〔2015〕{person.id}号",
+            decision_date=date(2015, 4, 28),
+            person=person,
+            status=status,
+            revoked_on=date(2020, 1, 1) if revoked else None,
+            benefits_active=not revoked,
+        )
+    )
+    session.flush()
+
+
+def test_people_whose_every_honour_was_revoked_are_not_verified(session, tree, people):
+    honour(session, people.zhang, "revoked")  # his only honour: revoked
+    honour(session, people.li, "revoked")
+    honour(session, people.li, title="全国劳动模范")  # she keeps another
+    round_ = verification.open_round(
+        session, tree.federation, tree.users["federation"], year=2026, due_date=DUE
+    )
+    unit1 = case_of(session, round_, tree.unit1)
+    assert [e.person_id for e in verification.entries_of(session, unit1)] == [people.li.id]
 
 
 def test_only_the_federation_opens_a_round_once_a_year(session, tree, people, round_):

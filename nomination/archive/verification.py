@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -43,6 +43,7 @@ from nomination.labels import PERSON_STATUS_LABELS
 from nomination.models import (
     ArchiveCase,
     ArchivePerson,
+    HonourRecord,
     Organisation,
     VerificationEntry,
     VerificationRound,
@@ -234,7 +235,11 @@ def entry_view(entry: VerificationEntry) -> dict[str, Any]:
 def _people_by_unit(
     session: Session, federation: Organisation
 ) -> list[tuple[Organisation, list[ArchivePerson]]]:
-    """Return, per unit of the federation's tree, its current, living people."""
+    """Return, per unit of the federation's tree, its current, living, still honoured people.
+
+    Someone whose every honour was revoked holds none any more: not verified.
+    """
+    honours = select(HonourRecord.id).where(HonourRecord.person_id == ArchivePerson.id)
     rows = session.execute(
         select(ArchivePerson, Organisation)
         .join(Organisation, ArchivePerson.unit_id == Organisation.id)
@@ -243,6 +248,10 @@ def _people_by_unit(
             ArchivePerson.merged_into_id.is_(None),
             ArchivePerson.status != "deceased",
             Organisation.path.startswith(federation.path),
+            or_(
+                honours.where(HonourRecord.status == "active").exists(),
+                ~honours.exists(),
+            ),
         )
         .order_by(Organisation.path, ArchivePerson.name_pinyin, ArchivePerson.id)
     )
