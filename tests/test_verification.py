@@ -367,7 +367,12 @@ def test_accept_applies_the_corrections_to_the_archive(session, tree, people, ro
     ]
     person_events = events(session, "archive.person_update", "archive_person", zhang.id)
     assert len(person_events) == 1 and person_events[0].actor_id == federation.id
-    assert len(events(session, "archive.status_report", "archive_person", zhang.id)) == 1
+    # The unit reported the new status; the federation's reviewer accepted it.
+    (status,) = zhang.statuses
+    assert status.reported_by_id == unit1.id
+    assert federation.name in status.note and "审核通过" in status.note
+    (reported,) = events(session, "archive.status_report", "archive_person", zhang.id)
+    assert reported.actor_id == federation.id and reported.after["reported_by"] == unit1.id
 
 
 def test_return_to_unit_sends_the_case_back(session, tree, people, round_):

@@ -228,9 +228,15 @@ def report_status(
     known_date: date | None = None,
     note: str | None = None,
     now: datetime | None = None,
+    reporter: Any = None,
 ) -> PersonStatus:
-    """Add a dated status entry (never changing an earlier one) and make it current."""
+    """Add a dated status entry (never changing an earlier one) and make it current.
+
+    ``reporter`` is who reported it when another records it (a unit's answer to a
+    verification, accepted by the federation's reviewer: ``actor``); by default ``actor``.
+    """
     now = now or utcnow()
+    reporter = actor if reporter is None else reporter
     errors: dict[str, list[str]] = {}
     _check_choice(errors, "status", status, PERSON_STATUSES)
     _check_past(errors, "effective_date", effective_date, now)
@@ -243,7 +249,7 @@ def report_status(
         effective_date=effective_date,
         known_date=known_date,
         reported_at=now,
-        reported_by_id=getattr(actor, "id", None),
+        reported_by_id=getattr(reporter, "id", None),
         note=note,
     )
     session.add(entry)
@@ -264,6 +270,8 @@ def report_status(
             "effective_date": effective_date.isoformat(),
             "known_date": known_date.isoformat() if known_date else None,
             "late": death_report_late(entry),
+            # Recorded by another than who reported it: both are named.
+            **({"reported_by": entry.reported_by_id} if reporter is not actor else {}),
         },
         comment=note,
         now=now,

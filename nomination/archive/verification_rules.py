@@ -18,7 +18,14 @@ from nomination.db import rows_where
 from nomination.definitions.forms import missing_required
 from nomination.engine.registry import Context, effect, guard, refusal
 from nomination.i18n import pick
-from nomination.models import ArchivePerson, VerificationEntry, VerificationRound
+from nomination.models import (
+    ArchiveCase,
+    ArchivePerson,
+    AuditEvent,
+    User,
+    VerificationEntry,
+    VerificationRound,
+)
 
 #: The person's own fields a unit may correct (PersonVersion keeps the old values).
 CORRECTED_FIELDS = ("phone", "address", "unit_name", "post")
@@ -27,6 +34,23 @@ CORRECTED_FIELDS = ("phone", "address", "unit_name", "post")
 def entries_of(ctx: Context) -> list[VerificationEntry]:
     """Return the case's entries, in the order they were created."""
     return rows_where(ctx.session, VerificationEntry.case_id, ctx.subject.id)
+
+
+def answerers(ctx: Context) -> dict[int, User]:
+    """Return, per person id, the unit's user who last answered for them in the case."""
+    events = ctx.session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.action == "verification.answer",
+            AuditEvent.entity_type == ArchiveCase.AUDIT_ENTITY,
+            AuditEvent.entity_id == str(ctx.subject.id),
+        )
+        .order_by(AuditEvent.seq)
+    )
+    by_person = {e.after["person_id"]: e.actor_id for e in events if e.after and e.actor_id}
+    found = ctx.session.scalars(select(User).where(User.id.in_(set(by_person.values()))))
+    users = {u.id: u for u in found}
+    return {p: users[u] for p, u in by_person.items() if u in users}
 
 
 @guard(
@@ -89,7 +113,9 @@ def apply_verification(ctx: Context) -> None:
     case = ctx.subject
     round_ = ctx.session.get(VerificationRound, case.verification_round_id)
     year = round_.year if round_ is not None else ""
-    note = f"{year}年度核查更正(核查单 {case.id})"
+    accepted_by = getattr(ctx.actor, "name", "")
+    note = f"{year}年度核查更正(核查单 {case.id},{accepted_by} 审核通过)"
+    answered_by = answerers(ctx)
     applied: list[dict[str, Any]] = []
     for entry in entries_of(ctx):
         if entry.outcome != "corrected" or not entry.corrections:
@@ -118,6 +144,8 @@ def apply_verification(ctx: Context) -> None:
                 effective_date=date.fromisoformat(corrections["effective_date"]),
                 note=note,
                 now=ctx.now,
+                # The unit reported it; the federation's reviewer (the actor) accepted it.
+                reporter=answered_by.get(entry.person_id) or ctx.actor,
             )
             reported = True
         if changed or reported:
