@@ -434,7 +434,15 @@ def test_close_builds_the_report_with_the_overdue_unit(session, tree, people, ro
         verification.close_round(session, round_, federation, now=AFTER_DUE)
     engine.fire(unit1_case, "accept", federation, data={"comment": "同意"})
 
-    verification.close_round(session, round_, federation, now=AFTER_DUE)
+    # Unit three never answered: the close asks for that to be confirmed, naming it.
+    with pytest.raises(Conflict) as asked:
+        verification.close_round(session, round_, federation, now=AFTER_DUE)
+    assert "单位三" in asked.value.message and "单位一" not in asked.value.message
+    assert asked.value.extra["not_answered"] == [unit3_case.id]
+    assert round_.status == "open"
+    verification.close_round(
+        session, round_, federation, acknowledged=[unit3_case.id], now=AFTER_DUE
+    )
     assert round_.status == "closed" and round_.closed_at == AFTER_DUE
     report = verification.report(round_)
     assert report is round_.report and report["final"]
@@ -464,11 +472,13 @@ def test_close_builds_the_report_with_the_overdue_unit(session, tree, people, ro
         "submitted_units": 0,
         "accepted_units": 1,
         "overdue_units": 1,
+        "not_answered_units": 1,
         "corrections_applied": 1,
         "status_changes": {"retired": 1},
     }
     (closed,) = events(session, "verification_round.close", "verification_round", round_.id)
     assert closed.after["overdue"] == [tree.unit3.id]
+    assert report["not_answered"] == closed.after["not_answered"] == [tree.unit3.id]
 
     with pytest.raises(Conflict):
         verification.close_round(session, round_, federation, now=AFTER_DUE)
@@ -481,6 +491,41 @@ def test_close_builds_the_report_with_the_overdue_unit(session, tree, people, ro
     with pytest.raises(GuardBlocked) as blocked:
         engine.fire(unit3_case, "submit", unit3, data={"comment": "补报"})
     assert "本轮核查已结束" in blocked.value.message
+
+
+def test_a_confirmation_covers_only_the_units_it_was_shown(session, tree, people, round_):
+    federation = tree.users["federation"]
+    unit1_case = case_of(session, round_, tree.unit1)
+    unit3_case = case_of(session, round_, tree.unit3)
+    submit(session, unit1_case, tree.users["unit1"])
+    # Returned after the reviewer looked: unit one has not answered either now.
+    engine.fire(unit1_case, "return_to_unit", federation, data={"reason": "请补充"})
+    with pytest.raises(Conflict) as asked:
+        verification.close_round(session, round_, federation, acknowledged=[unit3_case.id])
+    assert asked.value.extra["not_answered"] == [unit1_case.id, unit3_case.id]
+    verification.close_round(
+        session, round_, federation, acknowledged=[unit1_case.id, unit3_case.id]
+    )
+    assert verification.report(round_)["not_answered"] == [tree.unit1.id, tree.unit3.id]
+
+
+def test_a_report_kept_before_non_answering_units_were_named_gives_them(
+    session, tree, people, round_
+):
+    federation = tree.users["federation"]
+    unit3_case = case_of(session, round_, tree.unit3)
+    submit(session, case_of(session, round_, tree.unit1), tree.users["unit1"])
+    engine.fire(
+        case_of(session, round_, tree.unit1), "accept", federation, data={"comment": "同意"}
+    )
+    verification.close_round(session, round_, federation, acknowledged=[unit3_case.id])
+    kept = dict(round_.report)
+    del kept["not_answered"]
+    kept["totals"] = {k: v for k, v in kept["totals"].items() if k != "not_answered_units"}
+    round_.report = kept
+    report = verification.report(round_)
+    assert report["not_answered"] == [tree.unit3.id]
+    assert report["totals"]["not_answered_units"] == 1
 
 
 def test_open_round_report_is_provisional(session, tree, people, round_):
@@ -649,10 +694,30 @@ def test_the_federation_opens_follows_and_closes_a_round(session, web, people, n
     login(unit, "unit1")
     assert unit.post(f"/verification/rounds/{round_id}/close").status_code == 404
 
-    closed = federation.post(f"/verification/rounds/{round_id}/close")
+    # Neither unit has answered: the close form lists them and asks for a confirmation.
+    form = page[page.index('id="close-form"') :]
+    assert 'id="not-answered-warning"' in form and 'name="confirm"' in form
+    for unit in (web.unit1, web.unit3):
+        assert f'data-not-answered-unit="{unit.id}"' in form
+    listed = re.search(r'name="not_answered"[^>]*value="([\d,]+)"', form).group(1)
+    unconfirmed = federation.post(
+        f"/verification/rounds/{round_id}/close", data={"not_answered": listed}
+    )
+    assert unconfirmed.status_code == 409
+    assert "单位一" in unconfirmed.text and "请确认" in unconfirmed.text
+    assert 'data-status="open"' in unconfirmed.text
+
+    closed = federation.post(
+        f"/verification/rounds/{round_id}/close",
+        data={"not_answered": listed, "confirm": "y"},
+    )
     assert closed.status_code == 302
     page = federation.get(f"/verification/rounds/{round_id}").text
     assert 'data-status="closed"' in page and 'id="close-form"' not in page
+    kept = page[page.index('id="report-not-answered"') :]
+    assert "结束时未报送的单位" in kept and "federation" in kept
+    for unit in (web.unit1, web.unit3):
+        assert f'data-not-answered-unit="{unit.id}"' in kept
     printed = federation.get(f"/verification/rounds/{round_id}/report")
     assert printed.status_code == 200 and "核查报告" in printed.text
     assert 'id="report-totals"' in printed.text
@@ -693,6 +758,21 @@ def test_api_gives_the_federation_its_rounds_with_the_report(client, session, tr
     schema = doc["paths"]["/verification-rounds/{round_id}"]["get"]["responses"]["200"]
     schema = schema["content"]["application/json"]["schema"]
     assert list(Draft202012Validator(schema).iter_errors(body)) == []
+
+    assert body["report"]["not_answered"] == [tree.unit1.id, tree.unit3.id]
+
+    # Closed without the units' answers: the API says which units did not answer.
+    verification.close_round(
+        session,
+        round_,
+        tree.users["federation"],
+        acknowledged=[c.id for c in verification.cases_of(session, round_)],
+    )
+    session.commit()
+    closed = api.get(f"/verification-rounds/{round_.id}", "federation").json
+    assert closed["report"]["final"] is True
+    assert closed["report"]["not_answered"] == [tree.unit1.id, tree.unit3.id]
+    assert list(Draft202012Validator(schema).iter_errors(closed)) == []
 
     assert api.get(f"/verification-rounds/{round_.id}", "unit1").status_code == 404
     assert api.get("/verification-rounds", "unit1").json == {"items": []}

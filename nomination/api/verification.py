@@ -89,6 +89,12 @@ REPORT_SCHEMA = _object(
             "items": {"type": "integer"},
             "description": "The ids of the overdue units.",
         },
+        "not_answered": {
+            "type": "array",
+            "items": {"type": "integer"},
+            "description": "The ids of the units that have not sent their answers; once the "
+            "round is closed, those it was closed without (the reviewer confirmed them).",
+        },
         "totals": _object(
             {
                 "units": _COUNT,
@@ -99,6 +105,7 @@ REPORT_SCHEMA = _object(
                 "submitted_units": _COUNT,
                 "accepted_units": _COUNT,
                 "overdue_units": _COUNT,
+                "not_answered_units": _COUNT,
                 "corrections_applied": {
                     **_COUNT,
                     "description": "Corrections of the accepted units: entered in the archive.",
@@ -113,7 +120,17 @@ REPORT_SCHEMA = _object(
         ),
         "closed_by": _object({"id": _nullable({"type": "integer"}), "name": {"type": "string"}}),
     },
-    required=["year", "due_date", "deadline", "as_of", "final", "units", "overdue", "totals"],
+    required=[
+        "year",
+        "due_date",
+        "deadline",
+        "as_of",
+        "final",
+        "units",
+        "overdue",
+        "not_answered",
+        "totals",
+    ],
 )
 
 ROUND_SCHEMA = _object(

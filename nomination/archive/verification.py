@@ -14,6 +14,7 @@ Every change is audited in the caller's transaction; nothing here commits.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -206,6 +207,11 @@ def overdue_units(
     now = now or utcnow()
     if now < deadline(round_):
         return []
+    return [c for c in cases_of(session, round_) if c.state not in DONE_STATES]
+
+
+def not_answered(session: Session, round_: VerificationRound) -> list[ArchiveCase]:
+    """Return the cases whose unit has not answered: never submitted (nor accepted)."""
     return [c for c in cases_of(session, round_) if c.state not in DONE_STATES]
 
 
@@ -660,6 +666,7 @@ def _build_report(session: Session, round_: VerificationRound, now: datetime) ->
         "submitted_units": sum(1 for u in units if u["state"] == "submitted"),
         "accepted_units": sum(1 for u in units if u["state"] == "accepted"),
         "overdue_units": sum(1 for u in units if u["overdue"]),
+        "not_answered_units": sum(1 for u in units if u["state"] not in DONE_STATES),
         # Corrections that entered the archive: those of the cases the federation accepted.
         "corrections_applied": sum(u["corrected"] for u in units if u["state"] == "accepted"),
         "status_changes": dict(sorted(status_changes.items())),
@@ -672,14 +679,25 @@ def _build_report(session: Session, round_: VerificationRound, now: datetime) ->
         "final": round_.status == "closed",
         "units": units,
         "overdue": [u["unit_id"] for u in units if u["overdue"]],
+        # Units that never sent their answers (kept at closing: the round ended without them).
+        "not_answered": [u["unit_id"] for u in units if u["state"] not in DONE_STATES],
         "totals": totals,
     }
+
+
+def _with_not_answered(kept: dict[str, Any]) -> dict[str, Any]:
+    """Return a kept report with its non-answering units (those kept before they were named)."""
+    if "not_answered" in kept:
+        return kept
+    silent = [u["unit_id"] for u in kept["units"] if u["state"] not in DONE_STATES]
+    totals = {**kept["totals"], "not_answered_units": len(silent)}
+    return {**kept, "not_answered": silent, "totals": totals}
 
 
 def report(round_: VerificationRound, now: datetime | None = None) -> dict[str, Any]:
     """Return the round's report: the one kept at closing, else the result so far."""
     if round_.report is not None:
-        return round_.report
+        return _with_not_answered(round_.report)
     session = object_session(round_)
     assert session is not None, "the round must belong to a session"
     return _build_report(session, round_, now or utcnow())
@@ -690,13 +708,16 @@ def close_round(
     round_: VerificationRound,
     actor: Any,
     *,
+    acknowledged: Collection[int] = (),
     now: datetime | None = None,
 ) -> VerificationRound:
     """Close the round and keep its report (units not done by the due day are overdue).
 
-    403 for anyone but the federation's reviewers; 409 when the round is closed already, or
+    403 for anyone but the federation's reviewers; 409 when the round is closed already,
     while a unit's submission awaits the federation's check (accept or return it first, so
-    that the report says what entered the archive).
+    that the report says what entered the archive), or while units have not answered and
+    ``acknowledged`` (the case ids the reviewer was shown and confirmed) leaves one out:
+    the conflict names them. The units that did not answer are kept in the report.
     """
     now = now or utcnow()
     federation = session.get(Organisation, round_.federation_id)
@@ -715,6 +736,18 @@ def close_round(
             ),
             cases=[c.id for c in waiting],
         )
+    silent = not_answered(session, round_)
+    unconfirmed = [c for c in silent if c.id not in set(acknowledged)]
+    if unconfirmed:
+        names = "、".join(c.unit.name for c in silent)
+        raise Conflict(
+            tr(
+                f"以下单位尚未报送核查结果,结束后不能再报送,请确认:{names}",
+                f"These units have not answered; they cannot once the round is closed. "
+                f"Confirm to close: {names}",
+            ),
+            not_answered=[c.id for c in silent],
+        )
     round_.status = "closed"
     round_.closed_at = now
     result = _build_report(session, round_, now)
@@ -728,7 +761,12 @@ def close_round(
         _round_entity(round_),
         role="federation_reviewer",
         before={"status": "open"},
-        after={"status": "closed", "totals": result["totals"], "overdue": result["overdue"]},
+        after={
+            "status": "closed",
+            "totals": result["totals"],
+            "overdue": result["overdue"],
+            "not_answered": result["not_answered"],
+        },
         now=now,
     )
     return round_

@@ -28,8 +28,10 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     Form,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -77,6 +79,26 @@ def _optional_int(value: Any) -> int | None:
 
 
 # --- forms -----------------------------------------------------------------------------------
+
+
+class CloseRoundForm(FlaskForm):
+    """Closing a round: the units shown as not having answered, and the reviewer's yes."""
+
+    #: The case ids listed on the page: a confirmation covers those, not any that appear later.
+    not_answered = HiddenField()
+    confirm = BooleanField(
+        lazy(
+            {
+                "zh": "我已知晓上述单位未报送核查结果,仍结束本轮核查",
+                "en": "I know these units have not answered; close the round anyway",
+            }
+        )
+    )
+
+
+def _case_ids(text: str | None) -> list[int]:
+    """Return the case ids of a comma-separated list (what is not a number is left out)."""
+    return [int(part) for part in (text or "").split(",") if part.strip().isdigit()]
 
 
 class OpenRoundForm(FlaskForm):
@@ -273,6 +295,10 @@ def _render_round(
     report = verification.report(round_)
     federation = db.session.get_one(Organisation, round_.federation_id)
     can_close = round_.status == "open" and can_open_verification(user, federation)
+    silent = verification.not_answered(db.session, round_) if can_close else []
+    close_form = None
+    if can_close:
+        close_form = CloseRoundForm(formdata=None, not_answered=",".join(str(c.id) for c in silent))
     return (
         render_template(
             "verification/round.html",
@@ -281,7 +307,8 @@ def _render_round(
             report=report,
             rows=_round_rows(round_, report),
             deadline=verification.deadline(round_),
-            close_form=FlaskForm(formdata=None) if can_close else None,
+            close_form=close_form,
+            silent=silent,
             link_cases=True,
             status_labels=verification.ROUND_STATUS_LABELS,
             person_status_labels=verification.PERSON_STATUS_LABELS,
@@ -307,14 +334,17 @@ def close(round_id: int) -> ResponseReturnValue:
     federation = db.session.get_one(Organisation, round_.federation_id)
     if not can_open_verification(user, federation):
         abort(403, tr("只有区总工会可以结束核查", "Only the federation closes the verification"))
-    if not FlaskForm().validate_on_submit():
+    form = CloseRoundForm()
+    if not form.validate_on_submit():
         return _render_round(
             round_,
             status=400,
             alerts=[tr("无法提交,请刷新页面后重试。", "Could not submit; reload the page.")],
         )
+    # Only the units the page listed are confirmed: one listed since is a new question.
+    acknowledged = _case_ids(form.not_answered.data) if form.confirm.data else []
     with operation_errors(catch=(Conflict,)) as outcome:
-        verification.close_round(db.session, round_, user)
+        verification.close_round(db.session, round_, user, acknowledged=acknowledged)
     if outcome.refused:
         return _render_round(round_, status=outcome.status, alerts=outcome.alerts)
     flash(tr("本轮核查已结束,结果已存档", "The round is closed and its report kept"), "success")
