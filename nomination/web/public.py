@@ -61,6 +61,7 @@ from nomination.objections.operations import (
     objection_is_late,
     objection_status,
 )
+from nomination.objections.receipts import plain_receipt
 from nomination.uploads import StoredFile
 from nomination.web import objection_form
 from nomination.web.auth import client_key
@@ -503,12 +504,20 @@ def object_to(nomination_id: int) -> ResponseReturnValue:
 
 @bp.route("/objections/received")
 def objection_received() -> ResponseReturnValue:
-    """Confirm an objection and show its reference number."""
+    """Confirm an objection in plain words: what, when, its reference and what comes next."""
     reference = session.get("objection_reference")
     if not reference:
         return redirect(url_for(".objections"))
+    with operation_errors(catch=(NotFound,)) as outcome:
+        objection = objection_status(db.session, reference)
+    plain = None if outcome.refused else plain_receipt(db.session, objection)
     return render_template(
-        "public/received.html", reference=reference, late=session.get("objection_late", False)
+        "public/received.html",
+        reference=reference,
+        late=session.get("objection_late", False),
+        plain=plain,
+        received_on=_date_text(plain.received_on) if plain else "",
+        award=pick(plain.award) if plain and plain.award else "",
     )
 
 
@@ -527,8 +536,12 @@ def objections() -> ResponseReturnValue:
                 tr("没有此编号的异议,请核对后重试", "No objection has this reference"),
             )
         else:
+            plain = plain_receipt(db.session, objection)
             result = {
                 "reference": objection.reference,
+                "about": tr("{0}拟表彰对象{1}({2})", "{1} ({2}), proposed for the {0}").format(
+                    pick(plain.award) if plain.award else "", plain.nominee, plain.unit
+                ),
                 "received_at": objection.received_at,
                 "status": pick(OBJECTION_STATUS.get(objection.status, objection.status)),
                 "concluded": objection.status != "open",
