@@ -532,3 +532,13 @@ def test_a_form_instance_files_one_objection(
     other = post_objection(web_client, on_notice, dict(OBJECTION, issued=shown_earlier("two")))
     assert other.status_code == 302
     assert len(fresh(session, on_notice).objections) == 2
+
+
+def test_an_expired_form_keeps_its_file(session, web, web_client, on_notice, app, monkeypatch):
+    monkeypatch.setitem(app.config, "OBJECTION_MIN_SECONDS", 3)
+    monkeypatch.setitem(app.config, "OBJECTION_FORM_MAX_AGE_SECONDS", 60)
+    data = dict(OBJECTION, issued=shown_earlier(seconds=120))
+    expired = post_objection(web_client, on_notice, data, evidence=[(png_bytes(), "照片.png")])
+    assert expired.status_code == 422 and "表单已过期" in expired.text
+    assert 'id="kept-files"' in expired.text and "照片.png" in expired.text
+    assert fresh(session, on_notice).objections == []
