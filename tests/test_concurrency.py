@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from sqlalchemy import func, select
 from threads import CommittedFederation, race
 
@@ -21,7 +22,7 @@ from nomination.models import (
 )
 from nomination.nominations.operations import create_nomination
 from nomination.nominations.queries import load_on_notice
-from nomination.objections.operations import file_objection
+from nomination.objections.operations import AlreadyFiled, file_objection
 from nomination.web.objection_form import file_with_retry
 
 from factories import NOW, person_data, recommendation
@@ -360,3 +361,38 @@ def test_two_administrators_deactivate_each_other_at_once(app):
         active = [db.session.get(User, ids[k]).active for k in ("admin1", "admin2")]
         db.session.remove()
     assert active.count(True) == 1
+
+
+@pytest.mark.parametrize("already_objected", [False, True])
+def test_one_form_sent_twice_at_once_files_one_objection(app, already_objected):
+    ids = _commit_federation(app, "public_notice")
+    if already_objected:  # a review under way: the objection joins it, no transition
+        with app.app_context():
+            file_objection(db.session.get(Nomination, ids["nomination"]), data=dict(OBJECTION))
+            db.session.commit()
+            db.session.remove()
+    refused: list[str] = []
+    # Committed for real: one reference per test.
+    reference = f"YY-{ids['nomination']:012d}"
+
+    def object_to(start, meet):
+        n = load_on_notice(db.session, ids["nomination"]) or db.session.get(
+            Nomination, ids["nomination"]
+        )
+        db.session.commit()  # end the read, as a request would
+        start.wait(timeout=30)
+        meet(n)
+        # The same form instance, so the same reference: the page's double click.
+        try:
+            file_with_retry(ids["nomination"], data=dict(OBJECTION), reference=reference)
+        except AlreadyFiled:
+            refused.append("already_filed")
+
+    results = race(app, object_to)
+    assert results == ["ok", "ok"] and refused == ["already_filed"], (results, refused)
+    with app.app_context():
+        n = db.session.get(Nomination, ids["nomination"])
+        assert [o.reference for o in n.objections].count(reference) == 1
+        assert len(n.objections) == 1 + already_objected
+        assert verify_chain(db.session).ok
+        db.session.remove()

@@ -14,6 +14,7 @@ from sqlalchemy import delete, select
 
 from nomination.actors import PUBLIC, SYSTEM
 from nomination.administration.campaigns import close_campaign, create_campaign, set_quota
+from nomination.audit.checkpoints import create_checkpoint, generate_keys
 from nomination.demo import UNITS, credit_code
 from nomination.engine import apply_due_timers, current_definitions, fire
 from nomination.errors import InvalidData
@@ -639,3 +640,22 @@ def test_demo_publishes_in_stroke_order_and_archives_last_year(session, web_clie
     names = board_names(section)
     assert len(names) == 2
     assert names == sorted(names, key=strokes.person_key)
+
+
+def test_the_checkpoint_is_one_click_away_for_experts(
+    app, session, web_client, tmp_path, monkeypatch
+):
+    folder = tmp_path / "keys"
+    monkeypatch.setitem(app.config, "AUDIT_KEY_DIR", str(folder))
+    monkeypatch.delitem(app.config, "AUDIT_PRIVATE_KEY", raising=False)
+    monkeypatch.delenv("NOMINATION_AUDIT_PRIVATE_KEY", raising=False)
+    generate_keys(folder)
+    cp = create_checkpoint(session)
+    session.commit()
+    page = web_client.get("/notices/").text
+    # Citizens read the notices; the signed checkpoint is in a closed section they may open.
+    before, proof = page.split('<details class="mb-4" id="technical-proof">')
+    assert cp.root_hash not in before and cp.key_id not in before
+    proof = proof.split("</details>")[0]
+    assert "<summary" in proof and cp.root_hash in proof and cp.key_id in proof
+    assert 'href="/api/v1/checkpoints/latest"' in proof

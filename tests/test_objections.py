@@ -70,6 +70,21 @@ def post_objection(client, nomination, data=OBJECTION, **files):
     )
 
 
+def hidden(html: str, name: str) -> str:
+    """Return the value of the form's hidden field ``name``."""
+    return html.split(f'name="{name}" type="hidden" value="')[1].split('"')[0]
+
+
+def shown_earlier(nonce: str = "a-form-instance", seconds: int = 10) -> str:
+    """Return a form instance's signed token, as if the form was shown ``seconds`` ago."""
+
+    class Earlier(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time()) - seconds
+
+    return Earlier("test", salt="objection-form-issued").sign(nonce.encode()).decode()
+
+
 def fresh(session, nomination) -> Nomination:
     session.expire_all()
     return session.get(Nomination, nomination.id)
@@ -339,10 +354,19 @@ def test_a_refused_file_loses_nothing(session, web, web_client, on_notice):
     assert OBJECTION["facts"] in response.text
     assert 'id="kept-files"' in response.text and "照片.png" in response.text
     assert fresh(session, on_notice).objections == []
-    kept = response.text.split('name="kept" type="hidden" value="')[1].split('"')[0]
+    kept, issued = hidden(response.text, "kept"), hidden(response.text, "issued")
+    # The kept files go with their form instance only: with another, they are said to be lost
+    # and nothing is filed without them.
+    other = web_client.post(
+        f"/notices/{on_notice.id}/object",
+        data={**as_form(OBJECTION), "kept": kept, "issued": shown_earlier()},
+        content_type="multipart/form-data",
+    )
+    assert other.status_code == 422 and "未能保留" in field_block(other.text, "evidence")
+    assert fresh(session, on_notice).objections == []
     again = web_client.post(
         f"/notices/{on_notice.id}/object",
-        data={**as_form(OBJECTION), "kept": kept},
+        data={**as_form(OBJECTION), "kept": kept, "issued": issued},
         content_type="multipart/form-data",
     )
     assert again.status_code == 302
@@ -436,10 +460,85 @@ def test_robots_are_turned_away(session, web, web_client, on_notice, app, monkey
     assert too_fast.status_code == 422 and "提交过快" in too_fast.text
     assert OBJECTION["facts"] in too_fast.text
 
-    class Earlier(TimestampSigner):
-        def get_timestamp(self) -> int:
-            return int(time.time()) - 10
-
-    shown = Earlier("test", salt="objection-form-issued").sign(b"objection").decode()
+    shown = shown_earlier()
     assert post_objection(web_client, on_notice, dict(OBJECTION, issued=shown)).status_code == 302
     assert [o.objector_name for o in fresh(session, on_notice).objections] == ["赵明"]
+
+
+def test_a_file_sent_too_fast_is_kept(session, web, web_client, on_notice, app, monkeypatch):
+    monkeypatch.setitem(app.config, "OBJECTION_MIN_SECONDS", 3)
+    page = web_client.get(f"/notices/{on_notice.id}/object").text
+    data = dict(OBJECTION, issued=hidden(page, "issued"))
+    too_fast = post_objection(web_client, on_notice, data, evidence=[(png_bytes(), "照片.png")])
+    assert too_fast.status_code == 422 and "提交过快" in too_fast.text
+    assert fresh(session, on_notice).objections == []
+    # The file was received and is kept with the form shown again: sent a moment later, the
+    # objection has it.
+    assert 'id="kept-files"' in too_fast.text and "照片.png" in too_fast.text
+    monkeypatch.setitem(app.config, "OBJECTION_MIN_SECONDS", 0)
+    again = post_objection(
+        web_client,
+        on_notice,
+        dict(OBJECTION, issued=hidden(too_fast.text, "issued"), kept=hidden(too_fast.text, "kept")),
+    )
+    assert again.status_code == 302
+    [objection] = fresh(session, on_notice).objections
+    assert [a.filename for a in objection.attachments] == ["照片.png"]
+
+
+def test_too_fast_shows_every_other_error(session, web, web_client, on_notice, app, monkeypatch):
+    monkeypatch.setitem(app.config, "OBJECTION_MIN_SECONDS", 3)
+    page = web_client.get(f"/notices/{on_notice.id}/object").text
+    as_unit = dict(OBJECTION, objector_kind="unit", facts="", issued=hidden(page, "issued"))
+    refused = post_objection(web_client, on_notice, as_unit)
+    assert refused.status_code == 422 and "提交过快" in refused.text
+    # Beside it, at once, what else is to be corrected: each next to its field.
+    assert "invalid-feedback" in field_block(refused.text, "facts")
+    assert "公章" in field_block(refused.text, "sealed_letter")
+    assert fresh(session, on_notice).objections == []
+
+
+def test_a_robot_submission_says_its_files_were_not_received(session, web, web_client, on_notice):
+    refused = post_objection(
+        web_client,
+        on_notice,
+        dict(OBJECTION, homepage="http://spam.example"),
+        evidence=[(png_bytes(), "照片.png")],
+    )
+    assert refused.status_code == 422 and "无法受理" in refused.text
+    block = field_block(refused.text, "evidence")
+    assert "照片.png" in block and "未收到" in block and "invalid-feedback" in block
+    assert 'id="kept-files"' not in refused.text
+    assert fresh(session, on_notice).objections == []
+
+
+def test_a_form_instance_files_one_objection(
+    session, web, web_client, new_web_client, on_notice, app, monkeypatch
+):
+    monkeypatch.setitem(app.config, "OBJECTION_MIN_SECONDS", 3)
+    shown = shown_earlier("one-form-instance")
+    first = post_objection(web_client, on_notice, dict(OBJECTION, issued=shown))
+    assert first.status_code == 302
+    # The same signed form instance sent again, from elsewhere: refused as a repeat, with what
+    # was typed kept and a new form instance to send it with.
+    replay = post_objection(new_web_client(), on_notice, dict(OBJECTION, issued=shown))
+    assert replay.status_code == 409 and "已经提交过" in replay.text
+    assert OBJECTION["facts"] in replay.text and hidden(replay.text, "issued") != shown
+    # Sent twice from the same browser (a double click): its receipt, never a second objection.
+    twice = post_objection(web_client, on_notice, dict(OBJECTION, issued=shown))
+    assert twice.status_code == 302 and twice.location.endswith("/notices/objections/received")
+    assert len(fresh(session, on_notice).objections) == 1
+    # A new form instance files a new objection.
+    other = post_objection(web_client, on_notice, dict(OBJECTION, issued=shown_earlier("two")))
+    assert other.status_code == 302
+    assert len(fresh(session, on_notice).objections) == 2
+
+
+def test_an_expired_form_keeps_its_file(session, web, web_client, on_notice, app, monkeypatch):
+    monkeypatch.setitem(app.config, "OBJECTION_MIN_SECONDS", 3)
+    monkeypatch.setitem(app.config, "OBJECTION_FORM_MAX_AGE_SECONDS", 60)
+    data = dict(OBJECTION, issued=shown_earlier(seconds=120))
+    expired = post_objection(web_client, on_notice, data, evidence=[(png_bytes(), "照片.png")])
+    assert expired.status_code == 422 and "表单已过期" in expired.text
+    assert 'id="kept-files"' in expired.text and "照片.png" in expired.text
+    assert fresh(session, on_notice).objections == []

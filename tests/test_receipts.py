@@ -7,6 +7,7 @@ import pytest
 from nomination.audit.checkpoints import create_checkpoint, generate_keys
 from nomination.audit.offline import load_public_key, receipt_problem
 from nomination.engine import fire
+from nomination.models import NoticeEntry
 
 from factories import recommendation
 from test_api_support import OBJECTION
@@ -119,3 +120,37 @@ def test_the_objector_gets_a_receipt_for_their_objection(
     assert OBJECTION["objector_name"] not in receipt["event"]["payload"]
     assert reference not in receipt["event"]["payload"]
     assert public.get("/api/v1/objections/YY-000000000000/receipt").status_code == 404
+
+
+def test_the_objector_reads_a_plain_receipt_and_the_proof_on_request(
+    session, create_nomination_for, web, new_web_client, public_key
+):
+    n = create_nomination_for("unit1")
+    walk_to_notice(n, web)
+    session.commit()
+    entry = session.query(NoticeEntry).filter_by(nomination_id=n.id).one()
+    public = new_web_client()
+    assert public.post(f"/notices/{n.id}/object", data=as_form(OBJECTION)).status_code == 302
+    page = public.get("/notices/objections/received").text
+    reference = page.split('id="objection-reference">')[1].split("<")[0]
+    # In plain words: about whom, on which day, the reference to quote, and what comes next.
+    plain, proof = page.split('id="technical-receipt"')
+    what = plain.split('id="receipt-what">')[1].split("</p>")[0]
+    assert entry.nominee_name in what and entry.unit_name in what and "2026年11月18日" in what
+    assert "个工作日内" in plain.split('id="receipt-next">')[1]
+    # The checkpoint's root hash and key id are one click away, in a closed <details>.
+    receipt = public.get(f"/api/v1/objections/{reference}/receipt").json
+    root, key = receipt["checkpoint"]["root_hash"], receipt["checkpoint"]["key_id"]
+    assert root not in plain and key not in plain
+    assert (
+        root in proof and "<summary" in proof and "<details" in page.split("technical-receipt")[0]
+    )
+    # The API's receipt keeps its proof and adds the objection in plain words.
+    assert receipt_problem(receipt, public_key) is None
+    assert receipt["objection"]["reference"] == reference
+    assert receipt["objection"]["received_on"] == "2026-11-18"
+    assert entry.nominee_name in receipt["objection"]["receipt"]["zh"]
+    assert reference in receipt["objection"]["receipt"]["en"]
+    # Looking the objection up says what it was about.
+    looked_up = public.post("/notices/objections", data={"reference": reference}).text
+    assert entry.nominee_name in looked_up.split("data-about>")[1].split("<")[0]

@@ -432,6 +432,29 @@ def _schemas() -> dict[str, Any]:
             description="An event, the first checkpoint covering it and its inclusion proof: "
             "verifiable offline with the public key (nomination.audit.offline.receipt_problem).",
         ),
+        "ObjectionReceipt": {
+            "allOf": [
+                _ref("Receipt"),
+                _object(
+                    {
+                        "objection": _object(
+                            {
+                                "reference": {"type": "string"},
+                                "received_on": {"type": "string", "format": "date"},
+                                "late": {"type": "boolean"},
+                                "receipt": _object(
+                                    {"zh": {"type": "string"}, "en": {"type": "string"}},
+                                    description="The plain receipt, one sentence per language",
+                                ),
+                            },
+                            description="What the objector reads: the reference to quote, "
+                            "the day it was received (local date) and what comes next",
+                        )
+                    }
+                ),
+            ],
+            "description": "The objector's receipt: the proof, and the objection in plain words",
+        },
         "VerifyResult": _object(
             {
                 "ok": {"type": "boolean"},
@@ -684,7 +707,7 @@ def _paths() -> dict[str, Any]:
                 "getObjectionReceipt",
                 "The objector's receipt for their objection, to whoever holds its reference "
                 "(no login); 404 with code receipt_pending until a checkpoint covers it",
-                {"200": _json(_ref("Receipt"), "The receipt")},
+                {"200": _json(_ref("ObjectionReceipt"), "The receipt")},
                 "NotFound",
                 public=True,
             ),

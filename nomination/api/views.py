@@ -36,6 +36,7 @@ from nomination.i18n import pick
 from nomination.models import Campaign, Nomination, Organisation
 from nomination.nominations import operations, queries
 from nomination.objections import operations as objection_operations
+from nomination.objections.receipts import plain_receipt
 from nomination.permissions import (
     can_administer_org,
     can_audit,
@@ -392,12 +393,14 @@ _RECEIPT_PENDING = (
 )
 
 
-def _receipt_response(status: ReceiptStatus, what: str, filename: str) -> ResponseReturnValue:
+def _receipt_response(
+    status: ReceiptStatus, what: str, filename: str, **plain: Any
+) -> ResponseReturnValue:
     if status.event is None:
         raise NotFound(f"there is no {what} to give a receipt for")
     if status.receipt is None:
         return json_error(404, "receipt_pending", _RECEIPT_PENDING, seq=status.event.seq)
-    response = jsonify(status.receipt)
+    response = jsonify({**status.receipt, **plain})
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -418,7 +421,19 @@ def objection_receipt(reference: str) -> ResponseReturnValue:
     """Return the objector's receipt for their objection, to whoever holds its reference."""
     objection = objection_operations.objection_status(db.session, reference)
     status = receipt_status(db.session, objection_event(db.session, objection))
-    return _receipt_response(status, "objection event", f"receipt-objection-{reference}.json")
+    plain = plain_receipt(db.session, objection)
+    # Beside the proof (which a verifier reads and ignores the rest of): what a person reads.
+    return _receipt_response(
+        status,
+        "objection event",
+        f"receipt-objection-{reference}.json",
+        objection={
+            "reference": plain.reference,
+            "received_on": plain.received_on.isoformat(),
+            "late": plain.late,
+            "receipt": plain.text(),
+        },
+    )
 
 
 @bp.get("/checkpoints/latest")

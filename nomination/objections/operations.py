@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
 from nomination import engine
@@ -13,7 +14,7 @@ from nomination.actors import PUBLIC
 from nomination.audit.chain import nomination_entity, record_event
 from nomination.db import utcnow
 from nomination.definitions.forms import FormDef, validate
-from nomination.errors import NotFound, require_valid
+from nomination.errors import NotFound, OperationError, require_valid
 from nomination.i18n import pick
 from nomination.models import (
     Nomination,
@@ -49,6 +50,20 @@ SEALED_LETTER_REQUIRED = {
 OBJECTION_FILE_PURPOSES = ("objection_evidence", "sealed_letter")
 
 
+class AlreadyFiled(OperationError):
+    """An objection was already filed with this reference (the same form, sent again)."""
+
+    status = 409
+    code = "already_filed"
+
+
+def file_problems(objector_kind: str | None, purposes: set[str]) -> dict[str, list[str]]:
+    """Return what is missing among an objection's files, by field: a unit's sealed letter."""
+    if objector_kind == "unit" and "sealed_letter" not in purposes:
+        return {"sealed_letter": [pick(SEALED_LETTER_REQUIRED)]}
+    return {}
+
+
 def objection_form_def(nomination: Nomination) -> FormDef | None:
     """Return the form the public objects in, as the nomination's definition names it."""
     wf = engine.workflow_for(nomination)
@@ -64,6 +79,7 @@ def file_objection(
     data: dict[str, Any],
     files: Sequence[tuple[StoredFile, str]] = (),
     client: str | None = None,
+    reference: str | None = None,
 ) -> Objection:
     """Take a public objection against a published nomination; return the stored objection.
 
@@ -71,6 +87,8 @@ def file_objection(
     it joins that review. After the notice has closed it is stored and marked late, never
     dropped. ``files`` are (stored file, purpose) pairs: evidence, and the sealed letter a
     unit objecting must send. ``client`` is the sender's keyed pseudonym (rate limit).
+    ``reference``, when given, is the objection's reference (else a random one): a second
+    objection with the same reference is refused with AlreadyFiled.
     """
     session = object_session(nomination)
     assert session is not None
@@ -79,11 +97,12 @@ def file_objection(
         raise NotFound("this nomination has not been on public notice")
     clean, errors = validate(defn, data)
     purposes = {purpose for _, purpose in files}
-    if clean.get("objector_kind") == "unit" and "sealed_letter" not in purposes:
-        errors["sealed_letter"] = [pick(SEALED_LETTER_REQUIRED)]
+    errors.update(file_problems(clean.get("objector_kind"), purposes))
     if unknown := purposes - set(OBJECTION_FILE_PURPOSES):
         raise ValueError(f"unknown purposes {sorted(unknown)}")
     require_valid(errors)
+    if reference is not None and _reference_taken(session, reference):
+        raise AlreadyFiled("an objection was already filed with this form")
     now = utcnow()
     if on_notice(nomination):
         engine.fire(nomination, "object", PUBLIC, data=clean, now=now)
@@ -114,10 +133,22 @@ def file_objection(
             now=now,
         )
     objection.client_key = client
+    if reference is not None:
+        objection.reference = reference
+        try:
+            # The same form sent twice at once: the reference's uniqueness lets one through.
+            session.flush()
+        except IntegrityError as exc:
+            raise AlreadyFiled("an objection was already filed with this form") from exc
     for stored, purpose in files:
         record_attachment(session, nomination, stored, purpose, objection=objection, now=now)
     session.flush()
     return objection
+
+
+def _reference_taken(session: Session, reference: str) -> bool:
+    found = session.scalar(select(Objection.id).where(Objection.reference == reference).limit(1))
+    return found is not None
 
 
 def _was_published(session: Session, nomination: Nomination) -> bool:

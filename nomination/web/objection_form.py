@@ -8,19 +8,27 @@ person nothing:
   (the address itself is never stored);
 - a **honeypot**: a field people do not see (hidden by CSS and from assistive technology) that
   form-filling robots fill in;
-- a **signed issue time**: the form carries the moment it was shown, signed with the secret
-  key; it must be sent back at least ``OBJECTION_MIN_SECONDS`` later (a person reads and types)
-  and within ``OBJECTION_FORM_MAX_AGE_SECONDS``.
+- a **signed, one-use form instance**: each form shown carries a random nonce signed with the
+  moment it was shown; it must be sent back at least ``OBJECTION_MIN_SECONDS`` later (a person
+  reads and types) and within ``OBJECTION_FORM_MAX_AGE_SECONDS``, and it files one objection
+  only. The objection filed with it takes a reference derived from the nonce (a keyed hash),
+  so the reference column's uniqueness records the used nonces: in the filing's own
+  transaction, on every host, with no table of its own.
 
-Files that passed the upload checks are stored at once (by content) and listed in a signed
-hidden field, so that a submission refused for another reason never makes the objector upload
-them again.
+Files that passed the upload checks are stored at once (by content) and listed in a hidden
+field signed together with the form instance's nonce, so that a submission refused for another
+reason (too fast, expired, a field to correct) never makes the objector upload them again. A
+submission refused as automated (the honeypot, no valid form instance, the rate limit) is not
+stored, and the file fields say that the files must be chosen again: nothing is lost silently.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -36,7 +44,7 @@ from nomination.errors import Conflict, NotFound
 from nomination.i18n import pick
 from nomination.models import Objection
 from nomination.nominations import queries
-from nomination.objections.operations import file_objection
+from nomination.objections.operations import file_objection, file_problems
 from nomination.uploads import StoredFile, UploadRejected, store_upload
 from nomination.web.auth import client_key
 from nomination.web.outcomes import operation_errors
@@ -61,6 +69,19 @@ _LIMITED = {
     "post given on the notice",
 }
 _TOO_MANY_FILES = {"zh": "附件最多 %d 个", "en": "At most %d files"}
+_REPEATED = {
+    "zh": "此表单已经提交过一次,异议已受理。如需再提出一项异议,请核对下面的内容后再次提交",
+    "en": "This form was already sent and its objection received. To send another objection, "
+    "check what is below and send it again",
+}
+_NOT_RECEIVED = {
+    "zh": "未收到文件 %s,请重新选择后再提交",
+    "en": "%s was not received: choose it again before sending",
+}
+_KEPT_LOST = {
+    "zh": "此前上传的文件未能保留,请重新选择",
+    "en": "The files sent before could not be kept: choose them again",
+}
 
 
 class ObjectionForm(FlaskForm):
@@ -70,10 +91,22 @@ class ObjectionForm(FlaskForm):
     sealed_letter = FileField()
     #: The honeypot: people never see it, so it must come back empty.
     homepage = StringField()
-    #: When the form was shown, signed.
+    #: This form instance: a random nonce and when it was shown, signed.
     issued = HiddenField()
-    #: The files already received, signed.
+    #: The files already received, signed with the form instance's nonce.
     kept = HiddenField(widget=HiddenInput())
+
+
+@dataclass
+class Sender:
+    """What the abuse checks found about a submission."""
+
+    #: The form instance's nonce, when its signature is good (even if too fast or expired).
+    nonce: str | None = None
+    #: Why the submission cannot be filed now (shown to the sender), or None.
+    problem: str | None = None
+    #: The submission looks automated: nothing of it is stored.
+    robot: bool = False
 
 
 def _signer() -> TimestampSigner:
@@ -84,31 +117,52 @@ def _kept_serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="objection-form-files")
 
 
-def issue(form: ObjectionForm) -> None:
-    """Stamp the form with the time it is shown."""
-    form.issued.data = _signer().sign(b"objection").decode()
+def issue(form: ObjectionForm) -> str:
+    """Stamp the form with a new instance: a nonce and the time it is shown; return the nonce."""
+    nonce = secrets.token_urlsafe(18)
+    form.issued.data = _signer().sign(nonce.encode()).decode()
+    return nonce
 
 
-def abuse_problem(form: ObjectionForm) -> str | None:
-    """Return why a submission looks automated (shown to the sender), or None."""
+def check_sender(form: ObjectionForm) -> Sender:
+    """Return what the abuse checks find about the submission of ``form``."""
     if (form.homepage.data or "").strip():
-        return pick(_NOT_SHOWN)
-    minimum = float(current_app.config["OBJECTION_MIN_SECONDS"])
-    if minimum <= 0:
-        return None
+        return Sender(problem=pick(_NOT_SHOWN), robot=True)
+    signer, token = _signer(), (form.issued.data or "").encode()
     try:
-        _, issued_at = _signer().unsign(
-            (form.issued.data or "").encode(),
-            max_age=int(current_app.config["OBJECTION_FORM_MAX_AGE_SECONDS"]),
-            return_timestamp=True,
-        )
-    except SignatureExpired:
-        return pick(_EXPIRED)
+        value, issued_at = signer.unsign(token, return_timestamp=True)
     except BadSignature:
-        return pick(_NOT_SHOWN)
+        value, issued_at = None, None
+    nonce = value.decode() if value else None
+    minimum = float(current_app.config["OBJECTION_MIN_SECONDS"])
+    if minimum <= 0:  # the time checks are off (tests, a closed network)
+        return Sender(nonce=nonce)
+    if nonce is None or issued_at is None:
+        return Sender(problem=pick(_NOT_SHOWN), robot=True)
+    try:
+        signer.unsign(token, max_age=int(current_app.config["OBJECTION_FORM_MAX_AGE_SECONDS"]))
+    except SignatureExpired:
+        return Sender(nonce=nonce, problem=pick(_EXPIRED))
     if time.time() - issued_at.timestamp() < minimum:
-        return pick(_TOO_FAST)
-    return None
+        return Sender(nonce=nonce, problem=pick(_TOO_FAST))
+    return Sender(nonce=nonce)
+
+
+def reference_for(nonce: str) -> str:
+    """Return the reference of the objection filed with the form instance ``nonce``.
+
+    A keyed hash, as unguessable as a random reference: without the secret key, knowing the
+    nonce does not give the reference, and the reference does not give the nonce.
+    """
+    key = current_app.config["SECRET_KEY"]
+    key = key.encode() if isinstance(key, str) else key
+    digest = hmac.new(key, b"objection-form-nonce:" + nonce.encode(), hashlib.sha256)
+    return "YY-" + digest.hexdigest()[:12].upper()
+
+
+def repeated_message() -> str:
+    """Return what the sender of a form instance already used is told."""
+    return pick(_REPEATED)
 
 
 def rate_limited() -> bool:
@@ -126,21 +180,38 @@ def limited_message() -> str:
     return pick(_LIMITED)
 
 
-def kept_files(form: ObjectionForm) -> list[tuple[StoredFile, str]]:
-    """Return the files received with an earlier, refused submission of this form."""
+def kept_files(form: ObjectionForm, nonce: str | None) -> tuple[list[tuple[StoredFile, str]], bool]:
+    """Return the files received with an earlier, refused submission of this form instance.
+
+    Also return whether all of them could be taken: kept files signed for another form
+    instance (or tampered with) are said to be lost next to the evidence field, so that the
+    submission is refused rather than filed without them.
+    """
     if not form.kept.data:
-        return []
+        return [], True
     try:
-        items = _kept_serializer().loads(form.kept.data)
+        kept = _kept_serializer().loads(form.kept.data)
     except BadSignature:
-        return []
-    return [(StoredFile(**item["file"]), item["purpose"]) for item in items]
+        kept = None
+    if not isinstance(kept, dict) or nonce is None or kept.get("nonce") != nonce:
+        form.evidence.errors = [*form.evidence.errors, pick(_KEPT_LOST)]
+        return [], False
+    return [(StoredFile(**item["file"]), item["purpose"]) for item in kept["files"]], True
 
 
-def keep(form: ObjectionForm, files: list[tuple[StoredFile, str]]) -> None:
-    """Carry ``files`` in the form, signed, to the next submission."""
+def keep(form: ObjectionForm, files: list[tuple[StoredFile, str]], nonce: str) -> None:
+    """Carry ``files`` in the form, signed with the form instance ``nonce``, to its submission."""
     items = [{"file": asdict(f), "purpose": purpose} for f, purpose in files]
-    form.kept.data = _kept_serializer().dumps(items) if items else ""
+    form.kept.data = _kept_serializer().dumps({"nonce": nonce, "files": items}) if items else ""
+
+
+def not_received(form: ObjectionForm) -> None:
+    """Say next to each file field that the files just sent were not received."""
+    for name in FILE_FIELDS:
+        names = [u.filename for u in request.files.getlist(name) if u and u.filename]
+        if names:
+            message = pick(_NOT_RECEIVED) % "、".join(names)
+            form[name].errors = [*form[name].errors, message]
 
 
 def receive_files(
@@ -179,6 +250,12 @@ def file_errors(form: ObjectionForm, errors: dict[str, list[str]]) -> None:
     for name in FILE_FIELDS:
         if name in errors:
             form[name].errors = [*form[name].errors, *errors[name]]
+
+
+def missing_files(form: ObjectionForm, files: list[tuple[StoredFile, str]]) -> dict[str, list[str]]:
+    """Return what the objection would still lack among its files (a unit's sealed letter)."""
+    kind = form["objector_kind"].data if "objector_kind" in form else None
+    return file_problems(kind, {purpose for _, purpose in files})
 
 
 def file_with_retry(nomination_id: int, **kwargs: Any) -> Objection:

@@ -55,7 +55,14 @@ from nomination.i18n import current_language, pick
 from nomination.models import NoticeEntry
 from nomination.nominations import queries
 from nomination.notices import publication as notices
-from nomination.objections.operations import objection_form_def, objection_is_late, objection_status
+from nomination.objections.operations import (
+    AlreadyFiled,
+    objection_form_def,
+    objection_is_late,
+    objection_status,
+)
+from nomination.objections.receipts import plain_receipt
+from nomination.uploads import StoredFile
 from nomination.web import objection_form
 from nomination.web.auth import client_key
 from nomination.web.forms import ObjectionLookupForm, add_error
@@ -428,27 +435,46 @@ def object_to(nomination_id: int) -> ResponseReturnValue:
         abort(404, pick(_NOT_ON_NOTICE))
     nomination, entry = found
     form = form_class(defn, strict=True, base=objection_form.ObjectionForm)()
-    files = objection_form.kept_files(form)
+    files: list[tuple[StoredFile, str]] = []
     status, alerts = 200, []
     if form.is_submitted():
         status = 422
-        if objection_form.rate_limited():
-            status, alerts = 429, [objection_form.limited_message()]
-        elif problem := objection_form.abuse_problem(form):
-            alerts = [problem]
+        sender = objection_form.check_sender(form)
+        if objection_form.rate_limited() or sender.robot:
+            # Nothing of it is stored, and the file fields say so: the sender chooses the
+            # files again (the files kept from before stay kept).
+            if sender.robot:
+                alerts = [sender.problem or ""]
+            else:
+                status, alerts = 429, [objection_form.limited_message()]
+            files, _ = objection_form.kept_files(form, sender.nonce)
+            objection_form.not_received(form)
         else:
-            # Validate first: it resets every field's errors, the files' included.
+            # Validate first: it resets every field's errors, the files' included. Then every
+            # problem is shown at once, the abuse checks' beside the fields' own.
             valid = form.validate()
+            files, kept_ok = objection_form.kept_files(form, sender.nonce)
             files, files_ok = objection_form.receive_files(form, files)
-            if valid and files_ok:
-                with operation_errors(form, catch=(InvalidData, NotFound)) as outcome:
+            files_ok = files_ok and kept_ok
+            if sender.problem:  # too fast, or expired: a person, who loses nothing
+                alerts = [sender.problem]
+                objection_form.file_errors(form, objection_form.missing_files(form, files))
+            elif valid and files_ok:
+                reference = objection_form.reference_for(sender.nonce) if sender.nonce else None
+                with operation_errors(form, catch=(InvalidData, NotFound, AlreadyFiled)) as outcome:
                     objection = objection_form.file_with_retry(
                         nomination.id,
                         data=clean_data(defn, form),
                         files=files,
                         client=client_key(request.remote_addr),
+                        reference=reference,
                     )
-                if outcome.invalid:
+                if isinstance(outcome.error, AlreadyFiled):
+                    if session.get("objection_reference") == reference:
+                        # This browser sent it (a double click): its receipt, not a refusal.
+                        return redirect(url_for(".objection_received"))
+                    status, alerts = 409, [objection_form.repeated_message()]
+                elif outcome.invalid:
                     alerts = outcome.alerts
                     objection_form.file_errors(form, outcome.fields)
                 elif outcome.refused:  # no longer open to objections
@@ -459,8 +485,7 @@ def object_to(nomination_id: int) -> ResponseReturnValue:
                     session["objection_reference"] = objection.reference
                     session["objection_late"] = objection.late
                     return redirect(url_for(".objection_received"))
-    objection_form.keep(form, files)
-    objection_form.issue(form)
+    objection_form.keep(form, files, objection_form.issue(form))
     return (
         render_template(
             "public/object.html",
@@ -479,12 +504,20 @@ def object_to(nomination_id: int) -> ResponseReturnValue:
 
 @bp.route("/objections/received")
 def objection_received() -> ResponseReturnValue:
-    """Confirm an objection and show its reference number."""
+    """Confirm an objection in plain words: what, when, its reference and what comes next."""
     reference = session.get("objection_reference")
     if not reference:
         return redirect(url_for(".objections"))
+    with operation_errors(catch=(NotFound,)) as outcome:
+        objection = objection_status(db.session, reference)
+    plain = None if outcome.refused else plain_receipt(db.session, objection)
     return render_template(
-        "public/received.html", reference=reference, late=session.get("objection_late", False)
+        "public/received.html",
+        reference=reference,
+        late=session.get("objection_late", False),
+        plain=plain,
+        received_on=_date_text(plain.received_on) if plain else "",
+        award=pick(plain.award) if plain and plain.award else "",
     )
 
 
@@ -503,8 +536,12 @@ def objections() -> ResponseReturnValue:
                 tr("没有此编号的异议,请核对后重试", "No objection has this reference"),
             )
         else:
+            plain = plain_receipt(db.session, objection)
             result = {
                 "reference": objection.reference,
+                "about": tr("{0}拟表彰对象{1}({2})", "{1} ({2}), proposed for the {0}").format(
+                    pick(plain.award) if plain.award else "", plain.nominee, plain.unit
+                ),
                 "received_at": objection.received_at,
                 "status": pick(OBJECTION_STATUS.get(objection.status, objection.status)),
                 "concluded": objection.status != "open",
