@@ -21,7 +21,7 @@ Template globals for other pages: ``published_checkpoint()`` (the notice board),
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flask import (
@@ -228,6 +228,16 @@ def _checkpoint_info(cp: Any) -> dict[str, Any] | None:
     }
 
 
+def _as_read(result: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Return a stored verification result with its start as a time (shown in local time)."""
+    if not result or not isinstance(result.get("started_at"), str):
+        return result
+    try:
+        return {**result, "started_at": datetime.fromisoformat(result["started_at"])}
+    except ValueError:
+        return result
+
+
 @bp.route("/verify", methods=["GET", "POST"])
 @login_required
 def verify() -> ResponseReturnValue:
@@ -251,7 +261,7 @@ def verify() -> ResponseReturnValue:
         form=form,
         head=audit_head(db.session),
         checkpoint=_checkpoint_info(latest_checkpoint(db.session)),
-        last=ran or audit_views.last_verification(),
+        last=_as_read(ran or audit_views.last_verification()),
         ran=ran is not None,
     )
 
