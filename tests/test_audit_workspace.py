@@ -283,6 +283,21 @@ def test_verification_covers_the_tree_and_checkpoints(web_client, session, edite
     assert stored["of"] == head.seq and stored["by"] == "auditor"
 
 
+def test_a_checkpoint_signed_with_the_clock_ahead_is_a_warning_on_the_page(
+    web_client, session, edited
+):
+    create_checkpoint(session, now=NOW + timedelta(days=1))
+    create_checkpoint(session, now=NOW)
+    session.commit()
+    login(web_client, "auditor")
+    page = web_client.post("/audit/verify")
+    assert 'data-ok="true"' in page.text
+    assert 'id="clock-warnings"' in page.text
+    # When it ran reads in local time, not as a UTC ISO string.
+    run_at = re.search(r'id="run-at">([^<]*)<', page.text).group(1)
+    assert "T" not in run_at.split("·")[0] and "+00:00" not in run_at
+
+
 def test_verification_is_bounded_in_time_and_continues(
     web_client, app, session, edited, monkeypatch
 ):

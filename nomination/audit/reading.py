@@ -414,7 +414,7 @@ def shown_views(session: Session, events: Sequence[AuditEvent], reader: Any) -> 
     out = []
     for e, v in zip(events, event_views(session, events), strict=True):
         nomination = nominations.get(e.entity_id or "") if e.entity_type == "nomination" else None
-        key = e.entity_id or "" if nomination is not None else ""
+        key = f"nomination:{nomination.id}" if nomination is not None else ""
         if key not in clear_for:
             clear_for[key] = can_see_personal_data(reader, nomination)
         wf = flows.get(e.entity_id or "") if nomination is not None else None

@@ -12,8 +12,10 @@ Pages, the API, exports and printed forms all ask this module; none decides on i
   The public never sees them (public notices show only ``public`` fields). A consulted
   department sees, in clear, the fields its request shows (``consult``): it checks its
   registers by ID number. For an archive record, :func:`can_see_id_number`.
-- **Files follow the pages.** An export or a printed form masks what its reader's page masks;
-  nothing else (a public summary is never masked).
+- **Files follow the pages, or are stricter.** A printed form and the API mask what the
+  reader's page masks; nothing else (a public summary is never masked). Files that leave the
+  system in bulk ask more: the audit exports are in clear only when an administrator ticks
+  "personal data" (``can_export_personal_data``), the archive's only for its managers.
 """
 
 from __future__ import annotations
