@@ -7,8 +7,10 @@ last full verification (``AUDIT_VERIFICATION_FILE``, default INSTANCE/audit-veri
 
 Personal values in events are salted commitments (``{"$c": ...}``, see ``nomination.audit.chain``):
 every before/after shown to people goes through :func:`nomination.audit.chain.event_views`, which
-gives the clear value, or ``[redacted]`` once the person was erased. Exports without permission
-to include personal data replace each commitment by :data:`MASK` instead of revealing it.
+gives the clear value, or ``[redacted]`` once the person was erased, then through
+:func:`shown_views`, which masks what the reader may not see. Exports without permission
+to include personal data mask as the masking policy says (``nomination.permissions.privacy``),
+and replace the other personal values (outside the forms) by :data:`MASK`.
 """
 
 from __future__ import annotations
@@ -600,11 +602,6 @@ def _masked(value: Any) -> Any:
     if isinstance(value, list):
         return [_masked(v) for v in value]
     return value
-
-
-def masked_view(event: AuditEvent) -> EventView:
-    """Return the event's before/after with every personal value replaced by :data:`MASK`."""
-    return EventView(_masked(event.before), _masked(event.after))
 
 
 #: The columns of CSV and Excel exports: (key, Chinese, English). Raw values (UTC time, role
