@@ -18,9 +18,19 @@ from nomination.models import (
 
 
 def record_login(session: Session, user: User, *, address: str | None) -> None:
-    """Audit a successful login; the client's address is kept as erasable personal data."""
+    """Audit a successful login; the client's address is kept as erasable personal data.
+
+    The event names the user's role when the account holds one; an account with several
+    signs in as none of them in particular (the workspace then shows the roles it holds).
+    """
+    held = {r.role for r in user.roles}
     record_event(
-        session, user, "auth.login", Entity("user", user.id), after={"client": {"address": address}}
+        session,
+        user,
+        "auth.login",
+        Entity("user", user.id),
+        role=held.pop() if len(held) == 1 else None,
+        after={"client": {"address": address}},
     )
 
 

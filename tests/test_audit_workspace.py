@@ -6,16 +6,18 @@ import csv
 import io
 import json
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select, update
 from test_checkpoints import bulk_events
+from test_uploads import pdf_bytes
 
 from nomination.actors import PUBLIC
 from nomination.audit import reading as audit_views
+from nomination.audit.chain import Entity, record_event
 from nomination.audit.checkpoints import create_checkpoint, generate_keys
 from nomination.audit.erasure import erase_person
 from nomination.audit.offline import load_public_key, verify_export
@@ -281,6 +283,21 @@ def test_verification_covers_the_tree_and_checkpoints(web_client, session, edite
     assert stored["of"] == head.seq and stored["by"] == "auditor"
 
 
+def test_a_checkpoint_signed_with_the_clock_ahead_is_a_warning_on_the_page(
+    web_client, session, edited
+):
+    create_checkpoint(session, now=NOW + timedelta(days=1))
+    create_checkpoint(session, now=NOW)
+    session.commit()
+    login(web_client, "auditor")
+    page = web_client.post("/audit/verify")
+    assert 'data-ok="true"' in page.text
+    assert 'id="clock-warnings"' in page.text
+    # When it ran reads in local time, not as a UTC ISO string.
+    run_at = re.search(r'id="run-at">([^<]*)<', page.text).group(1)
+    assert "T" not in run_at.split("·")[0] and "+00:00" not in run_at
+
+
 def test_verification_is_bounded_in_time_and_continues(
     web_client, app, session, edited, monkeypatch
 ):
@@ -375,9 +392,11 @@ def test_csv_neutralises_formulas_and_masks_personal_data(web_client, formula):
     rows = list(csv.reader(io.StringIO(response.text.lstrip("\ufeff"))))
     cells = [c for row in rows for c in row]
     assert not any(c.startswith(("=", "+", "-", "@", "\t", "\r")) for c in cells)
-    # Personal values are masked without the checkbox.
-    assert not any("HYPERLINK" in c for c in cells)
-    assert any("***" in c for c in cells)
+    # Without the checkbox the masking policy applies: the ID number and phone are masked;
+    # the name (neutralised inside its change line) is not sensitive.
+    assert any("HYPERLINK" in c for c in cells)
+    assert not any("110105194912310038" in c for c in cells)
+    assert any("110***********0038" in c for c in cells)
 
 
 def test_csv_and_excel_with_personal_data(web_client, formula):
@@ -449,3 +468,121 @@ def test_dates_on_the_log_are_local(web_client, session, edited):
     assert shown_seqs(page.text)
     bad = web_client.get("/audit/", query_string={"from": "18/11/2026"})
     assert bad.status_code == 200 and "YYYY-MM-DD" in bad.text
+
+
+# --- labels, roles and local times for people; raw values kept in the exports ----------------
+
+
+def test_the_workspace_names_actions_and_roles_and_fills_them_for_logins_and_uploads(
+    web_client, new_web_client, session, create_nomination_for, web
+):
+    n = create_nomination_for("unit1", data=person_data())
+    session.commit()
+    unit = new_web_client()
+    login(unit, "unit1")
+    uploaded = unit.post(
+        f"/nominations/{n.id}/attachments",
+        data={"purpose": "deeds", "file": (io.BytesIO(pdf_bytes()), "事迹.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert uploaded.status_code == 302
+    login(web_client, "auditor")
+    page = web_client.get("/audit/").text
+    cells = re.findall(
+        r'<td [^>]*data-role="([^"]*)">([^<]*)</td>\s*<td data-action="([^"]+)"[^>]*>([^<]*)<',
+        page,
+    )
+    shown = {(action, role_code): (role, label) for role_code, role, action, label in cells}
+    # A login names the role of a one-role account; an upload its submitter's role.
+    assert shown[("auth.login", "unit_submitter")] == ("基层工会", "登录")
+    assert shown[("auth.login", "auditor")] == ("审计/纪检", "登录")
+    assert shown[("attachment.add", "unit_submitter")] == ("基层工会", "上传附件")
+    # Its changes read as words: the purpose by name, the size in KB, never the JSON keys.
+    upload_row = page[page.index('data-action="attachment.add"') :]
+    upload_row = upload_row[: upload_row.index("</tr>")]
+    text = re.sub(r"<[^>]+>", "", upload_row)
+    assert "用途" in text and "事迹材料" in text and "KB" in text
+    assert "attachment_id" not in text and "purpose" not in text
+
+
+def test_an_older_login_without_a_role_shows_the_accounts_roles(web_client, session, web):
+    record_event(session, web.users["federation"], "auth.login", Entity("user", 1))
+    session.commit()
+    login(web_client, "auditor")
+    page = web_client.get("/audit/", query_string={"action": "auth.login"}).text
+    assert re.search(r'data-role="">区总工会劳模办</td>', page)
+
+
+def test_every_action_is_named_in_both_languages(app):
+    event = AuditEvent(action="consultation.opinion")
+    assert audit_views.action_label(event) == "部门回复意见"
+    assert audit_views.action_label(AuditEvent(action="auth.login")) == "登录"
+    # A transition whose workflow is not known still reads as one.
+    assert audit_views.action_label(AuditEvent(action="transition.forward")) == "流程操作: forward"
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert audit_views.action_label(event) == "Department's opinion given"
+
+
+def test_changed_values_read_as_words_and_local_times(app):
+    with app.test_request_context():
+        readable = audit_views.readable
+        assert readable("closed_at", "2026-11-18T02:00:00+00:00") == "2026-11-18 10:00:00"
+        ballots = {"7": {"3": "yes", "4": "yes", "5": "no"}}
+        assert readable("ballots", ballots) == "#7: 赞成 2 · 反对 1 · 弃权 0"
+        assert readable("purpose", "congress_minutes") == "职代会(联席会)会议纪要"
+        assert readable("cast", True) == "是"
+        assert readable("chair", {"id": 3, "name": "王主任"}) == "王主任"
+        assert readable("tally", {"round": 1, "places": 2}) == "轮次: 1; 名额: 2"
+        assert "{" not in readable("tally", {"members": [{"id": 1, "name": "甲"}], "tie": None})
+
+
+def test_the_csv_export_keeps_raw_codes_beside_the_labels(web_client, edited):
+    response = export(web_client, format="csv")
+    rows = list(csv.reader(io.StringIO(response.text.lstrip("\ufeff"))))
+    header = rows[0]
+    assert header[:9] == [
+        "序号",
+        "时间",
+        "时间(UTC)",
+        "操作人",
+        "角色",
+        "角色代码",
+        "操作",
+        "操作代码",
+        "对象",
+    ]
+    records = [dict(zip(header, row, strict=True)) for row in rows[1:]]
+    update = next(r for r in records if r["操作代码"] == "nomination.update")
+    assert (update["操作"], update["角色"], update["角色代码"]) == (
+        "修改推荐表",
+        "基层工会",
+        "unit_submitter",
+    )
+    assert update["时间(UTC)"].endswith("+00:00")
+    assert update["时间"] == (datetime.fromisoformat(update["时间(UTC)"]) + TZ_OFFSET).strftime(
+        "%Y-%m-%d %H:%M:%S"
+    )
+
+
+# --- the exact Content-Type of each download ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fmt", "content_type"),
+    [
+        ("csv", "text/csv; charset=utf-8"),
+        ("jsonl", "application/jsonl; charset=utf-8"),
+        ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ],
+)
+def test_audit_downloads_say_their_type_once(web_client, edited, fmt, content_type):
+    response = export(web_client, format=fmt)
+    assert response.status_code == 200
+    assert response.headers.getlist("Content-Type") == [content_type]
+
+
+def test_the_archive_csv_says_its_charset_once(web_client):
+    login(web_client, "federation")
+    response = web_client.get("/archive/export?format=csv")
+    assert response.status_code == 200
+    assert response.headers.getlist("Content-Type") == ["text/csv; charset=utf-8"]

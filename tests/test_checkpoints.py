@@ -390,13 +390,14 @@ def test_verify_detects_a_checkpoint_beyond_the_log(session, keys):
     assert "deleted from the end" in report.checkpoint_problem
 
 
-def test_verify_detects_checkpoints_out_of_order(session, keys):
+def test_a_back_dated_checkpoint_is_a_clock_warning_not_a_broken_log(session, keys):
     events(session, 4)
     first = create_checkpoint(session)
     events(session, 2, start=4)
     second = create_checkpoint(session, now=NOW + timedelta(minutes=5))
     assert verify_log(session).checkpoints == 2
-    # The later one back-dated before the earlier: re-signed with the key, as a key holder could.
+    # The later one back-dated before the earlier, re-signed with the key: the checkpoints
+    # still extend one another in the order they were signed; only the clock disagrees.
     key = checkpoints.signing_key()
     earlier = first.signed_at - timedelta(minutes=1)
     signed = checkpoints.sign_checkpoint(
@@ -410,7 +411,46 @@ def test_verify_detects_checkpoints_out_of_order(session, keys):
     )
     session.expire_all()
     report = verify_log(session)
-    assert (report.ok, report.first_bad_checkpoint) == (False, first.id)
+    assert (report.ok, report.checkpoints, report.first_bad_checkpoint) == (True, 2, None)
+    [warning] = report.clock_warnings
+    assert f"checkpoint {second.id}" in warning and f"checkpoint {first.id}" in warning
+    assert report.as_dict()["clock_warnings"] == [warning]
+
+
+def test_a_checkpoint_signed_while_the_clock_ran_ahead_does_not_break_verify(session, keys):
+    """The server's clock was a day ahead when it signed; corrected, it signs again later."""
+    events(session, 3)
+    ahead = create_checkpoint(session, now=NOW + timedelta(days=1))
+    events(session, 3, start=3)
+    corrected = create_checkpoint(session, now=NOW)
+    events(session, 2, start=6)
+    again = create_checkpoint(session, now=NOW + timedelta(hours=1))
+    report = verify_log(session)
+    assert (report.ok, report.checkpoints, report.checkpoint_problem) == (True, 3, None)
+    # Both later checkpoints bear times before the one signed while the clock ran ahead.
+    assert [w.split(" (")[0] for w in report.clock_warnings] == [
+        f"checkpoint {corrected.id}",
+        f"checkpoint {again.id}",
+    ]
+    assert all(f"checkpoint {ahead.id}" in w for w in report.clock_warnings)
+    # The latest checkpoint is the one signed last, whatever time its clock gave it.
+    assert checkpoints.latest_checkpoint(session).id == again.id
+
+
+def test_verify_detects_a_checkpoint_covering_fewer_events_than_one_signed_before(session, keys):
+    events(session, 4)
+    small = create_checkpoint(session)
+    events(session, 2, start=4)
+    large = create_checkpoint(session)
+    # Swap their places in the signing order (as the database owner could).
+    remove_protection(session)
+    columns = ("tree_size", "root_hash", "signed_at", "signature", "frontier")
+    rows = {cp.id: {c: getattr(cp, c) for c in columns} for cp in (small, large)}
+    session.execute(update(Checkpoint).where(Checkpoint.id == small.id).values(**rows[large.id]))
+    session.execute(update(Checkpoint).where(Checkpoint.id == large.id).values(**rows[small.id]))
+    session.expire_all()
+    report = verify_log(session)
+    assert (report.ok, report.first_bad_checkpoint) == (False, large.id)
     assert "fewer events" in report.checkpoint_problem
 
 

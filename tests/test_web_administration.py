@@ -536,7 +536,7 @@ def test_the_auditor_sees_each_administrative_change(web, web_client, new_web_cl
     login(auditor, "auditor")
     for action, seen in (("organisation.create", "→ 基层单位"), ("quota.set", "→ 6")):
         page = auditor.get(f"/audit/?action={action}").get_data(as_text=True)
-        assert f"data-action>{action}<" in page and seen in page, action
+        assert f'data-action="{action}"' in page and seen in page, action
 
 
 # --- what trying every role found --------------------------------------------------------

@@ -285,7 +285,13 @@ def _schemas() -> dict[str, Any]:
                         "team_id": {"type": ["integer", "null"]},
                         "data": {
                             "type": "object",
-                            "description": "Nominee data; its fields are the award's form.",
+                            "description": "Nominee data; its fields are the award's form. "
+                            "ID numbers and phones come masked (110***********1234, "
+                            "+86139****0000) unless the caller may see them in clear.",
+                        },
+                        "masked": {
+                            "type": "boolean",
+                            "description": "Whether the sensitive values of data are masked.",
                         },
                         "evidence": {
                             "type": "object",

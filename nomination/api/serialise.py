@@ -21,6 +21,7 @@ from nomination.models import (
     Organisation,
     User,
 )
+from nomination.permissions.privacy import masked_data
 
 
 def iso(value: date | datetime | None) -> str | None:
@@ -154,18 +155,24 @@ def objection(row: Objection, *, in_full: bool) -> dict[str, Any]:
 
 
 def nomination(
-    n: Nomination, available: list[engine.Available], *, objections_in_full: bool = False
+    n: Nomination,
+    available: list[engine.Available],
+    *,
+    objections_in_full: bool = False,
+    personal_in_clear: bool = False,
 ) -> dict[str, Any]:
     """Describe a nomination in full, with the transitions the caller may fire now.
 
     Its objections are described in full only when ``objections_in_full`` (the caller handles
-    them); otherwise only that they exist and their status.
+    them); otherwise only that they exist and their status. Sensitive values (ID number,
+    phone) are masked unless ``personal_in_clear`` (the masking policy's answer).
     """
     wf = engine.workflow_for(n)
     return {
         **nomination_summary(n),
         "team_id": n.team_id,
-        "data": n.data or {},
+        "data": masked_data(wf.nominee_form, n.data or {}, personal_in_clear),
+        "masked": not personal_in_clear,
         "evidence": n.evidence or {},
         "state_entered_at": iso(n.state_entered_at),
         "timer": {
@@ -192,8 +199,9 @@ def audit_event(
 ) -> dict[str, Any]:
     """Describe an audit event, without private notes unless asked for.
 
-    ``before`` and ``after`` come from ``view`` (``nomination.audit.chain.event_views``): personal
-    values in clear, or ``[redacted]`` once erased, never the commitments the chain hashes.
+    ``before`` and ``after`` come from ``view`` (``nomination.audit.reading.shown_views``):
+    personal values in clear or masked as the caller may see them, or ``[redacted]`` once
+    erased, never the commitments the chain hashes.
     Without a view, the event's own session is asked for one.
     """
     if view is None:

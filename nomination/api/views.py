@@ -21,12 +21,12 @@ from sqlalchemy import func, select
 from nomination import db, engine
 from nomination.api import errors, openapi, serialise
 from nomination.audit import checkpoints
-from nomination.audit.chain import event_views
 from nomination.audit.reading import (
     ReceiptStatus,
     objection_event,
     receipt_status,
     run_verification,
+    shown_views,
     submission_event,
 )
 from nomination.consultations.operations import visible_events
@@ -42,6 +42,7 @@ from nomination.permissions import (
     can_audit,
     can_get_receipt,
     can_handle_objections,
+    can_see_personal_data,
 )
 from nomination.web import objection_form
 from nomination.web.auth import client_key
@@ -170,6 +171,7 @@ def _detail(nomination: Nomination) -> dict[str, Any]:
         nomination,
         engine.available(nomination, user),
         objections_in_full=can_handle_objections(user, nomination),
+        personal_in_clear=can_see_personal_data(user, nomination),
     )
 
 
@@ -315,7 +317,7 @@ def nomination_history(nomination_id: int) -> ResponseReturnValue:
     # Which department said what stays with the federation until the decision.
     events = visible_events(signed_in_user(), nomination, queries.history(db.session, nomination))
     private = can_handle_objections(signed_in_user(), nomination)
-    views = event_views(db.session, events)
+    views = shown_views(db.session, events, signed_in_user())
     return jsonify(
         {
             "items": [

@@ -40,6 +40,10 @@ from nomination.models.archive import (
     SERVICE_KINDS,
 )
 
+# The masks live with the one masking policy; the archive's callers name them from here too.
+from nomination.permissions.privacy import mask_id_number as mask_id_number
+from nomination.permissions.privacy import mask_phone as mask_phone
+
 #: The person's own fields that are versioned (everything a unit may correct).
 PERSON_FIELDS = (
     "name",
@@ -394,25 +398,7 @@ def level_of_title(title: str) -> str:
     return "district"
 
 
-# --- masking, merges and innovation studios ---------------------------------------------------
-
-
-def mask_id_number(value: str | None) -> str:
-    """Return an ID number with all but its first 3 and last 4 characters hidden."""
-    if not value:
-        return ""
-    if len(value) <= 7:
-        return "*" * len(value)
-    return value[:3] + "*" * (len(value) - 7) + value[-4:]
-
-
-def mask_phone(value: str | None) -> str:
-    """Return a phone number with its middle 4 digits hidden (139****0000)."""
-    if not value:
-        return ""
-    if len(value) < 8:
-        return "*" * len(value)
-    return value[:-8] + "****" + value[-4:]
+# --- merges and innovation studios ---------------------------------------------------
 
 
 def require_current(person: ArchivePerson) -> None:

@@ -26,7 +26,7 @@ import json
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -231,11 +231,15 @@ def checkpoint_json(cp: Any, keys: dict[str, Ed25519PublicKey] | None = None) ->
     return data
 
 
+#: The order in which checkpoints were signed: each is inserted under the log head's lock, so
+#: ids follow the signing order even when the server's clock was wrong (``signed_at`` is only
+#: what the clock said).
+SIGNING_ORDER = (Checkpoint.id,)
+
+
 def latest_checkpoint(session: Session) -> Checkpoint | None:
-    """Return the checkpoint signed last."""
-    return session.scalar(
-        select(Checkpoint).order_by(Checkpoint.signed_at.desc(), Checkpoint.id.desc()).limit(1)
-    )
+    """Return the checkpoint signed last (by signing order, not by the time its clock gave)."""
+    return session.scalar(select(Checkpoint).order_by(Checkpoint.id.desc()).limit(1))
 
 
 def _stored_frontier(cp: Any) -> merkle.Frontier | None:
@@ -435,6 +439,9 @@ class LogReport:
     checkpoint_problem: str | None = None
     #: Whether a checkpoint the auditor kept was given and holds.
     kept_checkpoint: bool | None = None
+    #: Checkpoints whose time is earlier than that of one signed before them: the server's
+    #: clock was wrong at one of them. The log still holds; the times are to be read with care.
+    clock_warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -453,6 +460,7 @@ class LogReport:
             checkpoints=self.checkpoints,
             first_bad_checkpoint=self.first_bad_checkpoint,
             kept_checkpoint=self.kept_checkpoint,
+            clock_warnings=self.clock_warnings,
         )
         return data
 
@@ -492,14 +500,23 @@ def verify_log(
             report.checkpoint_problem = f"the kept checkpoint: {problem}"
             return report
         report.kept_checkpoint = True
+    # In signing order, never by their times, and never against "now": a checkpoint signed
+    # while the clock ran ahead must not make every later verification fail.
     previous: Checkpoint | None = None
-    checkpoints = session.scalars(select(Checkpoint).order_by(Checkpoint.signed_at, Checkpoint.id))
-    for cp in checkpoints:
+    latest_time: Checkpoint | None = None
+    for cp in session.scalars(select(Checkpoint).order_by(*SIGNING_ORDER)):
         problem = _checkpoint_problem(cp, previous, tree, keys)
         if problem:
             report.first_bad_checkpoint = cp.id
             report.checkpoint_problem = f"{_describe(cp)}: {problem}"
             return report
+        if latest_time is not None and cp.signed_at < latest_time.signed_at:
+            report.clock_warnings.append(
+                f"{_describe(cp)} bears an earlier time than {_describe(latest_time)}, "
+                "signed before it: the server's clock was wrong at one of them"
+            )
+        else:
+            latest_time = cp
         report.checkpoints += 1
         previous = cp
     return report

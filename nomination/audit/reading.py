@@ -7,14 +7,17 @@ last full verification (``AUDIT_VERIFICATION_FILE``, default INSTANCE/audit-veri
 
 Personal values in events are salted commitments (``{"$c": ...}``, see ``nomination.audit.chain``):
 every before/after shown to people goes through :func:`nomination.audit.chain.event_views`, which
-gives the clear value, or ``[redacted]`` once the person was erased. Exports without permission
-to include personal data replace each commitment by :data:`MASK` instead of revealing it.
+gives the clear value, or ``[redacted]`` once the person was erased, then through
+:func:`shown_views`, which masks what the reader may not see. Exports without permission
+to include personal data mask as the masking policy says (``nomination.permissions.privacy``),
+and replace the other personal values (outside the forms) by :data:`MASK`.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import time as clock
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +25,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
+from flask import current_app, has_app_context
 from sqlalchemy import ColumnElement, Select, false, select
 from sqlalchemy.orm import Session
 
@@ -36,7 +39,16 @@ from nomination.db import utcnow
 from nomination.definitions.forms import FormDef
 from nomination.engine.definitions import Workflow
 from nomination.i18n import current_language, pick
-from nomination.labels import AUDIT_ENTITY_KEY_LABELS, AUDIT_KEY_LABELS, ORG_KIND_LABELS
+from nomination.labels import (
+    ATTACHMENT_PURPOSE_LABELS,
+    AUDIT_ACTION_LABELS,
+    AUDIT_ENTITY_KEY_LABELS,
+    AUDIT_KEY_LABELS,
+    ORG_KIND_LABELS,
+    ROLE_LABELS,
+    SELECTION_VOTE_LABELS,
+    TRANSITION_ACTION_LABEL,
+)
 from nomination.models import (
     AuditEvent,
     AuditHead,
@@ -44,6 +56,12 @@ from nomination.models import (
     Nomination,
     Objection,
     Organisation,
+    User,
+)
+from nomination.permissions.privacy import (
+    can_see_personal_data,
+    masked_data,
+    masked_record,
 )
 from nomination.spreadsheets import csv_chunks, neutralise, neutralised
 
@@ -190,6 +208,84 @@ def as_text(value: Any) -> str:
     return canonical_json(value) if isinstance(value, dict) else json.dumps(value)
 
 
+_YES_NO = ({"zh": "否", "en": "No"}, {"zh": "是", "en": "Yes"})
+_ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def _zone() -> tzinfo:
+    return current_app.config["TZ"] if has_app_context() else UTC
+
+
+def local_time(value: datetime) -> str:
+    """Return a moment as people read it: local time (Asia/Shanghai by default), to the second."""
+    return value.astimezone(_zone()).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _key_label(key: str, entity_type: str | None = None) -> str:
+    labels = {**AUDIT_KEY_LABELS, **AUDIT_ENTITY_KEY_LABELS.get(entity_type or "", {})}
+    return pick(labels[key]) if key in labels else key
+
+
+def _ballot_counts(ballots: dict[str, Any]) -> str:
+    """Return each nomination's votes as counts (the ballot is secret on every page)."""
+    parts = []
+    for nomination_id, votes in ballots.items():
+        cast = list(votes.values()) if isinstance(votes, dict) else []
+        counts = " · ".join(
+            f"{pick(label)} {cast.count(choice)}" for choice, label in SELECTION_VOTE_LABELS.items()
+        )
+        parts.append(f"#{nomination_id}: {counts}")
+    return "; ".join(parts)
+
+
+def readable(key: str, value: Any) -> str:
+    """Return a value of an event's before/after as people read it.
+
+    Codes by their names, times in local time, yes/no, files by purpose and size, and
+    nested records as ``label: value`` pairs, never JSON. Exports keep the raw event beside.
+    """
+    if value is None or value == "" or value == [] or value == {}:
+        return ""
+    if isinstance(value, bool):
+        return pick(_YES_NO[value])
+    if key == "ballots" and isinstance(value, dict):
+        return _ballot_counts(value)
+    if isinstance(value, str):
+        if key == "purpose" and value in ATTACHMENT_PURPOSE_LABELS:
+            return pick(ATTACHMENT_PURPOSE_LABELS[value])
+        if key in ("role", "roles") and value in ROLE_LABELS:
+            return pick(ROLE_LABELS[value])
+        if _ISO_TIME.match(value):
+            try:
+                return local_time(datetime.fromisoformat(value))
+            except ValueError:
+                return value
+        return value
+    if isinstance(value, int) and key == "size":
+        return f"{value / 1024:.1f} KB" if value >= 1024 else f"{value} B"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, list):
+        return "、".join(shown for item in value if (shown := readable(key, item)))
+    if isinstance(value, dict):
+        if set(value) == {"id", "name"}:
+            return str(value["name"])
+        return "; ".join(
+            f"{_key_label(k)}: {shown}" for k, v in value.items() if (shown := readable(k, v))
+        )
+    return as_text(value)
+
+
+def action_label(event: AuditEvent, wf: Workflow | None = None) -> str:
+    """Return what an event did, named in the current language (a transition by its workflow)."""
+    action = event.action
+    if action.startswith("transition."):
+        trigger = action.removeprefix("transition.")
+        t = next((t for t in wf.transitions if t.trigger == trigger), None) if wf else None
+        return pick(t.label) if t is not None else f"{pick(TRANSITION_ACTION_LABEL)}: {trigger}"
+    return pick(AUDIT_ACTION_LABELS[action]) if action in AUDIT_ACTION_LABELS else action
+
+
 def _data_form(event: AuditEvent, wf: Workflow | None) -> FormDef | None:
     """Return the form whose fields ``data`` of this event holds, if known."""
     if wf is None:
@@ -244,8 +340,7 @@ def field_changes(event: AuditEvent, view: EventView, wf: Workflow | None) -> li
             continue
         if b == a:
             continue
-        labels = {**AUDIT_KEY_LABELS, **AUDIT_ENTITY_KEY_LABELS.get(event.entity_type or "", {})}
-        label = pick(labels[key]) if key in labels else key
+        label = _key_label(key, event.entity_type)
         if key == "state" and wf is not None:
             changes.append(Change(key, label, _state(wf, b), _state(wf, a)))
         elif key == "kind" and event.entity_type == "organisation":
@@ -254,7 +349,7 @@ def field_changes(event: AuditEvent, view: EventView, wf: Workflow | None) -> li
             ]
             changes.append(Change(key, label, *named))
         else:
-            changes.append(Change(key, label, as_text(b), as_text(a)))
+            changes.append(Change(key, label, readable(key, b), readable(key, a)))
     return changes
 
 
@@ -264,8 +359,8 @@ def _state(wf: Workflow, name: Any) -> str:
     return as_text(name)
 
 
-def workflows_of(session: Session, events: Iterable[AuditEvent]) -> dict[str, Workflow]:
-    """Return the workflow of each nomination the events concern, by entity id."""
+def nominations_of(session: Session, events: Iterable[AuditEvent]) -> dict[str, Nomination]:
+    """Return each nomination the events concern, by entity id."""
     ids = {
         int(e.entity_id)
         for e in events
@@ -274,7 +369,59 @@ def workflows_of(session: Session, events: Iterable[AuditEvent]) -> dict[str, Wo
     if not ids:
         return {}
     rows = session.scalars(select(Nomination).where(Nomination.id.in_(ids)))
-    return {str(n.id): engine.workflow_for(n) for n in rows}
+    return {str(n.id): n for n in rows}
+
+
+def workflows_of(session: Session, events: Iterable[AuditEvent]) -> dict[str, Workflow]:
+    """Return the workflow of each nomination the events concern, by entity id."""
+    return {k: engine.workflow_for(n) for k, n in nominations_of(session, events).items()}
+
+
+_MARKERS = (audit.REDACTED, audit.ALTERED)
+
+
+def _masked_side(values: dict[str, Any] | None, form: FormDef | None) -> dict[str, Any] | None:
+    if not values:
+        return values
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if key == "data" and isinstance(value, dict):
+            masked = masked_data(form, value, clear=False)
+            # An erased value says so; it is not a value to mask.
+            out[key] = {k: value[k] if value[k] in _MARKERS else v for k, v in masked.items()}
+        else:
+            out[key] = masked_record(key, value, clear=False)
+    return out
+
+
+def shown_view(
+    event: AuditEvent, view: EventView, wf: Workflow | None, *, clear: bool
+) -> EventView:
+    """Return ``view`` as its reader sees it: sensitive values masked unless ``clear``.
+
+    Which values are sensitive, and who reads them in clear, is the one masking policy's
+    (``nomination.permissions.privacy``); ``clear`` is its answer for this reader.
+    """
+    if clear:
+        return view
+    form = _data_form(event, wf)
+    return EventView(_masked_side(view.before, form), _masked_side(view.after, form), view.redacted)
+
+
+def shown_views(session: Session, events: Sequence[AuditEvent], reader: Any) -> list[EventView]:
+    """Return the events' views (personal values in clear) masked as ``reader`` may see them."""
+    nominations = nominations_of(session, events)
+    flows = {k: engine.workflow_for(n) for k, n in nominations.items()}
+    clear_for: dict[str, bool] = {}
+    out = []
+    for e, v in zip(events, event_views(session, events), strict=True):
+        nomination = nominations.get(e.entity_id or "") if e.entity_type == "nomination" else None
+        key = f"nomination:{nomination.id}" if nomination is not None else ""
+        if key not in clear_for:
+            clear_for[key] = can_see_personal_data(reader, nomination)
+        wf = flows.get(e.entity_id or "") if nomination is not None else None
+        out.append(shown_view(e, v, wf, clear=clear_for[key]))
+    return out
 
 
 @dataclass
@@ -289,6 +436,9 @@ class Row:
     seen_version: int | None = None
     #: The nominee data as of ``seen_version``, as (label, value) pairs.
     seen_data: list[tuple[str, str]] = field(default_factory=list)
+    #: What the event did and in which role, named in the current language.
+    action: str = ""
+    role: str = ""
 
     @property
     def entity(self) -> str:
@@ -297,17 +447,43 @@ class Row:
         return f"{e.entity_type}:{e.entity_id}" if e.entity_type else ""
 
 
-def rows_for(session: Session, events: Sequence[AuditEvent]) -> list[Row]:
-    """Return the events as rows: clear (or redacted) values and field-level changes."""
-    views = event_views(session, events)
+def rows_for(session: Session, events: Sequence[AuditEvent], reader: Any) -> list[Row]:
+    """Return the events as rows: values as ``reader`` may see them, field-level changes."""
+    views = shown_views(session, events, reader)
     flows = workflows_of(session, events)
+    roles = account_roles(session, events)
     rows = []
     for e, v in zip(events, views, strict=True):
         nomination_id = e.entity_id if e.entity_type == "nomination" else None
         wf = flows.get(nomination_id) if nomination_id else None
         nid = int(nomination_id) if nomination_id and nomination_id.isdigit() else None
-        rows.append(Row(e, v, field_changes(e, v, wf), nid))
+        row = Row(e, v, field_changes(e, v, wf), nid)
+        row.action, row.role = action_label(e, wf), role_shown(e, roles)
+        rows.append(row)
     return rows
+
+
+def account_roles(session: Session, events: Iterable[AuditEvent]) -> dict[int, list[str]]:
+    """Return the roles held now by the accounts of events that name no role, by account id.
+
+    Events written before a login or an upload recorded its role name none; the account's
+    roles tell the auditor who acted.
+    """
+    ids = {e.actor_id for e in events if not e.role and e.actor_id is not None}
+    if not ids:
+        return {}
+    held: dict[int, list[str]] = {}
+    for account in session.scalars(select(User).where(User.id.in_(ids))):
+        held[account.id] = sorted({r.role for r in account.roles})
+    return held
+
+
+def role_shown(event: AuditEvent, roles: dict[int, list[str]]) -> str:
+    """Return the role an event was done in, named; else the roles its account holds."""
+    if event.role:
+        return pick(ROLE_LABELS.get(event.role, {"zh": event.role, "en": event.role}))
+    held = roles.get(event.actor_id or 0, [])
+    return "、".join(pick(ROLE_LABELS.get(r, {"zh": r, "en": r})) for r in held)
 
 
 # --- a nomination's data as of a version -----------------------------------------------------
@@ -360,8 +536,11 @@ def labelled(form: FormDef, data: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
-def timeline_rows(session: Session, nomination: Nomination) -> list[Row]:
-    """Return every event of ``nomination`` in order; each transition with the data it saw."""
+def timeline_rows(session: Session, nomination: Nomination, reader: Any) -> list[Row]:
+    """Return every event of ``nomination`` in order; each transition with the data it saw.
+
+    Values are as ``reader`` may see them (the masking policy), the data seen included.
+    """
     events = list(
         session.scalars(
             select(AuditEvent)
@@ -371,7 +550,7 @@ def timeline_rows(session: Session, nomination: Nomination) -> list[Row]:
             .order_by(AuditEvent.seq)
         )
     )
-    rows = rows_for(session, events)
+    rows = rows_for(session, events, reader)
     views = [r.view for r in rows]
     form = engine.workflow_for(nomination).nominee_form
     for i, row in enumerate(rows):
@@ -425,18 +604,17 @@ def _masked(value: Any) -> Any:
     return value
 
 
-def masked_view(event: AuditEvent) -> EventView:
-    """Return the event's before/after with every personal value replaced by :data:`MASK`."""
-    return EventView(_masked(event.before), _masked(event.after))
-
-
-#: The columns of CSV and Excel exports: (key, Chinese, English).
+#: The columns of CSV and Excel exports: (key, Chinese, English). Raw values (UTC time, role
+#: and action codes) stand beside the names people read.
 EXPORT_COLUMNS = (
     ("seq", "序号", "Seq"),
     ("time", "时间", "Time"),
+    ("occurred_at", "时间(UTC)", "Time (UTC)"),
     ("actor", "操作人", "Actor"),
-    ("role", "角色", "Role"),
-    ("action", "操作", "Action"),
+    ("role_label", "角色", "Role"),
+    ("role", "角色代码", "Role code"),
+    ("action_label", "操作", "Action"),
+    ("action", "操作代码", "Action code"),
     ("entity", "对象", "Entity"),
     ("campaign_id", "评选活动", "Campaign"),
     ("changes", "变更", "Changes"),
@@ -492,16 +670,22 @@ def export_rows(
     english = current_language() == "en"
     yield [c[2] if english else c[1] for c in EXPORT_COLUMNS]
     for chunk in export_events(session, start=start, end=end, campaign_id=campaign_id):
-        views = event_views(session, chunk) if personal else [masked_view(e) for e in chunk]
+        clear_views = event_views(session, chunk)
         flows = workflows_of(session, chunk)
-        for e, v in zip(chunk, views, strict=True):
+        roles = account_roles(session, chunk)
+        for e, v in zip(chunk, clear_views, strict=True):
             wf = flows.get(e.entity_id or "") if e.entity_type == "nomination" else None
+            if not personal:
+                v = _export_masked(e, v, wf)
             changes = "\n".join(c.text() for c in field_changes(e, v, wf))
             row = [
                 e.seq,
                 e.occurred_at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
+                e.occurred_at.astimezone(UTC).isoformat(),
                 e.actor_name,
+                role_shown(e, roles),
                 e.role or "",
+                action_label(e, wf),
                 e.action,
                 f"{e.entity_type}:{e.entity_id}" if e.entity_type else "",
                 e.campaign_id if e.campaign_id is not None else "",
@@ -510,6 +694,26 @@ def export_rows(
                 e.hash,
             ]
             yield neutralised(row)
+
+
+def _export_masked(event: AuditEvent, view: EventView, wf: Workflow | None) -> EventView:
+    """Return what an export without personal data shows of an event.
+
+    A form's values follow the masking policy, as on the pages (sensitive ones masked, a
+    public summary in clear); the other personal values (a login's address, an account's
+    name and e-mail, a contact person) leave the system only with the permission.
+    """
+    shown = shown_view(event, view, wf, clear=False)
+    sides = {"before": dict(shown.before or {}), "after": dict(shown.after or {})}
+    for side, key in audit.PERSONAL_PATHS.get(event.action, ()):
+        raw = getattr(event, side) or {}
+        if key != "data" and key in raw:
+            sides[side][key] = _masked(raw[key])
+    return EventView(
+        sides["before"] if shown.before is not None else None,
+        sides["after"] if shown.after is not None else None,
+        view.redacted,
+    )
 
 
 def xlsx_bytes(rows: Iterable[list[Any]]) -> bytes:

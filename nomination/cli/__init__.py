@@ -397,6 +397,8 @@ def audit_verify(
     result = verify_log(db.session, extra, kept=kept)
     db.session.rollback()
     click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+    for warning in result.clock_warnings:
+        click.echo(f"warning: {warning}", err=True)
     if not result.ok:
         if result.checkpoint_problem is not None:
             click.echo(f"audit trail FAILED at {result.checkpoint_problem}", err=True)

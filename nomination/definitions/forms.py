@@ -56,6 +56,9 @@ FIELD_TYPES = (
     "rows",
     "remarks",
 )
+#: What a field may be declared sensitive as (``sensitive = "phone"``): how it is masked for
+#: those who may not see it in clear (``nomination.permissions.privacy``).
+SENSITIVE_KINDS = ("id_number", "phone")
 #: Types a column of a "rows" field may have.
 COLUMN_TYPES = ("text", "integer", "date", "choice")
 #: Rows a "rows" field allows when its definition does not say.
@@ -217,6 +220,9 @@ class FieldDef:
     #: Shown to the departments consulted on the nominee (征求意见): only what they need to
     #: check their records (who, which unit, its credit code), never the whole file.
     consult: bool = False
+    #: The kind of personal value it holds, masked for readers who may not see it in clear
+    #: (one of :data:`SENSITIVE_KINDS`), or None.
+    sensitive: str | None = None
     #: For a "rows" field (a repeatable group, e.g. prior honours): its columns, and at most
     #: how many rows. Its value is a list of {column: value}.
     columns: tuple[FieldDef, ...] = ()
@@ -336,6 +342,13 @@ def _parse_field(f: dict[str, Any], entry: str, fail: Any, types: tuple[str, ...
     choices = tuple((str(c["value"]), {"zh": c["zh"], "en": c["en"]}) for c in f.get("choices", []))
     if ftype == "choice" and not choices:
         raise fail(entry, "a choice field needs choices")
+    # A field of an ID number or phone type is sensitive unless declared otherwise; any field
+    # may be declared one (a phone typed as text).
+    sensitive = f.get("sensitive", ftype if ftype in SENSITIVE_KINDS else None)
+    if sensitive is False:
+        sensitive = None
+    if sensitive is not None and sensitive not in SENSITIVE_KINDS:
+        raise fail(entry, f"sensitive must be one of {', '.join(SENSITIVE_KINDS)}")
     columns: tuple[FieldDef, ...] = ()
     if ftype == "rows":
         raw_columns = f.get("columns")
@@ -361,6 +374,7 @@ def _parse_field(f: dict[str, Any], entry: str, fail: Any, types: tuple[str, ...
         validators=tuple(f.get("validators", [])),
         public=bool(f.get("public", False)),
         consult=bool(f.get("consult", False)),
+        sensitive=sensitive,
         columns=columns,
         max_rows=int(f.get("max_rows", DEFAULT_MAX_ROWS)) if ftype == "rows" else None,
     )

@@ -193,4 +193,7 @@ def attach_file(
     editable = engine.workflow_for(nomination).state(nomination.state).editable
     if not can_attach(actor, nomination, purpose, editable):
         raise PermissionDenied("you cannot attach this file to this nomination now")
-    return record_attachment(session, nomination, stored, purpose, actor=actor)
+    # Only the unit's submitters attach here (can_attach): the audit names their role.
+    return record_attachment(
+        session, nomination, stored, purpose, actor=actor, role="unit_submitter"
+    )

@@ -30,6 +30,7 @@ from nomination.engine.definitions import TransitionDef, Workflow
 from nomination.i18n import pick
 from nomination.models import AuditEvent, Nomination, evidence
 from nomination.notices import publication as notices
+from nomination.permissions.privacy import masked_data
 from nomination.uploads import safe_filename
 
 _UNIT_LEVEL = {"zh": "推荐单位意见", "en": "Nominating unit's opinion"}
@@ -324,8 +325,14 @@ def form_title(nomination: Nomination, wf: Workflow) -> str:
     )
 
 
-def printed_form(session: Session, nomination: Nomination) -> PrintedForm:
-    """Return what the printed form of ``nomination`` shows, in the current language."""
+def printed_form(
+    session: Session, nomination: Nomination, *, personal_in_clear: bool = False
+) -> PrintedForm:
+    """Return what the printed form of ``nomination`` shows, in the current language.
+
+    Sensitive values (ID number, phone) are masked unless ``personal_in_clear``: the printed
+    form follows the masking policy of the page it is printed from.
+    """
     wf = engine.workflow_for(nomination)
     recommendation = evidence.unit_recommendation(nomination)
     recommend_form = next(
@@ -351,7 +358,12 @@ def printed_form(session: Session, nomination: Nomination) -> PrintedForm:
         nominee=nomination.nominee_name or "",
         number=nomination.id,
         version=nomination.version,
-        grid=grid(printed_fields(wf.nominee_form, nomination.data or {})),
+        grid=grid(
+            printed_fields(
+                wf.nominee_form,
+                masked_data(wf.nominee_form, nomination.data or {}, personal_in_clear),
+            )
+        ),
         recommendation=grid(shown_recommendation),
         boxes=[_unit_box(session, wf, nomination), *_level_boxes(wf, nomination)],
     )

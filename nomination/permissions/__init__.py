@@ -53,6 +53,7 @@ from nomination.permissions.nominations import (
     nomination_scope,
     submitter_units,
 )
+from nomination.permissions.privacy import can_see_personal_data
 from nomination.permissions.revocation import (
     PROPOSERS,
     can_propose_revocation,
@@ -138,6 +139,7 @@ __all__ = [
     "can_rescind",
     "can_see_calendar_warning",
     "can_see_id_number",
+    "can_see_personal_data",
     "can_use_revocations",
     "can_use_selection",
     "can_use_verification",

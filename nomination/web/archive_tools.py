@@ -336,7 +336,8 @@ def export() -> ResponseReturnValue:
         },
     )
     name = tr("劳模档案", "archive") + f".{fmt}"
-    response = Response(data, mimetype=mimetype)
+    # The full Content-Type, charset included: given as a mimetype, Werkzeug adds another.
+    response = Response(data, content_type=mimetype)
     response.headers["Content-Disposition"] = (
         f"attachment; filename=\"archive.{fmt}\"; filename*=UTF-8''{quote(name, safe='')}"
     )

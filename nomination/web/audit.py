@@ -21,7 +21,7 @@ Template globals for other pages: ``published_checkpoint()`` (the notice board),
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flask import (
@@ -101,7 +101,7 @@ def _text_arg(name: str) -> str | None:
 @login_required
 def index() -> ResponseReturnValue:
     """List the events newest first, filtered, a page at a time; each with its changes."""
-    _require_auditor()
+    user = _require_auditor()
     errors: list[str] = []
     filters = audit_views.EventFilter(
         start=_date_arg("from", errors),
@@ -123,7 +123,7 @@ def index() -> ResponseReturnValue:
         "audit/index.html",
         head=audit_head(db.session),
         last=audit_views.last_verification(),
-        rows=audit_views.rows_for(db.session, page.events),
+        rows=audit_views.rows_for(db.session, page.events, user),
         next_url=url_for(".index", before=page.next_before, **filters.as_args())
         if page.next_before
         else None,
@@ -168,7 +168,7 @@ def nomination_timeline(nomination_id: int) -> ResponseReturnValue:
         "audit/nomination.html",
         nomination=nomination,
         state=wf.state(nomination.state),
-        rows=audit_views.timeline_rows(db.session, nomination),
+        rows=audit_views.timeline_rows(db.session, nomination, user),
         honour=honour_of(db.session, nomination),
         objections=_objections(nomination, in_full),
         objections_in_full=in_full,
@@ -228,6 +228,16 @@ def _checkpoint_info(cp: Any) -> dict[str, Any] | None:
     }
 
 
+def _as_read(result: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Return a stored verification result with its start as a time (shown in local time)."""
+    if not result or not isinstance(result.get("started_at"), str):
+        return result
+    try:
+        return {**result, "started_at": datetime.fromisoformat(result["started_at"])}
+    except ValueError:
+        return result
+
+
 @bp.route("/verify", methods=["GET", "POST"])
 @login_required
 def verify() -> ResponseReturnValue:
@@ -251,7 +261,7 @@ def verify() -> ResponseReturnValue:
         form=form,
         head=audit_head(db.session),
         checkpoint=_checkpoint_info(latest_checkpoint(db.session)),
-        last=ran or audit_views.last_verification(),
+        last=_as_read(ran or audit_views.last_verification()),
         ran=ran is not None,
     )
 
@@ -271,8 +281,9 @@ class ExportForm(FlaskForm):
     personal = BooleanField()
 
 
-def _download(body: Any, mimetype: str, filename: str) -> Response:
-    response = Response(body, mimetype=mimetype)
+def _download(body: Any, content_type: str, filename: str) -> Response:
+    # The full Content-Type, charset included: given as a mimetype, Werkzeug adds another.
+    response = Response(body, content_type=content_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -32,8 +32,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import Form
 
 from nomination import db, engine
-from nomination.audit.chain import event_views
-from nomination.audit.reading import field_changes
+from nomination.audit.reading import field_changes, shown_views
 from nomination.calendar.queries import missing_message, missing_years
 from nomination.calendar.workdays import provisional_reason
 from nomination.consultations.operations import visible_events
@@ -73,8 +72,10 @@ from nomination.permissions import (
     can_handle_objections,
     can_manage_calendar,
     can_see_calendar_warning,
+    can_see_personal_data,
     composition_scopes,
 )
+from nomination.permissions.privacy import masked_data
 from nomination.web import attachments, kept_forms
 from nomination.web.forms import (
     BulkTransitionForm,
@@ -291,11 +292,11 @@ def _verifications(
 def _timeline(wf: Workflow, events: list[AuditEvent]) -> list[dict[str, Any]]:
     """Return the audit events of a nomination as rows for people to read.
 
-    Personal values are read through ``event_views``: clear, or ``[redacted]`` once erased,
-    never the commitments the chain holds.
+    Personal values are read through ``shown_views``: clear, or ``[redacted]`` once erased,
+    never the commitments the chain holds; masked where the reader may not see them.
     """
     rows = []
-    for e, view in zip(events, event_views(db.session, events), strict=True):
+    for e, view in zip(events, shown_views(db.session, events, signed_in_user()), strict=True):
         before, after = view.before or {}, view.after or {}
         if e.action.startswith("transition."):
             action = _transition_label(wf, e.action.removeprefix("transition."))
@@ -341,7 +342,7 @@ def _since_return(
     updates = [e for e in events if e.seq > returned.seq and e.action == "nomination.update"]
     first: dict[str, Any] = {}
     last: dict[str, Any] = {}
-    for e, view in zip(updates, event_views(db.session, updates), strict=True):
+    for e, view in zip(updates, shown_views(db.session, updates, signed_in_user()), strict=True):
         for change in field_changes(e, view, wf):
             if change.field == "version":
                 continue
@@ -867,7 +868,12 @@ def _render_page(
             nomination=nomination,
             state=state,
             workflow=wf,
-            rows=_rows(wf.nominee_form, nomination.data or {}),
+            rows=_rows(
+                wf.nominee_form,
+                masked_data(
+                    wf.nominee_form, nomination.data or {}, can_see_personal_data(user, nomination)
+                ),
+            ),
             diagram=_diagram(wf, nomination.state),
             states=_ordered_states(wf),
             evidence=_evidence(wf, nomination),

@@ -26,6 +26,7 @@ from flask_login import login_required
 from nomination import db
 from nomination.nominations.printform import printed_form, render_pdf
 from nomination.nominations.queries import load_nomination
+from nomination.permissions import can_see_personal_data
 from nomination.web.setup import signed_in_user
 
 bp = Blueprint("printform", __name__)
@@ -35,8 +36,11 @@ bp = Blueprint("printform", __name__)
 @login_required
 def form_pdf(nomination_id: int) -> ResponseReturnValue:
     """Download the nomination's recommendation and approval form as a PDF, for signatures."""
-    nomination = load_nomination(db.session, nomination_id, signed_in_user())
-    form = printed_form(db.session, nomination)
+    user = signed_in_user()
+    nomination = load_nomination(db.session, nomination_id, user)
+    form = printed_form(
+        db.session, nomination, personal_in_clear=can_see_personal_data(user, nomination)
+    )
     pdf = render_pdf(render_template("nominations/form_print.html", form=form))
     response = Response(pdf, mimetype="application/pdf")
     # The ASCII name, for clients that ignore filename*, carries the number only.
