@@ -33,7 +33,7 @@ from wtforms import Form
 
 from nomination import db, engine
 from nomination.audit.chain import event_views
-from nomination.audit.reading import field_changes
+from nomination.audit.reading import Change, field_changes
 from nomination.calendar.queries import missing_message, missing_years
 from nomination.calendar.workdays import provisional_reason
 from nomination.consultations.operations import visible_events
@@ -87,6 +87,7 @@ from nomination.web.forms import (
 from nomination.web.outcomes import operation_errors
 from nomination.web.public import OBJECTION_STATUS
 from nomination.web.setup import org_name, signed_in_user, tr
+from nomination.web.textdiff import inline_diff, shown_length
 from nomination.web.transitions import Posted, fire_posted, transition_form_class
 
 bp = Blueprint("nominations", __name__)
@@ -301,9 +302,9 @@ def _timeline(wf: Workflow, events: list[AuditEvent]) -> list[dict[str, Any]]:
             action = _transition_label(wf, e.action.removeprefix("transition."))
         else:
             action = pick(_ACTION_LABELS.get(e.action, e.action))
-        changed: list[str] = []
+        changed: list[dict[str, Any]] = []
         if e.action == "nomination.update":
-            changed = [c.text() for c in field_changes(e, view, wf) if c.field not in ("version",)]
+            changed = [_change(c) for c in field_changes(e, view, wf) if c.field != "version"]
         rows.append(
             {
                 "seq": e.seq,
@@ -318,6 +319,24 @@ def _timeline(wf: Workflow, events: list[AuditEvent]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+#: A diff that shows more than this many characters is folded under its field's name.
+_FOLD = 160
+
+
+def _change(change: Change, after: str | None = None) -> dict[str, Any]:
+    """Return a field's change for a page: the changed words marked, long text cut."""
+    after = change.after if after is None else after
+    pieces = inline_diff(change.before, after)
+    return {
+        "label": change.label,
+        "before": change.before,
+        "after": after,
+        "pieces": pieces,
+        "folded": shown_length(pieces) > _FOLD,
+        "elided": any(p.kind == "elided" for p in pieces),
+    }
 
 
 #: The states in which the reviewer who returned a nomination, or the unit revising it, reads
@@ -351,9 +370,7 @@ def _since_return(
     remarks = opinion["remarks"] if opinion else {}
     rows = [
         {
-            "label": c.label,
-            "before": c.before,
-            "after": last[name].after,
+            **_change(c, last[name].after),
             "remark": remarks[name]["text"] if name in remarks else "",
         }
         for name, c in first.items()
