@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import phonenumbers
+
 from nomination.i18n import pick
 
 #: How each role is named.
@@ -174,3 +176,26 @@ AUDIT_ENTITY_KEY_LABELS: dict[str, dict[str, dict[str, str]]] = {
 def role_label(role: str | None) -> str:
     """Return the name of ``role`` in the current language."""
     return pick(ROLE_LABELS.get(role or "", role or ""))
+
+
+def phone_as_written(value: str | None) -> str:
+    """Return a stored phone number (E.164) as people in China write it.
+
+    A mainland number loses its +86: a mobile reads 13910000000, a fixed line 010-65123456 (area
+    code, hyphen, number). Anything phonenumbers cannot read is shown as it was stored.
+    """
+    if not value:
+        return ""
+    try:
+        parsed = phonenumbers.parse(value, "CN")
+    except phonenumbers.NumberParseException:
+        return value
+    if not phonenumbers.is_valid_number(parsed):
+        return value
+    if parsed.country_code != 86:
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    area, _, number = national.partition(" ")
+    if phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.MOBILE or not number:
+        return national.replace(" ", "")
+    return f"{area}-{number.replace(' ', '')}"

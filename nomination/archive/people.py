@@ -22,6 +22,7 @@ from nomination.audit.chain import Entity, record_event
 from nomination.db import utcnow
 from nomination.engine.core import stale_is_conflict
 from nomination.errors import Conflict, InvalidData, require_valid
+from nomination.labels import phone_as_written
 from nomination.models import (
     ArchivePerson,
     HonourRecord,
@@ -402,6 +403,7 @@ def mask_phone(value: str | None) -> str:
     """Return a phone number with its middle 4 digits hidden (139****0000)."""
     if not value:
         return ""
+    value = phone_as_written(value)
     if len(value) < 8:
         return "*" * len(value)
     return value[:-8] + "****" + value[-4:]

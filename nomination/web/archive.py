@@ -47,6 +47,7 @@ from nomination.archive import people as archive
 from nomination.definitions.forms import Phone
 from nomination.errors import InvalidData, NotFound, OutOfScope
 from nomination.i18n import lazy, pick
+from nomination.labels import phone_as_written
 from nomination.models import ArchivePerson, Organisation, Studio, User
 from nomination.models.archive import HONOUR_LEVELS, PERSON_STATUSES, SERVICE_KINDS
 from nomination.nominations.queries import (
@@ -396,12 +397,15 @@ def _readable(name: str, value: Any, clear: bool) -> Any:
     """Return a changed value as the page shows it: units by name, contact masked."""
     if name == "unit_id" and value:
         return org_name(db.session.get(Organisation, value))
+    if name == "phone" and clear:
+        return phone_as_written(value)
     return value if clear else _masked(name, value)
 
 
 def _shown(fields: dict[str, Any], clear: bool) -> dict[str, Any]:
     """Return the person's fields as the user may see them (contact masked unless ``clear``)."""
     shown = dict(fields)
+    shown["phone"] = phone_as_written(shown.get("phone"))
     if not clear:
         for name in CONTACT_FIELDS:
             shown[name] = _masked(name, shown.get(name))
@@ -594,9 +598,10 @@ def edit_person(person_id: int) -> ResponseReturnValue:
     if not can_report_on(user, person):
         abort(403, tr("只有所在单位和区总工会可以更正", "Only the unit and the federation correct"))
     if request.method == "GET":
-        form = PersonForm(
-            formdata=None, data={**_current_fields(person), "version": person.version}
-        )
+        fields = _current_fields(person)
+        # The phone is offered as people write it; its validator stores E.164 again.
+        fields["phone"] = phone_as_written(fields.get("phone")) or None
+        form = PersonForm(formdata=None, data={**fields, "version": person.version})
     else:
         form = PersonForm()
     form.unit_id.choices = _unit_choices(user, person)

@@ -49,6 +49,7 @@ from nomination.engine.definitions import StateDef, TransitionDef, Workflow
 from nomination.engine.diagram import svg
 from nomination.errors import OperationError
 from nomination.i18n import current_language, lazy, pick
+from nomination.labels import phone_as_written
 from nomination.models import AuditEvent, Campaign, Nomination, Organisation, User, evidence
 from nomination.nominations.bulk import ItemResult, transition_each
 from nomination.nominations.operations import (
@@ -408,7 +409,7 @@ def _objections(nomination: Nomination, in_full: bool) -> list[dict[str, Any]]:
                 received_at=o.received_at,
                 objector_kind=o.objector_kind,
                 objector_name=o.objector_name,
-                objector_phone=o.objector_phone,
+                objector_phone=phone_as_written(o.objector_phone),
                 objector_address=o.objector_address,
                 facts=o.facts,
                 conclusion=o.conclusion,
@@ -453,10 +454,10 @@ def _base_of(form: Form) -> dict[str, Any] | None:
 
 def _conflict_message(nomination: Nomination, wf: Workflow) -> str:
     return tr(
-        f"此推荐已被他人更新(当前状态:{pick(wf.state(nomination.state).label, 'zh')},"
-        f"版本 {nomination.version})。请查看下方的最新内容;您填写的内容已保留,确认后可再次提交。",
+        f"此推荐已被他人更新(当前状态:{pick(wf.state(nomination.state).label, 'zh')})。"
+        "请查看下方的最新内容;您填写的内容已保留,确认后可再次提交。",
         f"Someone else has changed this nomination (now: "
-        f"{pick(wf.state(nomination.state).label, 'en')}, version {nomination.version}). "
+        f"{pick(wf.state(nomination.state).label, 'en')}). "
         "Check the current content below; what you typed is kept and you may submit again.",
     )
 
@@ -692,9 +693,8 @@ def _refusal(result: ItemResult) -> str:
             return tr("状态已变化,未执行", "It changed meanwhile; not done")
         now = _state_of(n).label
         return tr(
-            f"已被他人更新或状态已变化(当前:{pick(now, 'zh')},版本 {n.version}),未执行",
-            f"Changed by someone else meanwhile (now: {pick(now, 'en')}, version {n.version});"
-            " not done",
+            f"已被他人更新或状态已变化(当前:{pick(now, 'zh')}),未执行",
+            f"Changed by someone else meanwhile (now: {pick(now, 'en')}); not done",
         )
     if result.code == "forbidden":
         return tr("您不能对此推荐执行此操作", "You may not do this to this nomination")

@@ -250,11 +250,10 @@ def _items(case: ArchiveCase) -> list[dict[str, Any]]:
 def _conflict_message(case: ArchiveCase, wf: Workflow) -> str:
     state = wf.state(case.state).label
     return tr(
-        f"此案件已被他人更新(当前状态:{pick(state, 'zh')},版本 {case.version})。"
+        f"此案件已被他人更新(当前状态:{pick(state, 'zh')})。"
         "请查看下方的最新内容;您填写的内容已保留,确认后可再次提交。",
-        f"Someone else has changed this case (now: {pick(state, 'en')}, version "
-        f"{case.version}). Check the current content below; what you typed is kept and you "
-        "may submit again.",
+        f"Someone else has changed this case (now: {pick(state, 'en')}). "
+        "Check the current content below; what you typed is kept and you may submit again.",
     )
 
 
