@@ -47,7 +47,7 @@ from nomination.archive import people as archive
 from nomination.definitions.forms import Phone
 from nomination.errors import InvalidData, NotFound, OutOfScope
 from nomination.i18n import lazy, pick
-from nomination.labels import phone_as_written
+from nomination.labels import ID_NUMBER_LABEL, RECORD_NUMBER_LABEL, phone_as_written
 from nomination.models import ArchivePerson, Organisation, Studio, User
 from nomination.models.archive import HONOUR_LEVELS, PERSON_STATUSES, SERVICE_KINDS
 from nomination.nominations.queries import (
@@ -108,6 +108,7 @@ RESULT_LABELS = {
 }
 GENDER_LABELS = {"male": {"zh": "男", "en": "Male"}, "female": {"zh": "女", "en": "Female"}}
 FIELD_LABELS = {
+    "id_number": ID_NUMBER_LABEL,
     "name": {"zh": "姓名", "en": "Name"},
     "gender": {"zh": "性别", "en": "Gender"},
     "birth_date": {"zh": "出生日期", "en": "Date of birth"},
@@ -313,7 +314,7 @@ class MemberForm(FlaskForm):
     """Add a member to a studio: an archived person (by record no.) or someone named only."""
 
     person_id = IntegerField(
-        lazy({"zh": "档案号", "en": "Record no."}),
+        lazy(RECORD_NUMBER_LABEL),
         validators=[validators.Optional(), validators.NumberRange(min=1)],
         description=lazy({"zh": "成员有劳模档案时填写", "en": "When the member has a record"}),
     )
@@ -355,6 +356,7 @@ def _labels() -> dict[str, Any]:
         "result_labels": RESULT_LABELS,
         "gender_labels": GENDER_LABELS,
         "field_labels": FIELD_LABELS,
+        "record_number_label": RECORD_NUMBER_LABEL,
     }
 
 
@@ -390,7 +392,7 @@ def _masked(name: str, value: Any) -> Any:
     """Return a field's value masked when it is contact data (the phone keeps its ends)."""
     if name not in CONTACT_FIELDS or not value:
         return value
-    return archive.mask_phone(value) if name == "phone" else "***"
+    return archive.mask_phone(phone_as_written(value)) if name == "phone" else "***"
 
 
 def _readable(name: str, value: Any, clear: bool) -> Any:
@@ -405,8 +407,9 @@ def _readable(name: str, value: Any, clear: bool) -> Any:
 def _shown(fields: dict[str, Any], clear: bool) -> dict[str, Any]:
     """Return the person's fields as the user may see them (contact masked unless ``clear``)."""
     shown = dict(fields)
-    shown["phone"] = phone_as_written(shown.get("phone"))
-    if not clear:
+    if clear:
+        shown["phone"] = phone_as_written(shown.get("phone"))
+    else:
         for name in CONTACT_FIELDS:
             shown[name] = _masked(name, shown.get(name))
     unit_id = shown.get("unit_id")
@@ -437,8 +440,9 @@ def _render_person(
     arg_errors: dict[str, str] = {}
     day = _date_arg("as_of", arg_errors)
     compare_from, compare_to = _date_arg("from", arg_errors), _date_arg("to", arg_errors)
+    as_of = None
     if day is not None:
-        view = archive.as_of(db.session, person, day)
+        view = as_of = archive.as_of(db.session, person, day)
         fields = view.fields
         current_status = view.status.status if view.status else None
         honours = view.honours
@@ -474,6 +478,7 @@ def _render_person(
             services=services,
             studios=archive.studios_of(db.session, person),
             day=day,
+            as_of=as_of,
             compare_from=compare_from,
             compare_to=compare_to,
             changes=changes,

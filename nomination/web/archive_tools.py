@@ -597,7 +597,9 @@ def _card_context(person_id: int) -> dict[str, Any]:
     return {
         "person": person,
         "id_number": person.id_number if clear else mask_id_number(person.id_number),
-        "phone": phone_as_written(person.phone) if clear else mask_phone(person.phone),
+        "phone": phone_as_written(person.phone)
+        if clear
+        else mask_phone(phone_as_written(person.phone)),
         "unit": org_name(person.unit) if person.unit is not None else person.unit_name,
         "status_label": lambda v: label(STATUS_LABELS, v),
         "level_label": lambda v: label(LEVEL_LABELS, v),
