@@ -21,6 +21,12 @@ ROLE_LABELS: dict[str, dict[str, str]] = {
 }
 
 
+#: The number by which the archive keeps a person, one name everywhere (pages and exports).
+RECORD_NUMBER_LABEL: dict[str, str] = {"zh": "档案号", "en": "Record no."}
+#: The nominee's ID number, as the nomination form names it (the archive says the same).
+ID_NUMBER_LABEL: dict[str, str] = {"zh": "居民身份证号码", "en": "Resident ID number"}
+
+
 #: How each kind of organisation is named.
 ORG_KIND_LABELS: dict[str, dict[str, str]] = {
     "federation": {"zh": "总工会", "en": "Federation"},
@@ -199,3 +205,28 @@ def phone_as_written(value: str | None) -> str:
     if phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.MOBILE or not number:
         return national.replace(" ", "")
     return f"{area}-{number.replace(' ', '')}"
+
+
+def actor_name(name: str | None, role: str | None = None) -> str:
+    """Return who acted as people read it: the application and the public by their labels.
+
+    Events and opinions keep the code names ``system`` and ``public`` for the actors that are
+    not users; a page shows 系统 / 社会公众 (System / The public) in the reader's language.
+    """
+    if name in ("system", "public") and role in (None, name):
+        return pick(ROLE_LABELS[name])
+    return name or ""
+
+
+#: Why a checkpoint was signed (``nomination.audit.checkpoints.REASON_*``), as people read it.
+CHECKPOINT_REASON_LABELS: dict[str, dict[str, str]] = {
+    "manual": {"zh": "手动签署", "en": "Signed by hand"},
+    "daily": {"zh": "每日签署", "en": "Daily"},
+    "notice published": {"zh": "公示发布", "en": "Notice published"},
+    "stage closed": {"zh": "办理阶段结束", "en": "End of a stage"},
+}
+
+
+def checkpoint_reason(reason: str | None) -> str:
+    """Return why a checkpoint was signed in the reader's language (unknown ones as stored)."""
+    return pick(CHECKPOINT_REASON_LABELS.get(reason or "", reason or ""))

@@ -542,3 +542,22 @@ def test_people_read_what_they_wrote_not_internal_formats(web_client, nomination
     edit = web_client.get(f"/nominations/{nomination.id}/edit").text
     phone_input = re.search(r'<input[^>]*name="phone"[^>]*>', edit)[0]
     assert 'value="13910000000"' in phone_input
+
+
+def test_the_diagram_speaks_the_readers_language_only(web_client, nomination, monkeypatch):
+    monkeypatch.setattr(views, "_DIAGRAMS", {})  # drawn afresh from the definitions
+    login(web_client, "unit1")
+
+    def figure(language):
+        page = web_client.get(f"/nominations/{nomination.id}", query_string={"lang": language})
+        html = page.text[page.text.index('<figure class="workflow-diagram') :]
+        return html[: html.index("</figure>")]
+
+    zh = figure("zh")
+    assert "工委审核" in zh
+    # No state's code, in the drawing or its tooltips.
+    for code in ("committee_review", "draft", "public_notice", "individual"):
+        assert code not in zh
+    en = figure("en")
+    assert "Unit recommendation" in en
+    assert not re.search(r"[\u4e00-\u9fff]", en)

@@ -49,8 +49,17 @@ from nomination.engine.definitions import StateDef, TransitionDef, Workflow
 from nomination.engine.diagram import svg
 from nomination.errors import OperationError
 from nomination.i18n import current_language, lazy, pick
-from nomination.labels import phone_as_written
-from nomination.models import AuditEvent, Campaign, Nomination, Organisation, User, evidence
+from nomination.labels import actor_name, phone_as_written
+from nomination.models import (
+    ArchivePerson,
+    AuditEvent,
+    Campaign,
+    HonourRecord,
+    Nomination,
+    Organisation,
+    User,
+    evidence,
+)
 from nomination.nominations.bulk import ItemResult, transition_each
 from nomination.nominations.operations import (
     create_nomination,
@@ -74,6 +83,8 @@ from nomination.permissions import (
     can_handle_objections,
     can_manage_calendar,
     can_see_calendar_warning,
+    can_view_person,
+    can_view_unit_honours,
     composition_scopes,
 )
 from nomination.web import attachments, kept_forms
@@ -111,6 +122,9 @@ _ACTION_LABELS = {
     "nomination.update": {"zh": "修改推荐表", "en": "Nomination form edited"},
     "attachment.add": {"zh": "添加附件", "en": "File attached"},
     "objection.receive": {"zh": "收到异议", "en": "Objection received"},
+    "nomination.import": {"zh": "导入推荐", "en": "Nomination imported"},
+    "consultation.opinion": {"zh": "部门回复意见", "en": "Department's opinion given"},
+    "personal_data.erase": {"zh": "依法删除个人信息", "en": "Personal data erased"},
 }
 
 #: Diagrams by (definition hash, state, language): definitions are immutable once pinned.
@@ -179,7 +193,7 @@ def _evidence(wf: Workflow, nomination: Nomination) -> dict[str, Any]:
     opinions = [
         {
             "role": o.get("role"),
-            "by": o.get("by"),
+            "by": actor_name(o.get("by"), o.get("role")),
             "at": _as_time(o.get("at")),
             "action": _transition_label(wf, o.get("trigger", "")),
             "text": o.get("text", ""),
@@ -310,7 +324,7 @@ def _timeline(wf: Workflow, events: list[AuditEvent]) -> list[dict[str, Any]]:
             {
                 "seq": e.seq,
                 "at": e.occurred_at,
-                "actor": e.actor_name,
+                "actor": actor_name(e.actor_name, e.role),
                 "role": e.role,
                 "action": action,
                 "comment": e.comment,
@@ -389,6 +403,21 @@ def _since_return(
         "unchanged": [r for name, r in remarks.items() if name not in changed],
         "resubmitted": resubmitted,
     }
+
+
+def _honour_link(user: User, honour: HonourRecord | None) -> str | None:
+    """Return the address of the archive record an honour belongs to, if the user may read it."""
+    if honour is None:
+        return None
+    if honour.person_id is not None:
+        person = db.session.get(ArchivePerson, honour.person_id)
+        if person is not None and can_view_person(user, person):
+            return url_for("archive.person", person_id=person.id)
+        return None
+    org = db.session.get(Organisation, honour.unit_id) if honour.unit_id else None
+    if org is not None and can_view_unit_honours(user, org):
+        return url_for("archive.unit", org_id=org.id)
+    return None
 
 
 def _objections(nomination: Nomination, in_full: bool) -> list[dict[str, Any]]:
@@ -878,6 +907,7 @@ def _render_page(
     in_full = can_handle_objections(user, nomination)
     # Which department said what stays with the federation until the decision.
     events = visible_events(user, nomination, history(db.session, nomination))
+    honour = honour_of(db.session, nomination)
     return (
         render_template(
             "nominations/view.html",
@@ -899,7 +929,8 @@ def _render_page(
             upload_form=attachments.upload_form(user, nomination),
             alerts=alerts,
             reasons=reasons,
-            honour=honour_of(db.session, nomination),
+            honour=honour,
+            honour_link=_honour_link(user, honour),
         ),
         status,
     )
