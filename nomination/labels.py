@@ -27,6 +27,15 @@ RECORD_NUMBER_LABEL: dict[str, str] = {"zh": "档案号", "en": "Record no."}
 ID_NUMBER_LABEL: dict[str, str] = {"zh": "居民身份证号码", "en": "Resident ID number"}
 
 
+#: A campaign's status (models.campaigns), wherever a campaign is listed.
+CAMPAIGN_STATUS_LABELS: dict[str, dict[str, str]] = {
+    "draft": {"zh": "草稿", "en": "Draft"},
+    "open": {"zh": "进行中", "en": "Open"},
+    "closed": {"zh": "已结束", "en": "Closed"},
+    "archived": {"zh": "已归档", "en": "Archived"},
+}
+
+
 #: How each kind of organisation is named.
 ORG_KIND_LABELS: dict[str, dict[str, str]] = {
     "federation": {"zh": "总工会", "en": "Federation"},

@@ -57,6 +57,7 @@ from nomination.definitions.forms import FormDef, clean_data, form_class
 from nomination.engine.definitions import TransitionDef, Workflow
 from nomination.errors import Conflict, InvalidData, NotFound
 from nomination.i18n import lazy, pick
+from nomination.labels import actor_name
 from nomination.models import ArchiveCase, HonourRecord, ReturnItem, User, evidence
 from nomination.permissions import (
     can_propose_revocation,
@@ -219,7 +220,7 @@ def _timeline(wf: Workflow, case: ArchiveCase) -> list[dict[str, Any]]:
             {
                 "seq": e.seq,
                 "at": e.occurred_at,
-                "actor": e.actor_name,
+                "actor": actor_name(e.actor_name, e.role),
                 "role": e.role,
                 "action": action,
                 "comment": e.comment,
