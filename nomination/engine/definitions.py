@@ -234,6 +234,8 @@ def resolve_file(path: Path, forms_folder: Path | None = None) -> dict[str, Any]
             raise _fail(str(path), "extends", f"no workflow {parent_name!r} beside it")
         parent = resolve_file(parent_path, forms_folder)
         parent.pop("forms", None)
+        # The honour's name is the kind's own: a kind on the medal's path is not the medal.
+        parent.pop("award", None)
         raw = {**parent, **raw}
     form_names = {raw.get("form")} | {t.get("form") for t in raw.get("transitions", [])}
     forms: dict[str, Any] = {}
