@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import phonenumbers
+
 from nomination.i18n import pick
 
 #: How each role is named.
@@ -16,6 +18,21 @@ ROLE_LABELS: dict[str, dict[str, str]] = {
     "admin": {"zh": "系统管理员", "en": "Administrator"},
     "public": {"zh": "社会公众", "en": "The public"},
     "system": {"zh": "系统", "en": "System"},
+}
+
+
+#: The number by which the archive keeps a person, one name everywhere (pages and exports).
+RECORD_NUMBER_LABEL: dict[str, str] = {"zh": "档案号", "en": "Record no."}
+#: The nominee's ID number, as the nomination form names it (the archive says the same).
+ID_NUMBER_LABEL: dict[str, str] = {"zh": "居民身份证号码", "en": "Resident ID number"}
+
+
+#: A campaign's status (models.campaigns), wherever a campaign is listed.
+CAMPAIGN_STATUS_LABELS: dict[str, dict[str, str]] = {
+    "draft": {"zh": "草稿", "en": "Draft"},
+    "open": {"zh": "进行中", "en": "Open"},
+    "closed": {"zh": "已结束", "en": "Closed"},
+    "archived": {"zh": "已归档", "en": "Archived"},
 }
 
 
@@ -282,3 +299,51 @@ TRANSITION_ACTION_LABEL = {"zh": "流程操作", "en": "Workflow step"}
 def role_label(role: str | None) -> str:
     """Return the name of ``role`` in the current language."""
     return pick(ROLE_LABELS.get(role or "", role or ""))
+
+
+def phone_as_written(value: str | None) -> str:
+    """Return a stored phone number (E.164) as people in China write it.
+
+    A mainland number loses its +86: a mobile reads 13910000000, a fixed line 010-65123456 (area
+    code, hyphen, number). Anything phonenumbers cannot read is shown as it was stored.
+    """
+    if not value:
+        return ""
+    try:
+        parsed = phonenumbers.parse(value, "CN")
+    except phonenumbers.NumberParseException:
+        return value
+    if not phonenumbers.is_valid_number(parsed):
+        return value
+    if parsed.country_code != 86:
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    area, _, number = national.partition(" ")
+    if phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.MOBILE or not number:
+        return national.replace(" ", "")
+    return f"{area}-{number.replace(' ', '')}"
+
+
+def actor_name(name: str | None, role: str | None = None) -> str:
+    """Return who acted as people read it: the application and the public by their labels.
+
+    Events and opinions keep the code names ``system`` and ``public`` for the actors that are
+    not users; a page shows 系统 / 社会公众 (System / The public) in the reader's language.
+    """
+    if name in ("system", "public") and role in (None, name):
+        return pick(ROLE_LABELS[name])
+    return name or ""
+
+
+#: Why a checkpoint was signed (``nomination.audit.checkpoints.REASON_*``), as people read it.
+CHECKPOINT_REASON_LABELS: dict[str, dict[str, str]] = {
+    "manual": {"zh": "手动签署", "en": "Signed by hand"},
+    "daily": {"zh": "每日签署", "en": "Daily"},
+    "notice published": {"zh": "公示发布", "en": "Notice published"},
+    "stage closed": {"zh": "办理阶段结束", "en": "End of a stage"},
+}
+
+
+def checkpoint_reason(reason: str | None) -> str:
+    """Return why a checkpoint was signed in the reader's language (unknown ones as stored)."""
+    return pick(CHECKPOINT_REASON_LABELS.get(reason or "", reason or ""))

@@ -80,7 +80,10 @@ def test_the_nomination_page_shows_clear_changes_not_commitments(web_client, edi
     page = web_client.get(f"/nominations/{edited.id}")
     timeline = page.text[page.text.index('id="timeline"') :]
     assert "$c" not in page.text
-    assert "工作单位及职务(岗位): 热力集团 班长 → 热力集团 班组长" in timeline
+    change = timeline[timeline.index("工作单位及职务(岗位)") :]
+    change = change[: change.index("</div>")]
+    # The changed word is marked in the clear value: 热力集团 班<ins>组</ins>长.
+    assert "热力集团 班" in change and ">组</ins>" in change and "长" in change
 
 
 def test_the_api_history_shows_clear_values(client, session, edited, web):

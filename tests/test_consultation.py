@@ -678,3 +678,29 @@ def test_the_last_two_departments_answer_at_once(app):
         assert len(events(db.session, n, "transition.consultation_clear")) == 1
         assert verify_chain(db.session).ok
         db.session.remove()
+
+
+def test_the_timeline_names_the_opinion_and_the_system_in_the_readers_language(
+    session, web, consulted, new_web_client
+):
+    head, _ = consulted
+    tax = request_for(session, head, "D-TAX")
+    browser = new_web_client()
+    login(browser, "dept-tax")
+    vetoed = browser.post(
+        f"/consultations/{tax.id}",
+        data={"opinion": "adverse", "reason": "该企业存在欠缴税款行为。", "version": tax.version},
+    )
+    assert vetoed.status_code == 302
+    federation = new_web_client()
+    login(federation, "federation")
+    for language, opinion, system in (("zh", "部门回复意见", "系统"), ("en", "opinion", "System")):
+        page = federation.get(f"/nominations/{head.id}", query_string={"lang": language}).text
+        timeline = page[page.index('id="timeline"') :]
+        assert "consultation.opinion" not in timeline and opinion in timeline
+        # The veto was fired by the application itself: named, not its code.
+        veto = timeline[
+            : timeline.index(">Vetoed by a department" if language == "en" else ">部门一票否决")
+        ]
+        veto = veto[veto.rindex("<tr") :]
+        assert f"<td>{system}</td>" in veto and "<td>system</td>" not in veto

@@ -75,6 +75,28 @@ def test_shipped_definitions_load_with_the_required_states():
     assert len({wf.hash for wf in workflows.values()}) == 3
 
 
+@pytest.mark.parametrize("name", ["individual", "unit", "team", "revocation", "verification"])
+def test_each_transition_asks_in_its_own_words(name):
+    """Withdrawing, rejecting, not approving and upholding an objection are not a return."""
+    wf = load_all()[name]
+    labels: dict[str, set[str]] = {}
+    for t in wf.transitions:
+        if t.form and (field := wf.forms[t.form].field("reason")) is not None:
+            labels.setdefault(field.label["zh"], set()).add(t.label["zh"])
+    for zh, used_by in labels.items():
+        # "What must change" is asked only when the nomination goes back to be changed.
+        if "需修改" in zh:
+            assert all("退回" in label for label in used_by), (zh, used_by)
+    if name == "individual":
+        asked = {
+            t.label["zh"]: wf.forms[t.form].field("reason").label["zh"]
+            for t in wf.transitions
+            if t.form and wf.forms[t.form].field("reason")
+        }
+        ends = ["撤回推荐", "不予推荐", "不予批准", "异议成立,取消资格", "退回单位修改"]
+        assert len({asked[label] for label in ends}) == len(ends), asked
+
+
 def test_minimal_definition_loads(tmp_path):
     assert "mini" in load_all(write(tmp_path))
 

@@ -97,3 +97,38 @@ def test_the_recommend_card_is_a_checklist(session, web, web_client, create_nomi
     assert items["before_nomination_deadline"] == "true"
     assert items["unit_not_barred"] == "true"
     assert items["congress_vote_passed"] == "none"  # judged when the vote is submitted
+
+
+#: Long deeds, as units write them: a 14-character insertion in about 600 characters.
+LONG_DEEDS = "扎根供热一线三十年,带领班组攻克管网节能难题。" * 14
+REVISED_DEEDS = LONG_DEEDS[:300] + "二〇二五年获评市级技术能手," + LONG_DEEDS[300:]
+
+
+def test_a_small_change_in_a_long_text_is_marked_not_struck_through_whole(
+    session, web, new_web_client, create_nomination_for
+):
+    n = create_nomination_for("unit1", data=person_data(deeds=LONG_DEEDS))
+    fire(n, "recommend", web.users["unit1"], data=recommendation())
+    fire(n, "return_to_unit", web.users["committee1"], data={"reason": REASON})
+    data = person_data(deeds=REVISED_DEEDS)
+    update_nomination(n, actor=web.users["unit1"], data=data, version=n.version)
+    fire(n, "resubmit", web.users["unit1"], data={"comment": "已补充"})
+    session.commit()
+    committee = new_web_client()
+    login(committee, "committee1")
+    html = committee.get(f"/nominations/{n.id}").text
+    page = section(html)
+    row = page[page.index("主要事迹") :]
+    row = row[: row.index("</tr>")]
+    # Only the inserted words are marked; nothing is struck through whole.
+    assert "line-through" not in page
+    inserted = row.split("<ins")[1].split("</ins>")[0]
+    assert "二〇二五年获评市级技术能手," in inserted
+    assert "<del" not in row.split("data-whole")[0]
+    # The unchanged text around the change is cut, and both texts are one click away.
+    shown = row.split("<details")[0]
+    assert "data-elided" in shown and len(shown) < 1500
+    assert "<details" in row and REVISED_DEEDS in row
+    # The timeline shows the same short change, not the deeds twice.
+    timeline = html[html.index('id="timeline"') :]
+    assert timeline.count(LONG_DEEDS) <= 1 and "data-elided" in timeline

@@ -737,3 +737,22 @@ def test_copying_into_a_year_that_has_a_campaign_warns(web, web_client):
         follow_redirects=True,
     )
     assert "已有评选活动" not in response.get_data(as_text=True)
+
+
+def test_the_campaign_pages_speak_to_people_not_in_codes(web, web_client, create_org):
+    """Statuses by name, awards by the honour's name, rules hinted with the real codes."""
+    create_org("CY-D-SAFE", "department", web.federation, name="应急管理局")
+    login(web_client, "admin")
+    overview = web_client.get("/admin/").get_data(as_text=True)
+    campaigns = overview[overview.index(web.campaign.name) :]
+    campaigns = campaigns[: campaigns.index("</li>")]
+    assert f">{web.campaign.status}<" not in campaigns and ">进行中<" in campaigns
+    page = web_client.get("/admin/campaigns/new").get_data(as_text=True)
+    award = re.search(r'<input[^>]*name="award_individual"[^>]*>', page)[0]
+    assert 'value="劳动奖章"' in award  # the honour, not the procedure (劳动奖章推荐)
+    english = re.search(r'<input[^>]*name="award_en_unit"[^>]*>', page)[0]
+    assert 'value="Labour Award"' in english
+    rules = page[page.index('name="consultation_rules"') :]
+    rules = rules[: rules.index("</div>")]
+    # The hint names this federation's departments, not codes that exist nowhere.
+    assert "CY-D-SAFE" in rules and "D-HR" in rules and "D-DISC" not in rules

@@ -78,12 +78,12 @@ def test_verification_runs_from_its_page(web_client, nomination, session):
     assert 'data-ok="none"' in page.text
     page = web_client.post("/audit/verify")
     assert page.status_code == 200
-    assert 'data-ok="true"' in page.text and ">ok<" in page.text
+    assert 'data-ok="true"' in page.text and ">通过<" in page.text and ">ok<" not in page.text
     count = session.scalar(select(func.count(AuditEvent.seq)))
     assert f'id="checked">{count}<' in page.text
     # The result is kept: the page shows it next time, and so does the log.
     assert 'data-ok="true"' in web_client.get("/audit/verify").text
-    assert 'id="last-ok">ok<' in web_client.get("/audit/").text
+    assert 'id="last-ok">通过<' in web_client.get("/audit/").text
 
 
 def test_filters_by_action_and_nomination(web_client, nomination, create_nomination_for, session):
@@ -144,3 +144,23 @@ def test_only_auditors_and_administrators_open_it(web_client, username):
 def test_administrators_open_it(web_client):
     login(web_client, "admin")
     assert web_client.get("/audit/").status_code == 200
+
+
+def test_the_checkpoint_says_why_it_was_signed_in_the_readers_language(
+    app, tmp_path, monkeypatch, web_client, session, create_nomination_for, web
+):
+    from nomination.audit.checkpoints import generate_keys
+
+    monkeypatch.setitem(app.config, "AUDIT_KEY_DIR", str(tmp_path / "keys"))
+    monkeypatch.delitem(app.config, "AUDIT_PRIVATE_KEY", raising=False)
+    monkeypatch.delenv("NOMINATION_AUDIT_PRIVATE_KEY", raising=False)
+    generate_keys(tmp_path / "keys")
+    n = create_nomination_for("unit1")
+    fire(n, "recommend", web.users["unit1"], data=recommendation())  # signs: a stage closed
+    session.commit()
+    login(web_client, "auditor")
+    for language, reason in (("zh", "办理阶段结束"), ("en", "End of a stage")):
+        page = web_client.get("/audit/verify", query_string={"lang": language}).text
+        shown = page[page.index('id="checkpoint"') :]
+        shown = shown[: shown.index('id="checkpoint-root"')]
+        assert reason in shown and "stage closed" not in shown

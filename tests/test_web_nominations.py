@@ -508,7 +508,9 @@ def test_the_federation_reviewer_sees_the_objection_to_decide_on_it(web_client, 
     section = page.text[page.text.index('id="objections"') :]
     section = section[: section.index("</section>")]
     assert OBJECTION["objector_name"] in section
-    assert objection.objector_phone in section  # stored in E.164: +8613800138000
+    # Stored in E.164 (+8613800138000), shown as the objector wrote it.
+    assert objection.objector_phone == "+8613800138000"
+    assert "13800138000" in section and "+86" not in section
     assert OBJECTION["objector_address"] in section
     assert OBJECTION["facts"] in section
     assert objection.reference not in page.text  # the objector's key, not the reviewer's
@@ -527,3 +529,35 @@ def test_the_federation_reviewer_sees_the_objection_to_decide_on_it(web_client, 
     section = section[: section.index("</section>")]
     assert 'data-status="unfounded"' in section
     assert "经核查,反映的事故与本人无关" in section
+
+
+def test_people_read_what_they_wrote_not_internal_formats(web_client, nomination):
+    """The phone as it is written (no +86), and no version counter."""
+    login(web_client, "unit1")
+    assert nomination.data["phone"].startswith("+86")  # kept in E.164, to compare
+    page = web_client.get(f"/nominations/{nomination.id}").text
+    data = page[page.index('id="nominee-data"') :]
+    assert "13910000000" in data and "+86" not in page
+    assert "版本" not in page
+    edit = web_client.get(f"/nominations/{nomination.id}/edit").text
+    phone_input = re.search(r'<input[^>]*name="phone"[^>]*>', edit)[0]
+    assert 'value="13910000000"' in phone_input
+
+
+def test_the_diagram_speaks_the_readers_language_only(web_client, nomination, monkeypatch):
+    monkeypatch.setattr(views, "_DIAGRAMS", {})  # drawn afresh from the definitions
+    login(web_client, "unit1")
+
+    def figure(language):
+        page = web_client.get(f"/nominations/{nomination.id}", query_string={"lang": language})
+        html = page.text[page.text.index('<figure class="workflow-diagram') :]
+        return html[: html.index("</figure>")]
+
+    zh = figure("zh")
+    assert "工委审核" in zh
+    # No state's code, in the drawing or its tooltips.
+    for code in ("committee_review", "draft", "public_notice", "individual"):
+        assert code not in zh
+    en = figure("en")
+    assert "Unit recommendation" in en
+    assert not re.search(r"[\u4e00-\u9fff]", en)

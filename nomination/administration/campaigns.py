@@ -101,9 +101,9 @@ def _check_fresh(campaign: Campaign, expected: str | None) -> None:
 
 
 def available_awards() -> dict[str, dict[str, str]]:
-    """Return the award kinds the workflow definitions offer, with their titles."""
+    """Return the award kinds the workflow definitions offer, with the honours' names."""
     workflows = engine.current_definitions()
-    return {k: workflows[k].title for k in engine.award_kinds()}
+    return {k: workflows[k].award for k in engine.award_kinds()}
 
 
 def _whole(value: Any, problems: Problems, name: str, low: int, high: int | None = None) -> Any:

@@ -344,6 +344,10 @@ class AsOf:
     status: PersonStatus | None
     honours: list[tuple[HonourRecord, bool]]
     services: list[PersonService]
+    #: Whether the record existed by then; before its first version there was no record.
+    existed: bool = True
+    #: When the record began (its first version), to say so when it did not exist yet.
+    began_at: datetime | None = None
 
 
 def _end_of(day: date) -> datetime:
@@ -368,7 +372,15 @@ def as_of(session: Session, person: ArchivePerson, day: date) -> AsOf:
         if h.decision_date <= day
     ]
     services = [s for s in person.services if s.service_date <= day]
-    return AsOf(day, dict(version.fields) if version else {}, status, honours, services)
+    if version is None:
+        began_at = session.scalar(
+            select(PersonVersion.valid_from)
+            .where(PersonVersion.person_id == person.id)
+            .order_by(PersonVersion.valid_from)
+            .limit(1)
+        )
+        return AsOf(day, {}, None, [], [], existed=False, began_at=began_at)
+    return AsOf(day, dict(version.fields), status, honours, services)
 
 
 def difference(before: AsOf, after: AsOf) -> dict[str, tuple[Any, Any]]:

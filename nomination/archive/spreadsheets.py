@@ -643,7 +643,7 @@ def _check_archive(
             r.notes.append(
                 pick(
                     {
-                        "zh": f"档案中已有此人(档案编号 {person.id}),将在其记录中增加荣誉",
+                        "zh": f"档案中已有此人(档案号 {person.id}),将在其记录中增加荣誉",
                         "en": f"In the archive already (record {person.id}): the honour is added",
                     }
                 )
@@ -850,7 +850,7 @@ def discard_file(sha256: str, *, root: Path | None = None) -> None:
 #: Rows written at most in one export.
 MAX_EXPORT_PEOPLE = 100_000
 #: The columns an export adds after the template's: the record's number, the honour's status.
-EXTRA_EXPORT_COLUMNS = (("record", "档案编号", "Record"), ("honour_status", "荣誉状态", "Status"))
+EXTRA_EXPORT_COLUMNS = (("record", "档案号", "Record no."), ("honour_status", "荣誉状态", "Status"))
 
 
 def export_header(language: str) -> list[str]:

@@ -311,7 +311,8 @@ def workflow_graph(name: str, out: str | None, language: str) -> None:
     if name not in workflows:
         raise click.BadParameter(f"no workflow {name!r}; known: {', '.join(workflows)}")
     path = Path(out or f"{name}.svg")
-    path.write_text(svg(workflows[name], language=language), encoding="utf-8")
+    # For those who write definitions: each state's name beside its label.
+    path.write_text(svg(workflows[name], language=language, codes=True), encoding="utf-8")
     click.echo(str(path))
 
 

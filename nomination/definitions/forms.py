@@ -39,6 +39,7 @@ from wtforms.utils import unset_value
 
 from nomination.db import local_today
 from nomination.i18n import lazy, lazy_tr
+from nomination.labels import phone_as_written
 from nomination.paths import data_dir, definition_folders
 
 #: Field types a definition may use; the API publishes these names.
@@ -268,6 +269,9 @@ class FieldDef:
             return next((pick(lab, language) for v, lab in self.choices if v == value), str(value))
         if self.type == "boolean":
             return pick({"zh": "是", "en": "Yes"} if value else {"zh": "否", "en": "No"}, language)
+        if self.type == "phone":
+            # Kept in E.164 to compare; shown as people write it (13910000000, not +86…).
+            return phone_as_written(str(value))
         return str(value)
 
 
@@ -697,6 +701,10 @@ def to_formdata(defn: FormDef, data: dict[str, Any]) -> MultiDict:
             for name, text in (value if isinstance(value, dict) else {}).items():
                 if isinstance(text, str):
                     md.add(f"{fd.name}-{name}", text)
+            continue
+        if fd.type == "phone":
+            # The form shows the number as people write it; its validator stores E.164 again.
+            md.add(fd.name, phone_as_written(str(value)))
             continue
         md.add(fd.name, str(value))
     return md

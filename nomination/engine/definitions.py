@@ -44,7 +44,7 @@ HOLDER_FIELDS = {"person": {"id_number": "id_number"}}
 #: The keys a workflow, a state and a transition may have; any other is a mistake to report.
 WORKFLOW_KEYS = {
     "name", "title", "form", "initial", "holder", "honour_type", "position", "states",
-    "transitions", "print_boxes", "forms", "state_order",
+    "transitions", "print_boxes", "forms", "state_order", "award",
 }  # fmt: skip
 STATE_KEYS = {"label", "badge", "editable", "terminal", "quota", "timer", "tags"}
 TRANSITION_KEYS = {
@@ -127,8 +127,12 @@ class Workflow:
         honour_type: str | None = None,
         position: int = 100,
         print_boxes: tuple[PrintBox, ...] = (),
+        award: dict[str, str] | None = None,
     ):
         self.name = name
+        #: The honour's own name (劳动奖章), a campaign's default name for the award; the
+        #: title names the procedure (劳动奖章推荐).
+        self.award = award or title
         #: What the nominee is (``HOLDERS``); None for a workflow that is no award kind.
         self.holder = holder
         #: The archive's type of the honour it confers (medal, certificate, pioneer …).
@@ -230,6 +234,8 @@ def resolve_file(path: Path, forms_folder: Path | None = None) -> dict[str, Any]
             raise _fail(str(path), "extends", f"no workflow {parent_name!r} beside it")
         parent = resolve_file(parent_path, forms_folder)
         parent.pop("forms", None)
+        # The honour's name is the kind's own: a kind on the medal's path is not the medal.
+        parent.pop("award", None)
         raw = {**parent, **raw}
     form_names = {raw.get("form")} | {t.get("form") for t in raw.get("transitions", [])}
     forms: dict[str, Any] = {}
@@ -377,6 +383,9 @@ def parse_workflow(doc: dict[str, Any], source: str) -> Workflow:
     honour_type = doc.get("honour_type")
     if honour_type is not None and honour_type not in HONOUR_TYPES:
         raise _fail(source, "honour_type", f"must be one of {', '.join(HONOUR_TYPES)}")
+    award = doc.get("award")
+    if award is not None and not (isinstance(award, dict) and {"zh", "en"} <= set(award)):
+        raise _fail(source, "award", "needs zh and en")
     position = doc.get("position", 100)
     if not isinstance(position, int):
         raise _fail(source, "position", "must be a whole number")
@@ -396,6 +405,7 @@ def parse_workflow(doc: dict[str, Any], source: str) -> Workflow:
         honour_type=honour_type,
         position=position,
         print_boxes=tuple(boxes),
+        award=award,
         title=doc.get("title", {"zh": name, "en": name}),
         initial=initial,
         states=states,

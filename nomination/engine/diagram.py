@@ -19,11 +19,27 @@ _BADGE_COLOURS = {
 }
 
 
-def diagram(wf: Workflow, current: str | None = None, language: str = "zh") -> graphviz.Digraph:
-    """Return the workflow as a graph, with ``current`` highlighted."""
-    g = graphviz.Digraph(wf.name, graph_attr={"rankdir": "LR", "fontname": "Noto Sans CJK SC"})
+def diagram(
+    wf: Workflow, current: str | None = None, language: str = "zh", *, codes: bool = False
+) -> graphviz.Digraph:
+    """Return the workflow as a graph, with ``current`` highlighted.
+
+    ``codes`` adds each state's name under its label, for those who write definitions.
+    """
+    g = graphviz.Digraph(
+        pick(wf.title, language), graph_attr={"rankdir": "LR", "fontname": "Noto Sans CJK SC"}
+    )
     g.attr("node", shape="box", style="rounded,filled", fontname="Noto Sans CJK SC", fontsize="11")
     g.attr("edge", fontname="Noto Sans CJK SC", fontsize="9")
+    # For readers, nodes are named by their labels in the reader's language: the SVG's titles
+    # (tooltips) show the names, so a state's code would leak into the page.
+    names: dict[str, str] = {}
+    for state in wf.states.values():
+        label = pick(state.label, language)
+        if codes:
+            names[state.name] = state.name
+        else:
+            names[state.name] = label if label not in names.values() else f"{label} ({state.name})"
     for state in wf.states.values():
         colour = _BADGE_COLOURS.get(state.badge, "#6c757d")
         attrs = {"fillcolor": "#ffffff", "color": colour}
@@ -31,14 +47,17 @@ def diagram(wf: Workflow, current: str | None = None, language: str = "zh") -> g
             attrs.update(fillcolor=colour, fontcolor="#ffffff", penwidth="3")
         if state.terminal:
             attrs["peripheries"] = "2"
-        g.node(state.name, f"{pick(state.label, language)}\n{state.name}", **attrs)
+        label = pick(state.label, language)
+        g.node(names[state.name], f"{label}\n{state.name}" if codes else label, **attrs)
     for t in wf.transitions:
         for source in t.sources:
             style = "dashed" if t.roles == ("system",) else "solid"
-            g.edge(source, t.dest, label=pick(t.label, language), style=style)
+            g.edge(names[source], names[t.dest], label=pick(t.label, language), style=style)
     return g
 
 
-def svg(wf: Workflow, current: str | None = None, language: str = "zh") -> str:
+def svg(
+    wf: Workflow, current: str | None = None, language: str = "zh", *, codes: bool = False
+) -> str:
     """Return the diagram as SVG text (needs Graphviz's ``dot`` program)."""
-    return diagram(wf, current, language).pipe(format="svg").decode("utf-8")
+    return diagram(wf, current, language, codes=codes).pipe(format="svg").decode("utf-8")

@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from nomination.definitions.forms import FormDef
+from nomination.labels import phone_as_written
 from nomination.models import Nomination
 from nomination.permissions.roles import has_role, has_role_over
 
@@ -44,9 +45,10 @@ def mask_id_number(value: str | None) -> str:
 
 
 def mask_phone(value: str | None) -> str:
-    """Return a phone number with its middle 4 digits hidden (139****0000)."""
+    """Return a phone number as people write it, its middle 4 digits hidden (139****0000)."""
     if not value:
         return ""
+    value = phone_as_written(value)
     if len(value) < 8:
         return "*" * len(value)
     return value[:-8] + "****" + value[-4:]

@@ -61,6 +61,7 @@ from nomination.administration.rule_lines import from_lines, to_lines
 from nomination.db import local_today
 from nomination.errors import InvalidData
 from nomination.i18n import lazy, pick
+from nomination.labels import CAMPAIGN_STATUS_LABELS
 from nomination.models import Campaign, Organisation, Quota, RoleAssignment, UnitBar, User
 from nomination.nominations.composition import MEASURES
 from nomination.nominations.imports import SheetRejected, check_workbook
@@ -72,12 +73,7 @@ from nomination.web.setup import award_title, tr, with_code
 
 bp = Blueprint("admin_campaigns", __name__, url_prefix="/admin/campaigns")
 
-STATUS_LABELS = {
-    "draft": {"zh": "草稿", "en": "Draft"},
-    "open": {"zh": "进行中", "en": "Open"},
-    "closed": {"zh": "已结束", "en": "Closed"},
-    "archived": {"zh": "已归档", "en": "Archived"},
-}
+STATUS_LABELS = CAMPAIGN_STATUS_LABELS
 MOVE_LABELS = {
     "open": {"zh": "开始(开放推荐)", "en": "Open it"},
     "close": {"zh": "结束", "en": "Close it"},
@@ -179,17 +175,9 @@ class SettingsForm(FlaskForm):
     require_prior_honour = BooleanField(
         lazy({"zh": "须已获得下一级荣誉", "en": "A prior honour is required"})
     )
+    # Its hint names the federation's own departments (see _rules_hint).
     consultation_rules = TextAreaField(
-        lazy({"zh": "征求意见规则", "en": "Consultation rules"}),
-        description=lazy(
-            {
-                "zh": "每行一条:条件 -> 部门代码。例如「-> D-HR, D-SAFE」(所有推荐)、"
-                "「kind=individual category=cadre -> D-DISC」",
-                "en": "One rule a line: conditions -> department codes, e.g. '-> D-HR, D-SAFE' "
-                "(every nomination), 'kind=individual category=cadre -> D-DISC'",
-            }
-        ),
-        render_kw={"rows": 5},
+        lazy({"zh": "征求意见规则", "en": "Consultation rules"}), render_kw={"rows": 5}
     )
     expected = HiddenField()
 
@@ -341,6 +329,35 @@ def _settings(form: SettingsForm) -> tuple[dict[str, Any], dict[str, tuple[str, 
     return settings, awards
 
 
+def _rules_hint(federation: Organisation) -> str:
+    """Return how to write consultation rules, with the codes of the federation's departments."""
+    departments = db.session.scalars(
+        select(Organisation)
+        .where(
+            Organisation.kind == "department",
+            Organisation.parent_id == federation.id,
+            Organisation.active,
+        )
+        .order_by(Organisation.code)
+    ).all()
+    if not departments:
+        return tr(
+            "每行一条:条件 -> 部门代码。尚未建立征求意见部门,请先在组织机构中添加。",
+            "One rule a line: conditions -> department codes. There is no consulted department "
+            "yet: add them under organisations first.",
+        )
+    codes = [d.code for d in departments]
+    every = ", ".join(codes[:2])
+    listed = "、".join(f"{d.code}({d.name})" for d in departments)
+    listed_en = "; ".join(f"{d.code} ({d.name_en or d.name})" for d in departments)
+    return tr(
+        f"每行一条:条件 -> 部门代码。例如「-> {every}」(所有推荐)、"
+        f"「kind=individual category=cadre -> {codes[-1]}」。本区部门:{listed}",
+        f"One rule a line: conditions -> department codes, e.g. '-> {every}' (every "
+        f"nomination), 'kind=individual category=cadre -> {codes[-1]}'. Departments: {listed_en}",
+    )
+
+
 def _render_settings(
     form: SettingsForm,
     campaign: Campaign | None,
@@ -355,6 +372,8 @@ def _render_settings(
     composition_errors = fields.pop("composition", [])
     award_errors = fields.pop("awards", [])
     alerts = [*(alerts or []), *attach_errors(form, fields)]
+    federation = campaign.federation if campaign is not None else require_admin_page()
+    form.consultation_rules.description = _rules_hint(federation)
     if campaign is not None and copy is None:
         copy = CopyForm(formdata=None)
         copy.year.data = campaign.year + 1

@@ -38,7 +38,7 @@ from nomination.administration.organisations import (
 )
 from nomination.errors import InvalidData
 from nomination.i18n import lazy, pick
-from nomination.labels import ORG_KIND_LABELS
+from nomination.labels import CAMPAIGN_STATUS_LABELS, ORG_KIND_LABELS
 from nomination.models import Campaign, Organisation, User
 from nomination.permissions import administered_roots, can_administer, can_administer_org
 from nomination.web.outcomes import Outcome, operation_errors
@@ -155,7 +155,12 @@ def index() -> ResponseReturnValue:
         )
     )
     return render_template(
-        "administration/index.html", root=root, counts=counts, users=users, campaigns=campaigns
+        "administration/index.html",
+        root=root,
+        counts=counts,
+        users=users,
+        campaigns=campaigns,
+        status_label=lambda status: pick(CAMPAIGN_STATUS_LABELS.get(status, status)),
     )
 
 

@@ -47,6 +47,7 @@ from nomination.archive import people as archive
 from nomination.definitions.forms import Phone
 from nomination.errors import InvalidData, NotFound, OutOfScope
 from nomination.i18n import lazy, pick
+from nomination.labels import ID_NUMBER_LABEL, RECORD_NUMBER_LABEL, phone_as_written
 from nomination.models import ArchivePerson, Organisation, Studio, User
 from nomination.models.archive import HONOUR_LEVELS, PERSON_STATUSES, SERVICE_KINDS
 from nomination.nominations.queries import (
@@ -107,6 +108,7 @@ RESULT_LABELS = {
 }
 GENDER_LABELS = {"male": {"zh": "男", "en": "Male"}, "female": {"zh": "女", "en": "Female"}}
 FIELD_LABELS = {
+    "id_number": ID_NUMBER_LABEL,
     "name": {"zh": "姓名", "en": "Name"},
     "gender": {"zh": "性别", "en": "Gender"},
     "birth_date": {"zh": "出生日期", "en": "Date of birth"},
@@ -312,7 +314,7 @@ class MemberForm(FlaskForm):
     """Add a member to a studio: an archived person (by record no.) or someone named only."""
 
     person_id = IntegerField(
-        lazy({"zh": "档案号", "en": "Record no."}),
+        lazy(RECORD_NUMBER_LABEL),
         validators=[validators.Optional(), validators.NumberRange(min=1)],
         description=lazy({"zh": "成员有劳模档案时填写", "en": "When the member has a record"}),
     )
@@ -354,6 +356,7 @@ def _labels() -> dict[str, Any]:
         "result_labels": RESULT_LABELS,
         "gender_labels": GENDER_LABELS,
         "field_labels": FIELD_LABELS,
+        "record_number_label": RECORD_NUMBER_LABEL,
     }
 
 
@@ -389,20 +392,24 @@ def _masked(name: str, value: Any) -> Any:
     """Return a field's value masked when it is contact data (the phone keeps its ends)."""
     if name not in CONTACT_FIELDS or not value:
         return value
-    return archive.mask_phone(value) if name == "phone" else "***"
+    return archive.mask_phone(phone_as_written(value)) if name == "phone" else "***"
 
 
 def _readable(name: str, value: Any, clear: bool) -> Any:
     """Return a changed value as the page shows it: units by name, contact masked."""
     if name == "unit_id" and value:
         return org_name(db.session.get(Organisation, value))
+    if name == "phone" and clear:
+        return phone_as_written(value)
     return value if clear else _masked(name, value)
 
 
 def _shown(fields: dict[str, Any], clear: bool) -> dict[str, Any]:
     """Return the person's fields as the user may see them (contact masked unless ``clear``)."""
     shown = dict(fields)
-    if not clear:
+    if clear:
+        shown["phone"] = phone_as_written(shown.get("phone"))
+    else:
         for name in CONTACT_FIELDS:
             shown[name] = _masked(name, shown.get(name))
     unit_id = shown.get("unit_id")
@@ -433,8 +440,9 @@ def _render_person(
     arg_errors: dict[str, str] = {}
     day = _date_arg("as_of", arg_errors)
     compare_from, compare_to = _date_arg("from", arg_errors), _date_arg("to", arg_errors)
+    as_of = None
     if day is not None:
-        view = archive.as_of(db.session, person, day)
+        view = as_of = archive.as_of(db.session, person, day)
         fields = view.fields
         current_status = view.status.status if view.status else None
         honours = view.honours
@@ -470,6 +478,7 @@ def _render_person(
             services=services,
             studios=archive.studios_of(db.session, person),
             day=day,
+            as_of=as_of,
             compare_from=compare_from,
             compare_to=compare_to,
             changes=changes,
@@ -594,9 +603,10 @@ def edit_person(person_id: int) -> ResponseReturnValue:
     if not can_report_on(user, person):
         abort(403, tr("只有所在单位和区总工会可以更正", "Only the unit and the federation correct"))
     if request.method == "GET":
-        form = PersonForm(
-            formdata=None, data={**_current_fields(person), "version": person.version}
-        )
+        fields = _current_fields(person)
+        # The phone is offered as people write it; its validator stores E.164 again.
+        fields["phone"] = phone_as_written(fields.get("phone")) or None
+        form = PersonForm(formdata=None, data={**fields, "version": person.version})
     else:
         form = PersonForm()
     form.unit_id.choices = _unit_choices(user, person)

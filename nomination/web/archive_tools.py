@@ -70,7 +70,7 @@ from nomination.archive.search import (
 from nomination.audit.chain import append_event
 from nomination.errors import InvalidData
 from nomination.i18n import current_language, pick
-from nomination.labels import HONOUR_STATUS_LABELS
+from nomination.labels import HONOUR_STATUS_LABELS, phone_as_written
 from nomination.models import Organisation, User
 from nomination.models.archive import HONOUR_LEVELS, HONOUR_TYPES, PERSON_STATUSES
 from nomination.nominations.printform import render_pdf
@@ -598,7 +598,9 @@ def _card_context(person_id: int) -> dict[str, Any]:
     return {
         "person": person,
         "id_number": person.id_number if clear else mask_id_number(person.id_number),
-        "phone": (person.phone or "") if clear else mask_phone(person.phone),
+        "phone": phone_as_written(person.phone)
+        if clear
+        else mask_phone(phone_as_written(person.phone)),
         "unit": org_name(person.unit) if person.unit is not None else person.unit_name,
         "status_label": lambda v: label(STATUS_LABELS, v),
         "level_label": lambda v: label(LEVEL_LABELS, v),

@@ -50,7 +50,7 @@ from nomination.audit.checkpoints import latest_checkpoint, trusted_keys
 from nomination.audit.export import export_lines
 from nomination.errors import NotFound
 from nomination.i18n import pick
-from nomination.labels import ROLE_LABELS
+from nomination.labels import ROLE_LABELS, checkpoint_reason
 from nomination.models import Campaign, Nomination, User
 from nomination.nominations.queries import audit_head, honour_of
 from nomination.objections.operations import objection_status
@@ -224,7 +224,7 @@ def _checkpoint_info(cp: Any) -> dict[str, Any] | None:
         "root_hash": cp.root_hash,
         "signed_at": cp.signed_at,
         "key_id": cp.key_id,
-        "reason": cp.reason,
+        "reason": checkpoint_reason(cp.reason),
     }
 
 

@@ -32,7 +32,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import Form
 
 from nomination import db, engine
-from nomination.audit.reading import field_changes, shown_views
+from nomination.audit.reading import Change, field_changes, shown_views
 from nomination.calendar.queries import missing_message, missing_years
 from nomination.calendar.workdays import provisional_reason
 from nomination.consultations.operations import visible_events
@@ -48,7 +48,17 @@ from nomination.engine.definitions import StateDef, TransitionDef, Workflow
 from nomination.engine.diagram import svg
 from nomination.errors import OperationError
 from nomination.i18n import current_language, lazy, pick
-from nomination.models import AuditEvent, Campaign, Nomination, Organisation, User, evidence
+from nomination.labels import AUDIT_ACTION_LABELS, actor_name, phone_as_written
+from nomination.models import (
+    ArchivePerson,
+    AuditEvent,
+    Campaign,
+    HonourRecord,
+    Nomination,
+    Organisation,
+    User,
+    evidence,
+)
 from nomination.nominations.bulk import ItemResult, transition_each
 from nomination.nominations.operations import (
     create_nomination,
@@ -73,6 +83,8 @@ from nomination.permissions import (
     can_manage_calendar,
     can_see_calendar_warning,
     can_see_personal_data,
+    can_view_person,
+    can_view_unit_honours,
     composition_scopes,
 )
 from nomination.permissions.privacy import masked_data
@@ -88,6 +100,7 @@ from nomination.web.forms import (
 from nomination.web.outcomes import operation_errors
 from nomination.web.public import OBJECTION_STATUS
 from nomination.web.setup import org_name, signed_in_user, tr
+from nomination.web.textdiff import inline_diff, shown_length
 from nomination.web.transitions import Posted, fire_posted, transition_form_class
 
 bp = Blueprint("nominations", __name__)
@@ -104,13 +117,6 @@ _RESTORED = lazy(
 PAGE_SIZE = 50
 #: At most this many nominations are examined for "my queue".
 QUEUE_LIMIT = 200
-
-_ACTION_LABELS = {
-    "nomination.create": {"zh": "创建推荐", "en": "Nomination created"},
-    "nomination.update": {"zh": "修改推荐表", "en": "Nomination form edited"},
-    "attachment.add": {"zh": "添加附件", "en": "File attached"},
-    "objection.receive": {"zh": "收到异议", "en": "Objection received"},
-}
 
 #: Diagrams by (definition hash, state, language): definitions are immutable once pinned.
 _DIAGRAMS: dict[tuple[str, str, str], Markup] = {}
@@ -178,7 +184,7 @@ def _evidence(wf: Workflow, nomination: Nomination) -> dict[str, Any]:
     opinions = [
         {
             "role": o.get("role"),
-            "by": o.get("by"),
+            "by": actor_name(o.get("by"), o.get("role")),
             "at": _as_time(o.get("at")),
             "action": _transition_label(wf, o.get("trigger", "")),
             "text": o.get("text", ""),
@@ -301,15 +307,15 @@ def _timeline(wf: Workflow, events: list[AuditEvent]) -> list[dict[str, Any]]:
         if e.action.startswith("transition."):
             action = _transition_label(wf, e.action.removeprefix("transition."))
         else:
-            action = pick(_ACTION_LABELS.get(e.action, e.action))
-        changed: list[str] = []
+            action = pick(AUDIT_ACTION_LABELS.get(e.action, e.action))
+        changed: list[dict[str, Any]] = []
         if e.action == "nomination.update":
-            changed = [c.text() for c in field_changes(e, view, wf) if c.field not in ("version",)]
+            changed = [_change(c) for c in field_changes(e, view, wf) if c.field != "version"]
         rows.append(
             {
                 "seq": e.seq,
                 "at": e.occurred_at,
-                "actor": e.actor_name,
+                "actor": actor_name(e.actor_name, e.role),
                 "role": e.role,
                 "action": action,
                 "comment": e.comment,
@@ -319,6 +325,24 @@ def _timeline(wf: Workflow, events: list[AuditEvent]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+#: A diff that shows more than this many characters is folded under its field's name.
+_FOLD = 160
+
+
+def _change(change: Change, after: str | None = None) -> dict[str, Any]:
+    """Return a field's change for a page: the changed words marked, long text cut."""
+    after = change.after if after is None else after
+    pieces = inline_diff(change.before, after)
+    return {
+        "label": change.label,
+        "before": change.before,
+        "after": after,
+        "pieces": pieces,
+        "folded": shown_length(pieces) > _FOLD,
+        "elided": any(p.kind == "elided" for p in pieces),
+    }
 
 
 #: The states in which the reviewer who returned a nomination, or the unit revising it, reads
@@ -352,9 +376,7 @@ def _since_return(
     remarks = opinion["remarks"] if opinion else {}
     rows = [
         {
-            "label": c.label,
-            "before": c.before,
-            "after": last[name].after,
+            **_change(c, last[name].after),
             "remark": remarks[name]["text"] if name in remarks else "",
         }
         for name, c in first.items()
@@ -372,6 +394,21 @@ def _since_return(
         "unchanged": [r for name, r in remarks.items() if name not in changed],
         "resubmitted": resubmitted,
     }
+
+
+def _honour_link(user: User, honour: HonourRecord | None) -> str | None:
+    """Return the address of the archive record an honour belongs to, if the user may read it."""
+    if honour is None:
+        return None
+    if honour.person_id is not None:
+        person = db.session.get(ArchivePerson, honour.person_id)
+        if person is not None and can_view_person(user, person):
+            return url_for("archive.person", person_id=person.id)
+        return None
+    org = db.session.get(Organisation, honour.unit_id) if honour.unit_id else None
+    if org is not None and can_view_unit_honours(user, org):
+        return url_for("archive.unit", org_id=org.id)
+    return None
 
 
 def _objections(nomination: Nomination, in_full: bool) -> list[dict[str, Any]]:
@@ -392,7 +429,7 @@ def _objections(nomination: Nomination, in_full: bool) -> list[dict[str, Any]]:
                 received_at=o.received_at,
                 objector_kind=o.objector_kind,
                 objector_name=o.objector_name,
-                objector_phone=o.objector_phone,
+                objector_phone=phone_as_written(o.objector_phone),
                 objector_address=o.objector_address,
                 facts=o.facts,
                 conclusion=o.conclusion,
@@ -437,10 +474,10 @@ def _base_of(form: Form) -> dict[str, Any] | None:
 
 def _conflict_message(nomination: Nomination, wf: Workflow) -> str:
     return tr(
-        f"此推荐已被他人更新(当前状态:{pick(wf.state(nomination.state).label, 'zh')},"
-        f"版本 {nomination.version})。请查看下方的最新内容;您填写的内容已保留,确认后可再次提交。",
+        f"此推荐已被他人更新(当前状态:{pick(wf.state(nomination.state).label, 'zh')})。"
+        "请查看下方的最新内容;您填写的内容已保留,确认后可再次提交。",
         f"Someone else has changed this nomination (now: "
-        f"{pick(wf.state(nomination.state).label, 'en')}, version {nomination.version}). "
+        f"{pick(wf.state(nomination.state).label, 'en')}). "
         "Check the current content below; what you typed is kept and you may submit again.",
     )
 
@@ -676,9 +713,8 @@ def _refusal(result: ItemResult) -> str:
             return tr("状态已变化,未执行", "It changed meanwhile; not done")
         now = _state_of(n).label
         return tr(
-            f"已被他人更新或状态已变化(当前:{pick(now, 'zh')},版本 {n.version}),未执行",
-            f"Changed by someone else meanwhile (now: {pick(now, 'en')}, version {n.version});"
-            " not done",
+            f"已被他人更新或状态已变化(当前:{pick(now, 'zh')}),未执行",
+            f"Changed by someone else meanwhile (now: {pick(now, 'en')}); not done",
         )
     if result.code == "forbidden":
         return tr("您不能对此推荐执行此操作", "You may not do this to this nomination")
@@ -862,6 +898,7 @@ def _render_page(
     in_full = can_handle_objections(user, nomination)
     # Which department said what stays with the federation until the decision.
     events = visible_events(user, nomination, history(db.session, nomination))
+    honour = honour_of(db.session, nomination)
     return (
         render_template(
             "nominations/view.html",
@@ -888,7 +925,8 @@ def _render_page(
             upload_form=attachments.upload_form(user, nomination),
             alerts=alerts,
             reasons=reasons,
-            honour=honour_of(db.session, nomination),
+            honour=honour,
+            honour_link=_honour_link(user, honour),
         ),
         status,
     )

@@ -57,6 +57,7 @@ from nomination.definitions.forms import FormDef, clean_data, form_class
 from nomination.engine.definitions import TransitionDef, Workflow
 from nomination.errors import Conflict, InvalidData, NotFound
 from nomination.i18n import lazy, pick
+from nomination.labels import actor_name
 from nomination.models import ArchiveCase, HonourRecord, ReturnItem, User, evidence
 from nomination.permissions import (
     can_propose_revocation,
@@ -219,7 +220,7 @@ def _timeline(wf: Workflow, case: ArchiveCase) -> list[dict[str, Any]]:
             {
                 "seq": e.seq,
                 "at": e.occurred_at,
-                "actor": e.actor_name,
+                "actor": actor_name(e.actor_name, e.role),
                 "role": e.role,
                 "action": action,
                 "comment": e.comment,
@@ -250,11 +251,10 @@ def _items(case: ArchiveCase) -> list[dict[str, Any]]:
 def _conflict_message(case: ArchiveCase, wf: Workflow) -> str:
     state = wf.state(case.state).label
     return tr(
-        f"此案件已被他人更新(当前状态:{pick(state, 'zh')},版本 {case.version})。"
+        f"此案件已被他人更新(当前状态:{pick(state, 'zh')})。"
         "请查看下方的最新内容;您填写的内容已保留,确认后可再次提交。",
-        f"Someone else has changed this case (now: {pick(state, 'en')}, version "
-        f"{case.version}). Check the current content below; what you typed is kept and you "
-        "may submit again.",
+        f"Someone else has changed this case (now: {pick(state, 'en')}). "
+        "Check the current content below; what you typed is kept and you may submit again.",
     )
 
 

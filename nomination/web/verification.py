@@ -456,10 +456,10 @@ def _render_case(
 def _conflict_message(case: ArchiveCase, wf: Workflow) -> str:
     label = wf.state(case.state).label
     return tr(
-        f"此核查单已被他人更新(当前状态:{pick(label, 'zh')},版本 {case.version})。"
+        f"此核查单已被他人更新(当前状态:{pick(label, 'zh')})。"
         "请查看下方的最新内容;您填写的内容已保留,确认后可再次提交。",
-        f"Someone else has changed this verification (now: {pick(label, 'en')}, version "
-        f"{case.version}). Check it below; what you typed is kept and you may submit again.",
+        f"Someone else has changed this verification (now: {pick(label, 'en')}). "
+        "Check it below; what you typed is kept and you may submit again.",
     )
 
 
