@@ -169,6 +169,7 @@ def _detail(nomination: Nomination) -> dict[str, Any]:
         nomination,
         engine.available(nomination, user),
         objections_in_full=can_handle_objections(user, nomination),
+        user=user,
     )
 
 

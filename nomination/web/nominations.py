@@ -108,6 +108,8 @@ _ACTION_LABELS = {
     "nomination.create": {"zh": "创建推荐", "en": "Nomination created"},
     "nomination.update": {"zh": "修改推荐表", "en": "Nomination form edited"},
     "attachment.add": {"zh": "添加附件", "en": "File attached"},
+    "attachment.remove": {"zh": "删除附件", "en": "File removed"},
+    "attachment.replace": {"zh": "替换附件", "en": "File replaced"},
     "objection.receive": {"zh": "收到异议", "en": "Objection received"},
 }
 
@@ -849,6 +851,7 @@ def _render_page(
     for option in engine.available(nomination, user):
         t = option.transition
         if posted is not None and posted.trigger == t.trigger:
+            option = posted.judged(option)
             form = posted.form
         else:
             # formdata=None: never fill the other cards from the request that was posted.
@@ -880,6 +883,7 @@ def _render_page(
             objections_in_full=in_full,
             attachments=[a for a in attachments.listed(user, nomination) if not a["objection_id"]],
             upload_form=attachments.upload_form(user, nomination),
+            required_files=attachments.required_files(nomination, [o for o, _ in cards]),
             alerts=alerts,
             reasons=reasons,
             honour=honour_of(db.session, nomination),
