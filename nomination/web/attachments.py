@@ -24,6 +24,7 @@ from flask_wtf import FlaskForm
 from wtforms import FileField, SelectField
 
 from nomination import db, engine
+from nomination.engine.registry import FILE_GUARDS
 from nomination.i18n import pick
 from nomination.models import Attachment, Nomination
 from nomination.nominations.operations import attach_file, remove_attachment, replace_attachment
@@ -121,20 +122,19 @@ def listed(user: Any, nomination: Nomination) -> list[dict[str, Any]]:
     ]
 
 
-def required_files(nomination: Nomination, options: list[engine.Available]) -> list[dict[str, Any]]:
-    """Return the files the steps open to the user (``options``) require, attached or missing."""
-    wf = engine.workflow_for(nomination)
-    attached = {
-        a.purpose
-        for a in nomination.attachments
-        if a.objection_id is None and a.consultation_request_id is None
-    }
-    purposes: list[str] = []
+def required_files(options: list[engine.Available]) -> list[dict[str, Any]]:
+    """Return the files the steps open to the user require, as their guards judged them."""
+    found: dict[str, dict[str, Any]] = {}
     for option in options:
-        purposes += [p for p in option.transition.required_files if p not in purposes]
-    return [
-        {"purpose": p, "label": pick(wf.files[p].label), "met": p in attached} for p in purposes
-    ]
+        for check in option.checks:
+            if check.guard not in FILE_GUARDS:
+                continue
+            for condition in check.conditions:
+                found.setdefault(
+                    condition.key,
+                    {"purpose": condition.key, "label": condition.label, "met": condition.met},
+                )
+    return list(found.values())
 
 
 def _attachment_or_404(nomination: Nomination, attachment_id: int) -> Attachment:

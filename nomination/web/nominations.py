@@ -883,7 +883,7 @@ def _render_page(
             objections_in_full=in_full,
             attachments=[a for a in attachments.listed(user, nomination) if not a["objection_id"]],
             upload_form=attachments.upload_form(user, nomination),
-            required_files=attachments.required_files(nomination, [o for o, _ in cards]),
+            required_files=attachments.required_files([o for o, _ in cards]),
             alerts=alerts,
             reasons=reasons,
             honour=honour_of(db.session, nomination),
