@@ -9,15 +9,17 @@ submits, and not after.
 from __future__ import annotations
 
 import io
+import json
 import re
 
 import pytest
 from sqlalchemy import select
 from test_definitions import write
 
+from nomination.canonical import canonical_json
 from nomination.definitions.forms import DefinitionError
 from nomination.engine import available, fire
-from nomination.engine.definitions import load_all
+from nomination.engine.definitions import from_content, load_all
 from nomination.errors import GuardBlocked
 from nomination.models import Attachment, AuditEvent, Nomination
 from nomination.nominations.operations import attach_file, remove_attachment
@@ -73,6 +75,17 @@ def test_each_award_kind_defines_its_required_files_per_transition():
         "photo" in medal.files
         and "photo" not in medal.transition("draft", "recommend").required_files
     )
+
+
+def test_a_version_pinned_before_files_were_defined_requires_none():
+    medal = load_all()["individual"]
+    doc = json.loads(medal.content)
+    del doc["files"]
+    pinned = from_content(canonical_json(doc), "pinned", today=medal)
+    # Its unit attaches today's kinds of file; its nominations keep the rules they started under.
+    assert list(pinned.files) == list(medal.files)
+    assert all(not f.required_for for f in pinned.files.values())
+    assert pinned.transition("draft", "recommend").required_files == ()
 
 
 FILES = """
