@@ -281,6 +281,24 @@ def test_the_unit_removes_and_replaces_its_files_until_it_submits(
     assert session.get(Attachment, minutes.id).sha256 == minutes.sha256
 
 
+def test_the_unit_uploads_its_files_on_the_page(web, web_client, session, create_nomination_for):
+    n = create_nomination_for(files=False)
+    session.commit()
+    login(web_client, "unit1")
+    page = web_client.get(f"/nominations/{n.id}").text
+    assert '<option value="congress_minutes">职代会(联席会)会议纪要</option>' in page
+    for purpose in EVIDENCE:
+        sent = web_client.post(
+            f"/nominations/{n.id}/attachments",
+            data={"purpose": purpose, "file": (io.BytesIO(pdf(purpose)), f"{purpose}.pdf")},
+            content_type="multipart/form-data",
+        )
+        assert sent.status_code == 302
+    page = web_client.get(f"/nominations/{n.id}").text
+    assert 'data-check="required_files_attached" data-passed="true"' in page
+    assert 'form method="post" action="/nominations/' in page and 'data-trigger="recommend"' in page
+
+
 def test_removing_needs_the_csrf_token(
     web, web_client, session, create_nomination_for, app, monkeypatch
 ):

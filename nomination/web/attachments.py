@@ -155,7 +155,7 @@ def upload(nomination_id: int) -> ResponseReturnValue:
     if not purposes:
         abort(403, tr("您现在不能为此推荐上传附件", "You cannot attach files to this now"))
     form = UploadForm()
-    form.purpose.choices = [(p, pick(PURPOSES[p])) for p in purposes]
+    form.purpose.choices = [(p, pick(purpose_label(nomination, p))) for p in purposes]
     target = url_for("nominations.view", nomination_id=nomination.id) + "#attachments"
     if not form.validate():
         flash(tr("请选择附件用途", "Choose what the file is for"), "danger")
