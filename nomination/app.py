@@ -113,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     from nomination.api import administration as _api_administration  # noqa: F401  (its routes)
     from nomination.api import archive as _api_archive  # noqa: F401  (its routes)
     from nomination.api import archive_search as _api_archive_search  # noqa: F401  (its routes)
+    from nomination.api import attachments as _api_attachments  # noqa: F401  (its routes)
     from nomination.api import bulk as _api_bulk  # noqa: F401  (its routes)
     from nomination.api import consultations as _api_consultations  # noqa: F401  (its routes)
     from nomination.api import notifications as _api_notifications  # noqa: F401  (its routes)

@@ -34,8 +34,9 @@ from nomination.models import (
     Team,
     User,
 )
-from nomination.nominations.operations import create_nomination
+from nomination.nominations.operations import create_nomination, record_attachment
 from nomination.selection import operations as selection
+from nomination.uploads import store
 
 #: The federation's code: its presence means the demo is loaded.
 FEDERATION_CODE = "CY-ZGH"
@@ -705,6 +706,41 @@ OPINIONS = {
     "hold_in_reserve": "经评审委员会投票,列为递补人选;拟表彰人选因故出缺时依次递补。",
 }
 
+#: The name a unit gives each file it attaches.
+FILE_NAMES = {
+    "congress_minutes": "职工代表大会会议纪要(盖章).pdf",
+    "unit_notice": "推荐人选公示及公示结果(盖章).pdf",
+    "deeds": "先进事迹材料.pdf",
+    "photo": "集体照片.pdf",
+}
+
+
+def demo_pdf(title: str) -> bytes:
+    """Return a one-page PDF whose page says ``title`` (ASCII): a stand-in for a scanned file."""
+    text = title.replace("\\", "").replace("(", "").replace(")", "")
+    stream = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode("ascii")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
+    return bytes(out)
+
+
 # --- walking -----------------------------------------------------------------------------------
 
 
@@ -773,6 +809,25 @@ class _Walk:
                 return
             consultations.give_opinion(self.session, request, user, opinion="clear", now=when)
 
+    def attach_files(
+        self, nomination: Nomination, purposes: list[str], at: datetime | None
+    ) -> None:
+        """Attach the unit's files for ``purposes``, an hour before ``at``, as its submitter."""
+        user = self.actor(nomination, "recommend")
+        for n, purpose in enumerate(purposes):
+            title = f"{nomination.nominee_name} {purpose}".encode("ascii", "ignore").decode()
+            stored = store(demo_pdf(title or purpose), FILE_NAMES.get(purpose, f"{purpose}.pdf"))
+            when = at - timedelta(hours=1, minutes=-n) if at else None
+            record_attachment(
+                self.session,
+                nomination,
+                stored,
+                purpose,
+                actor=user,
+                role="unit_submitter",
+                now=when,
+            )
+
     def form(self, plan: _Plan, trigger: str, index: int) -> dict[str, Any]:
         """Return the form data a trigger asks for."""
         if trigger == "recommend":
@@ -817,6 +872,14 @@ class _Walk:
                     team=team,
                 )
             )
+        for i, (plan, row) in enumerate(zip(plans, rows, strict=True)):
+            required = [p for p, f in engine.workflow_for(row).files.items() if f.required_for]
+            if PATHS[plan.target][:1] == ("recommend",):
+                # What the definition requires before the unit may recommend.
+                self.attach_files(row, required, self.when("recommend", i))
+            elif i % 2 == 0:
+                # Some drafts are under way: the deeds are in, the minutes and notice not yet.
+                self.attach_files(row, ["deeds"], self.when("recommend", i))
         steps = max(len(PATHS[p.target]) for p in plans)
         for step in range(steps):
             due = [

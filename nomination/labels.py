@@ -265,6 +265,8 @@ AUDIT_ACTION_LABELS: dict[str, dict[str, str]] = {
     "nomination.import": {"zh": "导入推荐", "en": "Nomination imported"},
     "team.create": {"zh": "创建集体", "en": "Team created"},
     "attachment.add": {"zh": "上传附件", "en": "File uploaded"},
+    "attachment.remove": {"zh": "删除附件", "en": "File removed"},
+    "attachment.replace": {"zh": "替换附件", "en": "File replaced"},
     "objection.receive": {"zh": "收到异议", "en": "Objection received"},
     "consultation.opinion": {"zh": "部门回复意见", "en": "Department's opinion given"},
     "selection_round.open": {"zh": "开始评审投票", "en": "Selection round opened"},

@@ -30,7 +30,7 @@ from nomination.models import Campaign, Nomination, Organisation, User
 from nomination.nominations.operations import create_nomination
 
 from clients import WebClient
-from factories import NOW, PASSWORD, person_data
+from factories import NOW, PASSWORD, attach_required_files, person_data
 
 # Some tests use the engine without an application: the areas lend it their rules first.
 connect_areas()
@@ -237,11 +237,15 @@ def create_nomination_for(session: Any, tree: Tree) -> Callable[..., Nomination]
     """Return a factory of nominations by ``unit_user`` for their unit."""
 
     def factory(
-        unit_user: str = "unit1", kind: str = "individual", data: dict | None = None
+        unit_user: str = "unit1",
+        kind: str = "individual",
+        data: dict | None = None,
+        files: bool = True,
     ) -> Nomination:
+        """With ``files``, the files the definition requires are attached, as a unit would."""
         user = tree.users[unit_user]
         unit = user.roles[0].organisation
-        return create_nomination(
+        nomination = create_nomination(
             session,
             actor=user,
             campaign=tree.campaign,
@@ -249,5 +253,8 @@ def create_nomination_for(session: Any, tree: Tree) -> Callable[..., Nomination]
             unit=unit,
             data=person_data() if data is None else data,
         )
+        if files:
+            attach_required_files(nomination, user)
+        return nomination
 
     return factory

@@ -1,9 +1,16 @@
-"""Plain data for tests: valid nominee data, a passing recommendation, a fixed clock."""
+"""Plain data for tests: valid nominee data, a passing recommendation, a fixed clock.
+
+And the files a nomination must carry before it is recommended, attached as a unit would.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+
+from nomination import engine
+from nomination.nominations.operations import attach_file
+from nomination.uploads import store
 
 PASSWORD = "correct horse battery"
 
@@ -69,3 +76,29 @@ ANSWER = {
     "leader_name": "李明",
     "leader_post": "党委副书记",
 }
+
+
+def pdf(text: str = "材料") -> bytes:
+    """Return a small file that the upload check accepts as a PDF (its content differs by text)."""
+    return (
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n% "
+        + text.encode("utf-8")
+        + b"\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    )
+
+
+def required_purposes(nomination: Any) -> list[str]:
+    """Return the purposes of the files any transition of the nomination's workflow requires."""
+    wf = engine.workflow_for(nomination)
+    return [p for p, f in wf.files.items() if f.required_for]
+
+
+def attach_required_files(nomination: Any, actor: Any, *, leave_out: tuple[str, ...] = ()) -> None:
+    """Attach, as ``actor`` (the unit's submitter), every file the definition requires.
+
+    ``leave_out`` names purposes to leave missing.
+    """
+    for purpose in required_purposes(nomination):
+        if purpose not in leave_out:
+            stored = store(pdf(purpose), f"{purpose}.pdf")
+            attach_file(nomination, actor=actor, stored=stored, purpose=purpose)

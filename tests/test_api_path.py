@@ -124,6 +124,10 @@ def test_whole_path_to_approved(api, session, tree):
     events = history.json["items"]
     assert [e["action"] for e in events] == [
         "nomination.create",
+        # The files the definition requires, uploaded before recommending.
+        "attachment.add",
+        "attachment.add",
+        "attachment.add",
         "transition.recommend",
         "transition.forward",
         "transition.accept",
@@ -135,6 +139,9 @@ def test_whole_path_to_approved(api, session, tree):
     assert [e["actor"] for e in events] == [
         "unit1",
         "unit1",
+        "unit1",
+        "unit1",
+        "unit1",
         "committee1",
         "federation",
         "federation",
@@ -142,10 +149,10 @@ def test_whole_path_to_approved(api, session, tree):
         "system",
         "approver",
     ]
-    assert events[2]["role"] == "committee_reviewer"
-    assert events[2]["comment"] == "同意推荐"
-    assert events[1]["before"]["state"] == "draft"
-    assert events[1]["after"]["state"] == "committee_review"
+    assert events[5]["role"] == "committee_reviewer"
+    assert events[5]["comment"] == "同意推荐"
+    assert events[4]["before"]["state"] == "draft"
+    assert events[4]["after"]["state"] == "committee_review"
     assert all(len(e["hash"]) == 64 for e in events)
     assert [e["seq"] for e in events] == sorted(e["seq"] for e in events)
     assert events[-1]["time"].endswith("+00:00")

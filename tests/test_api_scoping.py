@@ -12,7 +12,7 @@ from nomination.engine import fire
 from nomination.models import Nomination
 from nomination.nominations.operations import create_nomination
 
-from factories import person_data, recommendation
+from factories import attach_required_files, person_data, recommendation
 from test_api_support import Api
 
 
@@ -99,6 +99,7 @@ def other_federation(session, create_org, create_user):
         unit=unit,
         data=person_data(name="外区人"),
     )
+    attach_required_files(n, users["unit"])
     walk(n, "selection", users["unit"], users["committee"], users["federation"])
     session.commit()
     return n

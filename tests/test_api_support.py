@@ -5,6 +5,7 @@ This module holds no tests; the ``test_api_*`` files import it.
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from flask import g
@@ -13,7 +14,7 @@ from werkzeug.test import TestResponse
 
 from nomination.accounts import create_api_token
 
-from factories import person_data, recommendation
+from factories import pdf, person_data, recommendation
 
 #: A well-formed objection from a member of the public.
 OBJECTION = {
@@ -59,9 +60,17 @@ class Api:
         return self.call("PATCH", path, user, **kwargs)
 
     def create(
-        self, user: str = "unit1", kind: str = "individual", data: dict | None = None, **person: Any
+        self,
+        user: str = "unit1",
+        kind: str = "individual",
+        data: dict | None = None,
+        files: bool = True,
+        **person: Any,
     ) -> dict:
-        """Create a nomination (default: ``person_data(**person)``); return it, asserting 201."""
+        """Create a nomination (default: ``person_data(**person)``); return it, asserting 201.
+
+        With ``files``, the files its definition requires are uploaded through the API.
+        """
         campaign_id = self.get("/campaigns", user).json["items"][0]["id"]
         response = self.post(
             "/nominations",
@@ -71,6 +80,28 @@ class Api:
                 "award_kind": kind,
                 "data": person_data(**person) if data is None else data,
             },
+        )
+        assert response.status_code == 201, response.json
+        created = response.json
+        if files:
+            kinds = self.get("/campaigns", user).json["items"][0]["awards"]
+            award = next(a for a in kinds if a["kind"] == kind)
+            for purpose in [f["purpose"] for f in award["files"] if f["required_for"]]:
+                created = self.upload(created, user, purpose)
+        return created
+
+    def upload(
+        self, nomination: dict, user: str, purpose: str, content: bytes | None = None
+    ) -> dict:
+        """Upload a file for ``purpose`` to the nomination; return it, asserting 201."""
+        response = self.post(
+            f"/nominations/{nomination['id']}/attachments",
+            user,
+            data={
+                "purpose": purpose,
+                "file": (io.BytesIO(content or pdf(purpose)), f"{purpose}.pdf"),
+            },
+            content_type="multipart/form-data",
         )
         assert response.status_code == 201, response.json
         return response.json

@@ -111,6 +111,8 @@ def _requests(endpoint: str, method: str, world: dict[str, Any]) -> list[dict[st
     draft, recommended = world["draft"], world["recommended"]
     args: dict[str, Any] = {
         "nomination_id": draft.id,
+        # One of the draft's files: removing or replacing it would succeed for its unit.
+        "attachment_id": draft.attachments[0].id,
         "trigger": "recommend",
         "reference": world["reference"],
         "campaign_id": world["campaign"].id,

@@ -241,6 +241,19 @@ def test_a_federation_starts_from_nothing(empty_server, browser, tmp_path):  # n
     unit.select_option("#upload-purpose", "deeds")
     unit.set_input_files("#upload-file", str(deeds))
     _submit(unit, '#upload-form button[type="submit"]')
+    # The minutes and the stamped notice are required too: until they are in, the checklist
+    # names them and the recommendation cannot be sent.
+    assert (
+        unit.locator('[data-condition="congress_minutes"]').first.get_attribute("data-met")
+        == "false"
+    )
+    assert unit.locator('form[data-trigger="recommend"]').count() == 0
+    for purpose, name in (("congress_minutes", "职代会纪要.pdf"), ("unit_notice", "公示结果.pdf")):
+        HTML(string=f"<h1>{name}</h1>").write_pdf(tmp_path / name)
+        unit.select_option("#upload-purpose", purpose)
+        unit.set_input_files("#upload-file", str(tmp_path / name))
+        _submit(unit, '#upload-form button[type="submit"]')
+    assert unit.locator('[data-condition="unit_notice"]').first.get_attribute("data-met") == "true"
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     form = unit.locator('form[data-trigger="recommend"]')
     for name, value in {

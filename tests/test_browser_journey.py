@@ -134,6 +134,18 @@ def _fire(page, trigger: str, **fields: str) -> None:
     assert not [p for p in problems if p.strip()], problems
 
 
+def _upload(page, folder: Path, purpose: str, name: str) -> None:
+    """Attach a one-page PDF called ``name`` for ``purpose`` through the page's upload form."""
+    from weasyprint import HTML
+
+    path = folder / name
+    HTML(string=f"<h1>{name}</h1>").write_pdf(path)
+    page.select_option("#upload-purpose", purpose)
+    page.set_input_files("#upload-file", str(path))
+    with page.expect_navigation():
+        page.click('#upload-form button[type="submit"]')
+
+
 def _submit_new_form(page, values: dict[str, str], choices: dict[str, str]) -> None:
     """Fill in the new nomination form (text fields, then choices) and send it."""
     for name, value in values.items():
@@ -345,6 +357,28 @@ def test_a_unit_prepares_a_complete_file(server, browser, tmp_path):
     listed = unit.locator("#attachments").inner_text()
     assert "事迹材料.pdf" in listed and re.search(r"\b[0-9a-f]{64}\b", listed)
 
+    # The checklist names the files still missing; the recommendation waits for them.
+    checklist = unit.locator("#recommend-checklist")
+    assert checklist.locator('[data-condition="deeds"]').get_attribute("data-met") == "true"
+    assert checklist.locator('[data-condition="unit_notice"]').get_attribute("data-met") == "false"
+    assert unit.locator('form[data-trigger="recommend"]').count() == 0
+    _upload(unit, tmp_path, "congress_minutes", "职代会纪要.pdf")
+    _upload(unit, tmp_path, "unit_notice", "公示(旧).pdf")
+    # A wrong file is replaced, another removed and attached again, while it is a draft.
+    notice = unit.locator("#attachments li", has_text="公示(旧).pdf")
+    replacement = tmp_path / "公示结果.pdf"
+    HTML(string="<h1>公示结果:无异议</h1>").write_pdf(replacement)
+    notice.locator('input[type="file"]').set_input_files(str(replacement))
+    with unit.expect_navigation():
+        notice.locator('form[data-replace] button[type="submit"]').click()
+    listed = unit.locator("#attachments").inner_text()
+    assert "公示结果.pdf" in listed and "公示(旧).pdf" not in listed
+    minutes = unit.locator("#attachments li", has_text="职代会纪要.pdf")
+    with unit.expect_navigation():
+        minutes.locator('form[data-remove] button[type="submit"]').click()
+    assert "职代会纪要.pdf" not in unit.locator("#attachments").inner_text()
+    _upload(unit, tmp_path, "congress_minutes", "职代会纪要.pdf")
+
     # The vote and the unit's notice are recorded, and the nomination is recommended.
     _fire(
         unit,
@@ -362,9 +396,11 @@ def test_a_unit_prepares_a_complete_file(server, browser, tmp_path):
     assert _state(unit) == "committee_review"
     unit.goto(nomination_url)
     assert "事迹材料.pdf" in unit.locator("#attachments").inner_text()
+    # Submitted, the files are frozen.
+    assert unit.locator("form[data-remove], form[data-replace]").count() == 0
 
 
-def test_nomination_journey_to_the_archive(server, browser):
+def test_nomination_journey_to_the_archive(server, browser, tmp_path):
     url, instance = server
     ARTIFACTS.mkdir(exist_ok=True)
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
@@ -400,6 +436,12 @@ def test_nomination_journey_to_the_archive(server, browser):
     nomination_url = unit.url.split("?")[0]
     nomination_id = int(nomination_url.rstrip("/").rsplit("/", 1)[1])
     assert _state(unit) == "draft"
+    for purpose, name in (
+        ("congress_minutes", "职代会纪要.pdf"),
+        ("unit_notice", "公示结果.pdf"),
+        ("deeds", "事迹材料.pdf"),
+    ):
+        _upload(unit, tmp_path, purpose, name)
     _fire(
         unit,
         "recommend",

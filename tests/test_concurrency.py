@@ -25,7 +25,7 @@ from nomination.nominations.queries import load_on_notice
 from nomination.objections.operations import AlreadyFiled, file_objection
 from nomination.web.objection_form import file_with_retry
 
-from factories import NOW, person_data, recommendation
+from factories import NOW, attach_required_files, person_data, recommendation
 
 #: The main path, trigger by trigger, with the role that fires it and its form data.
 PATH = [
@@ -60,6 +60,7 @@ def _commit_federation(app, state):
             unit=f.unit,
             data=person_data(),
         )
+        attach_required_files(n, users["unit"])
         for trigger, role, data in PATH:
             if n.state == state:
                 break
@@ -133,6 +134,7 @@ def test_two_submitters_recommend_into_one_place_at_once(app):
             unit=first.unit,
             data=person_data(name="王芳"),
         )
+        attach_required_files(second, _user(ids, "unit"))
         set_quota(
             db.session,
             actor=SYSTEM,

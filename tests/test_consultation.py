@@ -41,7 +41,7 @@ from nomination.nominations.operations import create_nomination
 from nomination.nominations.queries import history
 from nomination.permissions import can_download_attachment, can_read_consultation
 
-from factories import NOW, person_data, recommendation
+from factories import NOW, attach_required_files, person_data, recommendation
 from test_api_support import Api
 from test_web_support import field_block, login
 
@@ -511,7 +511,12 @@ def test_a_file_with_the_opinion_is_checked_by_content_and_kept_from_the_unit(
     assert typed in fake.text
     assert fresh(session, tax).status == "open"
     assert (
-        session.scalar(select(func.count(Attachment.id)).where(Attachment.nomination_id == head.id))
+        session.scalar(
+            select(func.count(Attachment.id)).where(
+                Attachment.nomination_id == head.id,
+                Attachment.consultation_request_id.is_not(None),
+            )
+        )
         == 0
     )
 
@@ -527,12 +532,18 @@ def test_a_file_with_the_opinion_is_checked_by_content_and_kept_from_the_unit(
     )
     assert sent.status_code == 302
     [attachment] = session.scalars(
-        select(Attachment).where(Attachment.nomination_id == head.id)
+        select(Attachment).where(
+            Attachment.nomination_id == head.id, Attachment.consultation_request_id.is_not(None)
+        )
     ).all()
     assert attachment.consultation_request_id == tax.id
     assert attachment.purpose == "consultation_opinion"
     assert attachment.content_type == "application/pdf"
-    [added] = events(session, head, "attachment.add")
+    [added] = [
+        e
+        for e in events(session, head, "attachment.add")
+        if e.after["purpose"] == "consultation_opinion"
+    ]
     assert added.after["consultation_request_id"] == tax.id
     assert added.actor_name == "dept-tax"
 
@@ -606,6 +617,7 @@ def _commit_consultation(app, departments: int, people: int) -> dict:
             unit=f.unit,
             data=person_data(),
         )
+        attach_required_files(n, users["unit"])
         fire(n, "recommend", users["unit"], data=recommendation(), now=NOW)
         fire(n, "forward", users["committee"], data={"comment": "同意"}, now=NOW)
         fire(n, "accept", users["federation"], data={"comment": "符合条件"}, now=NOW)

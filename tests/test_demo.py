@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from nomination import engine
 from nomination.audit.chain import verify_chain
 from nomination.db import Base
 from nomination.demo import DEMO_USERS, FEDERATION_CODE, load_demo
@@ -135,6 +136,13 @@ def test_current_campaign_is_open_with_states_spread(demo):
         opinions = n.evidence.get("opinions", [])
         if n.state in ("returned", "rejected", "withdrawn"):
             assert opinions[-1]["text"], n.nominee_name
+        unit_files = {a.purpose for a in n.attachments if a.objection_id is None}
+        if n.state != "draft" and n.evidence.get("unit_recommendation"):
+            # Recommended: with every file its definition requires (DOMAIN.md §7).
+            recommend = engine.workflow_for(n).transition("draft", "recommend")
+            assert recommend is not None
+            assert set(recommend.required_files) <= unit_files, n.nominee_name
+            assert {"congress_minutes", "unit_notice", "deeds"} <= unit_files, n.nominee_name
         if n.state not in ("draft", "withdrawn"):
             rec = n.evidence["unit_recommendation"]
             start = date.fromisoformat(rec["notice_start"])

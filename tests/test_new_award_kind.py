@@ -87,7 +87,19 @@ def test_a_craftsman_runs_the_whole_path(app, session, tree, client, new_web_cli
         json={"campaign_id": campaign.id, "award_kind": "craftsman", "data": DATA},
     )
     assert created.status_code == 201, created.json
-    n = api.fire(created.json, "unit1", "recommend", **recommendation())
+    # The kind's own required file is named in its checklist until it is uploaded.
+    [recommend] = [t for t in created.json["transitions"] if t["trigger"] == "recommend"]
+    [files] = [c for c in recommend["checks"] if c["guard"] == "required_files_attached"]
+    assert [c["key"] for c in files["conditions"]] == [
+        "congress_minutes",
+        "unit_notice",
+        "deeds",
+        "skill_certificate",
+    ]
+    n = created.json
+    for condition in files["conditions"]:
+        n = api.upload(n, "unit1", condition["key"])
+    n = api.fire(n, "unit1", "recommend", **recommendation())
     n = api.fire(n, "committee1", "forward", comment="同意推荐")
     n = api.fire(n, "federation", "accept", comment="符合条件")
     n = api.fire(n, "federation", "consultation_clear", comment="各部门无异议")

@@ -23,7 +23,7 @@ from nomination.nominations.operations import create_nomination
 from nomination.notices import publication as notices
 from nomination.notices import strokes
 
-from factories import NOW, OBJECTION, person_data, recommendation
+from factories import NOW, OBJECTION, attach_required_files, person_data, recommendation
 from test_web_support import walk_to_notice
 
 pytest_plugins = ["test_web_support"]
@@ -112,6 +112,7 @@ def nominate(session, tree):
             unit=user.roles[0].organisation,
             data=data,
         )
+        attach_required_files(n, user)
         committee = "committee2" if unit_user == "unit3" else "committee1"
         return to_notice(n, tree, unit_user, committee)
 
@@ -408,6 +409,7 @@ def test_a_nomination_on_notice_without_an_entry_is_still_shown(session, web, we
         unit=web.unit1,
         data=person_data(),
     )
+    attach_required_files(n, web.users["unit1"])
     walk_to_notice(n, web)
     session.execute(delete(NoticeEntry).where(NoticeEntry.nomination_id == n.id))
     session.commit()

@@ -43,7 +43,7 @@ from nomination.selection.operations import (
     voted_counts,
 )
 
-from factories import NOW, person_data, recommendation
+from factories import NOW, attach_required_files, person_data, recommendation
 from test_api_support import Api
 from test_web_support import login
 
@@ -65,6 +65,7 @@ def to_selection(session, tree, unit_user="unit3", name="张建国", kind="indiv
         unit=user.roles[0].organisation,
         data=person_data(name=name),
     )
+    attach_required_files(n, user)
     fire(n, "recommend", user, data=recommendation(), now=NOW)
     fire(n, "forward", tree.users[REVIEWERS[unit_user]], data={"comment": "同意"}, now=NOW)
     fire(n, "accept", tree.users["federation"], data={"comment": "符合条件"}, now=NOW)
@@ -825,6 +826,7 @@ def _commit_round(app, judges=3):
             s, actor=users["unit"], campaign=campaign, kind="individual", unit=f.unit,
             data=person_data(),
         )  # fmt: skip
+        attach_required_files(n, users["unit"])
         fire(n, "recommend", users["unit"], data=recommendation(), now=NOW)
         fire(n, "forward", users["committee"], data={"comment": "同意"}, now=NOW)
         fire(n, "accept", users["federation"], data={"comment": "同意"}, now=NOW)

@@ -119,6 +119,12 @@ def _schemas() -> dict[str, Any]:
                             "items": {"type": "string"},
                             "description": "Why guards refuse the transition (guard_blocked).",
                         },
+                        "checks": {
+                            "type": "array",
+                            "items": _ref("Check"),
+                            "description": "Every guard as judged, each condition met or "
+                            "missing (guard_blocked): which one failed.",
+                        },
                         "state": {"type": "string", "description": "Current state (conflict)."},
                         "version": {
                             "type": "integer",
@@ -189,6 +195,18 @@ def _schemas() -> dict[str, Any]:
                 "fields": {"type": "array", "items": _ref("Field")},
                 "initial_state": {"type": "string"},
                 "states": {"type": "array", "items": _ref("WorkflowState")},
+                "files": {
+                    "type": "array",
+                    "description": "The files the unit attaches, and the transitions that "
+                    "cannot fire without each.",
+                    "items": _object(
+                        {
+                            "purpose": {"type": "string"},
+                            "label": _ref("Bilingual"),
+                            "required_for": {"type": "array", "items": {"type": "string"}},
+                        }
+                    ),
+                },
             }
         ),
         "Campaign": _object(
@@ -218,6 +236,45 @@ def _schemas() -> dict[str, Any]:
                     "items": {"type": "string"},
                     "description": "Why guards refuse it now (empty when allowed). Guards "
                     "that judge the form's own data are checked only when it fires.",
+                },
+                "checks": {"type": "array", "items": _ref("Check")},
+            }
+        ),
+        "Check": _object(
+            {
+                "guard": {"type": "string", "description": "The guard's name."},
+                "label": {"type": "string", "description": "What it checks."},
+                "passed": {
+                    "type": ["boolean", "null"],
+                    "description": "null: it judges the form, and is checked when it fires.",
+                },
+                "reason": {"type": "string", "description": "Why it refuses (else empty)."},
+                "conditions": {
+                    "type": "array",
+                    "description": "The separate things it checks, e.g. each required file.",
+                    "items": _object(
+                        {
+                            "key": {"type": "string", "description": "e.g. a file's purpose."},
+                            "label": {"type": "string"},
+                            "met": {"type": "boolean"},
+                        }
+                    ),
+                },
+            },
+            description="One condition of a transition, as the checklist shows it.",
+        ),
+        "File": _object(
+            {
+                "id": {"type": "integer"},
+                "purpose": {"type": "string", "description": "What it is for ([[files]])."},
+                "filename": {"type": "string"},
+                "content_type": {"type": "string"},
+                "size": {"type": "integer"},
+                "sha256": {"type": "string"},
+                "uploaded_at": {"type": "string", "format": "date-time"},
+                "changeable": {
+                    "type": "boolean",
+                    "description": "Whether the caller may remove or replace it now.",
                 },
             }
         ),
@@ -312,6 +369,7 @@ def _schemas() -> dict[str, Any]:
                         "decision_date": {"type": ["string", "null"], "format": "date"},
                         "transitions": {"type": "array", "items": _ref("Transition")},
                         "objections": {"type": "array", "items": _ref("Objection")},
+                        "files": {"type": "array", "items": _ref("File")},
                     }
                 ),
             ]

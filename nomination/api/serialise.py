@@ -13,6 +13,7 @@ from nomination.calendar.presenters import provisional_fields
 from nomination.definitions.forms import FormDef
 from nomination.engine.definitions import Workflow
 from nomination.models import (
+    Attachment,
     AuditEvent,
     Campaign,
     Nomination,
@@ -21,6 +22,7 @@ from nomination.models import (
     Organisation,
     User,
 )
+from nomination.permissions import can_change_attachment, can_download_attachment
 from nomination.permissions.privacy import masked_data
 
 
@@ -79,6 +81,10 @@ def award(session: Session, campaign_award: Any) -> dict[str, Any]:
             {**state(wf, s.name), "editable": s.editable, "terminal": s.terminal}
             for s in wf.states.values()
         ],
+        "files": [
+            {"purpose": f.purpose, "label": f.label, "required_for": sorted(f.required_for)}
+            for f in wf.files.values()
+        ],
     }
 
 
@@ -124,6 +130,21 @@ def transition(available: engine.Available, wf: Workflow) -> dict[str, Any]:
         "fields": fields(wf.forms[t.form] if t.form else None),
         "allowed": available.allowed,
         "reasons": available.reasons,
+        "checks": [c.as_json() for c in available.checks],
+    }
+
+
+def attachment(row: Attachment, *, changeable: bool) -> dict[str, Any]:
+    """Describe one of a nomination's files (its name as the uploader gave it, its hash)."""
+    return {
+        "id": row.id,
+        "purpose": row.purpose,
+        "filename": row.filename,
+        "content_type": row.content_type,
+        "size": row.size,
+        "sha256": row.sha256,
+        "uploaded_at": iso(row.uploaded_at),
+        "changeable": changeable,
     }
 
 
@@ -160,14 +181,17 @@ def nomination(
     *,
     objections_in_full: bool = False,
     personal_in_clear: bool = False,
+    user: Any = None,
 ) -> dict[str, Any]:
     """Describe a nomination in full, with the transitions the caller may fire now.
 
     Its objections are described in full only when ``objections_in_full`` (the caller handles
     them); otherwise only that they exist and their status. Sensitive values (ID number,
-    phone) are masked unless ``personal_in_clear`` (the masking policy's answer).
+    phone) are masked unless ``personal_in_clear`` (the masking policy's answer). ``files`` are
+    the unit's own files that ``user`` may download, each saying whether ``user`` may change it.
     """
     wf = engine.workflow_for(n)
+    editable = wf.state(n.state).editable
     return {
         **nomination_summary(n),
         "team_id": n.team_id,
@@ -186,6 +210,11 @@ def nomination(
         "decision_date": iso(n.decision_date),
         "transitions": [transition(a, wf) for a in available],
         "objections": [objection(o, in_full=objections_in_full) for o in n.objections],
+        "files": [
+            attachment(a, changeable=can_change_attachment(user, a, editable))
+            for a in n.attachments
+            if a.objection_id is None and user is not None and can_download_attachment(user, a)
+        ],
     }
 
 

@@ -172,6 +172,7 @@ def _detail(nomination: Nomination) -> dict[str, Any]:
         engine.available(nomination, user),
         objections_in_full=can_handle_objections(user, nomination),
         personal_in_clear=can_see_personal_data(user, nomination),
+        user=user,
     )
 
 

@@ -2,6 +2,7 @@
 
 from nomination.engine.core import (
     Available,
+    Check,
     apply_due_timers,
     available,
     award_kinds,
@@ -17,6 +18,7 @@ from nomination.engine.core import (
 
 __all__ = [
     "Available",
+    "Check",
     "apply_due_timers",
     "available",
     "award_kinds",

@@ -35,6 +35,7 @@ from nomination.engine.definitions import (
 )
 from nomination.engine.registry import (
     FORM_GUARDS,
+    GUARD_CONDITIONS,
     GUARD_LABELS,
     GUARDS,
     Context,
@@ -139,17 +140,49 @@ def workflow_for(nomination: Subject) -> Workflow:
 
 
 @dataclass(frozen=True)
+class Met:
+    """One condition of a guard as a line of the checklist: met or missing."""
+
+    key: str
+    label: str
+    met: bool
+
+
+@dataclass(frozen=True)
 class Check:
     """One guard of a transition as a checklist item: passed, refused (why), or not judged yet.
 
     Guards that read the transition's own form are judged only when it is submitted
-    (``passed`` is None until then).
+    (``passed`` is None until then). A guard that checks several things (the files a step
+    requires) lists each in ``conditions``, so the checklist says which one is missing.
     """
 
     guard: str
     label: str
     passed: bool | None
     reason: str = ""
+    conditions: tuple[Met, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the check as the API reports it."""
+        return {
+            "guard": self.guard,
+            "label": self.label,
+            "passed": self.passed,
+            "reason": self.reason,
+            "conditions": [{"key": c.key, "label": c.label, "met": c.met} for c in self.conditions],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Check:
+        """Return the check :meth:`as_json` described (carried by a refusal)."""
+        return cls(
+            data["guard"],
+            data["label"],
+            data["passed"],
+            data.get("reason", ""),
+            tuple(Met(c["key"], c["label"], c["met"]) for c in data.get("conditions", ())),
+        )
 
 
 @dataclass
@@ -195,10 +228,6 @@ def _context(
     )
 
 
-def _guard_reasons(ctx: Context, with_form: bool = True) -> list[str]:
-    return [c.reason for c in _checks(ctx, with_form) if c.passed is False]
-
-
 def _checks(ctx: Context, with_form: bool = True) -> tuple[Check, ...]:
     checks = []
     for name in ctx.transition.guards:
@@ -207,8 +236,16 @@ def _checks(ctx: Context, with_form: bool = True) -> tuple[Check, ...]:
             checks.append(Check(name, label, None))
             continue
         reason = GUARDS[name](ctx)
-        checks.append(Check(name, label, not reason, pick(reason) if reason else ""))
+        conditions = tuple(
+            Met(c.key, pick(c.label), c.met) for c in GUARD_CONDITIONS.get(name, _none)(ctx)
+        )
+        checks.append(Check(name, label, not reason, pick(reason) if reason else "", conditions))
     return tuple(checks)
+
+
+def _none(ctx: Context) -> list[Any]:
+    """A guard that lists no conditions of its own."""
+    return []
 
 
 def available(nomination: Subject, actor: Any, now: datetime | None = None) -> list[Available]:
@@ -309,9 +346,13 @@ def fire(
         if errors:
             raise InvalidData("some fields are invalid", fields=errors)
     ctx = _context(nomination, transition, actor, role, clean, now, wf, firing=True)
-    reasons = _guard_reasons(ctx)
+    checks = _checks(ctx)
+    reasons = [c.reason for c in checks if c.passed is False]
     if reasons:
-        raise GuardBlocked("; ".join(reasons), reasons=reasons)
+        # Every condition as judged, so that the caller can say which one failed.
+        raise GuardBlocked(
+            "; ".join(reasons), reasons=reasons, checks=[c.as_json() for c in checks]
+        )
 
     before_state, before_version = nomination.state, nomination.version
     # Every UPDATE of the row carries "WHERE version = <the version read>": if another

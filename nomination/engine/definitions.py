@@ -19,7 +19,7 @@ from transitions import Machine
 
 from nomination.canonical import canonical_json, sha256_hex
 from nomination.definitions.forms import DefinitionError, FormDef, load_form_raw, parse_form
-from nomination.engine.registry import EFFECTS, GUARDS, run_effects
+from nomination.engine.registry import EFFECTS, FILE_GUARDS, GUARDS, run_effects
 from nomination.models.archive import HONOUR_TYPES
 from nomination.models.users import ROLES
 from nomination.paths import data_dir, definition_folders
@@ -44,12 +44,16 @@ HOLDER_FIELDS = {"person": {"id_number": "id_number"}}
 #: The keys a workflow, a state and a transition may have; any other is a mistake to report.
 WORKFLOW_KEYS = {
     "name", "title", "form", "initial", "holder", "honour_type", "position", "states",
-    "transitions", "print_boxes", "forms", "state_order", "award",
+    "transitions", "print_boxes", "forms", "state_order", "award", "files",
 }  # fmt: skip
 STATE_KEYS = {"label", "badge", "editable", "terminal", "quota", "timer", "tags"}
 TRANSITION_KEYS = {
     "trigger", "source", "dest", "label", "roles", "form", "guards", "effects", "style",
 }  # fmt: skip
+#: The keys of a file the unit attaches (``[[files]]``).
+FILE_KEYS = {"purpose", "label", "required_for"}
+#: A file's purpose is stored in a column of this width.
+PURPOSE_MAX_LENGTH = 32
 #: Campaign settings a timer may take its length from.
 TIMER_SETTINGS = ("notice_working_days", "resubmit_working_days", "objection_answer_working_days")
 
@@ -94,6 +98,15 @@ class PrintBox:
 
 
 @dataclass(frozen=True)
+class FileDef:
+    """A file the unit attaches for a purpose, and the transitions that cannot go without it."""
+
+    purpose: str
+    label: dict[str, str]
+    required_for: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class TransitionDef:
     """A transition: who may fire it from where, with which form, guards and effects."""
 
@@ -106,6 +119,8 @@ class TransitionDef:
     guards: tuple[str, ...] = ()
     effects: tuple[str, ...] = ()
     style: str = "primary"
+    #: The purposes of the files that must be attached before it fires (from ``[[files]]``).
+    required_files: tuple[str, ...] = ()
 
 
 class Workflow:
@@ -128,11 +143,14 @@ class Workflow:
         position: int = 100,
         print_boxes: tuple[PrintBox, ...] = (),
         award: dict[str, str] | None = None,
+        files: tuple[FileDef, ...] = (),
     ):
         self.name = name
         #: The honour's own name (劳动奖章), a campaign's default name for the award; the
         #: title names the procedure (劳动奖章推荐).
         self.award = award or title
+        #: The files the unit attaches, by purpose, in the definition's order.
+        self.files = {f.purpose: f for f in files}
         #: What the nominee is (``HOLDERS``); None for a workflow that is no award kind.
         self.holder = holder
         #: The archive's type of the honour it confers (medal, certificate, pioneer …).
@@ -297,6 +315,12 @@ def parse_workflow(doc: dict[str, Any], source: str) -> Workflow:
     if initial not in states:
         raise _fail(source, "initial", f"unknown state {initial!r}")
 
+    files = _parse_files(doc, source)
+    triggers = {t.get("trigger") for t in doc.get("transitions", [])}
+    for f in files:
+        for trigger in sorted(f.required_for - triggers):
+            raise _fail(source, f"files ({f.purpose})", f"required_for: no transition {trigger!r}")
+
     transitions: list[TransitionDef] = []
     for i, t in enumerate(doc.get("transitions", [])):
         entry = f"transitions[{i}] ({t.get('trigger', '?')})"
@@ -328,6 +352,15 @@ def parse_workflow(doc: dict[str, Any], source: str) -> Workflow:
         for s in sources:
             if any(s in o.sources and o.trigger == t["trigger"] for o in transitions):
                 raise _fail(source, entry, f"trigger {t['trigger']!r} already leaves {s!r}")
+        required = tuple(f.purpose for f in files if t["trigger"] in f.required_for)
+        if required and not FILE_GUARDS & set(t.get("guards", [])):
+            # Named by a file but checked by nothing, the requirement would be a silent wish.
+            raise _fail(
+                source,
+                entry,
+                "files are required_for it but none of its guards checks files; add one of: "
+                + ", ".join(sorted(FILE_GUARDS)),
+            )
         transitions.append(
             TransitionDef(
                 trigger=t["trigger"],
@@ -339,6 +372,7 @@ def parse_workflow(doc: dict[str, Any], source: str) -> Workflow:
                 guards=tuple(t.get("guards", [])),
                 effects=tuple(t.get("effects", [])),
                 style=t.get("style", "primary"),
+                required_files=required,
             )
         )
 
@@ -406,6 +440,7 @@ def parse_workflow(doc: dict[str, Any], source: str) -> Workflow:
         position=position,
         print_boxes=tuple(boxes),
         award=award,
+        files=tuple(files),
         title=doc.get("title", {"zh": name, "en": name}),
         initial=initial,
         states=states,
@@ -415,6 +450,40 @@ def parse_workflow(doc: dict[str, Any], source: str) -> Workflow:
         content=canonical_json(doc),
         source=source,
     )
+
+
+def _parse_files(doc: dict[str, Any], source: str) -> list[FileDef]:
+    """Return the ``[[files]]`` the unit attaches, each checked."""
+    raw = doc.get("files", [])
+    if not isinstance(raw, list):
+        raise _fail(source, "files", "must be a list of tables ([[files]])")
+    files: list[FileDef] = []
+    for i, f in enumerate(raw):
+        entry = f"files[{i}]"
+        if not isinstance(f, dict):
+            raise _fail(source, entry, "must be a table")
+        _known_keys(source, entry, f, FILE_KEYS)
+        purpose = f.get("purpose")
+        if (
+            not isinstance(purpose, str)
+            or not purpose.isidentifier()
+            or len(purpose) > PURPOSE_MAX_LENGTH
+        ):
+            raise _fail(
+                source,
+                entry,
+                f"purpose must be an identifier of at most {PURPOSE_MAX_LENGTH} characters",
+            )
+        if any(other.purpose == purpose for other in files):
+            raise _fail(source, entry, f"purpose {purpose!r} is listed twice")
+        label = f.get("label")
+        if not isinstance(label, dict) or not {"zh", "en"} <= set(label):
+            raise _fail(source, entry, "label needs zh and en")
+        required_for = f.get("required_for", [])
+        if not isinstance(required_for, list) or not all(isinstance(t, str) for t in required_for):
+            raise _fail(source, entry, "required_for must be a list of triggers")
+        files.append(FileDef(purpose, dict(label), frozenset(required_for)))
+    return files
 
 
 def workflows_dir() -> Path:
@@ -457,6 +526,13 @@ def from_content(content: str, source: str, today: Workflow | None = None) -> Wo
     doc = json.loads(content)
     if today is not None and "holder" not in doc and today.holder is not None:
         doc = _with_meaning_of(doc, today)
+    if today is not None and "files" not in doc and today.files:
+        # Pinned before files were defined: the unit attaches today's kinds of file, and the
+        # version requires none of them (its nominations keep the rules they started under).
+        doc = {
+            **doc,
+            "files": [{"purpose": f.purpose, "label": f.label} for f in today.files.values()],
+        }
     return parse_workflow(doc, source)
 
 

@@ -63,24 +63,53 @@ EFFECTS: dict[str, Effect] = {}
 FORM_GUARDS: set[str] = set()
 
 
+#: Guards that check the files a transition requires (``TransitionDef.required_files``).
+FILE_GUARDS: set[str] = set()
+
+
 #: What each guard checks, as people read it in a checklist (zh and en).
 GUARD_LABELS: dict[str, dict[str, str]] = {}
 
 
+@dataclass(frozen=True)
+class Condition:
+    """One condition a guard checks, on its own line of the checklist: ``key`` names it."""
+
+    key: str
+    label: dict[str, str]
+    met: bool
+
+
+#: A guard's conditions, each met or not, for the checklist (guards that check several things).
+Conditions = Callable[[Context], "list[Condition]"]
+GUARD_CONDITIONS: dict[str, Conditions] = {}
+
+
 def guard(
-    name: str, *, uses_form: bool = False, label: dict[str, str] | None = None
+    name: str,
+    *,
+    uses_form: bool = False,
+    label: dict[str, str] | None = None,
+    checks_files: bool = False,
+    conditions: Conditions | None = None,
 ) -> Callable[[Guard], Guard]:
     """Register a guard under ``name``; ``uses_form`` if it reads the transition's form.
 
-    ``label`` says what it checks, for the checklist shown before a transition.
+    ``label`` says what it checks, for the checklist shown before a transition;
+    ``conditions`` lists the separate things it checks, each met or not; ``checks_files`` if
+    it checks the transition's required files.
     """
 
     def register(fn: Guard) -> Guard:
         GUARDS[name] = fn
         if uses_form:
             FORM_GUARDS.add(name)
+        if checks_files:
+            FILE_GUARDS.add(name)
         if label:
             GUARD_LABELS[name] = label
+        if conditions is not None:
+            GUARD_CONDITIONS[name] = conditions
         return fn
 
     return register

@@ -24,7 +24,12 @@ from nomination.models import (
     Organisation,
     Team,
 )
-from nomination.permissions import can_attach, can_create_nomination, can_edit_nomination
+from nomination.permissions import (
+    can_attach,
+    can_change_attachment,
+    can_create_nomination,
+    can_edit_nomination,
+)
 from nomination.uploads import StoredFile
 
 
@@ -193,7 +198,80 @@ def attach_file(
     editable = engine.workflow_for(nomination).state(nomination.state).editable
     if not can_attach(actor, nomination, purpose, editable):
         raise PermissionDenied("you cannot attach this file to this nomination now")
-    # Only the unit's submitters attach here (can_attach): the audit names their role.
+    # The predicate admits the unit's submitters only: the event names the role they acted in.
     return record_attachment(
         session, nomination, stored, purpose, actor=actor, role="unit_submitter"
     )
+
+
+def _file_fields(attachment: Attachment) -> dict[str, Any]:
+    """Return what the audit keeps of a file: its hash proves which one it was.
+
+    Never its name, which may carry personal data.
+    """
+    return {
+        "attachment_id": attachment.id,
+        "purpose": attachment.purpose,
+        "sha256": attachment.sha256,
+        "size": attachment.size,
+        "content_type": attachment.content_type,
+    }
+
+
+def _require_changeable(attachment: Attachment, actor: Any) -> Session:
+    """Return the attachment's session if ``actor`` may change it now; else refuse."""
+    session = object_session(attachment)
+    assert session is not None
+    nomination = attachment.nomination
+    editable = engine.workflow_for(nomination).state(nomination.state).editable
+    if not can_change_attachment(actor, attachment, editable):
+        raise PermissionDenied("you cannot change this file now")
+    return session
+
+
+def remove_attachment(attachment: Attachment, *, actor: Any) -> None:
+    """Remove a file from the nomination while it may be changed (audited with its hash).
+
+    The stored file itself stays in the file store, named by the hash the audit keeps, so that
+    the record of what was once attached can still be checked against it.
+    """
+    session = _require_changeable(attachment, actor)
+    nomination = attachment.nomination
+    before = _file_fields(attachment)
+    nomination.attachments.remove(attachment)
+    session.delete(attachment)
+    session.flush()
+    record_event(
+        session,
+        actor,
+        "attachment.remove",
+        nomination_entity(nomination),
+        role="unit_submitter",
+        before=before,
+    )
+
+
+def replace_attachment(attachment: Attachment, *, actor: Any, stored: StoredFile) -> Attachment:
+    """Put a newly stored file in the place of ``attachment``, for the same purpose (audited).
+
+    The replaced file stays in the file store under the hash its events keep.
+    """
+    session = _require_changeable(attachment, actor)
+    before = _file_fields(attachment)
+    attachment.sha256 = stored.sha256
+    attachment.filename = stored.filename
+    attachment.content_type = stored.content_type
+    attachment.size = stored.size
+    attachment.uploaded_by_id = getattr(actor, "id", None)
+    attachment.uploaded_at = utcnow()
+    session.flush()
+    record_event(
+        session,
+        actor,
+        "attachment.replace",
+        nomination_entity(attachment.nomination),
+        role="unit_submitter",
+        before=before,
+        after=_file_fields(attachment),
+    )
+    return attachment

@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, select
 
 from nomination.calendar.workdays import DateOutOfRange
 from nomination.definitions.forms import missing_required
-from nomination.engine.registry import Context, effect, guard, refusal
+from nomination.engine.registry import Condition, Context, effect, guard, refusal
 from nomination.errors import InvalidData
 from nomination.i18n import pick
 from nomination.models import (
@@ -79,6 +79,38 @@ def nominee_data_complete(ctx: Context) -> dict[str, str] | None:
     return refusal(
         "推荐表尚未填写完整:" + "、".join(pick(f.label, "zh") for f in missing),
         "The nomination form is incomplete: " + ", ".join(pick(f.label, "en") for f in missing),
+    )
+
+
+def _required_files(ctx: Context) -> list[Condition]:
+    """Each file the transition requires (the definition's ``required_for``): attached or not."""
+    attached = {
+        a.purpose
+        for a in ctx.nomination.attachments
+        # The unit's own materials: not a file given with an objection or an opinion.
+        if a.objection_id is None and a.consultation_request_id is None
+    }
+    files = ctx.workflow.files
+    return [
+        Condition(purpose, files[purpose].label, purpose in attached)
+        for purpose in ctx.transition.required_files
+    ]
+
+
+@guard(
+    "required_files_attached",
+    label={"zh": "必需的附件已上传", "en": "The required files are attached"},
+    checks_files=True,
+    conditions=_required_files,
+)
+def required_files_attached(ctx: Context) -> dict[str, str] | None:
+    """Every file the definition requires for this transition is attached."""
+    missing = [c.label for c in _required_files(ctx) if not c.met]
+    if not missing:
+        return None
+    return refusal(
+        "缺少附件:" + "、".join(label["zh"] for label in missing),
+        "Files missing: " + ", ".join(label["en"] for label in missing),
     )
 
 

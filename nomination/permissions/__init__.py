@@ -29,9 +29,10 @@ from nomination.permissions.archive import (
 )
 from nomination.permissions.attachments import (
     ANSWER_FILE_PURPOSE,
-    UNIT_FILE_PURPOSES,
     can_attach,
+    can_change_attachment,
     can_download_attachment,
+    unit_file_purposes,
 )
 from nomination.permissions.consultations import (
     CONSULTATION_READERS,
@@ -105,7 +106,6 @@ __all__ = [
     "PROPOSERS",
     "SCOPED_READERS",
     "STAGE_READERS",
-    "UNIT_FILE_PURPOSES",
     "administered_roots",
     "archive_scope",
     "can_act_in_bulk",
@@ -116,6 +116,7 @@ __all__ = [
     "can_answer_verification",
     "can_attach",
     "can_audit",
+    "can_change_attachment",
     "can_close_round",
     "can_create_nomination",
     "can_decide_tie",
@@ -168,5 +169,6 @@ __all__ = [
     "round_scope",
     "scope_path",
     "submitter_units",
+    "unit_file_purposes",
     "verification_case_scope",
 ]

@@ -1,4 +1,4 @@
-"""Who may attach files to a nomination, and who may download each."""
+"""Who may attach files to a nomination, remove or replace them, and who may download each."""
 
 from __future__ import annotations
 
@@ -22,27 +22,42 @@ from nomination.permissions.roles import (
     has_role_over,
 )
 
-#: What a nominating unit may attach while it prepares (or revises) its nomination.
-UNIT_FILE_PURPOSES = ("deeds", "congress_minutes", "unit_notice", "photo")
-
-
 #: What it attaches to its answer when asked to verify an objection.
 ANSWER_FILE_PURPOSE = "objection_answer"
+
+
+def unit_file_purposes(nomination: Nomination) -> tuple[str, ...]:
+    """Return the purposes of the materials the nomination's definition lets its unit attach."""
+    return tuple(engine.workflow_for(nomination).files)
 
 
 def can_attach(user: Any, nomination: Nomination, purpose: str, editable: bool) -> bool:
     """Return whether ``user`` may attach a file for ``purpose`` to ``nomination`` now.
 
-    The unit's submitters: its materials while the nomination is editable, and the evidence
-    of its answer while it verifies an objection. ``editable`` is the state's flag.
+    The unit's submitters: its materials (the definition's ``[[files]]``) while the
+    nomination is editable, and the evidence of its answer while it verifies an objection.
+    ``editable`` is the state's flag.
     """
     if not has_role_over(user, "unit_submitter", nomination.unit):
         return False
-    if purpose in UNIT_FILE_PURPOSES:
+    if purpose in unit_file_purposes(nomination):
         return editable
     return purpose == ANSWER_FILE_PURPOSE and engine.workflow_for(nomination).tagged(
         nomination.state, "unit_answers"
     )
+
+
+def can_change_attachment(user: Any, attachment: Any, editable: bool) -> bool:
+    """Return whether ``user`` may remove or replace ``attachment`` now.
+
+    Whoever may attach a file for its purpose now: the unit's submitters, while the state is
+    editable (an answer's evidence, while the unit answers). Past that the files are frozen
+    as the reviewers read them. A file given with an objection or with a department's opinion
+    is never the unit's to change.
+    """
+    if attachment.objection_id is not None or attachment.consultation_request_id is not None:
+        return False
+    return can_attach(user, attachment.nomination, attachment.purpose, editable)
 
 
 def can_download_attachment(user: Any, attachment: Any) -> bool:

@@ -886,6 +886,7 @@ def _render_page(
     for option in engine.available(nomination, user):
         t = option.transition
         if posted is not None and posted.trigger == t.trigger:
+            option = posted.judged(option)
             form = posted.form
         else:
             # formdata=None: never fill the other cards from the request that was posted.
@@ -923,6 +924,7 @@ def _render_page(
             objections_in_full=in_full,
             attachments=[a for a in attachments.listed(user, nomination) if not a["objection_id"]],
             upload_form=attachments.upload_form(user, nomination),
+            required_files=attachments.required_files([o for o, _ in cards]),
             alerts=alerts,
             reasons=reasons,
             honour=honour,

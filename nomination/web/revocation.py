@@ -415,6 +415,7 @@ def _render_case(
         if _never_yours(option):
             continue
         if posted is not None and posted.trigger == t.trigger:
+            option = posted.judged(option)
             form = posted.form
         else:
             form = transition_form_class(wf, t)(formdata=None, version=case.version)

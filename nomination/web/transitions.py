@@ -9,7 +9,7 @@ with what was typed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from flask import abort, flash, redirect
@@ -38,6 +38,15 @@ class Posted:
     trigger: str
     label: str
     form: Form
+    #: Every guard as judged when it was submitted, when they refused it: the checklist then
+    #: marks which condition failed (those of the form included).
+    checks: tuple[engine.Check, ...] = ()
+
+    def judged(self, option: engine.Available) -> engine.Available:
+        """Return ``option`` with the checks judged on submitting, if it is the one posted."""
+        if self.checks and option.transition.trigger == self.trigger:
+            return replace(option, checks=self.checks)
+        return option
 
 
 def transition_form_class(wf: Workflow, transition: TransitionDef) -> type[VersionedForm]:
@@ -92,6 +101,9 @@ def fire_posted(
     if outcome.invalid:
         return render(record, posted=posted, alerts=outcome.alerts, status=422)
     if outcome.refused:  # a guard blocked it
+        assert outcome.error is not None
+        judged = outcome.error.extra.get("checks") or ()
+        posted.checks = tuple(engine.Check.from_json(c) for c in judged)
         return render(record, posted=posted, reasons=outcome.reasons, status=422)
     now = wf.state(record.state).label
     flash(

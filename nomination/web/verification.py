@@ -410,6 +410,7 @@ def _render_case(
     for option in engine.available(case, user):
         t = option.transition
         if posted is not None and posted.trigger == t.trigger:
+            option = posted.judged(option)
             form = posted.form
         else:
             form = transition_form_class(wf, t)(formdata=None, version=case.version)
