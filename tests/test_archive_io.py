@@ -691,7 +691,7 @@ def test_an_export_imported_and_exported_again_reads_the_same(
             data = archive_io.xlsx_bytes(rows, "zh")
             sheet = openpyxl.load_workbook(io.BytesIO(data)).active
             table = [["" if c is None else str(c) for c in r] for r in sheet.values]
-        record = table[0].index("档案编号")  # the record's number differs between archives
+        record = table[0].index("档案号")  # the record's number differs between archives
         return data, [r[:record] + r[record + 1 :] for r in table]
 
     data, first = export(web.users["federation"])
