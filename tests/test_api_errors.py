@@ -407,3 +407,30 @@ def test_an_id_past_the_databases_integers_is_404_not_500(api, client):
 def test_a_count_past_the_databases_integers_is_422_naming_it(api):
     error = assert_error(api.get(f"/nominations?offset={BEYOND}", "unit1"), 422, "invalid")
     assert "offset" in error["fields"]
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [("campaign_id", "campaign_id"), ("unit_id", "unit_id"), ("version", "version")],
+)
+def test_a_json_id_past_the_databases_integers_is_422_naming_it(api, tree, path, field):
+    body = {"campaign_id": tree.campaign.id, "award_kind": "individual", "data": {}}
+    body[path] = 2**31
+    if path == "version":
+        n = api.create("unit1")
+        response = api.patch(f"/nominations/{n['id']}", "unit1", json={"version": 2**31})
+    else:
+        response = api.post("/nominations", "unit1", json=body)
+    error = assert_error(response, 422, "invalid")
+    assert field in error["fields"]
+
+
+def test_a_nested_json_id_past_the_databases_integers_is_named_by_its_path(api):
+    n = api.create("unit1")
+    response = api.post(
+        "/nominations/bulk-transitions",
+        "unit1",
+        json={"trigger": "recommend", "items": [{"id": n["id"], "version": 2**31}]},
+    )
+    error = assert_error(response, 422, "invalid")
+    assert "items[0].version" in error["fields"]
