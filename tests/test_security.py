@@ -199,3 +199,66 @@ def test_login_addresses_are_erasable_personal_data(client, session, tree):
     erase_person(session, subject=f"user:{tree.users['unit1'].id}", reason="test", actor=SYSTEM)
     assert event_views(session, [ok])[0].after == {"client": {"address": REDACTED}}
     assert verify_chain(session).ok
+
+
+@pytest.fixture
+def hash_checks(monkeypatch):
+    """Count the password hashes checked (werkzeug's check, wherever it is called from)."""
+    import werkzeug.security
+
+    import nomination.accounts
+    import nomination.models.users
+
+    checked: list[str] = []
+
+    def counting(pwhash: str, password: str) -> bool:
+        checked.append(pwhash.split("$", 1)[0])
+        return werkzeug.security.check_password_hash(pwhash, password)
+
+    monkeypatch.setattr(nomination.models.users, "check_password_hash", counting)
+    monkeypatch.setattr(nomination.accounts, "check_password_hash", counting, raising=False)
+    return checked
+
+
+def test_an_unknown_login_name_costs_the_same_password_check(client, session, tree, hash_checks):
+    session.commit()
+    known = client.post("/login", data={"username": "unit1", "password": "wrong password"})
+    assert known.status_code == 200 and len(hash_checks) == 1
+    unknown = client.post("/login", data={"username": "nobody-here", "password": "wrong"})
+    assert unknown.status_code == 200
+    # One scrypt check each: how long a refusal takes does not tell which names exist.
+    assert hash_checks == ["scrypt:32768:8:1", "scrypt:32768:8:1"]
+
+
+def test_an_inactive_account_costs_the_same_password_check(client, session, tree, hash_checks):
+    tree.users["unit2"].active = False
+    session.commit()
+    refused = client.post("/login", data={"username": "unit2", "password": PASSWORD})
+    assert refused.status_code == 200
+    assert len(hash_checks) == 1
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("DELETE", "/api/v1/nominations", {"GET", "POST"}),
+        ("PUT", "/login", {"GET", "POST"}),
+        ("GET", "/logout", {"POST"}),
+    ],
+)
+def test_a_405_names_the_allowed_methods(client, session, method, path, allowed):
+    response = client.open(path, method=method)
+    assert response.status_code == 405
+    assert allowed <= {m.strip() for m in response.headers["Allow"].split(",")}
+
+
+def test_a_bearer_post_to_an_unknown_url_is_404_not_a_csrf_error(
+    client, session, tree, app, monkeypatch
+):
+    token = create_api_token(session, tree.users["unit1"], name="t", actor=tree.users["unit1"])
+    session.commit()
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    bearer = {"Authorization": f"Bearer {token}"}
+    api = client.post("/api/v1/no-such-thing", json={}, headers=bearer)
+    assert api.status_code == 404 and api.json["error"]["code"] == "not_found"
+    assert client.post("/no-such-page", data={}).status_code == 404

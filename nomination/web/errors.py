@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_login import current_user
 from werkzeug.exceptions import Forbidden, HTTPException
 
@@ -42,8 +42,17 @@ def render_error(exc: HTTPException) -> Any:
     """Answer an HTTP error as JSON for the API and as a page otherwise."""
     status = exc.code or 500
     if wants_json():
-        return json_error(status, _CODES.get(status, "error"), exc.description or exc.name)
-    return render_template("errors/error.html", status=status, message=exc.description), status
+        response, status = json_error(
+            status, _CODES.get(status, "error"), exc.description or exc.name
+        )
+    else:
+        page = render_template("errors/error.html", status=status, message=exc.description)
+        response = make_response(page, status)
+    # The exception's own headers (a 405's Allow, a 401's WWW-Authenticate), not its body's type.
+    for name, value in exc.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response, status
 
 
 class _Anonymous:

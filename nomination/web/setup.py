@@ -82,6 +82,10 @@ def _check_csrf() -> None:
     """Check CSRF on unsafe requests, except API calls that carry no session cookie."""
     if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
         return
+    # No route matched (404, or 405 naming the methods that would): nothing will run to
+    # protect, and the caller should learn that, not that a CSRF token is missing.
+    if request.routing_exception is not None:
+        return
     # Calling protect() directly skips Flask-WTF's own switch; honour it here (tests turn it off).
     if not current_app.config.get("WTF_CSRF_ENABLED", True):
         return
