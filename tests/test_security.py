@@ -262,3 +262,56 @@ def test_a_bearer_post_to_an_unknown_url_is_404_not_a_csrf_error(
     api = client.post("/api/v1/no-such-thing", json={}, headers=bearer)
     assert api.status_code == 404 and api.json["error"]["code"] == "not_found"
     assert client.post("/no-such-page", data={}).status_code == 404
+
+
+def test_a_form_refused_for_its_csrf_token_shows_back_what_was_typed(
+    client, session, tree, app, monkeypatch
+):
+    session.commit()
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    deeds = "二〇二五年带领班组完成热网改造,节能百分之十二。" * 20
+    # The browser logged out in another tab: the session holds no CSRF token any more.
+    response = client.post(
+        "/nominations/new",
+        data={"csrf_token": "stale", "name": "张某某", "deeds": deeds},
+        headers={"Referer": "http://localhost/nominations/new", "Accept-Language": "en"},
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "log in again in another tab" in page.lower()
+    assert deeds in page and "张某某" in page
+    assert "stale" not in page
+    zh = client.post(
+        "/nominations/new", data={"deeds": deeds}, headers={"Accept-Language": "zh-CN"}
+    )
+    assert "重新登录" in zh.get_data(as_text=True)
+
+
+def test_an_api_csrf_failure_is_json(client, session, tree, app, monkeypatch):
+    session.commit()
+    client.post("/login", data={"username": "unit1", "password": PASSWORD})
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    response = client.post("/api/v1/nominations", json={})
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "csrf_failed"
+
+
+@pytest.mark.parametrize(
+    ("language", "words"), [("zh-CN", "找不到这个页面"), ("en", "This page was not found")]
+)
+def test_a_404_page_speaks_the_readers_language(client, session, language, words):
+    response = client.get("/no-such-page", headers={"Accept-Language": language})
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    assert words in page
+    assert "requested URL was not found" not in page
+
+
+def test_a_413_page_speaks_the_readers_language(client, session, app, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1024 * 1024)
+    big = {"deeds": "x" * (2 * 1024 * 1024)}
+    zh = client.post("/login", data=big, headers={"Accept-Language": "zh-CN"})
+    assert zh.status_code == 413
+    assert "提交的内容过大" in zh.get_data(as_text=True)
+    en = client.post("/login", data=big, headers={"Accept-Language": "en"})
+    assert "too large (at most 1 MB" in en.get_data(as_text=True)
