@@ -434,3 +434,25 @@ def test_a_nested_json_id_past_the_databases_integers_is_named_by_its_path(api):
     )
     error = assert_error(response, 422, "invalid")
     assert "items[0].version" in error["fields"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        ("PATCH", "/admin/campaigns/{campaign}", {"name": "名" * 201}, "name"),
+        ("PATCH", "/admin/campaigns/{campaign}", {"name_en": "n" * 201}, "name_en"),
+        (
+            "PATCH",
+            "/admin/campaigns/{campaign}",
+            {"awards": {"individual": {"title": "奖" * 201}}},
+            "award_individual",
+        ),
+        ("PATCH", "/admin/organisations/{unit}", {"contact_person": "人" * 101}, "contact_person"),
+        ("PATCH", "/admin/organisations/{unit}", {"name_en": "n" * 201}, "name_en"),
+    ],
+)
+def test_text_longer_than_its_column_is_422_naming_it(api, tree, method, path, body, field):
+    # PostgreSQL refuses a value longer than its column (a 500 before); SQLite stores it.
+    url = path.format(campaign=tree.campaign.id, unit=tree.unit1.id)
+    error = assert_error(api.call(method, url, "admin", json=body), 422, "invalid")
+    assert field in error["fields"]
