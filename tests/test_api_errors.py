@@ -456,3 +456,32 @@ def test_text_longer_than_its_column_is_422_naming_it(api, tree, method, path, b
     url = path.format(campaign=tree.campaign.id, unit=tree.unit1.id)
     error = assert_error(api.call(method, url, "admin", json=body), 422, "invalid")
     assert field in error["fields"]
+
+
+def test_a_nul_character_in_a_query_or_body_is_422_naming_it(api, client):
+    # PostgreSQL stores no NUL in text: it answered 500.
+    error = assert_error(api.get("/nominations?state=%00", "admin"), 422, "invalid")
+    assert "state" in error["fields"]
+    error = assert_error(api.get("/admin/users?q=a%00", "admin"), 422, "invalid")
+    assert "q" in error["fields"]
+    error = assert_error(
+        api.post("/admin/organisations/1/move", "admin", json={"parent_id": 1, "reason": "a\x00"}),
+        422,
+        "invalid",
+    )
+    assert "reason" in error["fields"]
+    assert client.get("/archive/?q=%00").status_code == 400
+    assert "reference" in assert_error(api.get("/objections/ab%00cd"), 422, "invalid")["fields"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/admin/users", {"username": "someone", "display_name": "某", "roles": {}}, "roles"),
+        ("/admin/security", {"totp_roles": {}}, "totp_roles"),
+    ],
+)
+def test_a_json_value_of_the_wrong_kind_is_422_naming_it(api, path, body, field):
+    method = "PUT" if path == "/admin/security" else "POST"
+    error = assert_error(api.call(method, path, "admin", json=body), 422, "invalid")
+    assert field in error["fields"]

@@ -6,7 +6,18 @@ from datetime import UTC
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, Response, current_app, flash, g, redirect, request, session, url_for
+from flask import (
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime
 from flask_login import current_user
@@ -76,6 +87,24 @@ def _login_needed() -> ResponseReturnValue:
     if request.method != "GET" and request.endpoint == "nominations.edit":
         target = request.path
     return redirect(url_for("auth.login", next=target))
+
+
+def _refuse_nul() -> ResponseReturnValue | None:
+    """Refuse a URL or form holding a NUL character: PostgreSQL stores none in text (a 500)."""
+    named = [
+        *((name, value) for name, value in (request.view_args or {}).items()),
+        *request.args.items(multi=True),
+        *(request.form.items(multi=True) if request.mimetype != "application/json" else ()),
+    ]
+    bad = sorted({name for name, value in named if isinstance(value, str) and "\x00" in value})
+    if not bad:
+        return None
+    message = tr("不能包含 NUL 字符", "Must not contain a NUL character")
+    if request.path.startswith("/api/"):
+        from nomination.web.errors import json_error
+
+        return json_error(422, "invalid", "text must not contain NUL", {n: [message] for n in bad})
+    abort(400, message)
 
 
 def _check_csrf() -> None:
@@ -246,6 +275,7 @@ def init_app(app: Flask) -> None:
     )
     bootstrap.init_app(app)
 
+    app.before_request(_refuse_nul)
     app.before_request(_follow_first_start)
     app.before_request(_check_csrf)
     app.before_request(_login_steps)
