@@ -315,3 +315,15 @@ def test_a_413_page_speaks_the_readers_language(client, session, app, monkeypatc
     assert "提交的内容过大" in zh.get_data(as_text=True)
     en = client.post("/login", data=big, headers={"Accept-Language": "en"})
     assert "too large (at most 1 MB" in en.get_data(as_text=True)
+
+
+def test_a_login_refused_for_its_csrf_token_never_shows_the_password(
+    client, session, tree, app, monkeypatch
+):
+    session.commit()
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    response = client.post(
+        "/login", data={"csrf_token": "stale", "username": "unit1", "password": "s3cret-typed"}
+    )
+    assert response.status_code == 400
+    assert "s3cret-typed" not in response.get_data(as_text=True)

@@ -119,10 +119,13 @@ def _csrf_error(exc: CSRFError) -> Any:
             f"{exc.description} Send the X-CSRFToken header with the token of your session, "
             "or use a bearer token.",
         )
+    # Never a password or code typed into the login pages: shown back, it could be read off
+    # the screen or the browser's cache.
+    secret = request.blueprint == "auth"
     typed = [
         (_field_label(name), value)
         for name, value in request.form.items(multi=True)
-        if name not in _NOT_SHOWN and value.strip()
+        if not secret and name not in _NOT_SHOWN and "password" not in name and value.strip()
     ]
     back = request.referrer if _same_site(request.referrer) else None
     page = render_template(

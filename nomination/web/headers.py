@@ -2,7 +2,8 @@
 
 Pages get a strict Content-Security-Policy: scripts and styles only from the application's own
 files (the standalone print pages' ``<style>`` blocks carry the response's nonce), nothing may
-frame a page, forms post only here. The API's JSON gets a policy that allows nothing at all.
+frame a page, forms post only here. The API's JSON gets a policy that allows nothing at all;
+files (PDFs, spreadsheets) get the other headers only, so that browsers' viewers show them.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ _PAGE_POLICY = (
     "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-#: JSON and files: nothing in them runs or loads anything.
+#: JSON: nothing in it runs or loads anything.
 _NOTHING_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
 _HEADERS = {
@@ -44,8 +45,11 @@ def _add_headers(response: Response) -> Response:
         response.headers.setdefault(name, value)
     if response.mimetype == "text/html":
         policy = _PAGE_POLICY.format(nonce=csp_nonce())
-    else:
+    elif response.is_json:
         policy = _NOTHING_POLICY
+    else:
+        # Files (PDF, spreadsheets, CSS, scripts) are left to the browser's own viewers.
+        return response
     response.headers.setdefault("Content-Security-Policy", policy)
     return response
 
