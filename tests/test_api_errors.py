@@ -458,14 +458,18 @@ def test_text_longer_than_its_column_is_422_naming_it(api, tree, method, path, b
     assert field in error["fields"]
 
 
-def test_a_nul_character_in_a_query_or_body_is_422_naming_it(api, client):
+def test_a_nul_character_in_a_query_or_body_is_422_naming_it(api, client, tree):
     # PostgreSQL stores no NUL in text: it answered 500.
     error = assert_error(api.get("/nominations?state=%00", "admin"), 422, "invalid")
     assert "state" in error["fields"]
     error = assert_error(api.get("/admin/users?q=a%00", "admin"), 422, "invalid")
     assert "q" in error["fields"]
     error = assert_error(
-        api.post("/admin/organisations/1/move", "admin", json={"parent_id": 1, "reason": "a\x00"}),
+        api.post(
+            f"/admin/organisations/{tree.unit1.id}/move",
+            "admin",
+            json={"parent_id": tree.committee2.id, "reason": "a\x00"},
+        ),
         422,
         "invalid",
     )

@@ -293,7 +293,8 @@ def test_an_api_csrf_failure_is_json(client, session, tree, app, monkeypatch):
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     response = client.post("/api/v1/nominations", json={})
     assert response.status_code == 400
-    assert response.json["error"]["code"] == "csrf_failed"
+    error = response.json["error"]
+    assert error["code"] == "bad_request" and "X-CSRFToken" in error["message"]
 
 
 @pytest.mark.parametrize(

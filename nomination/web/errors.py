@@ -115,7 +115,7 @@ def _csrf_error(exc: CSRFError) -> Any:
     if wants_json():
         return json_error(
             400,
-            "csrf_failed",
+            "bad_request",
             f"{exc.description} Send the X-CSRFToken header with the token of your session, "
             "or use a bearer token.",
         )
