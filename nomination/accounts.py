@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from functools import cache
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from nomination.audit.chain import Entity, append_event, record_event
 from nomination.db import utcnow
@@ -15,6 +17,24 @@ from nomination.models import (
     ApiToken,
     User,
 )
+
+
+@cache
+def _dummy_hash() -> str:
+    """Return a hash of no one's password, made like users' (scrypt), once per process."""
+    return generate_password_hash(secrets.token_hex(16), method="scrypt")
+
+
+def password_matches(user: User | None, password: str) -> bool:
+    """Return whether ``user`` exists, is active and has ``password``.
+
+    A name that is no user's, or an inactive account, costs one password check too (against a
+    dummy hash), so that how long a failed login takes does not tell which names exist.
+    """
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+        return False
+    return user.check_password(password) and user.active
 
 
 def record_login(session: Session, user: User, *, address: str | None) -> None:

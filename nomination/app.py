@@ -52,9 +52,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
         )
 
-    from nomination.web import setup
+    from nomination.web import headers, setup
 
     setup.init_app(app)
+    headers.init_app(app)
     _register_blueprints(app)
     _follow_first_start(app)
     return app

@@ -38,6 +38,9 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_CHECK_DEFAULT": False,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    # Whether the session cookie is Secure (sent over HTTPS only): "auto" makes it Secure on
+    # every request that came over HTTPS; true always (even over http); false never.
+    "SECURE_COOKIES": "auto",
     "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
     # Largest single uploaded file (nomination.uploads); MAX_CONTENT_LENGTH bounds a request.
     "UPLOAD_MAX_BYTES": 20 * 1024 * 1024,

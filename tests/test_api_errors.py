@@ -407,3 +407,85 @@ def test_an_id_past_the_databases_integers_is_404_not_500(api, client):
 def test_a_count_past_the_databases_integers_is_422_naming_it(api):
     error = assert_error(api.get(f"/nominations?offset={BEYOND}", "unit1"), 422, "invalid")
     assert "offset" in error["fields"]
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [("campaign_id", "campaign_id"), ("unit_id", "unit_id"), ("version", "version")],
+)
+def test_a_json_id_past_the_databases_integers_is_422_naming_it(api, tree, path, field):
+    body = {"campaign_id": tree.campaign.id, "award_kind": "individual", "data": {}}
+    body[path] = 2**31
+    if path == "version":
+        n = api.create("unit1")
+        response = api.patch(f"/nominations/{n['id']}", "unit1", json={"version": 2**31})
+    else:
+        response = api.post("/nominations", "unit1", json=body)
+    error = assert_error(response, 422, "invalid")
+    assert field in error["fields"]
+
+
+def test_a_nested_json_id_past_the_databases_integers_is_named_by_its_path(api):
+    n = api.create("unit1")
+    response = api.post(
+        "/nominations/bulk-transitions",
+        "unit1",
+        json={"trigger": "recommend", "items": [{"id": n["id"], "version": 2**31}]},
+    )
+    error = assert_error(response, 422, "invalid")
+    assert "items[0].version" in error["fields"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        ("PATCH", "/admin/campaigns/{campaign}", {"name": "名" * 201}, "name"),
+        ("PATCH", "/admin/campaigns/{campaign}", {"name_en": "n" * 201}, "name_en"),
+        (
+            "PATCH",
+            "/admin/campaigns/{campaign}",
+            {"awards": {"individual": {"title": "奖" * 201}}},
+            "award_individual",
+        ),
+        ("PATCH", "/admin/organisations/{unit}", {"contact_person": "人" * 101}, "contact_person"),
+        ("PATCH", "/admin/organisations/{unit}", {"name_en": "n" * 201}, "name_en"),
+    ],
+)
+def test_text_longer_than_its_column_is_422_naming_it(api, tree, method, path, body, field):
+    # PostgreSQL refuses a value longer than its column (a 500 before); SQLite stores it.
+    url = path.format(campaign=tree.campaign.id, unit=tree.unit1.id)
+    error = assert_error(api.call(method, url, "admin", json=body), 422, "invalid")
+    assert field in error["fields"]
+
+
+def test_a_nul_character_in_a_query_or_body_is_422_naming_it(api, client, tree):
+    # PostgreSQL stores no NUL in text: it answered 500.
+    error = assert_error(api.get("/nominations?state=%00", "admin"), 422, "invalid")
+    assert "state" in error["fields"]
+    error = assert_error(api.get("/admin/users?q=a%00", "admin"), 422, "invalid")
+    assert "q" in error["fields"]
+    error = assert_error(
+        api.post(
+            f"/admin/organisations/{tree.unit1.id}/move",
+            "admin",
+            json={"parent_id": tree.committee2.id, "reason": "a\x00"},
+        ),
+        422,
+        "invalid",
+    )
+    assert "reason" in error["fields"]
+    assert client.get("/archive/?q=%00").status_code == 400
+    assert "reference" in assert_error(api.get("/objections/ab%00cd"), 422, "invalid")["fields"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/admin/users", {"username": "someone", "display_name": "某", "roles": {}}, "roles"),
+        ("/admin/security", {"totp_roles": {}}, "totp_roles"),
+    ],
+)
+def test_a_json_value_of_the_wrong_kind_is_422_naming_it(api, path, body, field):
+    method = "PUT" if path == "/admin/security" else "POST"
+    error = assert_error(api.call(method, path, "admin", json=body), 422, "invalid")
+    assert field in error["fields"]

@@ -114,3 +114,78 @@ def test_the_schemas_reject_what_the_api_would_not_answer():
     assert list(Draft202012Validator(schema).iter_errors(bad_nomination))
     schema = {"$ref": "#/components/schemas/ObjectionRequest", "components": doc["components"]}
     assert list(Draft202012Validator(schema).iter_errors({**OBJECTION, "objector_id": 1}))
+
+
+def request_schema(doc: dict, path: str, method: str) -> dict:
+    """Return the JSON body schema of an operation, resolvable against ``doc``."""
+    body = doc["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]
+    return {**body, "components": doc["components"]}
+
+
+def _org(tree, **fields) -> dict:
+    return {
+        "code": "NEW-1",
+        "name": "新单位",
+        "kind": "unit",
+        "parent_id": tree.committee1.id,
+        **fields,
+    }
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "user", "body"),
+    [
+        (
+            "/nominations/{nomination_id}/transitions",
+            "post",
+            "unit1",
+            {"trigger": "", "version": 1},
+        ),
+        (
+            "/nominations/bulk-transitions",
+            "post",
+            "unit1",
+            {"trigger": "", "items": [{"id": 1, "version": 1}]},
+        ),
+        ("/nominations", "post", "unit1", {"campaign_id": 2**31, "award_kind": "individual"}),
+        ("/admin/organisations", "post", "admin", "org:code="),
+        ("/admin/organisations", "post", "admin", "org:code=" + "C" * 33),
+        ("/admin/organisations", "post", "admin", "org:name= "),
+        ("/admin/organisations", "post", "admin", "org:name=" + "名" * 201),
+        ("/admin/organisations", "post", "admin", "org:contact_person=" + "人" * 101),
+        (
+            "/admin/organisations/{org_id}/active",
+            "post",
+            "admin",
+            {"active": False, "reason": "  "},
+        ),
+        ("/admin/users", "post", "admin", {"username": "a", "display_name": "某", "roles": []}),
+        (
+            "/admin/users",
+            "post",
+            "admin",
+            {"username": "someone", "display_name": " ", "roles": []},
+        ),
+        ("/admin/campaigns/{campaign_id}", "patch", "admin", {"name": "名" * 201}),
+    ],
+)
+def test_request_schemas_allow_no_value_the_server_rejects(api, tree, path, method, user, body):
+    if isinstance(body, str):
+        field, value = body.removeprefix("org:").split("=", 1)
+        body = _org(tree, **{field: value})
+    doc = document()
+    errors = list(Draft202012Validator(request_schema(doc, path, method)).iter_errors(body))
+    assert errors, f"the document allows {body}"
+    n = api.create("unit1")
+    url = path.format(nomination_id=n["id"], org_id=tree.unit1.id, campaign_id=tree.campaign.id)
+    response = api.call(method.upper(), url, user, json=body)
+    # And the server does refuse it: the document says no more than the truth.
+    assert response.status_code in (400, 409, 422), (response.status_code, response.json)
+
+
+def test_path_and_body_integers_are_bounded_by_the_databases(api):
+    doc = document()
+    nomination_id = doc["components"]["parameters"]["NominationId"]["schema"]
+    assert (nomination_id["minimum"], nomination_id["maximum"]) == (0, 2**31 - 1)
+    create = doc["components"]["schemas"]["NominationCreate"]["properties"]["campaign_id"]
+    assert create["maximum"] == 2**31 - 1

@@ -199,3 +199,132 @@ def test_login_addresses_are_erasable_personal_data(client, session, tree):
     erase_person(session, subject=f"user:{tree.users['unit1'].id}", reason="test", actor=SYSTEM)
     assert event_views(session, [ok])[0].after == {"client": {"address": REDACTED}}
     assert verify_chain(session).ok
+
+
+@pytest.fixture
+def hash_checks(monkeypatch):
+    """Count the password hashes checked (werkzeug's check, wherever it is called from)."""
+    import werkzeug.security
+
+    import nomination.accounts
+    import nomination.models.users
+
+    checked: list[str] = []
+
+    def counting(pwhash: str, password: str) -> bool:
+        checked.append(pwhash.split("$", 1)[0])
+        return werkzeug.security.check_password_hash(pwhash, password)
+
+    monkeypatch.setattr(nomination.models.users, "check_password_hash", counting)
+    monkeypatch.setattr(nomination.accounts, "check_password_hash", counting, raising=False)
+    return checked
+
+
+def test_an_unknown_login_name_costs_the_same_password_check(client, session, tree, hash_checks):
+    session.commit()
+    known = client.post("/login", data={"username": "unit1", "password": "wrong password"})
+    assert known.status_code == 200 and len(hash_checks) == 1
+    unknown = client.post("/login", data={"username": "nobody-here", "password": "wrong"})
+    assert unknown.status_code == 200
+    # One scrypt check each: how long a refusal takes does not tell which names exist.
+    assert hash_checks == ["scrypt:32768:8:1", "scrypt:32768:8:1"]
+
+
+def test_an_inactive_account_costs_the_same_password_check(client, session, tree, hash_checks):
+    tree.users["unit2"].active = False
+    session.commit()
+    refused = client.post("/login", data={"username": "unit2", "password": PASSWORD})
+    assert refused.status_code == 200
+    assert len(hash_checks) == 1
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("DELETE", "/api/v1/nominations", {"GET", "POST"}),
+        ("PUT", "/login", {"GET", "POST"}),
+        ("GET", "/logout", {"POST"}),
+    ],
+)
+def test_a_405_names_the_allowed_methods(client, session, method, path, allowed):
+    response = client.open(path, method=method)
+    assert response.status_code == 405
+    assert allowed <= {m.strip() for m in response.headers["Allow"].split(",")}
+
+
+def test_a_bearer_post_to_an_unknown_url_is_404_not_a_csrf_error(
+    client, session, tree, app, monkeypatch
+):
+    token = create_api_token(session, tree.users["unit1"], name="t", actor=tree.users["unit1"])
+    session.commit()
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    bearer = {"Authorization": f"Bearer {token}"}
+    api = client.post("/api/v1/no-such-thing", json={}, headers=bearer)
+    assert api.status_code == 404 and api.json["error"]["code"] == "not_found"
+    assert client.post("/no-such-page", data={}).status_code == 404
+
+
+def test_a_form_refused_for_its_csrf_token_shows_back_what_was_typed(
+    client, session, tree, app, monkeypatch
+):
+    session.commit()
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    deeds = "二〇二五年带领班组完成热网改造,节能百分之十二。" * 20
+    # The browser logged out in another tab: the session holds no CSRF token any more.
+    response = client.post(
+        "/nominations/new",
+        data={"csrf_token": "stale", "name": "张某某", "deeds": deeds},
+        headers={"Referer": "http://localhost/nominations/new", "Accept-Language": "en"},
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "log in again in another tab" in page.lower()
+    assert deeds in page and "张某某" in page
+    assert "stale" not in page
+    zh = client.post(
+        "/nominations/new", data={"deeds": deeds}, headers={"Accept-Language": "zh-CN"}
+    )
+    assert "重新登录" in zh.get_data(as_text=True)
+
+
+def test_an_api_csrf_failure_is_json(client, session, tree, app, monkeypatch):
+    session.commit()
+    client.post("/login", data={"username": "unit1", "password": PASSWORD})
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    response = client.post("/api/v1/nominations", json={})
+    assert response.status_code == 400
+    error = response.json["error"]
+    assert error["code"] == "bad_request" and "X-CSRFToken" in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("language", "words"), [("zh-CN", "找不到这个页面"), ("en", "This page was not found")]
+)
+def test_a_404_page_speaks_the_readers_language(client, session, language, words):
+    response = client.get("/no-such-page", headers={"Accept-Language": language})
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    assert words in page
+    assert "requested URL was not found" not in page
+
+
+def test_a_413_page_speaks_the_readers_language(client, session, app, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1024 * 1024)
+    big = {"deeds": "x" * (2 * 1024 * 1024)}
+    zh = client.post("/login", data=big, headers={"Accept-Language": "zh-CN"})
+    assert zh.status_code == 413
+    assert "提交的内容过大" in zh.get_data(as_text=True)
+    en = client.post("/login", data=big, headers={"Accept-Language": "en"})
+    assert "too large (at most 1 MB" in en.get_data(as_text=True)
+
+
+def test_a_login_refused_for_its_csrf_token_never_shows_the_password(
+    client, session, tree, app, monkeypatch
+):
+    session.commit()
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    response = client.post(
+        "/login", data={"csrf_token": "stale", "username": "unit1", "password": "s3cret-typed"}
+    )
+    assert response.status_code == 400
+    assert "s3cret-typed" not in response.get_data(as_text=True)

@@ -156,6 +156,9 @@ def check_settings(
     problems = Problems()
     for name in set(settings) - set(SETTINGS):
         problems.say(name, "未知设置", "Unknown setting")
+    name_en = settings.get("name_en")
+    if isinstance(name_en, str) and len(name_en) > NAME_MAX:
+        problems.say("name_en", f"最多 {NAME_MAX} 个字符", f"At most {NAME_MAX} characters")
     for name in _DAYS:
         if name in settings:
             _whole(settings[name], problems, name, 1, 60)
@@ -193,6 +196,10 @@ def check_settings(
     return problems
 
 
+#: The longest campaign name or award title (the columns' length).
+NAME_MAX = 200
+
+
 def _check_identity(
     session: Session, problems: Problems, year: Any, name: str, campaign: Campaign | None
 ) -> str:
@@ -200,6 +207,8 @@ def _check_identity(
     name = (name or "").strip()
     if not name:
         problems.say("name", "此项必填", "This field is required")
+    elif len(name) > NAME_MAX:
+        problems.say("name", f"最多 {NAME_MAX} 个字符", f"At most {NAME_MAX} characters")
     elif session.scalar(
         select(Campaign.id).where(
             Campaign.name == name, Campaign.id != (campaign.id if campaign else -1)
@@ -218,6 +227,10 @@ def _check_awards(awards: Mapping[str, tuple[str, str | None]], problems: Proble
             problems.say("awards", f"没有 {kind} 的流程定义", f"No workflow definition for {kind}")
         elif not (title or "").strip():
             problems.say(f"award_{kind}", "请填写奖项名称", "The award's title is required")
+        elif len(title.strip()) > NAME_MAX or len(_title_en or "") > NAME_MAX:
+            problems.say(
+                f"award_{kind}", f"最多 {NAME_MAX} 个字符", f"At most {NAME_MAX} characters"
+            )
 
 
 def create_campaign(

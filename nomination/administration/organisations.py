@@ -83,9 +83,9 @@ def _details(
     """Check the fields every organisation has; return them clean."""
     clean = {
         "name": check_name(name, problems),
-        "name_en": (name_en or "").strip() or None,
+        "name_en": _optional_text(name_en, problems, "name_en", 200),
         "uscc": clean_uscc(uscc, problems),
-        "contact_person": (contact_person or "").strip() or None,
+        "contact_person": _optional_text(contact_person, problems, "contact_person", 100),
         "contact_phone": clean_phone(contact_phone, problems),
     }
     if clean["uscc"] and kind not in ("unit", "federation", "committee"):
@@ -104,6 +104,14 @@ def _details(
                 f"This code belongs to '{other.name}' ({other.code}) already",
             )
     return clean
+
+
+def _optional_text(value: str | None, problems: Problems, name: str, most: int) -> str | None:
+    """Return the stripped text or None, recording a problem if longer than its column."""
+    text = (value or "").strip() or None
+    if text and len(text) > most:
+        problems.say(name, f"最多 {most} 个字符", f"At most {most} characters")
+    return text
 
 
 def _check_parent(kind: str, parent: Organisation | None, problems: Problems) -> None:

@@ -36,6 +36,7 @@ from nomination.administration import campaigns as ops_campaigns
 from nomination.administration import organisations as ops_orgs
 from nomination.administration import people as ops_people
 from nomination.administration import security as ops_security
+from nomination.administration.checks import CODE, USERNAME
 from nomination.administration.security import STRONG_ROLES
 from nomination.api import openapi, serialise
 from nomination.api.openapi import _body, _json, _object, _op, _query
@@ -624,6 +625,21 @@ _ADMIN_ERRORS = ("Forbidden", "Invalid")
 _ID = {"type": "integer"}
 _TEXT = {"type": "string"}
 _NULLABLE_TEXT = {"type": ["string", "null"]}
+#: What the server accepts in requests: a code and a user name as the checks' patterns, a
+#: reason with something besides spaces, names no longer than their columns.
+_CODE_IN = {"type": "string", "pattern": f"^{CODE.pattern}$"}
+_USERNAME_IN = {"type": "string", "pattern": f"^{USERNAME.pattern}$"}
+_REASON_IN = {"type": "string", "pattern": r"\S"}
+
+
+def _name(most: int) -> dict[str, Any]:
+    """Return the schema of a required name: some text besides spaces, at most ``most`` long."""
+    return {"type": "string", "pattern": r"\S", "maxLength": most}
+
+
+def _at_most(most: int, *, nullable: bool = False) -> dict[str, Any]:
+    """Return the schema of optional text at most ``most`` characters long."""
+    return {"type": ["string", "null"] if nullable else "string", "maxLength": most}
 
 
 def _path_id(name: str) -> dict[str, Any]:
@@ -667,11 +683,11 @@ _AWARDS_IN = {
     "type": "object",
     "propertyNames": openapi.AWARD_KIND,
     "additionalProperties": _object(
-        {"title": _TEXT, "title_en": _NULLABLE_TEXT}, required=["title"]
+        {"title": _name(200), "title_en": _at_most(200, nullable=True)}, required=["title"]
     ),
 }
 _SETTINGS_SCHEMA = {
-    "name_en": _NULLABLE_TEXT,
+    "name_en": _at_most(200, nullable=True),
     "nomination_deadline": {"type": "string", "format": "date"},
     "notice_working_days": _ID,
     "resubmit_working_days": _ID,
@@ -726,13 +742,13 @@ def _list(item: dict[str, Any], truncated: bool = True) -> dict[str, Any]:
 def _paths() -> dict[str, Any]:
     org_in = _object(
         {
-            "code": _TEXT,
-            "name": _TEXT,
+            "code": _CODE_IN,
+            "name": _name(200),
             "kind": {"type": "string", "enum": ["committee", "unit", "department"]},
             "parent_id": _ID,
-            "name_en": _TEXT,
+            "name_en": _at_most(200),
             "uscc": _TEXT,
-            "contact_person": _TEXT,
+            "contact_person": _at_most(100),
             "contact_phone": _TEXT,
         },
         required=["code", "name", "kind", "parent_id"],
@@ -740,10 +756,10 @@ def _paths() -> dict[str, Any]:
     )
     org_patch = _object(
         {
-            "name": _TEXT,
-            "name_en": _TEXT,
+            "name": _name(200),
+            "name_en": _at_most(200),
             "uscc": _TEXT,
-            "contact_person": _TEXT,
+            "contact_person": _at_most(100),
             "contact_phone": _TEXT,
             "expected": _TEXT,
         },
@@ -751,15 +767,15 @@ def _paths() -> dict[str, Any]:
         additionalProperties=False,
     )
     active_in = _object(
-        {"active": {"type": "boolean"}, "reason": _TEXT, "expected": _TEXT},
+        {"active": {"type": "boolean"}, "reason": _REASON_IN, "expected": _TEXT},
         required=["active", "reason"],
         additionalProperties=False,
     )
     user_in = _object(
         {
-            "username": _TEXT,
-            "display_name": _TEXT,
-            "email": _TEXT,
+            "username": _USERNAME_IN,
+            "display_name": _name(100),
+            "email": _at_most(200),
             "roles": {"type": "array", "items": ROLE_SCHEMA},
             "workplace_id": _ID,
         },
@@ -768,8 +784,8 @@ def _paths() -> dict[str, Any]:
     )
     user_patch = _object(
         {
-            "display_name": _TEXT,
-            "email": _TEXT,
+            "display_name": _name(100),
+            "email": _at_most(200),
             "roles": {"type": "array", "items": ROLE_SCHEMA},
             "workplace_id": _ID,
             "expected": _TEXT,
@@ -780,7 +796,7 @@ def _paths() -> dict[str, Any]:
     campaign_in = {
         "oneOf": [
             _object(
-                {"year": _ID, "name": _TEXT, "awards": _AWARDS_IN, **_SETTINGS_SCHEMA},
+                {"year": _ID, "name": _name(200), "awards": _AWARDS_IN, **_SETTINGS_SCHEMA},
                 required=["year", "name", "nomination_deadline", "awards"],
                 additionalProperties=False,
             ),
@@ -788,8 +804,8 @@ def _paths() -> dict[str, Any]:
                 {
                     "copy_from": _ID,
                     "year": _ID,
-                    "name": _TEXT,
-                    "name_en": _TEXT,
+                    "name": _name(200),
+                    "name_en": _at_most(200),
                     "nomination_deadline": {"type": "string", "format": "date"},
                 },
                 required=["copy_from", "year", "name", "nomination_deadline"],
@@ -798,7 +814,13 @@ def _paths() -> dict[str, Any]:
         ]
     }
     campaign_patch = _object(
-        {"year": _ID, "name": _TEXT, "awards": _AWARDS_IN, "expected": _TEXT, **_SETTINGS_SCHEMA},
+        {
+            "year": _ID,
+            "name": _name(200),
+            "awards": _AWARDS_IN,
+            "expected": _TEXT,
+            **_SETTINGS_SCHEMA,
+        },
         required=[],
         additionalProperties=False,
     )
@@ -869,7 +891,7 @@ def _paths() -> dict[str, Any]:
                 "Conflict",
                 requestBody=_body(
                     _object(
-                        {"parent_id": _ID, "reason": _TEXT, "expected": _TEXT},
+                        {"parent_id": _ID, "reason": _REASON_IN, "expected": _TEXT},
                         required=["parent_id", "reason"],
                         additionalProperties=False,
                     )
@@ -1077,7 +1099,7 @@ def _paths() -> dict[str, Any]:
                 {"200": _json(_object({"lifted": _ID}), "The bar lifted")},
                 *_ADMIN_ERRORS,
                 "NotFound",
-                requestBody=_body(_object({"reason": _TEXT}, additionalProperties=False)),
+                requestBody=_body(_object({"reason": _REASON_IN}, additionalProperties=False)),
             ),
         },
         "/admin/users/{user_id}/tokens/{token_id}/revoke": {
@@ -1129,7 +1151,9 @@ def _paths() -> dict[str, Any]:
                 *_ADMIN_ERRORS,
                 "NotFound",
                 requestBody=_body(
-                    _object({"organisation_id": _ID, "reason": _TEXT}, additionalProperties=False)
+                    _object(
+                        {"organisation_id": _ID, "reason": _REASON_IN}, additionalProperties=False
+                    )
                 ),
             ),
         },

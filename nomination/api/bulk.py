@@ -156,7 +156,7 @@ def _paths() -> dict[str, Any]:
     )
     request = openapi._object(
         {
-            "trigger": {"type": "string"},
+            "trigger": {"type": "string", "minLength": 1},
             "items": {
                 "type": "array",
                 "minItems": 1,

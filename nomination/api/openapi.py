@@ -7,6 +7,7 @@ from functools import cache
 from typing import Any
 
 from nomination import engine
+from nomination.db import DB_INT_MAX
 from nomination.definitions.forms import FIELD_TYPES, FieldDef, FormDef, forms_dir, load_form_file
 
 VERSION = "1.0.0"
@@ -399,7 +400,7 @@ def _schemas() -> dict[str, Any]:
             additionalProperties=False,
         ),
         "TransitionRequest": _object(
-            {"trigger": {"type": "string"}, "version": {"type": "integer"}},
+            {"trigger": {"type": "string", "minLength": 1}, "version": {"type": "integer"}},
             additionalProperties=True,
             description="Every other key is a field of the transition's form (see the "
             "nomination's transitions[].fields).",
@@ -593,7 +594,12 @@ def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any
 
 
 _NOMINATION_ID = {"$ref": "#/components/parameters/NominationId"}
-REFERENCE = {"name": "reference", "in": "path", "required": True, "schema": {"type": "string"}}
+REFERENCE = {
+    "name": "reference",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "minLength": 1},
+}
 
 
 def _paths() -> dict[str, Any]:
@@ -787,7 +793,12 @@ def _paths() -> dict[str, Any]:
         },
         "/checkpoints/keys/{key_id}": {
             "parameters": [
-                {"name": "key_id", "in": "path", "required": True, "schema": {"type": "string"}}
+                {
+                    "name": "key_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string", "minLength": 1},
+                }
             ],
             "get": _op(
                 "getPublicKey",
@@ -847,9 +858,28 @@ def _with_kinds(node: Any, kinds: tuple[str, ...]) -> Any:
     return node
 
 
+def _bounded(node: Any) -> Any:
+    """Return ``node`` with every integer bounded by the databases' (the server refuses more).
+
+    Ids in a path are never negative: no route takes a minus sign.
+    """
+    if isinstance(node, list):
+        return [_bounded(value) for value in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _bounded(value) for key, value in node.items()}
+    if out.get("in") == "path" and out.get("schema", {}).get("type") == "integer":
+        out["schema"] = {**out["schema"], "minimum": max(out["schema"].get("minimum", 0), 0)}
+    kind = out.get("type")
+    if kind == "integer" or (isinstance(kind, list) and "integer" in kind):
+        out["minimum"] = max(out.get("minimum", -DB_INT_MAX - 1), -DB_INT_MAX - 1)
+        out["maximum"] = min(out.get("maximum", DB_INT_MAX), DB_INT_MAX)
+    return out
+
+
 @cache
 def _document(kinds: tuple[str, ...]) -> dict[str, Any]:
-    return _with_kinds(_assembled(), kinds)
+    return _bounded(_with_kinds(_assembled(), kinds))
 
 
 def _assembled() -> dict[str, Any]:

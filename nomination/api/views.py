@@ -9,7 +9,7 @@ Nothing here commits or rolls back: the request boundary does.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, overload
 
 from cryptography.hazmat.primitives import serialization
@@ -62,6 +62,8 @@ _TYPES: dict[type, dict[str, str]] = {
     int: {"zh": "须为整数", "en": "Must be an integer"},
     str: {"zh": "须为字符串", "en": "Must be a string"},
     dict: {"zh": "须为 JSON 对象", "en": "Must be a JSON object"},
+    list: {"zh": "须为数组", "en": "Must be an array"},
+    bool: {"zh": "须为 true 或 false", "en": "Must be true or false"},
 }
 
 
@@ -93,7 +95,50 @@ def _json_body() -> dict[str, Any]:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         abort(400, "the request body must be a JSON object sent as application/json")
+    nul = sorted(_strings_with_nul(body))
+    if nul:
+        # PostgreSQL stores no NUL character in text (a 500); no one types one.
+        message = pick({"zh": "不能包含 NUL 字符", "en": "Must not contain a NUL character"})
+        raise InvalidData("text must not contain NUL", fields={path: [message] for path in nul})
+    too_large = sorted(_integers_out_of_range(body))
+    if too_large:
+        # No id, version or count is larger than the databases' integers (PostgreSQL's are
+        # 32-bit): refused here, naming the field, rather than by the database (a 500).
+        bound = f"between {-DB_INT_MAX - 1} and {DB_INT_MAX}"
+        message = pick(
+            {"zh": f"须为 {-DB_INT_MAX - 1} 至 {DB_INT_MAX} 之间的整数", "en": f"Must be {bound}"}
+        )
+        raise InvalidData(
+            f"integers must be {bound}", fields={path: [message] for path in too_large}
+        )
     return body
+
+
+def _strings_with_nul(node: Any, path: str = "") -> Iterator[str]:
+    """Yield the dotted path of each string (or key) in ``node`` holding a NUL character."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            inner = f"{path}.{key}" if path else str(key)
+            if "\x00" in str(key):
+                yield inner
+            yield from _strings_with_nul(value, inner)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _strings_with_nul(value, f"{path}[{index}]")
+    elif isinstance(node, str) and "\x00" in node:
+        yield path
+
+
+def _integers_out_of_range(node: Any, path: str = "") -> Iterator[str]:
+    """Yield the dotted path of each integer in ``node`` the databases cannot hold."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _integers_out_of_range(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _integers_out_of_range(value, f"{path}[{index}]")
+    elif _is(node, int) and not -DB_INT_MAX - 1 <= node <= DB_INT_MAX:
+        yield path
 
 
 def _is(value: Any, kind: type) -> bool:

@@ -28,6 +28,7 @@ from nomination import db
 from nomination.accounts import (
     change_password,
     login_key,
+    password_matches,
     record_failed_login,
     record_login,
     record_logout,
@@ -125,7 +126,8 @@ def login() -> str | Response:
                 ),
             )
         user = db.session.scalar(select(User).where(User.username == username))
-        if user is not None and user.active and user.check_password(form.password.data):
+        # The password is checked first, whether or not the name is a user's (same cost).
+        if password_matches(user, form.password.data or "") and user is not None:
             # A fresh session at login: nothing an earlier visitor left in it carries over.
             lang = session.get("lang")
             carried = kept_forms.carried_over()

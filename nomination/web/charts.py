@@ -83,7 +83,7 @@ def horizontal_bars(bars: Sequence[Bar], *, title: str, chart_id: str) -> Markup
     return Markup(
         '<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{id}" role="img" '
         'aria-labelledby="{title_id}" viewBox="0 0 {width} {height}" width="100%" '
-        'preserveAspectRatio="xMinYMin meet" style="max-width: {width}px">'
+        'preserveAspectRatio="xMinYMin meet">'
         '<title id="{title_id}">{title}</title>{rows}</svg>'
     ).format(
         id=chart_id,

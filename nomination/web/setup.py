@@ -6,7 +6,18 @@ from datetime import UTC
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, Response, current_app, flash, g, redirect, request, session, url_for
+from flask import (
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime
 from flask_login import current_user
@@ -78,9 +89,31 @@ def _login_needed() -> ResponseReturnValue:
     return redirect(url_for("auth.login", next=target))
 
 
+def _refuse_nul() -> ResponseReturnValue | None:
+    """Refuse a URL or form holding a NUL character: PostgreSQL stores none in text (a 500)."""
+    named = [
+        *((name, value) for name, value in (request.view_args or {}).items()),
+        *request.args.items(multi=True),
+        *(request.form.items(multi=True) if request.mimetype != "application/json" else ()),
+    ]
+    bad = sorted({name for name, value in named if isinstance(value, str) and "\x00" in value})
+    if not bad:
+        return None
+    message = tr("不能包含 NUL 字符", "Must not contain a NUL character")
+    if request.path.startswith("/api/"):
+        from nomination.web.errors import json_error
+
+        return json_error(422, "invalid", "text must not contain NUL", {n: [message] for n in bad})
+    abort(400, message)
+
+
 def _check_csrf() -> None:
     """Check CSRF on unsafe requests, except API calls that carry no session cookie."""
     if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
+        return
+    # No route matched (404, or 405 naming the methods that would): nothing will run to
+    # protect, and the caller should learn that, not that a CSRF token is missing.
+    if request.routing_exception is not None:
         return
     # Calling protect() directly skips Flask-WTF's own switch; honour it here (tests turn it off).
     if not current_app.config.get("WTF_CSRF_ENABLED", True):
@@ -242,6 +275,7 @@ def init_app(app: Flask) -> None:
     )
     bootstrap.init_app(app)
 
+    app.before_request(_refuse_nul)
     app.before_request(_follow_first_start)
     app.before_request(_check_csrf)
     app.before_request(_login_steps)
