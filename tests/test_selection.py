@@ -929,3 +929,55 @@ def test_the_campaigns_selection_committee_comes_ticked(session, tree, judges, w
     assert re.search(
         rf'<option selected value="{judges["P2"].id}"|value="{judges["P2"].id}" selected', page
     )
+
+
+# --- what a judge reads ----------------------------------------------------------------------
+
+#: Who reads the nomination a judge may see, through which door: the page (with its history),
+#: the printable form, the API's record and the API's list. Each cell names a judge of the
+#: `judges` fixture, or "judge1" (a judge of the federation who sits in no round).
+JUDGE_READS = {
+    "P1": True,  # sits in the round
+    "A": False,  # sits in it, but works in the nominee's unit (automatic recusal)
+    "P2": False,  # sits in it and stood aside with a reason
+    "P3": False,  # sits in another round only
+    "judge1": False,  # sits in no round
+}
+DOORS = ("page", "print", "api", "api_list")
+
+
+def read_through(door, client, api, user, nomination):
+    """Return whether ``user`` reads ``nomination`` through ``door``."""
+    if door == "page":
+        return client.get(f"/nominations/{nomination.id}").status_code == 200
+    if door == "print":
+        return client.get(f"/nominations/{nomination.id}/form.pdf").status_code == 200
+    if door == "api":
+        return api.get(f"/nominations/{nomination.id}", user).status_code == 200
+    listed = api.get("/nominations", user).json["items"]
+    return nomination.id in {item["id"] for item in listed}
+
+
+@pytest.mark.parametrize("door", DOORS)
+@pytest.mark.parametrize("judge", sorted(JUDGE_READS))
+def test_judges_read_only_what_they_judge(session, tree, judges, api, new_web_client, judge, door):
+    api.tokens["judge1"] = create_api_token(
+        session, tree.users["judge1"], name="tests", actor=tree.users["judge1"]
+    )
+    mine = to_selection(session, tree, "unit1", "甲")  # judge A works in unit1
+    elsewhere = to_selection(session, tree, "unit2", "乙")
+    panel = [judges["A"], judges["P1"], judges["P2"]]
+    round_ = open_with(session, tree, [mine], panel, places=1, chair=judges["P1"])
+    open_with(session, tree, [elsewhere], [judges["P3"]], places=1)
+    recuse(session, round_, judges["P2"], nomination_id=mine.id, reason="曾在该单位任职")
+    session.commit()
+    client = new_web_client()
+    username = judge if judge == "judge1" else f"judge-{judge}"
+    login(client, username)
+    api_user = "judge1" if judge == "judge1" else f"judge-{judge}"
+    assert read_through(door, client, api, api_user, mine) is JUDGE_READS[judge]
+
+    # Once the round has closed, the nomination has left them: nobody judges it any more.
+    close_round(session, round_, tree.users["federation"], now=NOW)
+    session.commit()
+    assert read_through(door, client, api, api_user, mine) is False

@@ -42,7 +42,6 @@ from nomination.permissions.consultations import (
 )
 from nomination.permissions.nominations import (
     ACTING_ROLES,
-    STAGE_READERS,
     can_act_in_bulk,
     can_create_nomination,
     can_edit_nomination,
@@ -79,11 +78,13 @@ from nomination.permissions.selection import (
     can_close_round,
     can_decide_tie,
     can_follow_round,
+    can_judge_nomination,
     can_open_round,
     can_use_selection,
     can_view_round,
     can_vote,
     is_round_member,
+    judge_scope,
     round_scope,
 )
 from nomination.permissions.verification import (
@@ -103,7 +104,6 @@ __all__ = [
     "CONSULTATION_READERS",
     "PROPOSERS",
     "SCOPED_READERS",
-    "STAGE_READERS",
     "UNIT_FILE_PURPOSES",
     "administered_roots",
     "archive_scope",
@@ -127,6 +127,7 @@ __all__ = [
     "can_get_receipt",
     "can_give_opinions",
     "can_handle_objections",
+    "can_judge_nomination",
     "can_manage_archive",
     "can_manage_calendar",
     "can_open_round",
@@ -160,6 +161,7 @@ __all__ = [
     "in_subtrees",
     "is_round_member",
     "is_user",
+    "judge_scope",
     "nomination_scope",
     "proposer_kind",
     "role_paths",
