@@ -25,7 +25,7 @@ from nomination.models import (
     StudioMember,
 )
 
-from factories import NOW, person_data, recommendation
+from factories import DECIDED_AT, NOW, person_data, recommendation
 from test_api_support import Api
 from test_web_support import login
 
@@ -54,7 +54,7 @@ def approve(session, tree, nomination, *, decision="京工发〔2026〕3号", **
         "approve",
         u["approver"],
         data={"decision_number": decision, "decision_date": "2026-11-18"},
-        now=NOW,
+        now=DECIDED_AT,
     )
     assert nomination.state == "approved"
 
