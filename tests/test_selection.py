@@ -981,3 +981,34 @@ def test_judges_read_only_what_they_judge(session, tree, judges, api, new_web_cl
     close_round(session, round_, tree.users["federation"], now=NOW)
     session.commit()
     assert read_through(door, client, api, api_user, mine) is False
+
+
+def test_a_judge_lands_on_the_rounds_waiting_for_them(session, tree, judges, web, new_web_client):
+    x = to_selection(session, tree, "unit1", "甲")  # judge A works in unit1: stands aside
+    y = to_selection(session, tree, "unit3", "乙")
+    panel = [judges["P1"], judges["A"], judges["P2"]]
+    round_ = open_with(session, tree, [x, y], panel, places=1, chair=judges["P1"])
+    cast_vote(session, round_, judges["P1"], nomination_id=x.id, vote="yes")
+    session.commit()
+    p1, a, p3 = new_web_client(), new_web_client(), new_web_client()
+    login(p1, "judge-P1")
+    login(a, "judge-A")
+    login(p3, "judge-P3")
+    landing = p1.get("/").text
+    assert 'id="my-ballots"' in landing
+    assert landing.index('id="my-ballots"') < landing.index('id="queue"')
+    assert f'data-ballot="{round_.id}"' in landing and 'data-ballot-left="1"' in landing
+    assert f'href="/selection-rounds/{round_.id}"' in landing
+    assert 'data-ballot-left="1"' in a.get("/").text  # one to vote on: the other stands aside
+    assert 'id="my-ballots"' not in p3.get("/").text  # sits in no round
+
+    # A tie waits for the chair: their landing says so; the other judges have nothing left.
+    for judge in (judges["P1"], judges["P2"]):
+        cast_vote(session, round_, judge, nomination_id=x.id, vote="yes")
+        cast_vote(session, round_, judge, nomination_id=y.id, vote="yes")
+    cast_vote(session, round_, judges["A"], nomination_id=y.id, vote="no")
+    close_round(session, round_, tree.users["federation"], now=NOW)
+    session.commit()
+    assert round_.status == "awaiting_chair"
+    assert "data-ballot-tie" in p1.get("/").text
+    assert 'id="my-ballots"' not in a.get("/").text

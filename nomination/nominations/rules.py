@@ -100,9 +100,7 @@ def record_decision(ctx: Context) -> None:
     error = decision_date_error(ctx, decided)
     if error is not None:
         # The caller rolls the transition back; the message goes next to the field.
-        raise InvalidData(
-            f"decision_date: {error['en']}", fields={"decision_date": [pick(error)]}
-        )
+        raise InvalidData(f"decision_date: {error['en']}", fields={"decision_date": [pick(error)]})
     ctx.nomination.decision_number = ctx.data["decision_number"]
     ctx.nomination.decision_date = decided
 

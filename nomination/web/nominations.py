@@ -75,6 +75,7 @@ from nomination.permissions import (
     can_see_calendar_warning,
     composition_scopes,
 )
+from nomination.selection.queries import pending_ballots
 from nomination.web import attachments, kept_forms
 from nomination.web.forms import (
     BulkTransitionForm,
@@ -582,6 +583,8 @@ def _render_dashboard(
             units=units,
             open_campaigns=open_campaigns(db.session) if units else [],
             calendar_missing=_calendar_missing(user),
+            # A judge's work is in the selection rounds, not in the nominations' queue.
+            ballots=pending_ballots(db.session, user),
             can_manage_calendar=can_manage_calendar(user),
         ),
         status,
