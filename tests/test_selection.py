@@ -614,7 +614,19 @@ def test_the_pages_from_opening_to_the_printed_tally(
 
     assert p1.post(f"{url}/close", data={"version": round_.version}).status_code == 403
     assert fed.get(f"{url}/print").status_code == 409  # no tally while the vote is open
-    assert fed.post(f"{url}/close", data={"version": round_.version}).status_code == 302
+    # Closing asks first, saying what will happen; nothing closes without the confirmation.
+    confirm = fed.get(f"{url}/close")
+    assert confirm.status_code == 200
+    assert f'data-preview-row="{n1.id}" data-result="selected"' in confirm.text
+    assert f'data-preview-row="{n2.id}" data-result="not_selected"' in confirm.text
+    assert 'id="close-outstanding"' not in confirm.text  # B stands aside; P1, P2 voted
+    assert "不能撤销" in confirm.text and "data-yes" not in confirm.text  # counts stay sealed
+    unconfirmed = fed.post(f"{url}/close", data={"version": round_.version})
+    assert unconfirmed.status_code == 422 and "请勾选确认后再结束表决" in unconfirmed.text
+    session.refresh(round_)
+    assert round_.status == "open"
+    closing = {"version": round_.version, "confirm": "y"}
+    assert fed.post(f"{url}/close", data=closing).status_code == 302
     late = p1.post(f"{url}/votes", data={f"vote-{n1.id}": "no"})
     assert late.status_code == 409 and "本轮表决已结束" in late.text
 
@@ -1012,3 +1024,51 @@ def test_a_judge_lands_on_the_rounds_waiting_for_them(session, tree, judges, web
     assert round_.status == "awaiting_chair"
     assert "data-ballot-tie" in p1.get("/").text
     assert 'id="my-ballots"' not in a.get("/").text
+
+
+def test_the_campaign_decides_who_closes_its_rounds(
+    session, tree, judges, api, web, new_web_client
+):
+    x = to_selection(session, tree, name="甲")
+    panel = [judges["P1"], judges["P2"]]
+    round_ = open_with(session, tree, [x], panel, places=1, chair=judges["P2"])
+    session.commit()
+    # The administrator says so, in the API as on the campaign's page.
+    admin_page = new_web_client()
+    login(admin_page, "admin")
+    assert 'name="round_closer"' in admin_page.get(f"/admin/campaigns/{tree.campaign.id}").text
+    current = api.get(f"/admin/campaigns/{tree.campaign.id}", "admin").json
+    assert current["round_closer"] == "federation"
+    wrong = api.patch(
+        f"/admin/campaigns/{tree.campaign.id}",
+        "admin",
+        json={"round_closer": "anyone", "expected": current["version"]},
+    )
+    assert wrong.status_code == 422 and list(wrong.json["error"]["fields"]) == ["round_closer"]
+    changed = api.patch(
+        f"/admin/campaigns/{tree.campaign.id}",
+        "admin",
+        json={"round_closer": "chair", "expected": current["version"]},
+    )
+    assert changed.status_code == 200 and changed.json["round_closer"] == "chair"
+    session.refresh(tree.campaign)
+
+    # The federation no longer closes it, nor does a member who is not the chair.
+    for user in (tree.users["federation"], judges["P1"]):
+        with pytest.raises(PermissionDenied):
+            close_round(session, round_, user, now=NOW)
+    chair = new_web_client()
+    login(chair, "judge-P2")
+    url = f"/selection-rounds/{round_.id}"
+    assert 'id="close-round"' in chair.get(url).text
+    assert chair.get(f"{url}/close").status_code == 200
+    fed = new_web_client()
+    login(fed, "federation")
+    assert 'id="close-round"' not in fed.get(url).text
+    assert fed.get(f"{url}/close").status_code == 403
+    closed = chair.post(f"{url}/close", data={"version": round_.version, "confirm": "y"})
+    assert closed.status_code == 302
+    session.refresh(round_)
+    assert round_.status == "closed" and round_.closed_by_id == judges["P2"].id
+    (event,) = events(session, round_, "selection_round.close")
+    assert event.role == "judge"

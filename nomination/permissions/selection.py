@@ -109,8 +109,19 @@ def can_view_round(user: Any, round_: Any) -> bool:
 
 
 def can_close_round(user: Any, round_: Any) -> bool:
-    """Return whether ``user`` may close ``round_`` and apply its results: the federation's."""
+    """Return whether ``user`` may close ``round_`` and apply its results.
+
+    The campaign decides (``round_closer``): the federation's reviewers, or the round's chair
+    (a member who still holds the judge role, never an administrator).
+    """
+    if round_.campaign.round_closer == "chair":
+        return is_user(user) and user.id == round_.chair_id and can_vote(user, round_)
     return has_role_over(user, "federation_reviewer", round_.campaign.federation)
+
+
+def closing_role(round_: Any) -> str:
+    """Return the role in which ``round_`` is closed (for the audit trail)."""
+    return "judge" if round_.campaign.round_closer == "chair" else "federation_reviewer"
 
 
 def can_decide_tie(user: Any, round_: Any) -> bool:
