@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -98,6 +98,17 @@ def app(
         with admin.begin() as conn:
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+@pytest.fixture
+def clock(app: Flask) -> Iterator[Callable[[datetime], None]]:
+    """Return a setter of the application's fixed clock; it is back at ``NOW`` after the test."""
+
+    def set_time(moment: datetime) -> None:
+        app.config["FROZEN_TIME"] = moment
+
+    yield set_time
+    app.config["FROZEN_TIME"] = NOW
 
 
 @pytest.fixture

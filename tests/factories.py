@@ -16,6 +16,11 @@ PASSWORD = "correct horse battery"
 
 #: A Wednesday in an ordinary working week, 10:00 in Beijing.
 NOW = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)
+#: A decision's day and moment, after the public notice of a nomination selected at ``NOW``
+#: closed (five working days: 11-24): a decision is dated after its notice, never later than
+#: the day it is recorded.
+DECIDED_ON = "2026-11-27"
+DECIDED_AT = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
 
 
 def person_data(**overrides: Any) -> dict[str, Any]:

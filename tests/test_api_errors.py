@@ -13,7 +13,7 @@ from nomination.engine import apply_due_timers
 from nomination.engine.registry import EFFECTS
 from nomination.models import AuditEvent, AuditHead, HonourRecord, Nomination
 
-from factories import person_data, recommendation
+from factories import DECIDED_AT, person_data, recommendation
 from test_api_support import Api
 
 
@@ -349,7 +349,9 @@ def test_bad_query_parameters_are_422(api):
 # --- 500 -------------------------------------------------------------------------------------
 
 
-def test_a_request_that_fails_after_writing_leaves_nothing_behind(api, session, app, monkeypatch):
+def test_a_request_that_fails_after_writing_leaves_nothing_behind(
+    clock, api, session, app, monkeypatch
+):
     n = api.walk_to_notice(api.create("unit1"))
     row = session.get(Nomination, n["id"])
     apply_due_timers(session, row.timer_due_at + timedelta(minutes=1))
@@ -367,7 +369,8 @@ def test_a_request_that_fails_after_writing_leaves_nothing_behind(api, session, 
     monkeypatch.setitem(EFFECTS, "create_honour_record", explode)
     # Answer as in production (500) instead of raising into the test.
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
-    decision = {"decision_number": "京工发〔2026〕9号", "decision_date": "2026-11-18"}
+    decision = {"decision_number": "京工发〔2026〕9号", "decision_date": "2026-11-27"}
+    clock(DECIDED_AT)  # the decision follows the notice
     failed = api.post(
         f"/nominations/{n['id']}/transitions",
         "approver",

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from nomination.engine import apply_due_timers
 from nomination.models import AuditEvent, HonourRecord, Nomination
 
-from factories import recommendation
+from factories import DECIDED_AT, recommendation
 from tampering import remove_protection
 from test_api_support import Api
 
@@ -59,7 +59,7 @@ def test_campaigns_describe_forms_and_states(api, tree):
     assert api.get("/campaigns/999999", "unit1").status_code == 404
 
 
-def test_whole_path_to_approved(api, session, tree):
+def test_whole_path_to_approved(clock, api, session, tree):
     created = api.create("unit1")
     assert created["state"]["name"] == "draft"
     assert created["unit"]["code"] == "U1"
@@ -102,17 +102,18 @@ def test_whole_path_to_approved(api, session, tree):
 
     n = api.get(f"/nominations/{nomination_id}", "approver").json
     assert n["state"]["name"] == "final_approval"
+    clock(DECIDED_AT)  # the decision follows the notice
     n = api.fire(
         n,
         "approver",
         "approve",
         decision_number="京工发〔2026〕12号",
-        decision_date="2026-11-18",
+        decision_date="2026-11-27",
         comment="同意表彰",
     )
     assert n["state"]["name"] == "approved"
     assert n["decision_number"] == "京工发〔2026〕12号"
-    assert n["decision_date"] == "2026-11-18"
+    assert n["decision_date"] == "2026-11-27"
     assert n["transitions"] == []
 
     record = session.scalar(select(HonourRecord).where(HonourRecord.nomination_id == nomination_id))

@@ -11,6 +11,7 @@ from nomination.administration.campaigns import create_campaign
 from nomination.engine import fire
 from nomination.models import Nomination
 from nomination.nominations.operations import create_nomination
+from nomination.selection.operations import open_round
 
 from factories import attach_required_files, person_data, recommendation
 from test_api_support import Api
@@ -128,6 +129,19 @@ def test_stage_readers_see_only_their_stage(api, spread, session, tree, other_fe
     reviewers = (u["committee1"], u["federation"])
     walk(session.get(Nomination, in_consultation["id"]), "consultation", u["unit2"], *reviewers)
     walk(session.get(Nomination, in_selection["id"]), "selection", u["unit1"], *reviewers)
+    session.commit()
+    # Not in a round yet: a judge reads nothing of it.
+    assert listing(api, "judge1")["total"] == 0
+    assert api.get(f"/nominations/{in_selection['id']}", "judge1").status_code == 404
+    open_round(
+        session,
+        tree.campaign,
+        "individual",
+        u["federation"],
+        judge_ids=[u["judge1"].id],
+        chair_id=u["judge1"].id,
+        nomination_ids=[in_selection["id"]],
+    )
     session.commit()
 
     judged = listing(api, "judge1")

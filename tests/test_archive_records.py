@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from flask import current_app
 from jsonschema import Draft202012Validator
 from sqlalchemy import func, select
 
@@ -25,7 +26,7 @@ from nomination.models import (
     StudioMember,
 )
 
-from factories import NOW, person_data, recommendation
+from factories import DECIDED_AT, DECIDED_ON, NOW, person_data, recommendation
 from test_api_support import Api
 from test_web_support import login
 
@@ -49,13 +50,19 @@ def approve(session, tree, nomination, *, decision="京工发〔2026〕3号", **
     fire(nomination, "select", u["federation"], data={"comment": "评审通过"}, now=NOW)
     apply_due_timers(session, nomination.timer_due_at)
     assert nomination.state == "final_approval"
-    fire(
-        nomination,
-        "approve",
-        u["approver"],
-        data={"decision_number": decision, "decision_date": "2026-11-18"},
-        now=NOW,
-    )
+    # The decision follows the notice (closed 11-24): decided on DECIDED_AT, the clock with it.
+    config = current_app.config
+    config["FROZEN_TIME"] = DECIDED_AT
+    try:
+        fire(
+            nomination,
+            "approve",
+            u["approver"],
+            data={"decision_number": decision, "decision_date": DECIDED_ON},
+            now=DECIDED_AT,
+        )
+    finally:
+        config["FROZEN_TIME"] = NOW
     assert nomination.state == "approved"
 
 
@@ -284,7 +291,7 @@ def test_the_page_shows_honours_with_revocations_and_links(session, tree, honour
     assert f"/nominations/{honour.nomination_id}" in page
     # As of a day before the revocation, the honour stood.
     before = browser.get(
-        f"/archive/people/{honoured.id}", query_string={"as_of": "2026-11-20"}
+        f"/archive/people/{honoured.id}", query_string={"as_of": "2026-11-28"}
     ).text
     assert "data-revoked" not in before and "首都劳动奖章" in before
 

@@ -25,7 +25,7 @@ from nomination.engine import apply_due_timers, fire
 from nomination.models import AuditEvent, AuditHead, Checkpoint, HonourRecord
 from nomination.nominations.operations import update_nomination
 
-from factories import NOW, person_data, recommendation
+from factories import DECIDED_AT, NOW, person_data, recommendation
 from tampering import remove_protection
 from test_api_support import OBJECTION
 from test_web_support import login, walk_to_notice
@@ -219,12 +219,15 @@ def test_the_timeline_runs_to_the_archive_and_hides_objectors(
     assert 'id="honour">—' in page.text
 
 
-def test_the_timeline_shows_the_honour_record(web_client, session, create_nomination_for, web):
+def test_the_timeline_shows_the_honour_record(
+    clock, web_client, session, create_nomination_for, web
+):
     n = create_nomination_for("unit1")
     walk_to_notice(n, web)
     apply_due_timers(session, n.timer_due_at)
-    decision = {"decision_number": "京工发〔2026〕12号", "decision_date": "2026-11-18"}
-    fire(n, "approve", web.users["approver"], data=decision, now=NOW)
+    decision = {"decision_number": "京工发〔2026〕12号", "decision_date": "2026-11-27"}
+    clock(DECIDED_AT)  # the decision follows the notice
+    fire(n, "approve", web.users["approver"], data=decision, now=DECIDED_AT)
     session.commit()
     record = session.scalar(select(HonourRecord).where(HonourRecord.nomination_id == n.id))
     login(web_client, "auditor")

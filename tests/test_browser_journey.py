@@ -545,8 +545,13 @@ def test_nomination_journey_to_the_archive(server, browser, tmp_path):
         "rows => rows.map(r => r.dataset.votesCast)"
     )
     assert cast == ["1", "1", "1"]
+    # Closing asks first and says what will happen; the federation confirms.
     with federation.expect_navigation():
-        federation.click('form[action$="/close"] button[type="submit"]')
+        federation.click("#close-round a")
+    assert federation.locator(f'[data-preview-row="{nomination_id}"]').count() == 1
+    federation.check("#confirm")
+    with federation.expect_navigation():
+        federation.click('#close-form button[type="submit"]')
     assert federation.locator("#tally").is_visible()
     federation.screenshot(path=str(ARTIFACTS / "selection-tally.png"), full_page=True)
     federation.goto(nomination_url)

@@ -34,7 +34,7 @@ from nomination.canonical import canonical_json
 from nomination.models import AuditEvent, AuditHead, Checkpoint
 from nomination.models.audit import GENESIS_HASH
 
-from factories import NOW
+from factories import DECIDED_AT, NOW
 from tampering import remove_protection
 
 
@@ -726,18 +726,19 @@ def test_tick_signs_one_checkpoint_a_day(signed_demo, tmp_path):
 
 
 def test_closing_the_notice_and_the_decision_sign_checkpoints(
-    session, tree, create_nomination_for, keys
+    clock, session, tree, create_nomination_for, keys
 ):
     from nomination.engine import apply_due_timers, fire
 
     n = create_nomination_for()
     walk_to_notice(n, tree)
     apply_due_timers(session, n.timer_due_at)
+    clock(DECIDED_AT)  # the decision follows the notice
     fire(
         n,
         "approve",
         tree.users["approver"],
-        data={"decision_number": "京工发〔2026〕9号", "decision_date": "2026-11-18"},
+        data={"decision_number": "京工发〔2026〕9号", "decision_date": "2026-11-27"},
     )
     cps = session.scalars(select(Checkpoint).order_by(Checkpoint.id)).all()
     # After the notice's publication: its close (by the timer) and the decision.

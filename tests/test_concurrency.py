@@ -25,7 +25,7 @@ from nomination.nominations.queries import load_on_notice
 from nomination.objections.operations import AlreadyFiled, file_objection
 from nomination.web.objection_form import file_with_retry
 
-from factories import NOW, attach_required_files, person_data, recommendation
+from factories import DECIDED_AT, NOW, attach_required_files, person_data, recommendation
 
 #: The main path, trigger by trigger, with the role that fires it and its form data.
 PATH = [
@@ -223,10 +223,10 @@ def test_two_objections_sent_at_once_through_the_pages_are_both_kept(app):
         db.session.remove()
 
 
-def test_two_approvers_approve_at_once(app):
+def test_two_approvers_approve_at_once(clock, app):
     ids = _commit_federation(app, "final_approval")
     version = _version(app, ids["nomination"])
-    decision = {"decision_number": "京工发〔2026〕7号", "decision_date": "2026-11-18"}
+    decision = {"decision_number": "京工发〔2026〕7号", "decision_date": "2026-11-27"}
 
     def approve(start, meet):
         n = db.session.get(Nomination, ids["nomination"])
@@ -234,8 +234,9 @@ def test_two_approvers_approve_at_once(app):
         db.session.commit()  # end the read, as a request would
         start.wait(timeout=30)
         meet(n)
-        fire(n, "approve", approver, version=version, data=decision, now=NOW)
+        fire(n, "approve", approver, version=version, data=decision, now=DECIDED_AT)
 
+    clock(DECIDED_AT)  # the decision follows the notice
     results = race(app, approve)
     assert sorted(results) == ["conflict", "ok"], results
     with app.app_context():

@@ -10,12 +10,12 @@ from nomination.engine import apply_due_timers, available, fire
 from nomination.errors import GuardBlocked, InvalidData, PermissionDenied
 from nomination.nominations.queries import honour_of
 
-from factories import person_data, recommendation
+from factories import DECIDED_AT, person_data, recommendation
 from test_web_support import walk_to_notice
 
 pytest_plugins = ["test_web_support"]
 
-DECISION = {"decision_number": "京工发〔2026〕1号", "decision_date": "2026-11-18"}
+DECISION = {"decision_number": "京工发〔2026〕1号", "decision_date": "2026-11-27"}
 
 
 def blocked(nomination, trigger, user, **data) -> str:
@@ -56,10 +56,13 @@ def test_barring_needs_an_administrator_and_a_reason(session, tree):
         bar_unit(session, actor=SYSTEM, unit=tree.unit1, year=2026, reason="  ")
 
 
-def test_already_holding_the_award_needs_new_achievements(session, tree, create_nomination_for):
+def test_already_holding_the_award_needs_new_achievements(
+    clock, session, tree, create_nomination_for
+):
     first = create_nomination_for("unit1")
     walk_to_notice(first, tree)
     apply_due_timers(session, first.timer_due_at)
+    clock(DECIDED_AT)  # the decision follows the notice
     fire(first, "approve", tree.users["approver"], data=DECISION)
     assert first.state == "approved"
     again = create_nomination_for("unit1")  # the same person: the same ID number
@@ -77,10 +80,11 @@ def test_already_holding_the_award_needs_new_achievements(session, tree, create_
     assert again.state == "committee_review"
 
 
-def test_a_revoked_honour_does_not_count(session, tree, create_nomination_for):
+def test_a_revoked_honour_does_not_count(clock, session, tree, create_nomination_for):
     first = create_nomination_for("unit1")
     walk_to_notice(first, tree)
     apply_due_timers(session, first.timer_due_at)
+    clock(DECIDED_AT)  # the decision follows the notice
     fire(first, "approve", tree.users["approver"], data=DECISION)
     revoked = honour_of(session, first)
     revoked.status, revoked.revoked_on = "revoked", revoked.decision_date

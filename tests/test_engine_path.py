@@ -12,7 +12,7 @@ from nomination.engine import apply_due_timers, available, fire
 from nomination.errors import Conflict, GuardBlocked, InvalidData, PermissionDenied
 from nomination.models import HonourRecord
 
-from factories import NOW, recommendation
+from factories import DECIDED_AT, NOW, recommendation
 
 
 def walk_to_notice(n, tree, now=NOW):
@@ -24,7 +24,7 @@ def walk_to_notice(n, tree, now=NOW):
     fire(n, "select", u["federation"], data={"comment": "评审通过"}, now=now)
 
 
-def test_full_path_to_approved(session, tree, create_nomination_for):
+def test_full_path_to_approved(clock, session, tree, create_nomination_for):
     n = create_nomination_for()
     assert n.state == "draft"
     walk_to_notice(n, tree)
@@ -35,12 +35,13 @@ def test_full_path_to_approved(session, tree, create_nomination_for):
     assert apply_due_timers(session, n.timer_due_at - timedelta(seconds=1)) == []
     assert apply_due_timers(session, n.timer_due_at) == [n]
     assert n.state == "final_approval"
+    clock(DECIDED_AT)  # the decision follows the notice
     fire(
         n,
         "approve",
         tree.users["approver"],
-        data={"decision_number": "京工发〔2026〕12号", "decision_date": "2026-11-18"},
-        now=NOW,
+        data={"decision_number": "京工发〔2026〕12号", "decision_date": "2026-11-27"},
+        now=DECIDED_AT,
     )
     assert n.state == "approved"
     record = session.scalar(select(HonourRecord).where(HonourRecord.nomination_id == n.id))

@@ -14,7 +14,7 @@ from nomination.engine.registry import EFFECTS
 from nomination.errors import Conflict, GuardBlocked, PermissionDenied
 from nomination.models import AuditEvent, DefinitionVersion, Nomination
 
-from factories import ANSWER, NOW, VERIFY, person_data, recommendation
+from factories import ANSWER, DECIDED_AT, DECIDED_ON, NOW, VERIFY, person_data, recommendation
 from test_api_support import Api
 
 ALL_USERS = [
@@ -37,7 +37,7 @@ OBJECTION = {
     "objector_address": "北京市朝阳区某路3号",
     "facts": "该同志所报荣誉与事实不符,请予核查。",
 }
-DECISION = {"decision_number": "京工发〔2026〕1号", "decision_date": "2026-11-18"}
+DECISION = {"decision_number": "京工发〔2026〕1号", "decision_date": DECIDED_ON}
 
 #: (trigger, state it leaves) → (form data, users allowed to fire it on unit1's nomination).
 #: Every transition of the workflow that a user may fire; the public's and the timers' are
@@ -128,7 +128,7 @@ def test_the_matrix_covers_every_transition_users_may_fire(session, tree, create
 
 @pytest.mark.parametrize(("trigger", "state"), sorted(MATRIX))
 @pytest.mark.parametrize("username", ALL_USERS)
-def test_permission_matrix(session, tree, create_nomination_for, trigger, state, username):
+def test_permission_matrix(clock, session, tree, create_nomination_for, trigger, state, username):
     data, allowed = MATRIX[trigger, state]
     if trigger == "substitute":
         advance(create_nomination_for(), tree, "reserve")  # someone to move up
@@ -138,7 +138,10 @@ def test_permission_matrix(session, tree, create_nomination_for, trigger, state,
     offered = {a.transition.trigger for a in available(n, user, now=NOW)}
     if username in allowed:
         assert trigger in offered
-        fire(n, trigger, user, version=n.version, data=dict(data), now=NOW)
+        # A decision is taken after the notice closed (DECIDED_AT); the rest happen at NOW.
+        clock(DECIDED_AT)  # the decision follows the notice
+        when = DECIDED_AT if trigger == "approve" else NOW
+        fire(n, trigger, user, version=n.version, data=dict(data), now=when)
         assert n.state == workflow_for(n).transition(state, trigger).dest
     else:
         assert trigger not in offered
@@ -185,10 +188,12 @@ def test_the_public_may_only_object(session, tree, create_nomination_for):
 def test_trigger_from_wrong_state_conflicts(session, tree, create_nomination_for):
     n = create_nomination_for()
     with pytest.raises(Conflict):
-        fire(n, "approve", tree.users["approver"], data={}, now=NOW)
+        fire(n, "approve", tree.users["approver"], data={}, now=DECIDED_AT)
 
 
-def test_failing_effect_rolls_everything_back(session, tree, create_nomination_for, monkeypatch):
+def test_failing_effect_rolls_everything_back(
+    clock, session, tree, create_nomination_for, monkeypatch
+):
     n = create_nomination_for()
     advance(n, tree, "final_approval")
     n_id, version = n.id, n.version
@@ -200,13 +205,14 @@ def test_failing_effect_rolls_everything_back(session, tree, create_nomination_f
 
     # The effect registry is the engine's extension point; replace one effect for this test.
     monkeypatch.setitem(EFFECTS, "create_honour_record", explode)
+    clock(DECIDED_AT)  # the decision follows the notice
     with pytest.raises(RuntimeError):
         fire(
             n,
             "approve",
             tree.users["approver"],
-            data={"decision_number": "京工发〔2026〕1号", "decision_date": "2026-11-18"},
-            now=NOW,
+            data={"decision_number": "京工发〔2026〕1号", "decision_date": "2026-11-27"},
+            now=DECIDED_AT,
         )
     session.rollback()
     fresh = session.get(Nomination, n_id)

@@ -18,7 +18,7 @@ from nomination.models import HonourRecord, Nomination
 from nomination.paths import use_definition_folders
 
 from conftest import fresh_app
-from factories import NOW, recommendation
+from factories import DECIDED_AT, NOW, recommendation
 from test_api_support import Api
 
 pytest_plugins = ["test_web_support"]
@@ -60,7 +60,7 @@ def test_the_definitions_offer_the_new_kind(app, session):
     assert [f.name for f in wf.nominee_form.fields][-2:] == ["phone", "deeds"]
 
 
-def test_a_craftsman_runs_the_whole_path(app, session, tree, client, new_web_client):
+def test_a_craftsman_runs_the_whole_path(clock, app, session, tree, client, new_web_client):
     campaign = create_campaign(
         session,
         actor=SYSTEM,
@@ -117,8 +117,9 @@ def test_a_craftsman_runs_the_whole_path(app, session, tree, client, new_web_cli
     session.commit()
     n = api.get(f"/nominations/{n['id']}", "approver").json
     assert n["state"]["name"] == "final_approval"
+    clock(DECIDED_AT)  # the decision follows the notice
     n = api.fire(
-        n, "approver", "approve", decision_number="京工发〔2026〕31号", decision_date="2026-11-18"
+        n, "approver", "approve", decision_number="京工发〔2026〕31号", decision_date="2026-11-27"
     )
     assert n["state"]["name"] == "approved"
 

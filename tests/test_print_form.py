@@ -17,7 +17,7 @@ from nomination.demo import UNITS, credit_code
 from nomination.engine import apply_due_timers, fire
 from nomination.nominations.printform import grid, printed_fields
 
-from factories import ANSWER, NOW, OBJECTION, VERIFY, recommendation
+from factories import ANSWER, DECIDED_AT, DECIDED_ON, OBJECTION, VERIFY, recommendation
 from test_web_support import login, walk_to_notice
 
 pytest_plugins = ["test_web_support"]
@@ -319,7 +319,7 @@ def test_a_resubmitted_form_starts_again_without_the_earlier_signatures(
 
 
 def test_the_decision_fills_the_last_box_and_objections_are_never_printed(
-    session, web, web_client, create_nomination_for
+    clock, session, web, web_client, create_nomination_for
 ):
     n = create_nomination_for("unit1")
     walk_to_notice(n, web)
@@ -351,16 +351,17 @@ def test_the_decision_fills_the_last_box_and_objections_are_never_printed(
     apply_due_timers(session, n.timer_due_at)
     decision = {
         "decision_number": "京工发〔2026〕12号",
-        "decision_date": "2026-11-17",
+        "decision_date": DECIDED_ON,
         "comment": "同意授予首都劳动奖章。",
     }
-    fire(n, "approve", u["approver"], data=decision, now=NOW)
+    clock(DECIDED_AT)  # the decision follows the notice
+    fire(n, "approve", u["approver"], data=decision, now=DECIDED_AT)
     session.commit()
     text = form_text(web_client, n.id)
     approval = boxes(text)["审批意见"]
     assert "同意授予首都劳动奖章。" in approval
     assert "表彰决定文号：京工发〔2026〕12号" in approval
-    assert "2026年11月17日" in approval and signed(approval)
+    assert "2026年11月27日" in approval and signed(approval)
     assert BLANK_DATE not in text
 
 

@@ -19,6 +19,7 @@ from nomination.engine import fire
 from nomination.models import ApiToken, AuditEvent
 from nomination.nominations.queries import visible_nominations
 from nomination.permissions import can_view_nomination
+from nomination.selection.operations import open_round
 
 from factories import PASSWORD
 
@@ -110,6 +111,17 @@ def test_departments_and_judges_see_only_their_own_federation(session, tree, cre
     advance(in_consultation, tree, "consultation")
     in_selection = create_nomination_for(unit_user="unit2")
     advance(in_selection, tree, "selection")
+    # Judges read what they judge: judge1 sits in the round that votes on it.
+    judge1 = tree.users["judge1"]
+    open_round(
+        session,
+        tree.campaign,
+        "individual",
+        tree.users["federation"],
+        judge_ids=[judge1.id],
+        chair_id=judge1.id,
+        nomination_ids=[in_selection.id],
+    )
 
     # A department answers requests addressed to it and reads no nomination in full.
     assert not can_view_nomination(tree.users["dept-hr"], in_consultation)

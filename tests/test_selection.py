@@ -615,7 +615,19 @@ def test_the_pages_from_opening_to_the_printed_tally(
 
     assert p1.post(f"{url}/close", data={"version": round_.version}).status_code == 403
     assert fed.get(f"{url}/print").status_code == 409  # no tally while the vote is open
-    assert fed.post(f"{url}/close", data={"version": round_.version}).status_code == 302
+    # Closing asks first, saying what will happen; nothing closes without the confirmation.
+    confirm = fed.get(f"{url}/close")
+    assert confirm.status_code == 200
+    assert f'data-preview-row="{n1.id}" data-result="selected"' in confirm.text
+    assert f'data-preview-row="{n2.id}" data-result="not_selected"' in confirm.text
+    assert 'id="close-outstanding"' not in confirm.text  # B stands aside; P1, P2 voted
+    assert "不能撤销" in confirm.text and "data-yes" not in confirm.text  # counts stay sealed
+    unconfirmed = fed.post(f"{url}/close", data={"version": round_.version})
+    assert unconfirmed.status_code == 422 and "请勾选确认后再结束表决" in unconfirmed.text
+    session.refresh(round_)
+    assert round_.status == "open"
+    closing = {"version": round_.version, "confirm": "y"}
+    assert fed.post(f"{url}/close", data=closing).status_code == 302
     late = p1.post(f"{url}/votes", data={f"vote-{n1.id}": "no"})
     assert late.status_code == 409 and "本轮表决已结束" in late.text
 
@@ -931,3 +943,134 @@ def test_the_campaigns_selection_committee_comes_ticked(session, tree, judges, w
     assert re.search(
         rf'<option selected value="{judges["P2"].id}"|value="{judges["P2"].id}" selected', page
     )
+
+
+# --- what a judge reads ----------------------------------------------------------------------
+
+#: Who reads the nomination a judge may see, through which door: the page (with its history),
+#: the printable form, the API's record and the API's list. Each cell names a judge of the
+#: `judges` fixture, or "judge1" (a judge of the federation who sits in no round).
+JUDGE_READS = {
+    "P1": True,  # sits in the round
+    "A": False,  # sits in it, but works in the nominee's unit (automatic recusal)
+    "P2": False,  # sits in it and stood aside with a reason
+    "P3": False,  # sits in another round only
+    "judge1": False,  # sits in no round
+}
+DOORS = ("page", "print", "api", "api_list")
+
+
+def read_through(door, client, api, user, nomination):
+    """Return whether ``user`` reads ``nomination`` through ``door``."""
+    if door == "page":
+        return client.get(f"/nominations/{nomination.id}").status_code == 200
+    if door == "print":
+        return client.get(f"/nominations/{nomination.id}/form.pdf").status_code == 200
+    if door == "api":
+        return api.get(f"/nominations/{nomination.id}", user).status_code == 200
+    listed = api.get("/nominations", user).json["items"]
+    return nomination.id in {item["id"] for item in listed}
+
+
+@pytest.mark.parametrize("door", DOORS)
+@pytest.mark.parametrize("judge", sorted(JUDGE_READS))
+def test_judges_read_only_what_they_judge(session, tree, judges, api, new_web_client, judge, door):
+    api.tokens["judge1"] = create_api_token(
+        session, tree.users["judge1"], name="tests", actor=tree.users["judge1"]
+    )
+    mine = to_selection(session, tree, "unit1", "甲")  # judge A works in unit1
+    elsewhere = to_selection(session, tree, "unit2", "乙")
+    panel = [judges["A"], judges["P1"], judges["P2"]]
+    round_ = open_with(session, tree, [mine], panel, places=1, chair=judges["P1"])
+    open_with(session, tree, [elsewhere], [judges["P3"]], places=1)
+    recuse(session, round_, judges["P2"], nomination_id=mine.id, reason="曾在该单位任职")
+    session.commit()
+    client = new_web_client()
+    username = judge if judge == "judge1" else f"judge-{judge}"
+    login(client, username)
+    api_user = "judge1" if judge == "judge1" else f"judge-{judge}"
+    assert read_through(door, client, api, api_user, mine) is JUDGE_READS[judge]
+
+    # Once the round has closed, the nomination has left them: nobody judges it any more.
+    close_round(session, round_, tree.users["federation"], now=NOW)
+    session.commit()
+    assert read_through(door, client, api, api_user, mine) is False
+
+
+def test_a_judge_lands_on_the_rounds_waiting_for_them(session, tree, judges, web, new_web_client):
+    x = to_selection(session, tree, "unit1", "甲")  # judge A works in unit1: stands aside
+    y = to_selection(session, tree, "unit3", "乙")
+    panel = [judges["P1"], judges["A"], judges["P2"]]
+    round_ = open_with(session, tree, [x, y], panel, places=1, chair=judges["P1"])
+    cast_vote(session, round_, judges["P1"], nomination_id=x.id, vote="yes")
+    session.commit()
+    p1, a, p3 = new_web_client(), new_web_client(), new_web_client()
+    login(p1, "judge-P1")
+    login(a, "judge-A")
+    login(p3, "judge-P3")
+    landing = p1.get("/").text
+    assert 'id="my-ballots"' in landing
+    assert landing.index('id="my-ballots"') < landing.index('id="queue"')
+    assert f'data-ballot="{round_.id}"' in landing and 'data-ballot-left="1"' in landing
+    assert f'href="/selection-rounds/{round_.id}"' in landing
+    assert 'data-ballot-left="1"' in a.get("/").text  # one to vote on: the other stands aside
+    assert 'id="my-ballots"' not in p3.get("/").text  # sits in no round
+
+    # A tie waits for the chair: their landing says so; the other judges have nothing left.
+    for judge in (judges["P1"], judges["P2"]):
+        cast_vote(session, round_, judge, nomination_id=x.id, vote="yes")
+        cast_vote(session, round_, judge, nomination_id=y.id, vote="yes")
+    cast_vote(session, round_, judges["A"], nomination_id=y.id, vote="no")
+    close_round(session, round_, tree.users["federation"], now=NOW)
+    session.commit()
+    assert round_.status == "awaiting_chair"
+    assert "data-ballot-tie" in p1.get("/").text
+    assert 'id="my-ballots"' not in a.get("/").text
+
+
+def test_the_campaign_decides_who_closes_its_rounds(
+    session, tree, judges, api, web, new_web_client
+):
+    x = to_selection(session, tree, name="甲")
+    panel = [judges["P1"], judges["P2"]]
+    round_ = open_with(session, tree, [x], panel, places=1, chair=judges["P2"])
+    session.commit()
+    # The administrator says so, in the API as on the campaign's page.
+    admin_page = new_web_client()
+    login(admin_page, "admin")
+    assert 'name="round_closer"' in admin_page.get(f"/admin/campaigns/{tree.campaign.id}").text
+    current = api.get(f"/admin/campaigns/{tree.campaign.id}", "admin").json
+    assert current["round_closer"] == "federation"
+    wrong = api.patch(
+        f"/admin/campaigns/{tree.campaign.id}",
+        "admin",
+        json={"round_closer": "anyone", "expected": current["version"]},
+    )
+    assert wrong.status_code == 422 and list(wrong.json["error"]["fields"]) == ["round_closer"]
+    changed = api.patch(
+        f"/admin/campaigns/{tree.campaign.id}",
+        "admin",
+        json={"round_closer": "chair", "expected": current["version"]},
+    )
+    assert changed.status_code == 200 and changed.json["round_closer"] == "chair"
+    session.refresh(tree.campaign)
+
+    # The federation no longer closes it, nor does a member who is not the chair.
+    for user in (tree.users["federation"], judges["P1"]):
+        with pytest.raises(PermissionDenied):
+            close_round(session, round_, user, now=NOW)
+    chair = new_web_client()
+    login(chair, "judge-P2")
+    url = f"/selection-rounds/{round_.id}"
+    assert 'id="close-round"' in chair.get(url).text
+    assert chair.get(f"{url}/close").status_code == 200
+    fed = new_web_client()
+    login(fed, "federation")
+    assert 'id="close-round"' not in fed.get(url).text
+    assert fed.get(f"{url}/close").status_code == 403
+    closed = chair.post(f"{url}/close", data={"version": round_.version, "confirm": "y"})
+    assert closed.status_code == 302
+    session.refresh(round_)
+    assert round_.status == "closed" and round_.closed_by_id == judges["P2"].id
+    (event,) = events(session, round_, "selection_round.close")
+    assert event.role == "judge"

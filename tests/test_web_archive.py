@@ -6,28 +6,30 @@ import re
 
 from nomination.engine import apply_due_timers, fire
 
+from factories import DECIDED_AT
 from test_web_support import login, walk_to_notice
 
 pytest_plugins = ["test_web_support"]
 
 
-def approve(session, tree, nomination):
+def approve(session, tree, nomination, clock):
     walk_to_notice(nomination, tree)
     apply_due_timers(session, nomination.timer_due_at)
+    clock(DECIDED_AT)  # the decision follows the notice
     fire(
         nomination,
         "approve",
         tree.users["approver"],
-        data={"decision_number": "京工发〔2026〕3号", "decision_date": "2026-11-18"},
+        data={"decision_number": "京工发〔2026〕3号", "decision_date": "2026-11-27"},
     )
     session.commit()
 
 
 def test_archive_lists_the_approved_nominee_to_its_scope(
-    session, web, create_nomination_for, new_web_client
+    session, web, create_nomination_for, new_web_client, clock
 ):
     n = create_nomination_for()
-    approve(session, web, n)
+    approve(session, web, n, clock)
 
     federation = new_web_client()
     login(federation, "federation")

@@ -59,6 +59,7 @@ SETTINGS = (
     "consultation_rules",
     "consultation_working_days",
     "selection_rule",
+    "round_closer",
 )
 _DAYS = (
     "notice_working_days",
@@ -68,6 +69,8 @@ _DAYS = (
     "consultation_working_days",
 )
 _VOTE_RULES = ("1/2", "2/3")
+#: Who closes a campaign's selection rounds: the federation's reviewers, or the round's chair.
+ROUND_CLOSERS = ("federation", "chair")
 _RESUMES = ("extend", "restart")
 #: Which status each action moves a campaign from, and to.
 MOVES = {
@@ -167,6 +170,7 @@ def check_settings(
     for name, options in (
         ("congress_vote_rule", _VOTE_RULES),
         ("selection_rule", _VOTE_RULES),
+        ("round_closer", ROUND_CLOSERS),
         ("notice_order", NOTICE_ORDERS),
         ("objection_resume", _RESUMES),
     ):

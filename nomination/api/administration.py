@@ -372,6 +372,7 @@ _SETTING_TYPES: dict[str, type] = {
     "consultation_rules": list,
     "consultation_working_days": int,
     "selection_rule": str,
+    "round_closer": str,
 }
 
 
@@ -704,6 +705,7 @@ _SETTINGS_SCHEMA = {
     "consultation_rules": {"type": "array"},
     "consultation_working_days": _ID,
     "selection_rule": {"type": "string", "enum": ["1/2", "2/3"]},
+    "round_closer": {"type": "string", "enum": ["federation", "chair"]},
 }
 CAMPAIGN_ADMIN_SCHEMA = _object(
     {

@@ -58,6 +58,7 @@ class Campaign(Base):
         CheckConstraint("pool_percent >= 100", name="pool_percent_at_least_100"),
         CheckConstraint("consultation_working_days >= 1", name="consultation_days_positive"),
         CheckConstraint("selection_rule IN ('1/2', '2/3')", name="valid_selection_rule"),
+        CheckConstraint("round_closer IN ('federation', 'chair')", name="valid_round_closer"),
         CheckConstraint(
             "leader_share_max IS NULL OR (leader_share_max >= 0 AND leader_share_max <= 100)",
             name="leader_share_max_percent",
@@ -122,6 +123,11 @@ class Campaign(Base):
     #: The selection committee's rule: "1/2" more than half of the members present vote yes,
     #: "2/3" at least two thirds of them.
     selection_rule: Mapped[str] = mapped_column(String(8), default="1/2", server_default="1/2")
+    #: Who closes a selection round and applies its results: "federation" (its reviewers) or
+    #: "chair" (the round's chair, 主任委员, who also decides its ties).
+    round_closer: Mapped[str] = mapped_column(
+        String(16), default="federation", server_default="federation"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     federation: Mapped[Organisation] = relationship()

@@ -15,6 +15,7 @@ from nomination.errors import InvalidData
 from nomination.i18n import pick
 from nomination.models import (
     Nomination,
+    NoticeEntry,
     Organisation,
     Quota,
     UnitBar,
@@ -57,11 +58,51 @@ def record_opinion(ctx: Context) -> None:
     evidence.add(ctx.nomination, "opinions", opinion, append=True)
 
 
+def notice_closed_on(ctx: Context) -> date | None:
+    """Return the local day on which the nomination's last public notice closed, or None."""
+    # No autoflush: the nomination is already in its new state, without its decision yet,
+    # which the database's constraint refuses.
+    with ctx.session.no_autoflush:
+        closed = ctx.session.scalar(
+            select(func.max(NoticeEntry.closed_at)).where(
+                NoticeEntry.nomination_id == ctx.nomination.id
+            )
+        )
+    return ctx.calendar.local(closed).date() if closed is not None else None
+
+
+def decision_date_error(ctx: Context, decided: date) -> dict[str, str] | None:
+    """Return why ``decided`` cannot be the decision's date, or None.
+
+    The decision (表彰决定) follows the public notice: it is dated after the notice's last day
+    (the notice runs until that day's closing hour, so a decision of that day would predate
+    its end), and never after today, both counted in local days.
+    """
+    today = ctx.calendar.local(ctx.now).date()
+    if decided > today:
+        return {
+            "zh": f"决定日期不能晚于今天({today.isoformat()})",
+            "en": f"The decision cannot be dated after today ({today.isoformat()})",
+        }
+    closed_on = notice_closed_on(ctx)
+    if closed_on is not None and decided <= closed_on:
+        return {
+            "zh": f"决定日期须在公示结束({closed_on.isoformat()})之后",
+            "en": f"The decision must be dated after the notice closed ({closed_on.isoformat()})",
+        }
+    return None
+
+
 @effect("record_decision")
 def record_decision(ctx: Context) -> None:
-    """Set the decision number and date (表彰决定) on the nomination."""
+    """Set the decision number and date (表彰决定) on the nomination, dated after its notice."""
+    decided = date.fromisoformat(ctx.data["decision_date"])
+    error = decision_date_error(ctx, decided)
+    if error is not None:
+        # The caller rolls the transition back; the message goes next to the field.
+        raise InvalidData(f"decision_date: {error['en']}", fields={"decision_date": [pick(error)]})
     ctx.nomination.decision_number = ctx.data["decision_number"]
-    ctx.nomination.decision_date = date.fromisoformat(ctx.data["decision_date"])
+    ctx.nomination.decision_date = decided
 
 
 @guard(

@@ -6,22 +6,16 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, or_, true
 
-from nomination import engine
 from nomination.models import Nomination, Organisation
 from nomination.permissions.administration import can_audit
 from nomination.permissions.roles import (
     SCOPED_READERS,
     has_role,
     has_role_over,
-    in_subtrees,
     is_user,
     role_paths,
 )
-
-#: Roles that see nominations only while the nominations need them. Departments are not
-#: among them: they read only their own opinion requests, with the fields those show. Each
-#: role is given the tag of the states in which it reads.
-STAGE_READERS = {"judge": "selection"}
+from nomination.permissions.selection import can_judge_nomination, judge_scope
 
 
 def can_handle_objections(user: Any, nomination: Nomination) -> bool:
@@ -60,11 +54,9 @@ def can_view_nomination(user: Any, nomination: Nomination) -> bool:
     """Return whether ``user`` may read ``nomination`` in full."""
     if any(has_role_over(user, r, nomination.unit) for r in SCOPED_READERS):
         return True
-    return any(
-        engine.workflow_for(nomination).tagged(nomination.state, tag)
-        and has_role_over(user, role, nomination.unit)
-        for role, tag in STAGE_READERS.items()
-    )
+    # Judges read only what they judge now; departments only their own opinion requests
+    # (nomination.consultations), never the nomination in full.
+    return can_judge_nomination(user, nomination)
 
 
 def can_create_nomination(user: Any, unit: Organisation) -> bool:
@@ -88,12 +80,8 @@ def nomination_scope(user: Any) -> ColumnElement[bool]:
         return false()
     clauses: list[ColumnElement[bool]] = []
     clauses.extend(Organisation.path.startswith(p) for p in role_paths(user, *SCOPED_READERS))
-    for role, tag in STAGE_READERS.items():
-        paths = role_paths(user, role)
-        if paths:
-            clauses.append(
-                and_(Nomination.state.in_(engine.states_tagged(tag)), in_subtrees(paths))
-            )
+    if has_role(user, "judge"):
+        clauses.append(judge_scope(user))
     if not clauses:
         return false()
     return or_(*clauses) if len(clauses) > 1 else and_(true(), clauses[0])

@@ -4,14 +4,75 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select
+from sqlalchemy.orm import object_session
 
-from nomination.models import Organisation, SelectionMember, SelectionRound
-from nomination.permissions.roles import has_role, has_role_over, is_user, role_paths
+from nomination import engine
+from nomination.models import (
+    Nomination,
+    Organisation,
+    SelectionEntry,
+    SelectionMember,
+    SelectionRecusal,
+    SelectionRound,
+)
+from nomination.permissions.roles import has_role, has_role_over, in_subtrees, is_user, role_paths
 
 #: Roles that follow a federation's selection rounds: who has voted (never how), the recusals,
 #: and the tally once the round closed.
 ROUND_FOLLOWERS = ("federation_reviewer", "approver", "auditor")
+
+
+def _judged_nominations(user: Any) -> Any:
+    """Return a SELECT of the ids of the nominations ``user`` judges in an unfinished round.
+
+    Only rounds they sit in, still open or awaiting the chair, and never a nomination on which
+    they stand aside (回避: automatically for their own unit or working committee, or declared).
+    """
+    stands_aside = exists().where(
+        SelectionRecusal.round_id == SelectionEntry.round_id,
+        SelectionRecusal.nomination_id == SelectionEntry.nomination_id,
+        SelectionRecusal.judge_id == user.id,
+    )
+    return (
+        select(SelectionEntry.nomination_id)
+        .join(SelectionRound, SelectionEntry.round_id == SelectionRound.id)
+        .join(SelectionMember, SelectionMember.round_id == SelectionRound.id)
+        .where(
+            SelectionMember.user_id == user.id,
+            SelectionRound.status != "closed",
+            ~stands_aside,
+        )
+    )
+
+
+def judge_scope(user: Any) -> ColumnElement[bool]:
+    """Return a WHERE clause over Nomination (joined to its unit): what ``user`` judges.
+
+    A judge reads a nomination only while it waits in selection, in a round they sit in, over
+    a unit of their federation, and not one they stand aside on.
+    """
+    paths = role_paths(user, "judge")
+    if not paths:
+        return false()
+    return and_(
+        Nomination.state.in_(engine.states_tagged("selection")),
+        in_subtrees(paths),
+        Nomination.id.in_(_judged_nominations(user)),
+    )
+
+
+def can_judge_nomination(user: Any, nomination: Any) -> bool:
+    """Return whether ``user`` reads ``nomination`` as a judge (see :func:`judge_scope`)."""
+    if not has_role_over(user, "judge", nomination.unit):
+        return False
+    if not engine.workflow_for(nomination).tagged(nomination.state, "selection"):
+        return False
+    session = object_session(nomination)
+    if session is None:
+        return False
+    query = _judged_nominations(user).where(SelectionEntry.nomination_id == nomination.id)
+    return session.scalar(query.limit(1)) is not None
 
 
 def can_open_round(user: Any, campaign: Any) -> bool:
@@ -48,8 +109,19 @@ def can_view_round(user: Any, round_: Any) -> bool:
 
 
 def can_close_round(user: Any, round_: Any) -> bool:
-    """Return whether ``user`` may close ``round_`` and apply its results: the federation's."""
+    """Return whether ``user`` may close ``round_`` and apply its results.
+
+    The campaign decides (``round_closer``): the federation's reviewers, or the round's chair
+    (a member who still holds the judge role, never an administrator).
+    """
+    if round_.campaign.round_closer == "chair":
+        return is_user(user) and user.id == round_.chair_id and can_vote(user, round_)
     return has_role_over(user, "federation_reviewer", round_.campaign.federation)
+
+
+def closing_role(round_: Any) -> str:
+    """Return the role in which ``round_`` is closed (for the audit trail)."""
+    return "judge" if round_.campaign.round_closer == "chair" else "federation_reviewer"
 
 
 def can_decide_tie(user: Any, round_: Any) -> bool:

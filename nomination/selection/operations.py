@@ -66,6 +66,7 @@ from nomination.permissions import (
     can_open_round,
     can_view_round,
     can_vote,
+    closing_role,
     has_role_over,
     is_round_member,
     round_scope,
@@ -812,6 +813,45 @@ def _person(user: Any) -> dict[str, Any]:
     return {"id": user.id, "name": user.name}
 
 
+def close_preview(session: Session, round_: SelectionRound, actor: Any) -> dict[str, Any]:
+    """Return what closing ``round_`` now would do, for its closer to confirm (nothing saved).
+
+    Each nomination's result (selected, reserve with its rank, not selected, or tied at the
+    last place for the chair to decide), the tie, and the votes still due per member. The
+    vote counts stay sealed: only the results are given. 403 for anyone who may not close it,
+    409 once it is no longer open.
+    """
+    if not can_close_round(actor, round_):
+        raise PermissionDenied("you do not close this selection round")
+    _still_open(round_)
+    rows, _ballots = _count(session, round_)
+    tie = _rank(rows, round_.places)
+    names = {e.nomination_id: e.nomination for e in round_.entries}
+    counts = voted_counts(session, round_)
+    aside: dict[int, int] = defaultdict(int)
+    for r in recusals_of(session, round_):
+        aside[r.judge_id] += 1
+    return {
+        "entries": [
+            {
+                "nomination_id": r["nomination_id"],
+                "name": names[r["nomination_id"]].nominee_name,
+                "unit": names[r["nomination_id"]].unit.name,
+                "result": r["result"],
+                "reserve_rank": r["reserve_rank"],
+            }
+            for r in sorted(rows, key=lambda r: r["order"])
+        ],
+        "tie": tie,
+        "outstanding": [
+            {"id": m.user_id, "name": m.user.name, "left": left}
+            for m in round_.members
+            if (left := len(rows) - aside[m.user_id] - counts.get(m.user_id, 0)) > 0
+        ],
+        "version": round_.version,
+    }
+
+
 def close_round(
     session: Session,
     round_: SelectionRound,
@@ -823,12 +863,14 @@ def close_round(
     """Close the vote, keep the tally and apply every result that is decided.
 
     A tie at the last place leaves the round awaiting its chair; the tied nominations, and the
-    reserves ranked below them, wait for the chair's decision. 403 for anyone but the
-    federation's reviewers, 409 when the round is no longer open or ``version`` is stale.
+    reserves ranked below them, wait for the chair's decision. 403 for anyone but who the
+    campaign says closes its rounds (the federation's reviewers, or the round's chair), 409
+    when the round is no longer open or ``version`` is stale.
     """
     now = now or utcnow()
     if not can_close_round(actor, round_):
-        raise PermissionDenied("only the federation's reviewers close selection rounds")
+        who = "the round's chair" if round_.campaign.round_closer == "chair" else "the federation"
+        raise PermissionDenied(f"only {who} closes this selection round")
     round_ = locked(session, round_)
     _check_version(round_, version)
     _still_open(round_)
@@ -868,7 +910,7 @@ def close_round(
         actor,
         "selection_round.close",
         _round_entity(round_),
-        role="federation_reviewer",
+        role=closing_role(round_),
         before={"status": "open"},
         # The votes were sealed until now; the close records each judge's, for the audit to
         # check the count against. Pages and the API show the counts only (a secret ballot).

@@ -96,6 +96,7 @@ PLAIN_SETTINGS = (
     "consultation_working_days",
     "congress_vote_rule",
     "selection_rule",
+    "round_closer",
     "notice_order",
     "objection_resume",
     "pool_percent",
@@ -138,6 +139,13 @@ class SettingsForm(FlaskForm):
     selection_rule = SelectField(
         lazy({"zh": "评审委员会表决通过比例", "en": "Selection committee majority"}),
         choices=_RULES,
+    )
+    round_closer = SelectField(
+        lazy({"zh": "评审结束由谁确认", "en": "Who closes a selection round"}),
+        choices=[
+            SelectChoice("federation", lazy({"zh": "区总工会(初审人员)", "en": "The federation"})),
+            SelectChoice("chair", lazy({"zh": "评审委员会主任委员", "en": "The round's chair"})),
+        ],
     )
     notice_order = SelectField(
         lazy({"zh": "公示排序", "en": "Notice order"}),

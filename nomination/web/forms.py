@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 from flask import request
 from flask_wtf import FlaskForm
 from wtforms import (
+    DateField,
     Field,
     Form,
     IntegerField,
@@ -19,6 +20,7 @@ from wtforms import (
 )
 from wtforms.widgets import HiddenInput
 
+from nomination.definitions.forms import NotInFuture
 from nomination.i18n import lazy
 
 T = TypeVar("T")
@@ -115,6 +117,15 @@ class BulkTransitionForm(FlaskForm):
             )
         ],
         validate_choice=False,
+    )
+    #: One decision (表彰决定) covers the whole batch: its number and date, given once.
+    decision_number = StringField(
+        lazy({"zh": "决定文号", "en": "Decision number"}),
+        validators=[validators.Optional(), validators.Length(max=64)],
+    )
+    decision_date = DateField(
+        lazy({"zh": "决定日期", "en": "Decision date"}),
+        validators=[validators.Optional(), NotInFuture()],
     )
 
 

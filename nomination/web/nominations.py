@@ -88,6 +88,7 @@ from nomination.permissions import (
     composition_scopes,
 )
 from nomination.permissions.privacy import masked_data
+from nomination.selection.queries import pending_ballots
 from nomination.web import attachments, kept_forms
 from nomination.web.forms import (
     BulkTransitionForm,
@@ -505,20 +506,42 @@ def _filters() -> dict[str, Any]:
     }
 
 
+#: Fields the bulk form gives once for the whole batch, for the transitions whose form has them:
+#: one decision (表彰决定) covers every nomination it approves.
+BULK_SHARED = ("decision_number", "decision_date")
+
+
 def _bulk_field(wf: Workflow, transition: TransitionDef) -> str | None:
     """Return the text field a bulk action fills in for ``transition``.
 
-    "" when it has no form; None when its form asks for more than one text (a decision
-    number, a vote): such a transition is done one by one, on its own page.
+    "" when it has no form; None when its form asks for more than one text besides the shared
+    decision number and date (a vote, say): such a transition is done one by one, on its own
+    page.
     """
     if not transition.form:
         return ""
-    fields = wf.forms[transition.form].fields
+    fields = [f for f in wf.forms[transition.form].fields if f.name not in BULK_SHARED]
     required = [f for f in fields if f.required]
     if len(required) > 1 or any(f.type not in ("text", "textarea") for f in required):
         return None
     chosen = required or [f for f in fields if f.type in ("text", "textarea")]
     return chosen[0].name if chosen else ""
+
+
+def _bulk_decision(queue: Sequence[tuple[Nomination, list[engine.Available]]]) -> list[str]:
+    """Return the labels of the bulk actions that take the shared decision number and date."""
+    labels: list[str] = []
+    for nomination, options in queue:
+        wf = engine.workflow_for(nomination)
+        for option in options:
+            t = option.transition
+            if not (option.allowed and t.form and _bulk_field(wf, t) is not None):
+                continue
+            if any(wf.forms[t.form].field(name) is not None for name in BULK_SHARED):
+                label = pick(t.label)
+                if label not in labels:
+                    labels.append(label)
+    return labels
 
 
 def _bulk_triggers(queue: Sequence[tuple[Nomination, list[engine.Available]]]) -> dict[str, str]:
@@ -573,6 +596,7 @@ def _render_dashboard(
     triggers = _bulk_triggers(queue)
     form = bulk_form or BulkTransitionForm(formdata=None)
     form.trigger.choices = list(triggers.items())
+    bulk_decision = _bulk_decision(queue)
 
     # A draft is the administrator's until it opens: no filter offers it.
     campaigns = db.session.scalars(
@@ -604,6 +628,7 @@ def _render_dashboard(
             queue_overdue=sum(due[n.id].overdue for n, _ in queue),
             deadlines=due,
             bulk_form=form if triggers or bulk_form else None,
+            bulk_decision=bulk_decision,
             selected=selected,
             rows=[(n, _state_of(n)) for n in rows],
             total=total,
@@ -620,6 +645,8 @@ def _render_dashboard(
             units=units,
             open_campaigns=open_campaigns(db.session) if units else [],
             calendar_missing=_calendar_missing(user),
+            # A judge's work is in the selection rounds, not in the nominations' queue.
+            ballots=pending_ballots(db.session, user),
             can_manage_calendar=can_manage_calendar(user),
         ),
         status,
@@ -671,8 +698,13 @@ def _ticked(values: Sequence[str]) -> list[tuple[int, int]] | None:
     return pairs
 
 
-def _bulk_data(trigger: str, text: str) -> Callable[[Nomination], dict[str, Any]]:
-    """Return the function giving each nomination's form data: ``text`` in its text field."""
+def _bulk_data(
+    trigger: str, text: str, shared: dict[str, Any] | None = None
+) -> Callable[[Nomination], dict[str, Any]]:
+    """Return the function giving each nomination's form data: ``text`` in its text field.
+
+    The ``shared`` values (decision number and date) go to the transitions whose form has them.
+    """
 
     def data_for(nomination: Nomination) -> dict[str, Any]:
         wf = engine.workflow_for(nomination)
@@ -680,9 +712,36 @@ def _bulk_data(trigger: str, text: str) -> Callable[[Nomination], dict[str, Any]
         name = _bulk_field(wf, transition) if transition is not None else ""
         # A transition whose form needs more than a text gets nothing: the engine says what
         # is missing, for that nomination alone.
-        return {name: text} if name and text else {}
+        data = {name: text} if name and text else {}
+        if transition is not None and transition.form:
+            defn = wf.forms[transition.form]
+            data.update(
+                {k: v for k, v in (shared or {}).items() if v and defn.field(k) is not None}
+            )
+        return data
 
     return data_for
+
+
+def _shared_required(trigger: str, pairs: Sequence[tuple[int, int]]) -> list[str]:
+    """Return the shared fields (decision number, date) the transition requires on any ticked."""
+    user = signed_in_user()
+    needed: list[str] = []
+    for nomination_id, _version in pairs:
+        with operation_errors(catch=(OperationError,)) as outcome:
+            nomination = load_nomination(db.session, nomination_id, user)
+        if outcome.refused:
+            continue  # reported for that nomination when it is fired
+        wf = engine.workflow_for(nomination)
+        transition = wf.transition(nomination.state, trigger)
+        if transition is None or not transition.form:
+            continue
+        defn = wf.forms[transition.form]
+        for name in BULK_SHARED:
+            field = defn.field(name)
+            if field is not None and field.required and name not in needed:
+                needed.append(name)
+    return needed
 
 
 def _text_required(trigger: str, pairs: Sequence[tuple[int, int]]) -> bool:
@@ -756,10 +815,21 @@ def bulk() -> ResponseReturnValue:
     if valid and not text and _text_required(trigger, pairs):
         add_error(form.text, tr("此项必填", "This field is required"))
         valid = False
+    shared = {
+        "decision_number": (form.decision_number.data or "").strip(),
+        "decision_date": form.decision_date.data.isoformat() if form.decision_date.data else "",
+    }
+    if valid:
+        for name in _shared_required(trigger, pairs):
+            if not shared[name]:
+                add_error(form[name], tr("此项必填", "This field is required"))
+                valid = False
     if not valid:
         ticked = frozenset(i for i, _ in pairs)
         return _render_dashboard(bulk_form=form, selected=ticked, status=422)
-    results = transition_each(db.session, user, trigger, pairs, _bulk_data(trigger, text))
+    # Each nomination is still checked (its guards, its notice's end against the date) and
+    # audited alone; one refused is reported with its reason and the others go on.
+    results = transition_each(db.session, user, trigger, pairs, _bulk_data(trigger, text, shared))
     label = next(
         (
             pick(t.label)

@@ -26,6 +26,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -135,6 +136,24 @@ class VersionForm(FlaskForm):
     """A button that acts on the round as the user saw it (CSRF and the round's version)."""
 
     version = IntegerField(widget=HiddenInput(), validators=[validators.InputRequired()])
+
+
+class CloseForm(VersionForm):
+    """The closer's confirmation: the round as the preview showed it, and the confirmation."""
+
+    confirm = BooleanField(
+        lazy(
+            {
+                "zh": "我已核对以上结果,确认结束表决(结束后不可撤销)",
+                "en": "I have checked the results above and close the vote (it cannot be undone)",
+            }
+        ),
+        validators=[
+            validators.InputRequired(
+                lazy({"zh": "请勾选确认后再结束表决", "en": "Tick to confirm before closing"})
+            )
+        ],
+    )
 
 
 class DecisionForm(VersionForm):
@@ -431,21 +450,41 @@ def recuse(round_id: int) -> ResponseReturnValue:
     return redirect(url_for(".view", round_id=round_.id))
 
 
-@bp.route("/<int:round_id>/close", methods=["POST"])
+def _render_close(round_: SelectionRound, form: CloseForm, status: int = 200) -> Any:
+    """Render the confirmation page: what closing the round now would do."""
+    with operation_errors(catch=(Conflict,)) as outcome:
+        preview = selection.close_preview(db.session, round_, signed_in_user())
+    if outcome.refused:
+        flash(tr("本轮表决已结束。", "The round has closed."), "warning")
+        return redirect(url_for(".view", round_id=round_.id))
+    return (
+        render_template(
+            "selection/close.html",
+            round=round_,
+            preview=preview,
+            form=form,
+            result_labels=selection.RESULT_LABELS,
+            rule_labels=selection.RULE_LABELS,
+        ),
+        status,
+    )
+
+
+@bp.route("/<int:round_id>/close", methods=["GET", "POST"])
 @login_required
 def close(round_id: int) -> ResponseReturnValue:
-    """Close the vote and apply the results (the federation)."""
+    """Say what closing will do (GET); close the vote and apply the results once confirmed."""
     user = signed_in_user()
     round_ = _round_or_404(round_id)
     if not can_close_round(user, round_):
-        abort(403, tr("只有区总工会可以结束表决", "Only the federation closes the vote"))
-    form = VersionForm()
-    if not form.validate_on_submit():
-        return _render_round(
-            round_,
-            status=400,
-            alerts=[tr("无法提交,请刷新页面后重试。", "Could not submit; reload the page.")],
-        )
+        abort(403, tr("您不能结束本轮表决", "You do not close this round"))
+    if request.method == "GET":
+        return _render_close(round_, CloseForm(formdata=None, version=round_.version))
+    form = CloseForm()
+    if not form.validate_on_submit() or not form.confirm.data:
+        if not form.confirm.errors:
+            form.confirm.errors = [tr("请勾选确认后再结束表决", "Tick to confirm before closing")]
+        return _render_close(round_, form, status=422)
     with operation_errors(catch=(Conflict,)) as outcome:
         selection.close_round(db.session, round_, user, version=form.version.data)
     if outcome.refused:
