@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import email
-import re
 import email.policy
+import re
 import socket
 from datetime import timedelta
 
