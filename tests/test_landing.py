@@ -94,7 +94,7 @@ def test_each_role_lands_on_its_own_work(web_client, work, username, role, count
     assert _count(page, role) == count
     assert link in _card(page, role)
     # The work comes first: before the new-nomination buttons, the filters and the lists.
-    assert page.index('id="my-work"') < page.index('id="filters"')
+    assert page.index('id="my-work"') < page.index('id="all"' if 'id="all"' in page else "</main>")
 
 
 def test_departments_and_judges_see_no_empty_nomination_queue(web_client, work):
@@ -102,6 +102,11 @@ def test_departments_and_judges_see_no_empty_nomination_queue(web_client, work):
         login(web_client, username)
         page = web_client.get("/").text
         assert 'id="queue"' not in page and "我的待办" not in page
+    # A department reads no nomination here: no empty filters and list either (a judge reads
+    # the nominations of the selection, listed under the work).
+    login(web_client, "dept-hr")
+    page = web_client.get("/").text
+    assert 'id="filters"' not in page and 'id="all"' not in page
     login(web_client, "unit1")
     assert 'id="queue"' in web_client.get("/").text
 
