@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, aliased, object_session
 from werkzeug.routing import BuildError
 
 from nomination import engine, signals
+from nomination.audit.chain import Entity, record_event
 from nomination.db import utcnow
 from nomination.errors import NotFound
 from nomination.models import (
@@ -38,6 +39,7 @@ from nomination.models import (
     RoleAssignment,
     User,
 )
+from nomination.models.users import MAIL_DELIVERIES
 from nomination.permissions import can_view_nomination
 
 if TYPE_CHECKING:
@@ -645,7 +647,9 @@ def send_pending(
     rows = list(
         session.scalars(
             select(Notification)
-            .where(Notification.email_status == "pending")
+            .join(User, Notification.user_id == User.id)
+            # Those who chose a daily digest get theirs from send_digests.
+            .where(Notification.email_status == "pending", User.mail_delivery != "daily")
             .order_by(Notification.id)
             .limit(limit)
             .with_for_update(of=Notification, skip_locked=True)
@@ -679,6 +683,128 @@ def send_pending(
             row.emailed_at = utcnow()
             row.email_error = None
             sent += 1
+    finally:
+        try:
+            smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            smtp.close()
+    session.flush()
+    return sent, failed
+
+
+# --- the daily digest ---------------------------------------------------------------------------
+
+
+def set_mail_delivery(user: User, delivery: str, *, actor: Any) -> bool:
+    """Set how ``user`` gets mail (``MAIL_DELIVERIES``); return whether it changed (audited)."""
+    if delivery not in MAIL_DELIVERIES:
+        raise ValueError(f"unknown mail delivery {delivery!r}")
+    before = user.mail_delivery
+    if before == delivery:
+        return False
+    session = object_session(user)
+    assert session is not None
+    user.mail_delivery = delivery
+    record_event(
+        session,
+        actor,
+        "user.mail_delivery_changed",
+        Entity("user", user.id),
+        before={"mail_delivery": before},
+        after={"mail_delivery": delivery},
+    )
+    return True
+
+
+def compose_digest(
+    user: User, rows: list[Notification], config: Mapping[str, Any], day: str
+) -> EmailMessage:
+    """Return one mail listing ``rows`` (oldest first), each line with its link."""
+    base = str(config.get("BASE_URL") or "").rstrip("/")
+    mail = EmailMessage()
+    mail["Subject"] = f"【劳模评选推荐】{day} 通知摘要({len(rows)} 条)"
+    mail["From"] = config.get("MAIL_FROM") or "noreply@localhost"
+    mail["To"] = user.email
+    mail["Date"] = formatdate(usegmt=True)
+    domain = parseaddr(str(mail["From"]))[1].rpartition("@")[2]
+    mail["Message-ID"] = make_msgid(domain=domain or None)
+    lines = [
+        f"您有 {len(rows)} 条新通知:",
+        f"{len(rows)} new notification(s) for you:",
+        "",
+    ]
+    for number, row in enumerate(rows, 1):
+        message = row.message or {}
+        zh = message.get("zh") or message.get("en") or ""
+        en = message.get("en") or ""
+        lines += [f"{number}. {zh}", f"   {en}", f"   {base}{row.url}", ""]
+    lines.append(_SIGNATURE)
+    mail.set_content("\n".join(lines) + "\n")
+    return mail
+
+
+def send_digests(
+    session: Session, app_config: Mapping[str, Any], now: datetime | None = None
+) -> tuple[int, int]:
+    """Send each daily-digest user one mail of what waits, once a local day; return (sent, failed).
+
+    A user's notifications wait (pending) until the first tick of a local day later than that
+    of their last digest; like ``send_pending`` it never raises for a refusing mail server.
+    """
+    if not app_config.get("MAIL_ENABLED"):
+        return 0, 0
+    now = now or utcnow()
+    cal = engine.calendar()
+    today = _local_day(cal, now)
+    rows = list(
+        session.scalars(
+            select(Notification)
+            .join(User, Notification.user_id == User.id)
+            .where(Notification.email_status == "pending", User.mail_delivery == "daily")
+            .order_by(Notification.user_id, Notification.id)
+            .with_for_update(of=Notification, skip_locked=True)
+        )
+    )
+    waiting: dict[int, list[Notification]] = {}
+    for row in rows:
+        last = row.user.digest_sent_at
+        if last is None or _local_day(cal, last) < today:
+            waiting.setdefault(row.user_id, []).append(row)
+    if not waiting:
+        return 0, 0
+    try:
+        smtp = _connect(app_config)
+    except (OSError, smtplib.SMTPException) as exc:
+        error = _error_text(exc)
+        for batch in waiting.values():
+            for row in batch:
+                _failed(row, error)
+        session.flush()
+        return 0, len(waiting)
+    sent = failed = 0
+    try:
+        for batch in waiting.values():
+            user = batch[0].user
+            try:
+                if not user.email:
+                    raise LookupError("no e-mail address")
+                smtp.send_message(compose_digest(user, batch, app_config, today))
+            # ValueError and MessageError: an address no mail header can carry.
+            except LookupError as exc:
+                error = str(exc)
+            except (OSError, smtplib.SMTPException, ValueError, MessageError) as exc:
+                error = _error_text(exc)
+            else:
+                for row in batch:
+                    row.email_status = "sent"
+                    row.emailed_at = now
+                    row.email_error = None
+                user.digest_sent_at = now
+                sent += 1
+                continue
+            for row in batch:
+                _failed(row, error)
+            failed += 1
     finally:
         try:
             smtp.quit()

@@ -120,6 +120,13 @@ def _login(browser, url: str, username: str):
     return page
 
 
+def _work(page, role: str) -> int:
+    """Return how many items the landing page's "my work" panel counts for ``role``."""
+    card = page.locator(f'#my-work [data-role="{role}"]')
+    assert card.count() == 1, f"the landing page shows no work of {role}"
+    return int(card.get_attribute("data-count"))
+
+
 def _fire(page, trigger: str, **fields: str) -> None:
     form = page.locator(f'form[data-trigger="{trigger}"]')
     for name, value in fields.items():
@@ -201,6 +208,7 @@ def _enter_arrangement(browser, url: str, year: int) -> None:
     from nomination.calendar.provisional import statutory_holidays
 
     admin = _login(browser, url, "admin")
+    assert admin.locator('#my-work [data-role="admin"] a[data-work="admin"]').count() == 1
     admin.click("#nav-admin")
     admin.click("#admin-tab-calendar")
     admin.click(f'[data-year="{year}"] a')
@@ -407,6 +415,7 @@ def test_nomination_journey_to_the_archive(server, browser, tmp_path):
 
     # The unit fills in the form and recommends.
     unit = _login(browser, url, "unit3")
+    _work(unit, "unit_submitter")
     unit.click('a[data-new-kind="individual"]')
     values = {
         "name": "周卫东",
@@ -457,8 +466,10 @@ def test_nomination_journey_to_the_archive(server, browser, tmp_path):
     )
     assert _state(unit) == "committee_review"
 
-    # The working committee forwards it from its queue.
+    # The working committee forwards it from its queue: its landing page says so first.
     committee = _login(browser, url, "committee2")
+    assert _work(committee, "committee_reviewer") >= 1
+    assert committee.locator('#my-work a[data-work="state:committee_review"]').count() == 1
     assert committee.locator(f'#queue a[href$="/nominations/{nomination_id}"]').count() == 1
     committee.goto(nomination_url)
 
@@ -470,6 +481,11 @@ def test_nomination_journey_to_the_archive(server, browser, tmp_path):
     with committee.expect_navigation():
         returning.locator('button[name="trigger"][value="return_to_unit"]').click()
     assert _state(committee) == "returned"
+    unit.goto(f"{url}/")
+    assert _work(unit, "unit_submitter") >= 1
+    with unit.expect_navigation():
+        unit.click('#my-work a[data-work="state:returned"]')
+    assert unit.locator(f'#queue a[href$="/nominations/{nomination_id}"]').count() == 1
     unit.goto(f"{nomination_url}/edit")
     remark = unit.locator('[data-remark="post"]')
     assert "钢筋班班长(技师)" in remark.inner_text()
@@ -489,6 +505,8 @@ def test_nomination_journey_to_the_archive(server, browser, tmp_path):
     # The federation passes its first review: the campaign's rules send it to the two
     # departments consulted on every nominee (labour relations and work safety).
     federation = _login(browser, url, "federation")
+    assert _work(federation, "federation_reviewer") >= 1
+    assert federation.locator('#my-work a[data-work="state:federation_review"]').count() == 1
     federation.goto(nomination_url)
     federation.screenshot(path=str(ARTIFACTS / "federation-review.png"))
     _fire(federation, "accept", comment="初审符合条件。")
@@ -498,7 +516,13 @@ def test_nomination_journey_to_the_archive(server, browser, tmp_path):
     # Each department answers from its own list; the last clear opinion moves it on.
     for username in ("dept-hr", "dept-safety"):
         department = _login(browser, url, username)
-        department.goto(f"{url}/consultations/")
+        # The landing page leads to the requests waiting; the navigation bar counts them.
+        waiting = _work(department, "department")
+        assert waiting >= 1
+        badge = department.locator('#nav-consultations [data-work-badge="consultations"]')
+        assert badge.inner_text().startswith(str(waiting))
+        with department.expect_navigation():
+            department.click('#my-work a[data-work="consultation"]')
         with department.expect_navigation():
             department.locator("tr[data-request]", has_text="周卫东").locator("a").first.click()
         page_text = department.content()
@@ -533,7 +557,12 @@ def test_nomination_journey_to_the_archive(server, browser, tmp_path):
     # Three judges vote; none sees another's vote, the federation sees only who voted.
     for username in ("judge1", "judge2", "judge3"):
         judge = _login(browser, url, username)
-        judge.goto(round_url)
+        # The landing page leads to the ballot waiting in this round.
+        assert _work(judge, "judge") >= 1
+        round_id = round_url.rstrip("/").rsplit("/", 1)[1]
+        with judge.expect_navigation():
+            judge.click(f'#my-work a[data-work="round:{round_id}"]')
+        assert judge.url.split("?")[0] == round_url
         assert "赞成" in judge.content()
         judge.check(f"#vote-{nomination_id}-yes")
         with judge.expect_navigation():
@@ -568,6 +597,10 @@ def test_nomination_journey_to_the_archive(server, browser, tmp_path):
 
     # The approver approves; the archive record is shown.
     approver = _login(browser, url, "approver")
+    assert _work(approver, "approver") >= 1
+    with approver.expect_navigation():
+        approver.click('#my-work a[data-work="state:final_approval"]')
+    assert approver.locator(f'#queue a[href$="/nominations/{nomination_id}"]').count() == 1
     approver.goto(nomination_url)
     assert _state(approver) == "final_approval"
     _fire(
@@ -603,6 +636,7 @@ def test_nomination_journey_to_the_archive(server, browser, tmp_path):
 def test_the_auditor_verifies_a_long_log_over_several_requests(server, browser):
     url, _instance = server
     auditor = _login(browser, url, "auditor")
+    assert auditor.locator('#my-work [data-role="auditor"] a[href$="/audit/"]').count() == 1
     auditor.goto(f"{url}/audit/verify")
     total = int(auditor.locator("#head-seq").inner_text())
     assert total > 256  # the demo's log: two requests at least

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 import socket
 from datetime import timedelta
 
@@ -18,8 +19,14 @@ from nomination import db, signals
 from nomination.api.openapi import document
 from nomination.cli import main
 from nomination.engine import calendar, fire
-from nomination.models import ConsultationRequest, Notification, SelectionMember, SelectionRound
-from nomination.notifications import is_internal_path, notify, send_pending, sweep
+from nomination.models import (
+    AuditEvent,
+    ConsultationRequest,
+    Notification,
+    SelectionMember,
+    SelectionRound,
+)
+from nomination.notifications import is_internal_path, notify, send_digests, send_pending, sweep
 
 from factories import NOW, recommendation
 from test_api_support import Api
@@ -496,3 +503,88 @@ def test_the_api_lists_only_the_callers_own(client, session, tree, nomination):
     assert api.get("/notifications?unread=1", "committee1").json["items"] == []
     assert len(api.get("/notifications", "committee1").json["items"]) == 1
     assert api.get("/notifications").status_code == 401
+
+
+# --- the daily digest --------------------------------------------------------------------------
+
+
+def test_a_daily_digest_gathers_a_days_notifications_in_one_mail(
+    session, app, tree, smtp_sink, mail_on
+):
+    sink, port = smtp_sink
+    mail_on(port)
+    daily, immediate = tree.users["federation"], tree.users["committee1"]
+    daily.email, immediate.email = "fed@example.org", "c1@example.org"
+    daily.mail_delivery = "daily"
+    message = {"zh": "第{0}件待办", "en": "To do #{0}"}
+    for number in (1, 2, 3):
+        text = {k: v.format(number) for k, v in message.items()}
+        notify(session, daily, kind="queue", key=f"d{number}", message=text, url=f"/n/{number}")
+    notify(session, immediate, kind="queue", key="i", message=message, url="/")
+
+    # Mail per notification goes to those who want it; the daily user's wait for the digest.
+    assert send_pending(session, app.config) == (1, 0)
+    assert [e.rcpt_tos for e in sink.received] == [["c1@example.org"]]
+    assert send_digests(session, app.config, NOW) == (1, 0)
+    assert [e.rcpt_tos for e in sink.received[1:]] == [["fed@example.org"]]
+    mail = email.message_from_bytes(sink.received[1].content, policy=email.policy.default)
+    assert "摘要" in mail["Subject"] and "3" in mail["Subject"]
+    body = mail.get_content()
+    for number in (1, 2, 3):
+        assert f"第{number}件待办" in body and f"To do #{number}" in body
+        assert f"https://honours.example.org/n/{number}" in body
+    assert {n.email_status for n in rows(session, daily)} == {"sent"}
+    assert daily.digest_sent_at == NOW
+
+    # Once a local day: what comes later the same day waits for the next day's digest.
+    notify(session, daily, kind="result", key="d4", message={"zh": "晚到", "en": "Late"}, url="/")
+    assert send_digests(session, app.config, NOW + timedelta(hours=8)) == (0, 0)
+    assert send_pending(session, app.config) == (0, 0)
+    assert send_digests(session, app.config, NOW + timedelta(days=1)) == (1, 0)
+    late = email.message_from_bytes(sink.received[2].content, policy=email.policy.default)
+    assert "晚到" in late.get_content() and "第1件待办" not in late.get_content()
+    assert len(sink.received) == 3
+
+
+def test_the_tick_sends_the_digests(session, app, tree, smtp_sink, mail_on):
+    sink, port = smtp_sink
+    mail_on(port)
+    user = tree.users["federation"]
+    user.email, user.mail_delivery = "fed@example.org", "daily"
+    notify(session, user, kind="queue", key="a", message={"zh": "甲", "en": "A"}, url="/")
+    notify(session, user, kind="queue", key="b", message={"zh": "乙", "en": "B"}, url="/")
+    result = invoke(app, "tick", "--now", NOW.isoformat())
+    assert result.exit_code == 0, result.output
+    assert "1 digest(s) sent, 0 failed" in result.output
+    assert "mail(s) sent" not in result.output
+    assert [e.rcpt_tos for e in sink.received] == [["fed@example.org"]]
+
+
+def test_the_user_chooses_the_daily_digest_in_the_settings(web_client, session, tree):
+    session.commit()
+    login(web_client, "federation")
+    page = web_client.get("/notifications/settings")
+    assert page.status_code == 200
+    assert checked(page.text) == ["immediate"]
+    assert web_client.get("/notifications/").text.count('href="/notifications/settings"') >= 1
+
+    refused = web_client.post("/notifications/settings", data={"delivery": "hourly"})
+    assert refused.status_code == 422 and 'id="delivery-errors"' in refused.text
+    chosen = web_client.post("/notifications/settings", data={"delivery": "daily"})
+    assert chosen.status_code == 302
+    user = tree.users["federation"]
+    session.refresh(user)
+    assert user.mail_delivery == "daily"
+    event = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action == "user.mail_delivery_changed")
+        .order_by(AuditEvent.seq.desc())
+    ).first()
+    assert event.entity_id == str(user.id) and event.after == {"mail_delivery": "daily"}
+    assert event.actor_id == user.id
+    assert checked(web_client.get("/notifications/settings").text) == ["daily"]
+
+
+def checked(html: str) -> list[str]:
+    """Return the values of the checked radio buttons of a page."""
+    return re.findall(r'<input checked[^>]*value="([a-z]+)"', html)

@@ -246,7 +246,7 @@ def tick(now_text: str | None) -> None:
         forgotten = forget_old(db.session, now)
     if forgotten:
         click.echo(f"{forgotten} kept form(s) past their time deleted")
-    from nomination.notifications import send_pending, sweep
+    from nomination.notifications import send_digests, send_pending, sweep
 
     # Reminders after the timers: a nomination that just lapsed needs none. Counts are
     # printed only when something happened, like the kept forms above.
@@ -265,6 +265,11 @@ def tick(now_text: str | None) -> None:
             break
     if sent or failed:
         click.echo(f"{sent} mail(s) sent, {failed} failed")
+    # Those who chose one mail a day: their digest, on the first tick of a new local day.
+    with transaction():
+        digests, digests_failed = send_digests(db.session, current_app.config, now)
+    if digests or digests_failed:
+        click.echo(f"{digests} digest(s) sent, {digests_failed} failed")
 
 
 # --- workflows -------------------------------------------------------------------------------

@@ -26,6 +26,10 @@ ROLES = (
 )
 
 
+#: immediate: a mail per notification; daily: one mail a day listing what came in.
+MAIL_DELIVERIES = ("immediate", "daily")
+
+
 def new_session_token() -> str:
     """Return a fresh random token identifying one login generation of a user."""
     return secrets.token_urlsafe(32)
@@ -58,6 +62,12 @@ class User(UserMixin, Base):
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The 30-second step of the last code accepted: a code is good once (RFC 6238 §5.2).
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    #: How notifications reach the user by mail: each at once, or one digest a day.
+    mail_delivery: Mapped[str] = mapped_column(
+        String(16), default="immediate", server_default="immediate"
+    )
+    #: When the last daily digest went out: the next goes on a later local day.
+    digest_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     workplace: Mapped[Organisation | None] = relationship()
     roles: Mapped[list[RoleAssignment]] = relationship(

@@ -99,6 +99,7 @@ from nomination.web.forms import (
     with_version,
 )
 from nomination.web.outcomes import operation_errors
+from nomination.web.overview import acts_on_nominations, role_work
 from nomination.web.public import OBJECTION_STATUS
 from nomination.web.setup import org_name, signed_in_user, tr
 from nomination.web.textdiff import inline_diff, shown_length
@@ -622,6 +623,8 @@ def _render_dashboard(
     return (
         render_template(
             "nominations/dashboard.html",
+            work=role_work(user),
+            acts_on_nominations=acts_on_nominations(user),
             composition_campaigns=composition_campaigns,
             queue=[(n, _state_of(n), options) for n, options in queue],
             queue_counts=Counter(n.state for n, _ in queue),

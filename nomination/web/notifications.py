@@ -5,6 +5,7 @@ URL table (each view is load → check → act → respond):
     /notifications/                       the user's notifications, newest first
     /notifications/<id>/follow            POST: mark read, then go to its item
     /notifications/read-all               POST: mark every one read
+    /notifications/settings               how mail comes: each notification, or a daily digest
 
 Every page also gets ``unread_notifications``, the navigation bar's badge.
 """
@@ -25,15 +26,20 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from sqlalchemy import func, select
+from wtforms import RadioField, validators
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 
 from nomination import db
+from nomination.i18n import lazy_tr
 from nomination.notifications import (
     is_internal_path,
     load_notification,
     mark_all_read,
     mark_read,
     notifications_of,
+    set_mail_delivery,
     unread_count,
 )
 from nomination.web.setup import signed_in_user, tr
@@ -105,3 +111,31 @@ def read_all() -> ResponseReturnValue:
             tr(f"已将 {count} 条通知标为已读。", f"{count} notification(s) marked read."), "success"
         )
     return redirect(url_for(".index"))
+
+
+class DeliveryForm(FlaskForm):
+    """How the user's notifications come by mail."""
+
+    delivery = RadioField(
+        lazy_tr("邮件提醒方式", "Mail"),
+        choices=[
+            SelectChoice("immediate", lazy_tr("每条通知即时发送", "One mail per notification")),
+            SelectChoice("daily", lazy_tr("每日一封摘要", "One digest a day")),
+        ],
+        validators=[validators.InputRequired(message=lazy_tr("请选择", "Choose one"))],
+    )
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@login_required
+def settings() -> ResponseReturnValue:
+    """Let the user choose a mail per notification or one daily digest."""
+    user = signed_in_user()
+    form = DeliveryForm(data={"delivery": user.mail_delivery})
+    if form.validate_on_submit():
+        if set_mail_delivery(user, form.delivery.data or "", actor=user):
+            flash(tr("邮件提醒方式已保存。", "Your mail setting is saved."), "success")
+        return redirect(url_for(".settings"))
+    return render_template("notifications/settings.html", form=form, has_email=bool(user.email)), (
+        422 if form.errors else 200
+    )

@@ -7,7 +7,11 @@ URL table:
                                       the departments' consultation, the selection rounds, and
                                       a link to the composition panel
 
-Who sees it is the composition panel's rule (``permissions.composition_scopes``): the
+The workbench's "my work" panel (``role_work``) and the navigation bar's badges
+(``work_badges``) are made here too: per role the user holds, what waits for them, each with a
+link to the filtered list where it is done.
+
+Who sees the overview is the composition panel's rule (``permissions.composition_scopes``): the
 federation's reviewers, approvers, auditors and administrators see the whole campaign; a
 working committee's reviewers see their own committee's part only (its rows, its overdue
 nominations, its consultation); anyone else gets 403. Every count is taken from
@@ -17,22 +21,26 @@ nominations, its consultation); anyone else gets 403. Every count is taken from
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, g, has_request_context, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import login_required
+from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from nomination import db, engine
+from nomination.consultations.operations import department_counts
 from nomination.db import utcnow
 from nomination.engine.definitions import StateDef
 from nomination.i18n import pick
-from nomination.models import Campaign, ConsultationRequest, Organisation
+from nomination.labels import ROLE_LABELS
+from nomination.models import ROLES, Campaign, ConsultationRequest, Nomination, Organisation
 from nomination.models.consultations import CONSULTATION_STATUSES
 from nomination.models.selection import ROUND_STATUSES, SelectionRound
-from nomination.nominations.queries import deadlines, visible_nominations
+from nomination.nominations.queries import deadlines, visible_nominations, work_queue
 from nomination.permissions import composition_scopes
+from nomination.selection.queries import pending_ballots
 from nomination.web.charts import Bar, horizontal_bars
 from nomination.web.setup import org_name, signed_in_user, tr
 
@@ -199,3 +207,160 @@ def campaign(campaign_id: int) -> ResponseReturnValue:
         state_chart=state_chart,
         committee_chart=committee_chart,
     )
+
+
+# --- what waits for the user, per role -------------------------------------------------------
+
+#: At most this many nominations are examined for the user's queue (as on the workbench).
+QUEUE_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class WorkLine:
+    """One kind of work waiting: how many, and the link to the filtered list to do it."""
+
+    key: str
+    label: str
+    url: str
+    count: int | None = None
+    overdue: int = 0
+
+
+@dataclass
+class RoleWork:
+    """What waits for the user in one role they hold."""
+
+    role: str
+    label: str
+    lines: list[WorkLine] = field(default_factory=list)
+    #: Said when nothing waits.
+    idle: str = ""
+
+    @property
+    def count(self) -> int:
+        """Return how many items wait in this role."""
+        return sum(line.count or 0 for line in self.lines)
+
+
+def _nomination_roles() -> set[str]:
+    """Return the roles some transition of the current definitions is for."""
+    return {
+        role
+        for wf in engine.current_definitions().values()
+        for t in wf.transitions
+        for role in t.roles
+    }
+
+
+def acts_on_nominations(user: Any) -> bool:
+    """Return whether ``user`` holds a role some transition of a nomination is for."""
+    return bool({r.role for r in user.roles} & _nomination_roles())
+
+
+def queue_of(user: Any) -> list[tuple[Nomination, list[engine.Available]]]:
+    """Return the user's queue of nominations (``work_queue``), once per request."""
+    cache = g.setdefault("work_queue", {})
+    if user.id not in cache:
+        cache[user.id] = work_queue(db.session, user, QUEUE_LIMIT)
+    return list(cache[user.id])
+
+
+def _queue_lines(user: Any, role: str) -> list[WorkLine]:
+    """Return the user's queue in ``role``, by state, each linking to the queue filtered to it."""
+    by_state: dict[str, int] = defaultdict(int)
+    labels: dict[str, str] = {}
+    for nomination, options in queue_of(user):
+        if any(o.role == role for o in options):
+            by_state[nomination.state] += 1
+            labels.setdefault(
+                nomination.state,
+                pick(engine.workflow_for(nomination).state(nomination.state).label),
+            )
+    return [
+        WorkLine(
+            key=f"state:{state}",
+            label=labels[state],
+            count=count,
+            url=url_for("nominations.dashboard", state=state, _anchor="queue"),
+        )
+        for state, count in by_state.items()
+    ]
+
+
+def role_work(user: Any) -> list[RoleWork]:
+    """Return, per role ``user`` holds, what waits for them; roles with work first."""
+    held = {r.role for r in user.roles}
+    acting = _nomination_roles()
+    work: list[RoleWork] = []
+    for role in (r for r in ROLES if r in held):
+        item = RoleWork(role, pick(ROLE_LABELS[role]))
+        if role == "department":
+            counts = department_counts(db.session, user, now=utcnow())
+            item.lines.append(
+                WorkLine(
+                    "consultation",
+                    tr("待回复的征求意见函", "Opinion requests to answer"),
+                    url_for("consultations.index", status="open"),
+                    counts["open"],
+                    counts["overdue"],
+                )
+            )
+            item.idle = tr("没有待回复的征求意见函。", "No opinion request waits for you.")
+        elif role == "judge":
+            for ballot in pending_ballots(db.session, user):
+                number = ballot.round.number
+                if ballot.tie:
+                    label = tr(f"第 {number} 轮评审待主任裁决", f"Round {number}: tie to decide")
+                elif ballot.left:
+                    label = tr(f"第 {number} 轮评审待投票", f"Round {number}: to vote")
+                else:
+                    continue
+                item.lines.append(
+                    WorkLine(
+                        f"round:{ballot.round.id}",
+                        label,
+                        url_for("selection.view", round_id=ballot.round.id),
+                        ballot.left or 1,
+                    )
+                )
+            item.idle = tr("没有待投的评审票。", "No ballot waits for you.")
+        elif role in acting:
+            item.lines = _queue_lines(user, role)
+            item.idle = tr("目前没有需要您处理的推荐。", "No nomination waits for you.")
+        elif role == "auditor":
+            item.lines.append(
+                WorkLine("audit", tr("审计记录", "Audit trail"), url_for("audit.index"))
+            )
+        elif role == "admin":
+            item.lines.append(
+                WorkLine(
+                    "admin",
+                    tr("组织、人员与评选活动", "Organisations, people and campaigns"),
+                    url_for("admin_organisations.index"),
+                )
+            )
+        work.append(item)
+    # Roles with something waiting come first; the order of ROLES otherwise.
+    return sorted(work, key=lambda w: w.count == 0)
+
+
+def work_badges(user: Any) -> dict[str, int]:
+    """Return the counts of waiting work by menu: the workbench, opinion requests, ballots."""
+    held = {r.role for r in user.roles}
+    badges = {"dashboard": 0, "consultations": 0, "selection": 0}
+    if acts_on_nominations(user):
+        badges["dashboard"] = len(queue_of(user))
+    if "department" in held:
+        badges["consultations"] = department_counts(db.session, user, now=utcnow())["open"]
+    if "judge" in held:
+        badges["selection"] = sum(b.left + b.tie for b in pending_ballots(db.session, user))
+    return badges
+
+
+@bp.app_context_processor
+def _work_badges() -> dict[str, Any]:
+    """Give every page the counts of the navigation bar's work badges (none when logged out)."""
+    user = current_user if has_request_context() else None
+    if not (user and user.is_authenticated):
+        return {"work_badges": {}}
+    return {"work_badges": work_badges(signed_in_user())}
