@@ -1,7 +1,7 @@
 """digest: a user's choice of mail delivery (each notification, or one mail a day)
 
 Revision ID: 0016_digest
-Revises: 0014_award_kinds
+Revises: 0015_round_closer
 Create Date: 2026-12-08
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import nomination.db
 
 revision = "0016_digest"
-down_revision = "0014_award_kinds"
+down_revision = "0015_round_closer"
 branch_labels = None
 depends_on = None
 
