@@ -36,6 +36,7 @@ ALLOWED: dict[str, tuple[str, bool]] = {
     "auth.login": ("signing in is how anyone, the auditor too, starts a session", False),
     "auth.logout": ("signing out of one's own session", False),
     "auth.password": ("changing one's own password", False),
+    "notifications.settings": ("choosing how one's own notifications are mailed", False),
     "notifications.read_all": ("marking one's own notifications read: a display state", True),
     "notifications.follow": ("following one's own notification marks it read", True),
     "audit.verify": ("running the verification writes its result to the instance file", True),

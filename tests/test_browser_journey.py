@@ -50,18 +50,28 @@ def _run(instance: Path, *args: str) -> subprocess.CompletedProcess:
     return result
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """Serve a demo instance with gunicorn on a free port; yield its URL and instance folder."""
-    instance = tmp_path_factory.mktemp("journey")
-    _run(instance, "demo", "--password", PASSWORD)
-    port = _free_port()
+#: libfaketime (Debian's faketime package): the served application's clock can move on.
+LIBFAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
+
+#: The running server of the module, by instance folder: its process and port.
+_SERVED: dict[Path, tuple[subprocess.Popen, int]] = {}
+
+
+def _start(instance: Path, port: int, clock: datetime | None = None) -> str:
+    """Serve ``instance`` with gunicorn on ``port``, its clock at ``clock`` if given, and wait."""
     # No time for verification in one request: the auditor's run goes on over several.
     env = {
         **os.environ,
         "NOMINATION_INSTANCE_PATH": str(instance),
         "NOMINATION_AUDIT_VERIFY_SECONDS": "0",
     }
+    if clock is not None:
+        # The process's clock starts at ``clock`` and runs on; a clock shared with the test's
+        # own faketime (the year-end run) would not take the new start.
+        env.pop("FAKETIME_SHARED", None)
+        env["LD_PRELOAD"] = str(LIBFAKETIME)
+        env["TZ"] = "UTC"
+        env["FAKETIME"] = "@" + clock.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
     proc = subprocess.Popen(
         [EXE, "serve", "--port", str(port), "--workers", "2"],
         env=env,
@@ -70,22 +80,44 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+    _SERVED[instance] = (proc, port)
     url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/login", timeout=2) as response:
+                if response.status == 200:
+                    return url
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise
+            time.sleep(0.2)
+
+
+def _stop(instance: Path) -> int:
+    """Stop the server of ``instance``; return the port it listened on."""
+    proc, port = _SERVED.pop(instance)
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=30)
+    return port
+
+
+def _serve_at(instance: Path, clock: datetime) -> None:
+    """Serve ``instance`` again on the same port with its clock at ``clock`` (days go by)."""
+    _start(instance, _stop(instance), clock)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """Serve a demo instance with gunicorn on a free port; yield its URL and instance folder."""
+    instance = tmp_path_factory.mktemp("journey")
+    _run(instance, "demo", "--password", PASSWORD)
+    url = _start(instance, _free_port())
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/login", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise
-                time.sleep(0.2)
         yield url, instance
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
+        if instance in _SERVED:
+            _stop(instance)
 
 
 @pytest.fixture(scope="module")
@@ -179,8 +211,8 @@ def _stored_state(instance: Path, nomination_id: int) -> str:
         ).fetchone()[0]
 
 
-def _close_notice(browser, url: str, instance: Path, nomination_id: int) -> None:
-    """Tick past the notice's end; the notice closes then.
+def _close_notice(browser, url: str, instance: Path, nomination_id: int) -> datetime:
+    """Tick past the notice's end; the notice closes then. Return the moment of the tick.
 
     A notice that runs into a year whose official arrangement is not known yet ends on a
     provisional date (暂定): the tick leaves it open, the public board says so, and the
@@ -201,6 +233,7 @@ def _close_notice(browser, url: str, instance: Path, nomination_id: int) -> None
         assert not provisional
         _run(instance, "tick", "--now", (due + timedelta(minutes=1)).isoformat())
     assert _stored_state(instance, nomination_id) != "public_notice"
+    return due + timedelta(minutes=1)
 
 
 def _enter_arrangement(browser, url: str, year: int) -> None:
@@ -593,7 +626,11 @@ def test_nomination_journey_to_the_archive(server, browser, tmp_path):
     assert "周卫东" in board and "110105198010151232" not in board and "13910001234" not in board
 
     # The notice closes when its period is over.
-    _close_notice(browser, url, instance, nomination_id)
+    closed = _close_notice(browser, url, instance, nomination_id)
+
+    # Days go by: the approver decides the day after the notice closed, on that day's clock.
+    decided = closed + timedelta(days=1)
+    _serve_at(instance, decided)
 
     # The approver approves; the archive record is shown.
     approver = _login(browser, url, "approver")
@@ -607,7 +644,7 @@ def test_nomination_journey_to_the_archive(server, browser, tmp_path):
         approver,
         "approve",
         decision_number="京工发〔2026〕15号",
-        decision_date=today.isoformat(),
+        decision_date=decided.astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat(),
         comment="同意表彰。",
     )
     assert _state(approver) == "approved"

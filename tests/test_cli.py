@@ -205,6 +205,7 @@ def test_db_upgrade_creates_the_database_and_runs_twice(tmp_path):
         "checkpoints": 0,
         "first_bad_checkpoint": None,
         "kept_checkpoint": None,
+        "clock_warnings": [],
     }
 
 

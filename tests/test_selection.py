@@ -1010,7 +1010,8 @@ def test_a_judge_lands_on_the_rounds_waiting_for_them(session, tree, judges, web
     login(p3, "judge-P3")
     landing = p1.get("/").text
     assert 'id="my-ballots"' in landing
-    assert landing.index('id="my-ballots"') < landing.index('id="queue"')
+    assert 'id="queue"' not in landing  # a judge has no review queue: the ballots are the work
+    assert landing.index('id="my-ballots"') < landing.index('id="all"')
     assert f'data-ballot="{round_.id}"' in landing and 'data-ballot-left="1"' in landing
     assert f'href="/selection-rounds/{round_.id}"' in landing
     assert 'data-ballot-left="1"' in a.get("/").text  # one to vote on: the other stands aside

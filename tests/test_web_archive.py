@@ -52,10 +52,10 @@ def test_archive_lists_the_approved_nominee_to_its_scope(
 
 
 def test_the_nomination_opens_its_record_under_the_one_record_number(
-    session, web, create_nomination_for, new_web_client
+    session, web, create_nomination_for, new_web_client, clock
 ):
     n = create_nomination_for()
-    approve(session, web, n)
+    approve(session, web, n, clock)
     own = new_web_client()
     login(own, "unit1")
     view = own.get(f"/nominations/{n.id}").get_data(as_text=True)
@@ -72,10 +72,10 @@ def test_the_nomination_opens_its_record_under_the_one_record_number(
 
 
 def test_the_record_before_it_existed_says_there_was_none(
-    session, web, create_nomination_for, new_web_client
+    session, web, create_nomination_for, new_web_client, clock
 ):
     n = create_nomination_for()
-    approve(session, web, n)
+    approve(session, web, n, clock)
     own = new_web_client()
     login(own, "unit1")
     view = own.get(f"/nominations/{n.id}").get_data(as_text=True)
