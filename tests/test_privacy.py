@@ -238,3 +238,26 @@ def test_the_printed_form(new_web_client, nominated, user):
     else:
         assert ID_NUMBER not in text and ID_MASKED in text
         assert NEW_PHONE_LOCAL[-8:] not in text
+
+
+def test_an_archive_records_events_are_masked_by_field_name():
+    """An archive person's created and changed events hold no form: their names decide."""
+    from nomination.audit.chain import EventView
+    from nomination.audit.reading import shown_view
+    from nomination.models import AuditEvent
+
+    event = AuditEvent(action="archive.person_create", entity_type="archive_person")
+    created = EventView(
+        None,
+        {"fields": {"name": "张三", "phone": "+8613912345678", "id_number": ID_NUMBER}},
+        0,
+    )
+    shown = shown_view(event, created, None, clear=False)
+    assert shown.after == {
+        "fields": {"name": "张三", "phone": "139****5678", "id_number": ID_MASKED}
+    }
+    changed = EventView({"phone": "+8613912345678"}, {"phone": "+8613987654321", "version": 2}, 0)
+    shown = shown_view(event, changed, None, clear=False)
+    assert shown.before == {"phone": "139****5678"}
+    assert shown.after == {"phone": "139****4321", "version": 2}
+    assert shown_view(event, changed, None, clear=True) == changed

@@ -59,9 +59,12 @@ from nomination.models import (
     User,
 )
 from nomination.permissions.privacy import (
+    RECORD_FIELDS,
     can_see_personal_data,
+    mask,
     masked_data,
     masked_record,
+    sensitive_fields,
 )
 from nomination.spreadsheets import csv_chunks, neutralise, neutralised
 
@@ -389,8 +392,14 @@ def _masked_side(values: dict[str, Any] | None, form: FormDef | None) -> dict[st
             masked = masked_data(form, value, clear=False)
             # An erased value says so; it is not a value to mask.
             out[key] = {k: value[k] if value[k] in _MARKERS else v for k, v in masked.items()}
-        else:
+        elif key in RECORD_FIELDS:
             out[key] = masked_record(key, value, clear=False)
+        elif isinstance(value, dict):
+            # A record's fields (an archive person's): sensitive by their names.
+            out[key] = masked_data(None, value, clear=False)
+        else:
+            kind = sensitive_fields(None, (key,)).get(key)
+            out[key] = mask(kind, value) if kind else value
     return out
 
 
