@@ -460,6 +460,9 @@ def test_robots_are_turned_away(session, web, web_client, on_notice, app, monkey
     too_fast = post_objection(web_client, on_notice, dict(OBJECTION, issued=issued))
     assert too_fast.status_code == 422 and "提交过快" in too_fast.text
     assert OBJECTION["facts"] in too_fast.text
+    # The phone comes back as it was typed, not as it is stored (+86…).
+    assert f'value="{OBJECTION["objector_phone"]}"' in too_fast.text
+    assert "+86" not in too_fast.text
 
     shown = shown_earlier()
     assert post_objection(web_client, on_notice, dict(OBJECTION, issued=shown)).status_code == 302
@@ -528,6 +531,12 @@ def test_a_form_instance_files_one_objection(
     # Sent twice from the same browser (a double click): its receipt, never a second objection.
     twice = post_objection(web_client, on_notice, dict(OBJECTION, issued=shown))
     assert twice.status_code == 302 and twice.location.endswith("/notices/objections/received")
+    assert len(fresh(session, on_notice).objections) == 1
+    # Sent again from the same browser with changed facts: refused, the new text kept.
+    changed = dict(OBJECTION, issued=shown, facts=OBJECTION["facts"] + "另有补充情况。")
+    again = post_objection(web_client, on_notice, changed)
+    assert again.status_code == 409 and "已经提交过" in again.text
+    assert "另有补充情况。" in again.text
     assert len(fresh(session, on_notice).objections) == 1
     # A new form instance files a new objection.
     other = post_objection(web_client, on_notice, dict(OBJECTION, issued=shown_earlier("two")))

@@ -138,6 +138,15 @@ class Phone:
         fld.data = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+class PhoneField(StringField):
+    """A phone field: shown as people write it, never in the E.164 it is stored in."""
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return phone_as_written(str(self.data)) if self.data else ""
+
+
 class Email:
     """An e-mail address, checked by email-validator without a DNS look-up."""
 
@@ -618,6 +627,8 @@ def _wtf_field(fd: FieldDef, strict: bool) -> Field:
         return SelectField(choices=choices, validate_choice=True, **kwargs)
     if fd.type == "boolean":
         return BooleanField(**kwargs)
+    if fd.type == "phone":
+        return PhoneField(**kwargs)
     return StringField(**kwargs)
 
 

@@ -113,6 +113,14 @@ def _end_text(moment: datetime | None) -> str:
     return f"{_date_text(moment)} {format_time(moment.astimezone(UTC), 'HH:mm')}"
 
 
+def _digest(data: dict[str, Any], files: list[tuple[StoredFile, str]]) -> str:
+    """Return a digest of what an objection form carried: a repeat is told from a change."""
+    content = repr(sorted((k, str(v)) for k, v in data.items())) + repr(
+        sorted(f"{stored.sha256}:{purpose}" for stored, purpose in files)
+    )
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
 def _entry_view(entry: NoticeEntry) -> dict[str, Any]:
     """Return what a page shows of an entry, as it was published, in the current language."""
     fields = notices.shown_fields(entry)
@@ -461,17 +469,23 @@ def object_to(nomination_id: int) -> ResponseReturnValue:
                 objection_form.file_errors(form, objection_form.missing_files(form, files))
             elif valid and files_ok:
                 reference = objection_form.reference_for(sender.nonce) if sender.nonce else None
+                data = clean_data(defn, form)
+                digest = _digest(data, files)
                 with operation_errors(form, catch=(InvalidData, NotFound, AlreadyFiled)) as outcome:
                     objection = objection_form.file_with_retry(
                         nomination.id,
-                        data=clean_data(defn, form),
+                        data=data,
                         files=files,
                         client=client_key(request.remote_addr),
                         reference=reference,
                     )
                 if isinstance(outcome.error, AlreadyFiled):
-                    if session.get("objection_reference") == reference:
-                        # This browser sent it (a double click): its receipt, not a refusal.
+                    if (
+                        session.get("objection_reference") == reference
+                        and session.get("objection_digest") == digest
+                    ):
+                        # This browser sent the same (a double click): its receipt, not a
+                        # refusal. Changed content is refused below, its text kept.
                         return redirect(url_for(".objection_received"))
                     status, alerts = 409, [objection_form.repeated_message()]
                 elif outcome.invalid:
@@ -483,6 +497,7 @@ def object_to(nomination_id: int) -> ResponseReturnValue:
                     # Kept in the (signed) session cookie of the objector's browser, never in
                     # a URL.
                     session["objection_reference"] = objection.reference
+                    session["objection_digest"] = digest
                     session["objection_late"] = objection.late
                     return redirect(url_for(".objection_received"))
     objection_form.keep(form, files, objection_form.issue(form))
