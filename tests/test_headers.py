@@ -74,6 +74,15 @@ def test_static_files_carry_the_headers(client, session):
         assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
+def test_the_icon_is_named_and_served(client, session):
+    page = client.get("/login").text
+    assert 'rel="icon"' in page and "/static/favicon.svg" in page
+    asked = client.get("/favicon.ico")
+    assert asked.status_code == 301 and asked.location.endswith("/static/favicon.svg")
+    with client.get("/static/favicon.svg") as icon:
+        assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+
+
 def test_a_print_pages_styles_carry_the_responses_nonce(app, session):
     with app.test_request_context("/"):
         from flask import render_template_string

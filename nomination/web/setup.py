@@ -257,6 +257,11 @@ class BoundedInt(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
+def _favicon() -> ResponseReturnValue:
+    """Send a browser asking for the icon to the one the pages name."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
+
+
 def init_app(app: Flask) -> None:
     """Initialise extensions and hooks, before the blueprints' routes are bound."""
     # An id past the databases' integers matches no route (404), rather than reaching a query
@@ -275,6 +280,8 @@ def init_app(app: Flask) -> None:
     )
     bootstrap.init_app(app)
 
+    # Browsers ask for /favicon.ico on pages that name no icon (the printed forms).
+    app.add_url_rule("/favicon.ico", "favicon", _favicon)
     app.before_request(_refuse_nul)
     app.before_request(_follow_first_start)
     app.before_request(_check_csrf)
