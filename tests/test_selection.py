@@ -622,6 +622,11 @@ def test_the_pages_from_opening_to_the_printed_tally(
     assert f'data-preview-row="{n2.id}" data-result="not_selected"' in confirm.text
     assert 'id="close-outstanding"' not in confirm.text  # B stands aside; P1, P2 voted
     assert "不能撤销" in confirm.text and "data-yes" not in confirm.text  # counts stay sealed
+    # The English page names the unit in English.
+    n1.unit.name_en = "Unit One Works"
+    session.commit()
+    english = fed.get(f"{url}/close?lang=en").text
+    assert "Unit One Works" in english.split(f'data-preview-row="{n1.id}"')[1].split("</tr>")[0]
     unconfirmed = fed.post(f"{url}/close", data={"version": round_.version})
     assert unconfirmed.status_code == 422 and "请勾选确认后再结束表决" in unconfirmed.text
     session.refresh(round_)

@@ -837,6 +837,7 @@ def close_preview(session: Session, round_: SelectionRound, actor: Any) -> dict[
                 "nomination_id": r["nomination_id"],
                 "name": names[r["nomination_id"]].nominee_name,
                 "unit": names[r["nomination_id"]].unit.name,
+                "unit_en": names[r["nomination_id"]].unit.name_en,
                 "result": r["result"],
                 "reserve_rank": r["reserve_rank"],
             }
