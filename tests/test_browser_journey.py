@@ -415,6 +415,9 @@ def test_a_unit_prepares_a_complete_file(server, browser, tmp_path):
     listed = unit.locator("#attachments").inner_text()
     assert "公示结果.pdf" in listed and "公示(旧).pdf" not in listed
     minutes = unit.locator("#attachments li", has_text="职代会纪要.pdf")
+    # Removing asks once more before it is done.
+    assert not minutes.locator('form[data-remove] button[type="submit"]').is_visible()
+    minutes.locator("[data-remove-ask] summary").click()
     with unit.expect_navigation():
         minutes.locator('form[data-remove] button[type="submit"]').click()
     assert "职代会纪要.pdf" not in unit.locator("#attachments").inner_text()
