@@ -592,3 +592,17 @@ def test_the_archive_csv_says_its_charset_once(web_client):
     response = web_client.get("/archive/export?format=csv")
     assert response.status_code == 200
     assert response.headers.getlist("Content-Type") == ["text/csv; charset=utf-8"]
+
+
+def test_a_rounds_judges_and_award_read_by_name(app, session, tree):
+    """A round's chair and judges are accounts: the log names them; its award by the honour."""
+    chair, judge = tree.users["federation"], tree.users["approver"]
+    with app.test_request_context("/?lang=zh"):
+        assert audit_views.readable("chair", chair.id) == chair.name
+        assert audit_views.readable("members", [chair.id, judge.id]) == (
+            f"{chair.name}、{judge.name}"
+        )
+        assert audit_views.readable("kind", "individual") == "劳动奖章"
+        assert audit_views.readable("chair", 987654) == "#987654"
+        # Numbers under other keys stay numbers.
+        assert audit_views.readable("places", 3) == "3"

@@ -25,11 +25,11 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context
 from sqlalchemy import ColumnElement, Select, false, select
 from sqlalchemy.orm import Session
 
-from nomination import engine, spreadsheets
+from nomination import db, engine, spreadsheets
 from nomination.audit import chain as audit
 from nomination.audit import checkpoints
 from nomination.audit.chain import REDACTED, EventView, event_views
@@ -241,6 +241,21 @@ def _ballot_counts(ballots: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+#: Keys of an event whose numbers are accounts (a round's chair and judges): shown by name.
+_USER_KEYS = frozenset({"chair", "members", "judge", "judges", "chair_id", "judge_id"})
+
+
+def _user_name(user_id: int) -> str:
+    """Return an account's name (``#id`` when it is gone), looked up once per request."""
+    if not has_app_context():
+        return f"#{user_id}"
+    names: dict[int, str] = g.setdefault("audit_user_names", {})
+    if user_id not in names:
+        user = db.session.get(User, user_id)
+        names[user_id] = user.name if user is not None else f"#{user_id}"
+    return names[user_id]
+
+
 def readable(key: str, value: Any) -> str:
     """Return a value of an event's before/after as people read it.
 
@@ -253,6 +268,10 @@ def readable(key: str, value: Any) -> str:
         return pick(_YES_NO[value])
     if key == "ballots" and isinstance(value, dict):
         return _ballot_counts(value)
+    if key in _USER_KEYS and isinstance(value, int) and not isinstance(value, bool):
+        return _user_name(value)
+    if key == "kind" and isinstance(value, str) and value in engine.current_definitions():
+        return pick(engine.current_definitions()[value].award)
     if isinstance(value, str):
         if key == "purpose" and value in ATTACHMENT_PURPOSE_LABELS:
             return pick(ATTACHMENT_PURPOSE_LABELS[value])
