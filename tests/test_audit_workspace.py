@@ -606,3 +606,14 @@ def test_a_rounds_judges_and_award_read_by_name(app, session, tree):
         assert audit_views.readable("chair", 987654) == "#987654"
         # Numbers under other keys stay numbers.
         assert audit_views.readable("places", 3) == "3"
+
+
+def test_a_rounds_status_reads_by_its_label(app, session):
+    from nomination.audit.chain import EventView
+    from nomination.models import AuditEvent
+
+    event = AuditEvent(action="selection_round.close", entity_type="selection_round")
+    view = EventView({"status": "open"}, {"status": "closed"}, 0)
+    with app.test_request_context("/?lang=zh"):
+        [change] = audit_views.field_changes(event, view, None)
+    assert (change.before, change.after) == ("表决中", "已结束")

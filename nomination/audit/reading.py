@@ -46,6 +46,7 @@ from nomination.labels import (
     AUDIT_KEY_LABELS,
     ORG_KIND_LABELS,
     ROLE_LABELS,
+    SELECTION_STATUS_LABELS,
     SELECTION_VOTE_LABELS,
     TRANSITION_ACTION_LABEL,
 )
@@ -368,6 +369,12 @@ def field_changes(event: AuditEvent, view: EventView, wf: Workflow | None) -> li
         elif key == "kind" and event.entity_type == "organisation":
             named = [
                 pick(ORG_KIND_LABELS[v]) if v in ORG_KIND_LABELS else as_text(v) for v in (b, a)
+            ]
+            changes.append(Change(key, label, *named))
+        elif key == "status" and event.entity_type == "selection_round":
+            named = [
+                pick(SELECTION_STATUS_LABELS[v]) if v in SELECTION_STATUS_LABELS else as_text(v)
+                for v in (b, a)
             ]
             changes.append(Change(key, label, *named))
         else:
