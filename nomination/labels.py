@@ -349,3 +349,25 @@ CHECKPOINT_REASON_LABELS: dict[str, dict[str, str]] = {
 def checkpoint_reason(reason: str | None) -> str:
     """Return why a checkpoint was signed in the reader's language (unknown ones as stored)."""
     return pick(CHECKPOINT_REASON_LABELS.get(reason or "", reason or ""))
+
+
+#: What an audited event concerns, by its entity type (the log's "对象" column).
+AUDIT_ENTITY_TYPE_LABELS: dict[str, dict[str, str]] = {
+    "nomination": {"zh": "推荐", "en": "Nomination"},
+    "user": {"zh": "账号", "en": "Account"},
+    "api_token": {"zh": "接口令牌", "en": "API token"},
+    "organisation": {"zh": "组织", "en": "Organisation"},
+    "campaign": {"zh": "评选活动", "en": "Campaign"},
+    "quota": {"zh": "名额", "en": "Quota"},
+    "team": {"zh": "集体", "en": "Team"},
+    "selection_round": {"zh": "评审轮次", "en": "Selection round"},
+    "archive_person": {"zh": "劳模档案", "en": "Archive record"},
+    "archive_studio": {"zh": "劳模工作室", "en": "Model worker studio"},
+    "archive_export": {"zh": "档案导出", "en": "Archive export"},
+    "case": {"zh": "撤销案件", "en": "Revocation case"},
+    "verification_round": {"zh": "年度核查", "en": "Verification round"},
+    "calendar_year": {"zh": "节假日日历", "en": "Holiday calendar"},
+    "unit_bar": {"zh": "单位限制", "en": "Unit bar"},
+    "instance": {"zh": "系统", "en": "System"},
+    "path": {"zh": "页面", "en": "Page"},
+}

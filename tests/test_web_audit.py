@@ -65,7 +65,8 @@ def test_auditor_sees_the_latest_events_with_their_changes(web_client, nominatio
     row = page.text[page.text.index(f'<tr data-seq="{recommend.seq}">') :]
     row = row[: row.index("</tr>")]
     assert recommend.hash[:12] in row and recommend.hash not in row
-    assert f"nomination:{nomination.id}" in row
+    assert f'data-entity="nomination:{nomination.id}"' in row  # the raw entity, kept
+    assert f"data-timeline>推荐 {nomination.id}</a>" in row  # and as people read it
     assert f'href="/audit/nominations/{nomination.id}"' in row
     assert '状态</span>: <span class="text-body-secondary">单位推荐中</span> → 工委审核' in row
     assert '版本</span>: <span class="text-body-secondary">1</span> → 2' in row

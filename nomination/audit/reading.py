@@ -43,6 +43,7 @@ from nomination.labels import (
     ATTACHMENT_PURPOSE_LABELS,
     AUDIT_ACTION_LABELS,
     AUDIT_ENTITY_KEY_LABELS,
+    AUDIT_ENTITY_TYPE_LABELS,
     AUDIT_KEY_LABELS,
     ORG_KIND_LABELS,
     ROLE_LABELS,
@@ -480,6 +481,16 @@ class Row:
         """Return ``type:id`` of the event's entity."""
         e = self.event
         return f"{e.entity_type}:{e.entity_id}" if e.entity_type else ""
+
+    @property
+    def entity_label(self) -> str:
+        """Return the event's entity as people read it: ``推荐 12``, ``页面 /audit/``."""
+        e = self.event
+        if not e.entity_type:
+            return ""
+        labels = AUDIT_ENTITY_TYPE_LABELS.get(e.entity_type)
+        kind = pick(labels) if labels else e.entity_type
+        return f"{kind} {e.entity_id}" if e.entity_id else kind
 
 
 def rows_for(session: Session, events: Sequence[AuditEvent], reader: Any) -> list[Row]:
