@@ -604,6 +604,8 @@ def test_a_rounds_judges_and_award_read_by_name(app, session, tree):
         )
         assert audit_views.readable("kind", "individual") == "劳动奖章"
         assert audit_views.readable("chair", 987654) == "#987654"
+        # A login's origin reads as its address.
+        assert audit_views.readable("client", {"address": "10.0.0.8"}) == "10.0.0.8"
         # Numbers under other keys stay numbers.
         assert audit_views.readable("places", 3) == "3"
 

@@ -294,6 +294,8 @@ def readable(key: str, value: Any) -> str:
     if isinstance(value, dict):
         if set(value) == {"id", "name"}:
             return str(value["name"])
+        if key == "client" and set(value) == {"address"}:
+            return as_text(value["address"])  # where a login came from: its address alone
         return "; ".join(
             f"{_key_label(k)}: {shown}" for k, v in value.items() if (shown := readable(k, v))
         )
