@@ -684,12 +684,17 @@ def send_pending(
             row.email_error = None
             sent += 1
     finally:
-        try:
-            smtp.quit()
-        except (OSError, smtplib.SMTPException):
-            smtp.close()
+        _quit(smtp)
     session.flush()
     return sent, failed
+
+
+def _quit(smtp: smtplib.SMTP) -> None:
+    """End the SMTP session politely, or just close it when the server is gone."""
+    try:
+        smtp.quit()
+    except (OSError, smtplib.SMTPException):
+        smtp.close()
 
 
 # --- the daily digest ---------------------------------------------------------------------------
@@ -806,9 +811,6 @@ def send_digests(
                 _failed(row, error)
             failed += 1
     finally:
-        try:
-            smtp.quit()
-        except (OSError, smtplib.SMTPException):
-            smtp.close()
+        _quit(smtp)
     session.flush()
     return sent, failed

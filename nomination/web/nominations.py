@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -726,18 +726,30 @@ def _bulk_data(
     return data_for
 
 
-def _shared_required(trigger: str, pairs: Sequence[tuple[int, int]]) -> list[str]:
-    """Return the shared fields (decision number, date) the transition requires on any ticked."""
+def _ticked_transitions(
+    trigger: str, pairs: Sequence[tuple[int, int]]
+) -> Iterator[tuple[Workflow, TransitionDef]]:
+    """Yield the workflow and transition ``trigger`` of each ticked nomination the user may see.
+
+    One the user may not see is skipped here: it is reported for itself when it is fired.
+    """
     user = signed_in_user()
-    needed: list[str] = []
     for nomination_id, _version in pairs:
         with operation_errors(catch=(OperationError,)) as outcome:
             nomination = load_nomination(db.session, nomination_id, user)
         if outcome.refused:
-            continue  # reported for that nomination when it is fired
+            continue
         wf = engine.workflow_for(nomination)
         transition = wf.transition(nomination.state, trigger)
-        if transition is None or not transition.form:
+        if transition is not None:
+            yield wf, transition
+
+
+def _shared_required(trigger: str, pairs: Sequence[tuple[int, int]]) -> list[str]:
+    """Return the shared fields (decision number, date) the transition requires on any ticked."""
+    needed: list[str] = []
+    for wf, transition in _ticked_transitions(trigger, pairs):
+        if not transition.form:
             continue
         defn = wf.forms[transition.form]
         for name in BULK_SHARED:
@@ -749,16 +761,9 @@ def _shared_required(trigger: str, pairs: Sequence[tuple[int, int]]) -> list[str
 
 def _text_required(trigger: str, pairs: Sequence[tuple[int, int]]) -> bool:
     """Return whether the transition asks for an opinion or reason on any ticked nomination."""
-    user = signed_in_user()
-    for nomination_id, _version in pairs:
-        with operation_errors(catch=(OperationError,)) as outcome:
-            nomination = load_nomination(db.session, nomination_id, user)
-        if outcome.refused:
-            continue  # reported for that nomination when it is fired
-        wf = engine.workflow_for(nomination)
-        transition = wf.transition(nomination.state, trigger)
-        name = _bulk_field(wf, transition) if transition is not None else None
-        defn = wf.forms[transition.form] if transition and transition.form else None
+    for wf, transition in _ticked_transitions(trigger, pairs):
+        name = _bulk_field(wf, transition)
+        defn = wf.forms[transition.form] if transition.form else None
         field = defn.field(name) if defn is not None and name else None
         if field is not None and field.required:
             return True

@@ -57,7 +57,7 @@ from nomination.definitions.forms import FormDef, clean_data, form_class
 from nomination.engine.definitions import TransitionDef, Workflow
 from nomination.errors import Conflict, InvalidData, NotFound
 from nomination.i18n import lazy, pick
-from nomination.labels import actor_name
+from nomination.labels import AUDIT_ACTION_LABELS, actor_name
 from nomination.models import ArchiveCase, HonourRecord, ReturnItem, User, evidence
 from nomination.permissions import (
     can_propose_revocation,
@@ -83,11 +83,6 @@ ITEM_LABELS: dict[str, dict[str, str]] = {
     "medal": {"zh": "奖章", "en": "Medal"},
     "plaque": {"zh": "奖牌", "en": "Plaque"},
     "decision": {"zh": "表彰决定文本", "en": "Copy of the conferring decision"},
-}
-
-_ACTION_LABELS = {
-    "case.create": {"zh": "提议撤销称号", "en": "Revocation proposed"},
-    "case.return_item": {"zh": "登记物品退还", "en": "Item returned"},
 }
 
 
@@ -212,7 +207,7 @@ def _timeline(wf: Workflow, case: ArchiveCase) -> list[dict[str, Any]]:
             trigger = e.action.removeprefix("transition.")
             action = labels.get(trigger, trigger)
         else:
-            action = pick(_ACTION_LABELS.get(e.action, e.action))
+            action = pick(AUDIT_ACTION_LABELS.get(e.action, e.action))
         if e.action == "case.return_item":
             item = after.get("item") or ""
             action = f"{action}:{pick(ITEM_LABELS.get(item, item))}"
